@@ -1,0 +1,77 @@
+"""`subsidy rules coverage`: is every money figure in the source documents encoded by a rule or explained?"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from guangxi_subsidy.engine.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
+from guangxi_subsidy.engine.provenance import SEEDS
+
+from .main import EXIT_INTERNAL, State, friendly_errors
+from .rules import rules
+
+_STYLE = {ENCODED: "green", EXPLAINED: "cyan", UNEXPLAINED: "bold red"}
+
+
+@rules.command("coverage")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--seeds",
+    "seeds",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=SEEDS,
+    show_default="the bundled seeds/",
+    help="Folder of source documents to scan.",
+)
+@click.option("--all", "show_all", is_flag=True, help="List every figure, not only the unexplained ones.")
+@click.pass_obj
+@friendly_errors
+def coverage(state: State, fmt: str, seeds: Path, show_all: bool) -> None:
+    """Scan the source documents for amounts, rates and caps, and show the rule or reason covering each.
+
+    A figure is encoded (inside a rule's quote), explained (inside the quote of a `not_encoded` entry, with
+    the reason it grants nothing) or unexplained. Exit 0 when every figure is encoded or explained, 1
+    otherwise.
+    """
+    result = scan(state.pack, seeds)
+    if fmt == "json":
+        click.echo(json.dumps(coverage_json(result), ensure_ascii=False, indent=2))
+    else:
+        _table(result, show_all)
+    if not result.complete:
+        sys.exit(EXIT_INTERNAL)
+
+
+def _table(result: Coverage, show_all: bool) -> None:
+    console = Console()
+    counts = result.counts()
+    shown = [c for c in result.clauses if show_all or c.status == UNEXPLAINED]
+    if shown:
+        table = Table(title="Money figures in the source documents")
+        for column in ("Doc", "Figure", "Status", "Covered by", "Clause"):
+            table.add_column(column, overflow="fold")
+        for clause in shown:
+            for figure in clause.figures:
+                by = ", ".join(figure.rules) or figure.reason or "—"
+                text = clause.text if len(clause.text) <= 80 else clause.text[:79] + "…"
+                status = Text(figure.status, style=_STYLE[figure.status])
+                table.add_row(clause.document[:3], figure.text, status, by, text)
+        console.print(table)
+    for passage in result.unfound:
+        who = passage.rule or f"not_encoded {passage.clause}"
+        console.print(
+            f"[yellow]quote not found[/] in {passage.document} ({who}): {passage.text}", highlight=False
+        )
+    summary = (
+        f"{counts['figures']} figures in {counts['clauses']} clauses of {counts['documents']} documents: "
+        f"{counts[ENCODED]} encoded, {counts[EXPLAINED]} explained, {counts[UNEXPLAINED]} unexplained"
+    )
+    verdict = "[green]complete[/]" if result.complete else "[bold red]incomplete[/]"
+    console.print(f"{verdict}: {summary}")

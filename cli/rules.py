@@ -1,0 +1,180 @@
+"""`subsidy rules …`: list, show and check the rule pack."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from guangxi_subsidy.engine import expression as ex
+from guangxi_subsidy.engine.pack import CompiledRule, RulePackError, load_pack
+from guangxi_subsidy.engine.report import plain
+from guangxi_subsidy.engine.rule import RuleFile
+
+from .main import EXIT_BAD_INPUT, State, cli, err, friendly_errors
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect and check the rule pack (one YAML file per source document, in rules/)."""
+
+
+def _amount_summary(rule: CompiledRule) -> str:
+    amount = rule.rule.amount
+    if amount.kind in ("formula", "estimate"):
+        text = amount.formula or ""
+    elif amount.kind == "tiers":
+        text = " | ".join(t.formula for t in amount.tiers or [])
+    elif amount.kind == "range":
+        text = f"{amount.min} … {amount.max}"
+    else:
+        text = amount.kind.replace("_", "-")
+    caps = "; ".join(f"≤ {c.value} per {c.per}" for c in amount.caps)
+    return f"{text}  [{caps}]" if caps else text
+
+
+def rule_summary(rule: CompiledRule) -> dict[str, Any]:
+    spec = rule.rule
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "title": spec.title,
+        "status": rule.status.value,
+        "jurisdiction": rule.jurisdiction,
+        "beneficiary": list(rule.kinds),
+        "benefit_kind": spec.benefit.value,
+        "effective": {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)},
+        "document": rule.document.file,
+        "clause": spec.source.clause,
+        "amount_kind": spec.amount.kind,
+        "amount": _amount_summary(rule),
+    }
+
+
+@rules.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@friendly_errors
+def list_rules(state: State, fmt: str) -> None:
+    """List every rule in the pack, drafts included (marked), in document order."""
+    pack = state.pack
+    if fmt == "json":
+        click.echo(json.dumps([rule_summary(r) for r in pack.rules.values()], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(pack.rules)} rules, {len(pack.derived)} derived facts · pack {pack.digest[:12]}")
+    for column in ("Rule", "Place", "Status", "Period", "Clause", "Amount"):
+        table.add_column(column)
+    for rule in pack.rules.values():
+        name = Text(rule.id)
+        name.append(f"\n{rule.name}", style="dim")
+        period = f"{rule.effective.from_} …\n{rule.effective.to or ''}"
+        status = Text(rule.status.value, style="yellow" if rule.status.value == "draft" else "green")
+        table.add_row(name, rule.jurisdiction, status, period, f"{rule.document.file[:3]} · {rule.rule.source.clause}",
+                      _amount_summary(rule))
+    Console().print(table)
+
+
+@rules.command()
+@click.argument("rule_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@friendly_errors
+def show(state: State, rule_id: str, fmt: str) -> None:
+    """Show one rule: its quote and reading, period, departments, conditions and formula."""
+    pack = state.pack
+    rule = pack.rules.get(rule_id) or pack.derived.get(rule_id)
+    if rule is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, [*pack.rules, *pack.derived], n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else " See `subsidy rules list`."
+        err.print(f"[bold red]error:[/] no rule '{rule_id}'.{hint}")
+        sys.exit(EXIT_BAD_INPUT)
+    data = rule.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["document"] = rule.document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["effective"] = {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)}
+    data["status"] = rule.status.value
+    data["jurisdiction"] = rule.jurisdiction
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(Text(f"{rule.id} · {rule.name}", style="bold"))
+    doc = rule.document
+    console.print(f"Document: {doc.title} {doc.number or ''} ({doc.file}), issued by {doc.issuer}")
+    if not rule.is_derived:
+        spec = rule.rule
+        console.print(f"Clause:   {spec.source.clause}")
+        console.print(f"Quote:    “{spec.source.quote}”", highlight=False)
+        for more in spec.source.more_quotes:
+            console.print(f"          “{more}”", highlight=False)
+        if spec.source.raw:
+            console.print(f"Damaged:  “{spec.source.raw}” read as “{spec.source.reading}”", style="yellow")
+        console.print(f"Benefit:  {spec.benefit.value}; departments: {', '.join(spec.departments) or '—'}")
+    console.print(f"Status:   {rule.status.value}; in force {rule.effective.from_} … {rule.effective.to or 'no end'}")
+    console.print(f"For:      {', '.join(rule.kinds)} in {rule.jurisdiction}")
+    for need in rule.requires:
+        console.print(f"Requires: {need} ({pack.derived[need].name})")
+    for cond in rule.conditions:
+        console.print(f"  if {cond.id}: {cond.text}" + (f"   — {cond.says}" if cond.says else ""), highlight=False)
+    if not rule.is_derived:
+        amount = rule.rule.amount
+        console.print(f"Amount:   {amount.kind}: {_amount_summary(rule)}", highlight=False)
+        if amount.says:
+            console.print(f"          {amount.says}")
+        for tier in amount.tiers or []:
+            console.print(f"          when {tier.when}: {tier.formula}" + (f" — {tier.says}" if tier.says else ""))
+        for name in sorted(rule.amount.parameters if rule.amount else []):
+            parameter = pack.parameters[name]
+            for start, value, reference in parameter.values:
+                console.print(f"          {name} = {value} from {start} ({reference})", highlight=False)
+        if rule.rule.notes:
+            console.print(f"Notes:    {rule.rule.notes}")
+
+
+@rules.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def check(state: State, paths: tuple[Path, ...]) -> None:
+    """Validate rule files (default: the whole pack): format, expressions, parameters, cross-references.
+
+    Exit 0 when the pack loads, 2 with every problem listed (file, rule, where, reason) when it does not.
+    """
+    try:
+        pack = load_pack(list(paths) or list(state.rules) or None)
+    except RulePackError as error:
+        for problem in error.problems:
+            err.print(str(problem), highlight=False, markup=False)
+        err.print(f"[bold red]{len(error.problems)} problem(s)[/]; the pack is refused.")
+        sys.exit(EXIT_BAD_INPUT)
+    Console().print(
+        f"[green]ok[/]: {len(pack.rules)} rules, {len(pack.derived)} derived facts, "
+        f"{len(pack.parameters)} parameters in {len(pack.files)} files"
+    )
+
+
+@rules.command("schema")
+def rule_schema() -> None:
+    """Print the JSON Schema of rule files (subsidy-rules/1)."""
+    click.echo(json.dumps(RuleFile.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+
+
+@rules.command("fields")
+def fields() -> None:
+    """List the profile fields a rule expression may read, with their types."""
+    from guangxi_subsidy.engine.profile import field_labels, field_symbols
+
+    labels = field_labels()
+    table = Table()
+    for column in ("Field", "Type", "Label", "Choices"):
+        table.add_column(column)
+    for name, symbol in field_symbols().items():
+        kind = symbol.type.value if isinstance(symbol.type, ex.ValueType) else str(symbol.type)
+        table.add_row(name, kind, labels.get(name, ""), ", ".join(symbol.choices or ()))
+    Console().print(table)

@@ -1,0 +1,51 @@
+"""Money is exact: Decimal yuan in, one rounding rule out.
+
+The one rounding rule: every amount the engine reports is rounded once, at the end of its computation (after caps),
+to the fen (0.01 yuan), half away from zero (ROUND_HALF_UP). Intermediate arithmetic is exact Decimal with 50
+significant digits, so the only rounding a result ever sees is that last one.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+
+FEN = Decimal("0.01")
+ARITHMETIC = Context(prec=50)
+
+
+def round_fen(amount: Decimal) -> Decimal:
+    """Round to the fen, half away from zero: the engine's single rounding rule."""
+    with localcontext(ARITHMETIC):
+        return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def to_fen(amount: Decimal) -> int:
+    """Exact yuan to integer fen; refuses sub-fen amounts rather than rounding them silently."""
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{amount} yuan is not a whole number of fen")
+    return int(fen)
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(FEN)
+
+
+def parse_yuan(text: str) -> Decimal:
+    """Read a yuan amount written by a person: '550000', '550,000.00', '55万'."""
+    cleaned = text.strip().replace(",", "").replace("，", "").replace("_", "").replace("元", "")
+    multiplier = Decimal(1)
+    if cleaned.endswith("万"):
+        cleaned, multiplier = cleaned[:-1], Decimal(10000)
+    try:
+        value = Decimal(cleaned) * multiplier
+    except InvalidOperation:
+        raise ValueError(f"'{text}' is not an amount of money") from None
+    if not value.is_finite():
+        raise ValueError(f"'{text}' is not an amount of money")
+    return value
+
+
+def format_yuan(amount: Decimal) -> str:
+    """Thousands separators and two decimals, the way a finance office writes it."""
+    return f"{round_fen(amount):,.2f}"

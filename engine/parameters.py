@@ -1,0 +1,85 @@
+"""Dated parameters: values that change over time, each with the reference that sets it.
+
+Laid out like OpenFisca's parameter files: a parameter has dated values, and the value in force on a date is the
+latest one dated on or before it. A rule reads a parameter by name in its amount formula; the date is the
+evaluation date, never "today".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _exact(value: Any) -> Decimal:
+    if isinstance(value, float):
+        raise ValueError("write the value as a decimal or a percentage string, not a float")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            return Decimal(text[:-1]) / 100
+        return Decimal(text)
+    return Decimal(value)
+
+
+class DatedValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: Decimal
+    reference: str = Field(..., min_length=4, description="The document and clause that set this value")
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, value: Any) -> Decimal:
+        return _exact(value)
+
+
+class ParameterSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str
+    unit: str = Field(..., pattern="^(rate|yuan|count)$")
+    values: dict[dt.date, DatedValue]
+
+    @field_validator("values")
+    @classmethod
+    def _not_empty(cls, values: dict[dt.date, DatedValue]) -> dict[dt.date, DatedValue]:
+        if not values:
+            raise ValueError("a parameter needs at least one dated value")
+        return values
+
+
+class ParameterFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    schema_: str = Field(..., alias="schema", pattern="^subsidy-parameters/1$")
+    parameters: dict[str, ParameterSpec]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    unit: str
+    values: tuple[tuple[dt.date, Decimal, str], ...]  # sorted by date
+
+    def at(self, on: dt.date) -> tuple[Decimal, str] | None:
+        """The value in force on a date and its reference, or None before the first dated value."""
+        found: tuple[Decimal, str] | None = None
+        for start, value, reference in self.values:
+            if start <= on:
+                found = (value, reference)
+        return found
+
+    @property
+    def first_date(self) -> dt.date:
+        return self.values[0][0]
+
+
+def build_parameters(spec: ParameterFile) -> dict[str, Parameter]:
+    out = {}
+    for name, item in spec.parameters.items():
+        values = tuple(sorted((d, v.value, v.reference) for d, v in item.values.items()))
+        out[name] = Parameter(name=name, description=item.description, unit=item.unit, values=values)
+    return out

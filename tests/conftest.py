@@ -1,0 +1,33 @@
+"""Shared fixtures: the bundled pack compiled into durable_rules once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from guangxi_subsidy.engine.evaluate import Engine
+from guangxi_subsidy.engine.pack import RulePack, load_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# CI: bounded, derandomised, no deadline. Set HYPOTHESIS_PROFILE=thorough for a long local run.
+settings.register_profile(
+    "ci", max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def pack() -> RulePack:
+    return load_pack()
+
+
+@pytest.fixture(scope="session")
+def engine(pack: RulePack) -> Engine:
+    return Engine(pack)

@@ -1,0 +1,44 @@
+"""Every rule is traceable: its quotes stand verbatim in its document, and damaged text is recorded with a reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from guangxi_subsidy.engine.pack import RulePack, load_pack
+from guangxi_subsidy.engine.provenance import SEEDS, normalise, quote_found
+
+PACK = load_pack()
+RULES = [*PACK.rules.values(), *PACK.derived.values()]
+
+
+def test_seeds_are_the_five_source_documents() -> None:
+    assert sorted(p.name for p in SEEDS.glob("*.txt")) == sorted(PACK.documents) or set(PACK.documents) <= {
+        p.name for p in SEEDS.glob("*.txt")
+    }
+    assert len(list(SEEDS.glob("*.txt"))) == 5
+
+
+def test_normalise_folds_full_width_punctuation_and_space() -> None:
+    assert normalise("对担保机构，为 中小微企业（含）") == normalise("对担保机构,为中小微企业(含)")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_quote_is_found_in_its_document(rule) -> None:  # type: ignore[no-untyped-def]
+    source = rule.spec.source
+    if source is None:
+        pytest.skip("derived fact without a source")
+    for quote in [source.quote, *source.more_quotes]:
+        assert quote_found(quote, rule.document.file), f"{rule.id}: quote not in {rule.document.file}: {quote}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_damaged_text_is_recorded_raw_and_found_in_the_quote(rule) -> None:  # type: ignore[no-untyped-def]
+    source = rule.spec.source
+    if source is None or source.raw is None:
+        pytest.skip("no damaged text")
+    assert normalise(source.raw) in normalise(source.quote)
+    assert source.reading
+
+
+def test_quote_search_fails_for_text_not_in_the_document(pack: RulePack) -> None:
+    assert not quote_found("补贴标准按照每个基地每年实际缴纳的房租的80%给予补助", "002_b0a6d818020c8865.txt")
