@@ -68,15 +68,19 @@ def list_rules(state: State, fmt: str) -> None:
         click.echo(json.dumps([rule_summary(r) for r in pack.rules.values()], ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{len(pack.rules)} rules, {len(pack.derived)} derived facts · pack {pack.digest[:12]}")
-    for column in ("Rule", "Place", "Status", "Period", "Clause", "Amount"):
-        table.add_column(column)
+    table.add_column("Rule", overflow="fold", ratio=4)
+    table.add_column("Place", overflow="fold", ratio=1)
+    table.add_column("In force", overflow="fold", ratio=2)
+    table.add_column("Clause", overflow="fold", ratio=2)
+    table.add_column("Amount", overflow="fold", ratio=1)
     for rule in pack.rules.values():
         name = Text(rule.id)
         name.append(f"\n{rule.name}", style="dim")
-        period = f"{rule.effective.from_} …\n{rule.effective.to or ''}"
-        status = Text(rule.status.value, style="yellow" if rule.status.value == "draft" else "green")
-        table.add_row(name, rule.jurisdiction, status, period, f"{rule.document.file[:3]} · {rule.rule.source.clause}",
-                      _amount_summary(rule))
+        period = Text(f"{rule.effective.from_} …\n{rule.effective.to or ''}")
+        if rule.status.value == "draft":
+            period.append("\nDRAFT", style="bold yellow")
+        clause = f"{rule.document.file[:3]} · {rule.rule.source.clause}"
+        table.add_row(name, rule.jurisdiction, period, clause, rule.rule.amount.kind.replace("_", "-"))
     Console().print(table)
 
 

@@ -80,31 +80,37 @@ def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any
             minimum=round_fen(low_capped),
             maximum=round_fen(high_capped),
             uncapped=high,
-            formula=f"{ex.render(amount.minimum)} … {ex.render(amount.maximum)}",
+            formula=f"{spec.min} … {spec.max}",
             caps=bit,
             inputs=_inputs(amount, env),
             **common,
         )
 
-    formula, tier = amount.formula, None
+    formula, formula_text, tier = amount.formula, spec.formula, None
     if spec.kind == "tiers":
         for compiled in amount.tiers:
             if ex.evaluate(compiled.when.node, env) is True:
-                formula, tier = compiled.formula, compiled.says or compiled.when.text
+                formula, formula_text = compiled.formula, compiled.formula_text
+                tier = compiled.says or compiled.when.text
                 break
         if formula is None:
             return Award(kind="incomplete", missing=_missing(amount, env), inputs=_inputs(amount, env), **common)
     assert formula is not None
     value = _evaluate_money(formula, env)
     if value is None or cap_missing:
-        return Award(kind="incomplete", missing=_missing(amount, env), inputs=_inputs(amount, env), **common)
+        known = [c.value for c in caps if c.value is not None]
+        ceiling = round_fen(min(known)) if known else None
+        return Award(
+            kind="incomplete", maximum=ceiling, caps=caps, missing=_missing(amount, env),
+            inputs=_inputs(amount, env), **common,
+        )
     capped, outcomes = _apply_caps(value, caps)
     assumes = {name: _parameter_at(pack, name, on) for name in spec.assumes}
     return Award(
         kind="estimate" if spec.kind == "estimate" else "exact",
         value=round_fen(capped),
         uncapped=value,
-        formula=ex.render(formula),
+        formula=formula_text,
         tier=tier,
         caps=outcomes,
         inputs=_inputs(amount, env),

@@ -167,7 +167,10 @@ def amount_text(award: Award | None) -> Text:
         return Text("unquantified", style="cyan")
     if award.kind == "non_monetary":
         return Text("non-monetary", style="magenta")
-    return Text("needs " + ", ".join(award.missing), style="yellow")
+    text = Text("needs " + ", ".join(award.missing), style="yellow")
+    if award.maximum is not None:
+        text.append(f" (at most {format_yuan(award.maximum)})", style="yellow")
+    return text
 
 
 STATUS_STYLE = {
@@ -220,9 +223,14 @@ def render_table(evaluation: Evaluation) -> Table:
 def _value_text(value: Any) -> str:
     if value is None:
         return "not given"
-    if isinstance(value, Decimal):
-        return str(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return str(value)
+
+
+def _exact_text(value: Decimal) -> str:
+    """An unrounded amount, shown to the fen when that loses nothing and in full otherwise."""
+    return format_yuan(value) if value == round_fen(value) else f"{value:,}"
 
 
 def render_explanation(outcome: Outcome) -> Tree:
@@ -252,9 +260,10 @@ def render_explanation(outcome: Outcome) -> Tree:
         if award.inputs:
             node.add("inputs: " + ", ".join(f"{k} = {_value_text(v)}" for k, v in award.inputs.items()))
         if award.uncapped is not None:
-            node.add(f"before caps: {award.uncapped}")
+            node.add(f"before caps and rounding: {_exact_text(award.uncapped)}")
         for cap in award.caps:
-            label = f"cap {cap.text} per {cap.per} = {_value_text(cap.value)}"
+            value = "unknown" if cap.value is None else format_yuan(cap.value)
+            label = f"cap {cap.text} ({cap.per}) = {value}"
             node.add(Text(label + ("  ← applied" if cap.bit else ""), style="bold red" if cap.bit else ""))
         for name, (value, reference) in award.assumes.items():
             node.add(f"assumes {name} = {_value_text(value)} ({reference})")
