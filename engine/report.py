@@ -198,7 +198,7 @@ def render_table(evaluation: Evaluation) -> Table:
         name.append(f"\n{rule.id}", style="dim")
         if outcome.draft:
             name.append("  DRAFT", style="bold yellow")
-        doc = Text(f"{rule.document.number or rule.document.title[:18]}\n{rule.rule.source.clause}", style="dim")
+        doc = Text(f"{rule.document.short}\n{rule.rule.source.clause}", style="dim")
         status = Text(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
         table.add_row(name, doc, status, amount_text(outcome.award))
     if not shown:
@@ -274,15 +274,35 @@ def render_explanation(outcome: Outcome) -> Tree:
     return tree
 
 
+def render_refusal(outcome: Outcome) -> Text:
+    """One line per rule not met: which checks failed, with the profile's values."""
+    rule = outcome.rule
+    line = Text("✗ ", style="red")
+    line.append(f"{rule.name} ({rule.id}): ")
+    parts = []
+    for check in outcome.failed:
+        values = ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items())
+        parts.append(f"{check.text}" + (f" [{values}]" if values else ""))
+    line.append("; ".join(parts), style="dim")
+    return line
+
+
 def print_evaluation(evaluation: Evaluation, console: Console, explain: bool) -> None:
     console.print(render_table(evaluation))
-    if explain:
-        kind = evaluation.profile.kind.value
-        mine = [o for o in evaluation.outcomes if kind in o.rule.kinds]
-        others = len(evaluation.outcomes) - len(mine)
-        console.print(Group(*[render_explanation(o) for o in mine]))
-        if others:
-            console.print(
-                Text(f"{others} other rules are for other kinds of applicant than {kind}; "
-                     "`--format json --explain` lists them with their checks.", style="dim")
-            )
+    if not explain:
+        return
+    kind = evaluation.profile.kind.value
+    mine = [o for o in evaluation.outcomes if kind in o.rule.kinds]
+    met = [o for o in mine if o.status != "not_eligible"]
+    unmet = [o for o in mine if o.status == "not_eligible"]
+    if met:
+        console.print(Group(*[render_explanation(o) for o in met]))
+    if unmet:
+        console.print(Text(f"Not met ({len(unmet)}), with the checks that failed:", style="bold"))
+        console.print(Group(*[render_refusal(o) for o in unmet]))
+    others = len(evaluation.outcomes) - len(mine)
+    if others:
+        console.print(
+            Text(f"{others} other rules are for other kinds of applicant than {kind}; "
+                 "`--format json --explain` lists every rule with all its checks.", style="dim")
+        )

@@ -184,6 +184,7 @@ class Derived(Strict):
 class Document(Strict):
     file: str = Field(..., description="Seed file name in seeds/")
     title: str
+    short: str = Field(..., max_length=24, description="A short name for tables")
     number: str | None = None
     issuer: str
     issued: dt.date | None = None

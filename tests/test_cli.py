@@ -50,7 +50,7 @@ def test_explain_names_the_failed_jurisdiction(tmp_path: Path) -> None:
     check = next(c for c in benefit["checks"] if c["id"] == "jurisdiction")
     assert check["values"] == {"city": "liuzhou"}
     code, out, _ = run("evaluate", str(profile), "--explain")
-    assert "✗ city in nanning" in out
+    assert "(nanning.incubation_base_rent_subsidy): city in nanning [city = liuzhou]" in out
 
 
 def test_a_bad_profile_names_field_value_and_expectation_and_exits_2(tmp_path: Path) -> None:
