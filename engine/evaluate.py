@@ -55,6 +55,24 @@ class Outcome:
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.held)
 
+    def facts_needed(self) -> tuple[str, ...]:
+        """Profile fields whose absence alone keeps this rule from applying; empty when a given fact rules it out.
+
+        A rule for this kind of applicant, in its place and period, that fails only on conditions reading facts
+        the profile does not give, might apply: these are the facts to ask for.
+        """
+        if self.status != "not_eligible":
+            return ()
+        needed: set[str] = set()
+        for check in self.failed:
+            missing = [name for name, value in check.values.items() if value is None]
+            if check.id in ("beneficiary", "jurisdiction", "in_force") or check.id.startswith("requires:"):
+                return ()
+            if not missing:
+                return ()
+            needed.update(missing)
+        return tuple(sorted(needed))
+
 
 @dataclass(frozen=True)
 class Evaluation:

@@ -125,6 +125,7 @@ def outcome_json(outcome: Outcome, explain: bool) -> dict[str, Any]:
         "departments": list(spec.departments),
         "amount": award_json(outcome.award),
         "failed": [c.id for c in outcome.failed],
+        "facts_needed": list(outcome.facts_needed()),
     }
     if explain:
         data["checks"] = [check_json(c) for c in outcome.checks]
@@ -141,6 +142,11 @@ def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, 
         "as_of_source": evaluation.as_of_source,
         "include_drafts": evaluation.include_drafts,
         "benefits": [outcome_json(o, explain) for o in shown],
+        "might_apply": [
+            {"rule_id": o.rule.id, "name": o.rule.name, "facts_needed": list(o.facts_needed())}
+            for o in evaluation.outcomes
+            if o.facts_needed()
+        ],
         "totals": totals(evaluation),
         "derived": evaluation.derived,
         "receipt": {
@@ -287,8 +293,27 @@ def render_refusal(outcome: Outcome) -> Text:
     return line
 
 
+def render_might_apply(evaluation: Evaluation) -> Text | None:
+    """Rules that fail only for want of facts the profile does not give: what to ask the applicant next."""
+    from .profile import field_labels
+
+    labels = field_labels()
+    maybe = [o for o in evaluation.outcomes if o.facts_needed()]
+    if not maybe:
+        return None
+    text = Text("Might also apply, if the profile gave these facts:\n", style="bold")
+    for outcome in maybe:
+        facts = ", ".join(f"{name} ({labels.get(name, name)})" for name in outcome.facts_needed())
+        text.append(f"  {outcome.rule.name} ({outcome.rule.id}): ", style="cyan")
+        text.append(facts + "\n", style="dim")
+    return text
+
+
 def print_evaluation(evaluation: Evaluation, console: Console, explain: bool) -> None:
     console.print(render_table(evaluation))
+    maybe = render_might_apply(evaluation)
+    if maybe is not None:
+        console.print(maybe, end="")
     if not explain:
         return
     kind = evaluation.profile.kind.value
