@@ -132,3 +132,19 @@ def test_many_sessions_leave_no_state_behind(engine: Engine) -> None:
     assert RENT in engine.network.fired({"kind": "incubation_base", "city": "nanning",
                                          "recognised_incubation_base": True,
                                          "rent_and_broadband_paid": Decimal(5), "rent_subsidy_years_received": 0})
+
+
+def test_a_rule_failing_only_for_want_of_a_fact_names_the_fact(engine: Engine) -> None:
+    firm = parse_profile({"id": "m", "kind": "enterprise", "city": "nanning"})
+    waiver = outcome(engine, firm, "nanning.small_micro_admin_fee_waiver")
+    assert waiver.facts_needed() == ("small_micro_enterprise",)
+
+
+def test_a_fact_given_against_the_rule_is_not_a_fact_needed(engine: Engine) -> None:
+    firm = parse_profile({"id": "m", "kind": "enterprise", "city": "nanning", "small_micro_enterprise": False})
+    assert outcome(engine, firm, "nanning.small_micro_admin_fee_waiver").facts_needed() == ()
+
+
+def test_a_rule_of_another_place_needs_no_facts(engine: Engine) -> None:
+    far = parse_profile({"id": "b", "kind": "incubation_base", "city": "liuzhou"})
+    assert outcome(engine, far, RENT).facts_needed() == ()
