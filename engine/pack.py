@@ -7,9 +7,11 @@ rule silently dropped would under-pay an applicant without anyone noticing.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,22 @@ from pydantic import ValidationError
 from . import expression as ex
 from .parameters import Parameter, ParameterFile, build_parameters
 from .profile import GUANGXI_CITIES, field_symbols
-from .rule import Amount, Derived, Document, Effective, Rule, RuleFile, Status, Untranslatable
+from .rule import (
+    Amount,
+    Bounded,
+    Derived,
+    Document,
+    Effective,
+    Equals,
+    IndependentOf,
+    Monotone,
+    Property,
+    Rule,
+    RuleFile,
+    Status,
+    Untranslatable,
+    ZeroWhenZero,
+)
 from .yamlio import load_yaml
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -97,6 +114,18 @@ class CompiledAmount:
 
 
 @dataclass(frozen=True)
+class CompiledProperty:
+    """A declared property, its fields checked against the schema and its expressions compiled."""
+
+    kind: str  # monotone | bounded | zero_when_zero | independent_of | equals
+    text: str  # as a rule author would write it, for reports
+    field: str | None = None  # monotone, zero_when_zero, independent_of
+    node: ex.Node | None = None  # bounded: the bound; equals: the formula
+    decreasing: bool = False
+    within: tuple[tuple[str, Decimal, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
 class CompiledRule:
     id: str
     name: str
@@ -112,6 +141,7 @@ class CompiledRule:
     requires: tuple[str, ...]
     conditions: tuple[CompiledCondition, ...]
     amount: CompiledAmount | None
+    properties: tuple[CompiledProperty, ...] = ()
 
     @property
     def rule(self) -> Rule:
@@ -180,7 +210,7 @@ def _pydantic_problems(file: str, data: Any, error: ValidationError) -> list[Pro
     return out
 
 
-def _rule_files(paths: Sequence[Path]) -> list[Path]:
+def rule_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -192,9 +222,9 @@ def _rule_files(paths: Sequence[Path]) -> list[Path]:
 
 def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = None) -> RulePack:
     """Load rule files (directories are searched for *.yaml) and the dated parameters they read."""
-    files = _rule_files(list(paths) if paths else [DEFAULT_RULES])
+    files = rule_files(list(paths) if paths else [DEFAULT_RULES])
     problems: list[Problem] = []
-    rule_files: list[tuple[Path, RuleFile]] = []
+    parsed_files: list[tuple[Path, RuleFile]] = []
     parameter_specs: list[tuple[Path, ParameterFile]] = []
     digest = hashlib.sha256()
 
@@ -217,7 +247,7 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
             if kind == "subsidy-parameters/1":
                 parameter_specs.append((path, ParameterFile.model_validate(data)))
             elif kind == "subsidy-rules/1":
-                rule_files.append((path, RuleFile.model_validate(data)))
+                parsed_files.append((path, RuleFile.model_validate(data)))
             else:
                 problems.append(Problem(
                     str(path), None, "schema",
@@ -243,7 +273,7 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
     )
 
     pack = RulePack({}, {}, parameters_by_name, {}, [], files, digest.hexdigest(), all_symbols)
-    for path, rule_file in rule_files:
+    for path, rule_file in parsed_files:
         pack.documents[rule_file.document.file] = rule_file.document
         for item in rule_file.not_encoded:
             pack.not_encoded.append((rule_file.document.file, item))
@@ -294,8 +324,10 @@ def _compile(
             conditions.append(compiled)
 
     amount = None
+    properties: tuple[CompiledProperty, ...] = ()
     if isinstance(spec, Rule):
         amount = _compile_amount(spec.amount, symbols, report)
+        properties = _compile_properties(spec, symbols, report)
         if spec.source.document and spec.source.document != document.file:
             report("source.document", "a rule's quote must come from its file's document")
 
@@ -320,6 +352,7 @@ def _compile(
         requires=tuple(spec.requires),
         conditions=tuple(conditions),
         amount=amount,
+        properties=properties,
     )
 
 
@@ -363,6 +396,94 @@ def _compile_amount(spec: Amount, symbols: dict[str, ex.Symbol], report: Any) ->
             report("amount.assumes", f"'{name}' is not a dated parameter")
             ok = False
     return compiled if ok else None
+
+
+def _compile_properties(
+    spec: Rule, symbols: dict[str, ex.Symbol], report: Any
+) -> tuple[CompiledProperty, ...]:
+    """Refuse a property that names no profile field, reads a field of the wrong type or cannot be computed."""
+    out = []
+    numbered = spec.amount.kind != "non_monetary" and (
+        spec.amount.kind != "unquantified" or bool(spec.amount.caps) or spec.amount.max is not None
+    )
+    for i, item in enumerate(spec.properties):
+        where = f"properties[{i}]"
+        compiled = _compile_property(item, where, symbols, report)
+        if compiled is None:
+            continue
+        if compiled.kind != "independent_of" and not numbered:
+            report(where, f"'{compiled.kind}' needs an amount, but the rule's amount is {spec.amount.kind}")
+            continue
+        out.append(compiled)
+    return tuple(out)
+
+
+def _compile_property(
+    item: Property, where: str, symbols: dict[str, ex.Symbol], report: Any
+) -> CompiledProperty | None:
+    def field_of(name: str, at: str, numeric: bool) -> str | None:
+        symbol = symbols.get(name)
+        if symbol is None or symbol.is_parameter:
+            close = difflib.get_close_matches(name, [n for n, s in symbols.items() if not s.is_parameter], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else " (see `subsidy rules fields`)"
+            report(at, f"unknown field '{name}'{hint}")
+            return None
+        if numeric and symbol.type not in ex.NUMERIC:
+            report(at, f"'{name}' is {symbol.type.value}; this property needs a numeric field")
+            return None
+        return name
+
+    def expression(text: str, at: str) -> ex.Node | None:
+        try:
+            return ex.compile_amount(text, symbols)
+        except ex.ExpressionError as error:
+            report(at, str(error))
+            return None
+
+    if isinstance(item, Monotone):
+        name = field_of(item.monotone, f"{where}.monotone", numeric=True)
+        decreasing = item.direction == "decreasing"
+        text = f"monotone {item.monotone}" + (" (decreasing)" if decreasing else "")
+        return None if name is None else CompiledProperty("monotone", text, field=name, decreasing=decreasing)
+    if isinstance(item, ZeroWhenZero):
+        name = field_of(item.zero_when_zero, f"{where}.zero_when_zero", numeric=True)
+        text = f"zero_when_zero {item.zero_when_zero}"
+        return None if name is None else CompiledProperty("zero_when_zero", text, field=name)
+    if isinstance(item, IndependentOf):
+        name = field_of(item.independent_of, f"{where}.independent_of", numeric=False)
+        text = f"independent_of {item.independent_of}"
+        return None if name is None else CompiledProperty("independent_of", text, field=name)
+    if isinstance(item, Bounded):
+        node = expression(str(item.bounded), f"{where}.bounded")
+        return None if node is None else CompiledProperty("bounded", f"bounded {item.bounded}", node=node)
+    assert isinstance(item, Equals)
+    node = expression(str(item.equals), f"{where}.equals")
+    within = []
+    ok = node is not None
+    for name, (low_text, high_text) in item.within.items():
+        at = f"{where}.within.{name}"
+        if field_of(name, at, numeric=True) is None:
+            ok = False
+            continue
+        bounds = [expression(str(v), at) for v in (low_text, high_text)]
+        if bounds[0] is None or bounds[1] is None:
+            ok = False
+            continue
+        if any(ex.names_read(b) for b in bounds if b is not None):
+            report(at, "a range's bounds are numbers, not expressions over fields")
+            ok = False
+            continue
+        low, high = (Decimal(ex.evaluate(b, {})) for b in bounds)  # type: ignore[arg-type]
+        if low > high:
+            report(at, f"the range is empty: {low} > {high}")
+            ok = False
+            continue
+        within.append((name, low, high))
+    if not ok:
+        return None
+    ranges = ", ".join(f"{n} in [{lo}, {hi}]" for n, lo, hi in within)
+    text = f"equals {item.equals}" + (f" within {ranges}" if ranges else "")
+    return CompiledProperty("equals", text, node=node, within=tuple(within))
 
 
 def _cross_checks(pack: RulePack) -> list[Problem]:

@@ -268,8 +268,8 @@ def render_explanation(outcome: Outcome) -> Tree:
         if award.uncapped is not None:
             node.add(f"before caps and rounding: {_exact_text(award.uncapped)}")
         for cap in award.caps:
-            value = "unknown" if cap.value is None else format_yuan(cap.value)
-            label = f"cap {cap.text} ({cap.per}) = {value}"
+            shown = "unknown" if cap.value is None else format_yuan(cap.value)
+            label = f"cap {cap.text} ({cap.per}) = {shown}"
             node.add(Text(label + ("  ← applied" if cap.bit else ""), style="bold red" if cap.bit else ""))
         for name, (value, reference) in award.assumes.items():
             node.add(f"assumes {name} = {_value_text(value)} ({reference})")

@@ -7,11 +7,12 @@ are refused (a typo in a field name must never drop a condition silently).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .profile import CITY_LABELS, ApplicantKind
 
@@ -132,6 +133,102 @@ class Amount(Strict):
         return self
 
 
+Number = str | int | Decimal
+
+
+def _no_float(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError("write numbers as integers, decimals in quotes, or expressions")
+    return value
+
+
+Value = Annotated[Number, BeforeValidator(_no_float)]
+
+
+class _Property(Strict):
+    says: str | None = Field(None, description="Why the property holds, in the document's terms")
+
+
+class Monotone(_Property):
+    """More of the field never means less (or, decreasing, never more) when the rule pays at both values."""
+
+    monotone: str = Field(..., description="A numeric profile field")
+    direction: Literal["increasing", "decreasing"] = "increasing"
+
+
+class Bounded(_Property):
+    """The amount is never above this value (an amount expression, evaluated for the same profile)."""
+
+    bounded: Value
+
+
+class ZeroWhenZero(_Property):
+    """When the field is 0 the rule pays nothing: not eligible, or an amount of 0."""
+
+    zero_when_zero: str = Field(..., description="A numeric profile field")
+
+
+class IndependentOf(_Property):
+    """Changing the field never changes the rule's status or amount."""
+
+    independent_of: str = Field(..., description="A profile field")
+
+
+class Equals(_Property):
+    """With the fields in their ranges the rule pays exactly the formula.
+
+    The conditions that read those fields must hold throughout the ranges, so there the rule is eligible whenever
+    its other checks hold: a threshold moved by one unit (`>=` written `>`) fails this, not only a wrong amount.
+    """
+
+    equals: Value = Field(..., description="An amount expression")
+    within: dict[str, tuple[Value, Value]] = Field(
+        default_factory=dict, description="Numeric fields and their [low, high] ranges, bounds included"
+    )
+
+
+PROPERTY_KINDS = ("monotone", "bounded", "zero_when_zero", "independent_of", "equals")
+
+
+def _property_kind(value: Any) -> str | None:
+    if isinstance(value, _Property):
+        return next(k for k in PROPERTY_KINDS if hasattr(value, k))
+    if isinstance(value, dict):
+        found = [k for k in PROPERTY_KINDS if k in value]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def _known_kind(value: Any) -> Any:
+    """Name the kinds, and the likely one, when a property states none or several: typos must not pass."""
+    if isinstance(value, dict):
+        found = [k for k in PROPERTY_KINDS if k in value]
+        if len(found) > 1:
+            raise ValueError(f"one property per item, found {' and '.join(found)}")
+        if not found:
+            keys = [str(k) for k in value]
+            close = [m for k in keys for m in difflib.get_close_matches(k, PROPERTY_KINDS, n=1, cutoff=0.6)]
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(
+                f"unknown property {', '.join(repr(k) for k in keys) or '{}'}{hint}: "
+                f"expected one of {', '.join(PROPERTY_KINDS)}"
+            )
+    elif not isinstance(value, _Property):
+        raise ValueError(f"a property is a mapping such as 'monotone: FIELD', not {value!r}")
+    return value
+
+
+Property = Annotated[
+    Annotated[Monotone, Tag("monotone")]
+    | Annotated[Bounded, Tag("bounded")]
+    | Annotated[ZeroWhenZero, Tag("zero_when_zero")]
+    | Annotated[IndependentOf, Tag("independent_of")]
+    | Annotated[Equals, Tag("equals")],
+    Discriminator(_property_kind),
+    BeforeValidator(_known_kind),
+]
+
+
 class Rule(Strict):
     id: str = Field(..., pattern=RULE_ID)
     name: str = Field(..., min_length=2, description="Chinese name of the benefit")
@@ -146,7 +243,9 @@ class Rule(Strict):
     requires: list[str] = Field(default_factory=list, description="Derived facts that must hold (by id)")
     conditions: list[Condition] = Field(default_factory=list)
     amount: Amount
-    properties: list[dict[str, Any]] = Field(default_factory=list, description="Declared properties to verify")
+    properties: list[Property] = Field(
+        default_factory=list, description="Declared properties, checked on generated profiles by `subsidy rules verify`"
+    )
     notes: str | None = None
 
     @field_validator("jurisdiction")
