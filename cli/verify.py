@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from guangxi_subsidy.engine.consistency import pack_checks
-from guangxi_subsidy.engine.pack import RulePackError, load_pack
+from guangxi_subsidy.engine.consistency import check_pack
+from guangxi_subsidy.engine.pack import RULE_FORMAT
 from guangxi_subsidy.engine.properties import verify_pack, write_counterexample
 
 from .main import EXIT_BAD_INPUT, EXIT_INTERNAL, State, err, friendly_errors
@@ -39,22 +39,20 @@ def verify(state: State, paths: tuple[Path, ...], examples: int, seed: int | Non
     """
     console = Console(highlight=False, soft_wrap=True)
     sources = list(paths) or list(state.rules)
-    checks = pack_checks(sources or None)
+    checks, loaded = check_pack(sources or None)
     for check in checks:
+        if check.name == RULE_FORMAT:  # not a consistency check: the file itself cannot be read as a rule pack
+            for problem in check.problems:
+                err.print(str(problem), highlight=False, markup=False)
+            continue
         mark = "[green]✓[/]" if check.passed else "[red]✗[/]"
         console.print(f"{mark} {check.name}: {check.covered}")
         for problem in check.problems:
             console.print(f"    {escape(str(problem))}")
-    if not all(check.passed for check in checks):
+    if loaded is None or not all(check.passed for check in checks):
         err.print("[bold red]the pack is invalid[/]; no property was run.")
         sys.exit(EXIT_BAD_INPUT)
-    try:
-        pack = load_pack(sources or None)
-    except RulePackError as error:
-        for problem in error.problems:
-            err.print(str(problem), highlight=False, markup=False)
-        err.print(f"[bold red]{len(error.problems)} problem(s)[/]; the pack is refused.")
-        sys.exit(EXIT_BAD_INPUT)
+    pack = loaded
 
     console.print(f"Properties: {examples} generated profiles each" + (f", seed {seed}" if seed is not None else ""))
     held = failed = 0

@@ -42,12 +42,19 @@ from .yamlio import load_yaml
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "rules"
 
 
+UNIQUE_IDS, FIELDS_IN_SCHEMA, PARAMETERS_IN_FORCE, RULE_FORMAT = (
+    "unique rule ids", "fields in the schema", "parameters in force", "rule format"
+)
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
     rule: str | None
     where: str
     reason: str
+    check: str = RULE_FORMAT  # which consistency check the problem breaks
+
 
     def __str__(self) -> str:
         rule = f" rule {self.rule}" if self.rule else ""
@@ -284,7 +291,7 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
                 continue
             target = pack.derived if compiled.is_derived else pack.rules
             if compiled.id in pack.rules or compiled.id in pack.derived:
-                problems.append(Problem(str(path), compiled.id, "id", "rule id used twice in the pack"))
+                problems.append(Problem(str(path), compiled.id, "id", "rule id used twice in the pack", UNIQUE_IDS))
                 continue
             target[compiled.id] = compiled
 
@@ -315,7 +322,8 @@ def _compile(
     before = len(problems)
 
     def report(where: str, reason: str) -> None:
-        problems.append(Problem(str(path), spec.id, where, reason))
+        check = FIELDS_IN_SCHEMA if reason.startswith("unknown field") else RULE_FORMAT
+        problems.append(Problem(str(path), spec.id, where, reason, check))
 
     conditions = []
     for cond in spec.conditions:
@@ -501,6 +509,7 @@ def _cross_checks(pack: RulePack) -> list[Problem]:
                         rule.file, rule.id, "amount",
                         f"parameter '{name}' has no value before {first}, but the rule is in force from "
                         f"{rule.effective.from_}",
+                        PARAMETERS_IN_FORCE,
                     ))
     # A derived fact must not require itself, directly or through others.
     for rule in pack.derived.values():

@@ -227,7 +227,7 @@ UNKNOWN_FIELD = RULE.format(benefit="cash_subsidy", amount=FORMULA, properties="
 
 @pytest.mark.parametrize(("check", "text", "reason"), [
     ("unique rule ids", None, "rule id used twice"),
-    ("fields in the schema", UNKNOWN_FIELD, "reads 'rent_paid', which is not a profile field"),
+    ("fields in the schema", UNKNOWN_FIELD, "unknown field 'rent_paid'"),
     ("parameters in force", PARAMETER_TOO_LATE, "parameter 'pboc_one_year_lending_rate' has no value before "
                                                 "2015-10-24, but the rule is in force from 2010-01-01"),
 ])
