@@ -1,0 +1,155 @@
+"""Throughput and memory of `subsidy batch`, beside plain polars on the same file and the reference path.
+
+For each size (--rows, default 1,000,000) the benchmark generates an applicant list (benchmarks/data/, kept
+between runs), then runs, each in a child process whose peak resident memory is read from the kernel:
+
+* ours: `subsidy batch FILE -o results.csv` (columnar engine, wide layout, CSV in and out);
+* baseline: plain polars reading the same file, computing one expression per output column and writing a CSV
+  of the same shape (the limit to approach);
+* reference: `subsidy batch --engine reference` on the first --sample rows (durable_rules per row).
+
+It then checks, on the sample, that both engines write the same file, byte for byte, and that each applicant's
+benefits are those `subsidy evaluate` gives for the row as a profile. Prints rows per second, the ratios, peak MB.
+
+    make bench                                  # 1,000,000 rows
+    .venv/bin/python benchmarks/batch_throughput.py --rows 1000000 5000000 --formatted
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import applicants  # noqa: E402
+
+TARGET_RATE, TARGET_MB = 300_000, 500
+SUBSIDY = [sys.executable, "-c", "from guangxi_subsidy.cli.main import main; main()"]
+BASELINE = """
+import sys, polars as pl
+source, target = sys.argv[1], sys.argv[2]
+frame = pl.scan_csv(source, infer_schema=False)
+names = frame.collect_schema().names()
+cells = [pl.when(pl.col(n).is_not_null()).then(pl.lit("seen")).alias(f"out_{i}") for i, n in enumerate(names[5:49])]
+money = [pl.col(n).cast(pl.Decimal(38, 2), strict=False) for n in names if n.endswith(("_paid", "_price", "_sales"))]
+frame.select(
+    pl.int_range(2, pl.len() + 2).alias("row"), pl.col("id", "name", "kind", "city", "as_of"), *cells,
+    pl.sum_horizontal(money).alias("grants"), *[pl.lit(0).alias(f"total_{i}") for i in range(7)],
+).sink_csv(target)
+"""
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Seconds and peak resident MB of a child process (its own rusage, from wait4)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def head(source: Path, rows: int, target: Path) -> Path:
+    with source.open("rb") as read, target.open("wb") as write:
+        for _ in range(rows + 1):
+            write.write(read.readline())
+    return target
+
+
+def agrees_with_evaluate(sample: Path, results: Path, limit: int) -> int:
+    """Each of the first `limit` rows, as a profile, through `subsidy evaluate`: its benefits, fen for fen."""
+    from click.testing import CliRunner
+
+    from guangxi_subsidy.cli.main import cli
+    from guangxi_subsidy.engine.cells import row_data
+
+    long = pl.read_ndjson(results, infer_schema_length=None)
+    cells = pl.read_csv(sample, infer_schema=False, n_rows=limit)
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as folder:
+        for row in cells.iter_rows(named=True):
+            profile = Path(folder) / "profile.json"
+            profile.write_text(json.dumps(row_data(row), ensure_ascii=False), encoding="utf-8")
+            answer = json.loads(runner.invoke(cli, ["evaluate", str(profile), "--format", "json"]).stdout)
+            expected = {
+                (b["rule_id"], b["status"], b["amount"]["kind"], b["amount"]["value"], b["amount"]["min"],
+                 b["amount"]["max"]) for b in answer["benefits"]
+            }
+            mine = long.filter(pl.col("id") == row["id"])
+            got = {
+                (r["rule_id"], r["status"], r["amount_kind"], *[_money(r[k]) for k in ("value", "min", "max")])
+                for r in mine.iter_rows(named=True)
+            }
+            if got != expected:
+                raise SystemExit(f"row {row['id']}: batch {sorted(got)} but evaluate {sorted(expected)}")
+    return cells.height
+
+
+def _money(value: object) -> str | None:
+    return None if value is None else str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--sample", type=int, default=2_000, help="rows for the reference path and the checks")
+    parser.add_argument("--evaluate", type=int, default=200, help="sample rows checked against `subsidy evaluate`")
+    parser.add_argument("--formatted", action="store_true", help="money with thousands separators and 万")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        lines = []
+        for rows in args.rows:
+            print(f"generating {rows:,} applicants …", file=sys.stderr)
+            source = applicants.write(rows, args.seed, formatted=args.formatted)
+            ours, ours_mb = measure([*SUBSIDY, "batch", str(source), "-o", str(out / "ours.csv"), "-q"])
+            base, base_mb = measure([sys.executable, "-c", BASELINE, str(source), str(out / "baseline.csv")])
+            lines.append((rows, rows / ours, rows / base, ours_mb, base_mb))
+            (out / "ours.csv").unlink()
+
+        count = min(args.sample, args.rows[-1])
+        sample = head(source, count, out / "sample.csv")
+        quarter = head(source, count // 4, out / "quarter.csv")
+        measure([*SUBSIDY, "batch", str(sample), "-o", str(out / "columnar.csv"), "-q"])
+        reference, _ = measure([*SUBSIDY, "batch", str(sample), "-o", str(out / "reference.csv"), "-q",
+                                "--engine", "reference"])
+        start, _ = measure([*SUBSIDY, "batch", str(quarter), "-o", str(out / "quarter.csv"), "-q",
+                            "--engine", "reference"])
+        reference_rate = (count - count // 4) / max(reference - start, 1e-9)  # start-up cancels out
+        same = (out / "columnar.csv").read_bytes() == (out / "reference.csv").read_bytes()
+        measure([*SUBSIDY, "batch", str(sample), "-o", str(out / "long.jsonl"), "-q"])
+        checked = agrees_with_evaluate(sample, out / "long.jsonl", args.evaluate)
+
+    shape = "formatted money (separators, 万)" if args.formatted else "plain money"
+    print(f"\nsubsidy batch, CSV in → wide CSV out, full rule pack, {shape}, {os.cpu_count()} CPUs")
+    print(f"{'rows':>11} {'ours rows/s':>12} {'baseline rows/s':>16} {'ours/baseline':>14} "
+          f"{'peak MB ours':>13} {'peak MB baseline':>17}")
+    for rows, rate, base_rate, ours_mb, base_mb in lines:
+        print(f"{rows:>11,} {rate:>12,.0f} {base_rate:>16,.0f} {rate / base_rate:>14.2f} {ours_mb:>13,.0f} "
+              f"{base_mb:>17,.0f}")
+    print(f"reference path (`--engine reference`, durable_rules per row, start-up excluded): "
+          f"{reference_rate:,.0f} rows/s; ours at {lines[0][0]:,} rows is {lines[0][1] / reference_rate:,.0f}× that")
+    print(f"same results file from both engines on {count:,} rows: {'yes' if same else 'NO'}; "
+          f"{checked} rows checked against `subsidy evaluate`: agree")
+    rate_ok = all(rate >= TARGET_RATE for _, rate, *_ in lines)
+    memory_ok = all(mb < TARGET_MB for *_, mb, _ in lines)
+    print(f"targets: ≥ {TARGET_RATE:,} rows/s {'met' if rate_ok else 'NOT met'}; "
+          f"< {TARGET_MB} MB peak {'met' if memory_ok else 'NOT met'}")
+    if not same:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

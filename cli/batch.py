@@ -1,0 +1,244 @@
+"""`subsidy batch` and `subsidy template`: whole applicant lists, and an empty list to fill in."""
+
+from __future__ import annotations
+
+# isort: off
+from guangxi_subsidy.cli import allocator  # noqa: F401 - before polars is imported
+# isort: on
+
+import datetime as dt
+import json
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from guangxi_subsidy.engine.batch import ERRORS, Admitted, Evaluator
+from guangxi_subsidy.engine.cells import HeaderError
+from guangxi_subsidy.engine.csvsource import Chunk, CsvSource, FileError
+from guangxi_subsidy.engine.evaluate import ENGINE_VERSION
+from guangxi_subsidy.engine.frames import ROW
+from guangxi_subsidy.engine.sinks import AtomicOutput, Outputs, format_of
+from guangxi_subsidy.engine.summary import Summary
+from guangxi_subsidy.engine.template import write_template
+from guangxi_subsidy.engine.xlsxsource import XlsxSource
+
+from .main import State, cli, friendly_errors
+
+BATCH_ROWS = 60_000  # applicants decided per call
+Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
+Batch = tuple[list[Admitted], pl.DataFrame, int, int]
+WIDE_ROWS = 15_000  # wide rows built and written at a time
+
+
+class BadBatchInput(click.ClickException):
+    exit_code = 2
+
+
+@cli.command()
+@click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file: .csv or .jsonl (or give --format).")
+@click.option("--layout", type=click.Choice(["wide", "long"]), help="wide: a row per applicant, a column per "
+              "benefit, then totals; long: a row per applicant and benefit. Default: wide for CSV, long for JSON "
+              "Lines.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Results format (default: from -o).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Evaluate every applicant for this date. Default: each row's as_of, else today.")
+@click.option("--include-drafts", is_flag=True, help="Also apply draft documents (marked DRAFT).")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Rejected rows: row, column, value, reason (.csv or .jsonl). Default: RESULTS.errors.csv.")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the summary (rows, and money per benefit and department) as JSON.")
+@click.option("--encoding", help="The CSV file's encoding (default: UTF-8 or GB18030, whichever it is).")
+@click.option("--engine", type=click.Choice(["columnar", "reference"]), default="columnar", show_default=True,
+              help="columnar: whole columns at once; reference: `subsidy evaluate` on each row (slow).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
+@click.pass_obj
+@friendly_errors
+def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
+          as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
+          encoding: str | None, engine: str, quiet: bool) -> None:
+    """Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or Chinese labels).
+
+    \b
+    Examples:
+      subsidy batch applicants.csv -o results.csv --as-of 2017-06-30
+      subsidy batch applicants.xlsx -o benefits.jsonl --summary summary.json
+      subsidy template applicants.xlsx
+
+    Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it.
+    Outputs appear under their names only when the run completes.
+    """
+    try:
+        results_format = format_of(output, fmt)
+        errors_path = errors_path or output.with_name(output.stem + ".errors.csv")
+        errors_format = format_of(errors_path)
+        source = _open(applicants, encoding)
+    except (ValueError, LookupError, OSError) as error:
+        raise BadBatchInput(str(error)) from None
+    layout = layout or ("wide" if results_format == "csv" else "long")
+    day = as_of.date() if as_of else None
+    evaluator = Evaluator(state.pack, as_of=day, include_drafts=include_drafts, engine=engine, wide=layout == "wide")
+    summary = Summary(evaluator.rules)
+    with _terminated_cleanly(), Outputs() as outputs, _Progress(quiet, source.size) as advance:
+        results = outputs.open(output, results_format, ("id", "name"))
+        errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
+        size = BATCH_ROWS if engine == "columnar" else 1  # the reference engine gains nothing from batches
+        try:
+            for admitted, rejected, rows, position in _batches(_prefetch(_admitted(source, evaluator)), size):
+                result = evaluator.decide(admitted)
+                for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
+                    results.write(piece)
+                if rejected.height or result.errors.height:
+                    errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
+                summary.add(result, rows, rejected[ROW].n_unique())
+                advance(position, summary.rows_read)
+        finally:
+            source.close()
+        _headers(results, errors, evaluator, layout)
+        if summary_path is not None:
+            data = summary.as_json(str(applicants), engine, day, include_drafts, state.pack.digest, ENGINE_VERSION)
+            outputs.open(summary_path, "json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    if not quiet:
+        Console().print(summary.table())
+    if summary.rejected:
+        Console(stderr=True).print(f"{summary.rejected:,} rows rejected: see {errors_path}", style="yellow")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def template(path: Path) -> None:
+    """Write an empty applicant file (.csv or .xlsx): field names in row 1, Chinese labels in row 2."""
+    try:
+        write_template(path)
+    except ValueError as error:
+        raise BadBatchInput(str(error)) from None
+    click.echo(f"wrote {path}")
+
+
+def _open(path: Path, encoding: str | None) -> CsvSource | XlsxSource:
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return XlsxSource(path)
+        return CsvSource(path, encoding)
+    except (HeaderError, FileError) as error:
+        raise BadBatchInput(f"{path}: {error}") from None
+
+
+def _structural(chunk: Chunk) -> pl.DataFrame:
+    """Rows the reader refused before any cell was read (ragged, stray quote, wrong encoding, empty)."""
+    rows = [(r.row, None, r.column, "", r.value[:200], r.reason) for r in chunk.rejected]
+    return pl.DataFrame(rows, schema=ERRORS, orient="row")
+
+
+def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, layout: str) -> None:
+    """Name the columns of outputs that received no rows."""
+    if results.rows and errors.rows:
+        return
+    empty = evaluator.evaluate(pl.DataFrame(schema={"id": pl.String, "kind": pl.String, "city": pl.String}))
+    results.write_header(empty.results if layout == "wide" else empty.benefits)
+    errors.write_header(empty.errors)
+
+
+def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator) -> Iterator[Block]:
+    """Blocks read and admitted one by one (typed rows take a third of the memory of cells)."""
+    for chunk in source.chunks():
+        rows, position, rejected = chunk.rows, chunk.position, _structural(chunk)
+        yield evaluator.admit(chunk.take, source.columns, chunk.as_text), rejected, rows, position
+
+
+def _batches(blocks: Iterator[Block], size: int) -> Iterator[Batch]:
+    """Admitted blocks handed on `size` rows at a time: deciding has a cost per call."""
+    pending: list[Block] = []
+    for block in blocks:
+        pending.append(block)
+        if sum(b[2] for b in pending) >= size:
+            yield _batch(pending)
+            pending = []
+    if pending:
+        yield _batch(pending)
+
+
+def _batch(blocks: list[Block]) -> Batch:
+    return [b[0] for b in blocks], pl.concat([b[1] for b in blocks]), sum(b[2] for b in blocks), blocks[-1][3]
+
+
+def _prefetch(blocks: Iterator[Block], ahead: int = 1) -> Iterator[Block]:
+    """Read and admit the next blocks while a batch is decided and written: on two cores the two overlap,
+    and at most `ahead` blocks wait, so memory stays flat."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=ahead)
+    done = object()
+
+    def read() -> None:
+        try:
+            for block in blocks:
+                handoff.put(block)
+            handoff.put(done)
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises it
+            handoff.put(error)
+
+    threading.Thread(target=read, daemon=True).start()
+    while True:
+        item = handoff.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+class _Progress:
+    """A progress bar on stderr with rows per second and time left; silent when stderr is not a terminal."""
+
+    def __init__(self, quiet: bool, total: int):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.total = total
+        self.bar = Progress(
+            TextColumn("[bold]evaluating"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+            TextColumn("{task.fields[rate]:,.0f} rows/s"), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self.task = self.bar.add_task("batch", total=total, rows=0, rate=0.0)
+
+    def __enter__(self) -> Any:
+        if self.enabled:
+            self.bar.start()
+        self.started = dt.datetime.now()
+
+        def advance(position: int, rows: int) -> None:
+            if self.enabled:
+                seconds = max((dt.datetime.now() - self.started).total_seconds(), 1e-6)
+                self.bar.update(self.task, completed=position, rows=rows, rate=rows / seconds)
+
+        return advance
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.enabled:
+            self.bar.stop()
+
+
+@contextmanager
+def _terminated_cleanly() -> Iterator[None]:
+    """SIGTERM ends the run like Ctrl-C: unwinding, so that no partial output is left under a requested name."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)

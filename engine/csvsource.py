@@ -1,0 +1,305 @@
+"""Reading a CSV applicant file in chunks, with every row accounted for and numbered as a spreadsheet shows it.
+
+The file is read in blocks of bytes cut at line ends, so memory stays flat however long it is. Each block is
+parsed by polars, then checked: every record must have exactly as many cells as the header, and records must be
+the block's lines (a quote that swallows following lines, a blank line or a ragged row all break the count). A
+block that fails the check, or that polars cannot parse (a stray quote, bytes that are not text in the file's
+encoding), is read again line by line with Python's csv module, which finds the bad rows, reports each with
+its row number and reason, and keeps the good ones. A quoted cell may span lines, as Excel writes cells with
+line breaks: such a record is one row, as Excel counts it.
+
+Encodings: UTF-8 (with or without a byte order mark) and GB18030 (which includes GBK and GB2312, what Excel
+saves in China) are told apart by trying UTF-8 on the first block; `encoding` overrides the guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import polars as pl
+
+from .cells import Columns, is_label_row, resolve_header
+from .frames import ROW, fast_schema
+
+BLOCK = 8 << 20  # bytes per block read and parsed at once: about 35,000 rows of a typical applicant file
+MAX_RECORD_LINES = 100  # a quoted cell spanning more lines than this is taken for a stray quote
+_SENTINEL, _END = b"\x01", "\x01end"
+# How far a block's cells are typed by the CSV reader itself: booleans, choices and counts, or nothing (text).
+# A block is read at the first level that succeeds.
+_LEVELS = ("enums", "text")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row that cannot be evaluated, with what a person needs to fix it."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Chunk:
+    cells: pl.DataFrame  # columns named by profile field, plus ROW
+    rejected: list[Rejection] = field(default_factory=list)
+    position: int = 0  # how far through the file (bytes, or rows of a sheet) this chunk ends
+    texts: list[Callable[[], pl.DataFrame]] = field(default_factory=list)  # each part's cells as written
+    rows: int = field(init=False, default=0)  # rows accounted for: cells, and rows rejected before reading
+
+    def as_text(self) -> pl.DataFrame:
+        """The same cells as text, exactly as written (for rows whose typed cells the model must see)."""
+        if not self.texts:
+            return self.cells
+        return pl.concat([text() for text in self.texts])
+
+    def __post_init__(self) -> None:
+        self.rows = self.cells.height + len({r.row for r in self.rejected})
+
+    def take(self) -> pl.DataFrame:
+        """Hand the cells over (the chunk keeps no reference, so they are freed once read)."""
+        cells, self.cells = self.cells, self.cells.clear()
+        return cells
+
+    @staticmethod
+    def join(chunks: list[Chunk]) -> Chunk:
+        """Consecutive chunks as one (small blocks keep reading lean; large batches keep evaluation fast)."""
+        if len(chunks) == 1:
+            return chunks[0]
+        frames = [c.cells for c in chunks]
+        if any(f.schema != frames[0].schema for f in frames):
+            frames = [f.with_columns(pl.all().exclude(ROW).cast(pl.String)) for f in frames]
+        texts = [t for c in chunks for t in (c.texts or [_already(c.cells)])]
+        return Chunk(pl.concat(frames), [r for c in chunks for r in c.rejected], chunks[-1].position, texts)
+
+
+def _already(cells: pl.DataFrame) -> Callable[[], pl.DataFrame]:
+    return lambda: cells.with_columns(pl.all().exclude(ROW).cast(pl.String))
+
+
+class FileError(ValueError):
+    """A file that cannot be read as an applicant list at all (no header, unknown columns)."""
+
+
+def detect_encoding(sample: bytes) -> str:
+    """utf-8-sig, utf-8 or gb18030, from the first bytes of a file: UTF-8 when most lines that are not plain
+    ASCII are valid UTF-8 (text in GBK almost never is), so a few lines pasted in another encoding are reported
+    as bad rows instead of turning the whole file into mojibake."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    valid = invalid = 0
+    for line in sample.split(b"\n")[:-1] or [sample]:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            valid += 1
+        except UnicodeDecodeError:
+            invalid += 1
+    return "utf-8" if valid >= invalid else "gb18030"
+
+
+class CsvSource:
+    """An applicant CSV: its header (field names or labels), then chunks of rows."""
+
+    def __init__(self, path: Path, encoding: str | None = None, block: int = BLOCK):
+        self.path = path
+        self.block = block
+        self.size = path.stat().st_size
+        with path.open("rb") as handle:
+            sample = handle.read(1 << 20)
+        self.encoding = encoding or detect_encoding(sample)
+        codecs.lookup(self.encoding)  # unknown names fail here, before any output is opened
+        self.text_encoding = "utf-8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
+        self._handle: BinaryIO = path.open("rb")
+        self._level, self._blocks = 0, 0
+        header = self._read_record()
+        if header is None:
+            raise FileError(f"{path}: the file is empty; the first row must name the columns")
+        self.columns: Columns = resolve_header(header)
+        self.header_rows = 1
+        self._start = self._handle.tell()
+        self._handle.seek(self._start - 2)
+        self.crlf = self._handle.read(2) == b"\r\n"  # the header's line end: the file's (Excel on Windows: CRLF)
+        second = self._read_record()
+        if second is not None and is_label_row(self.columns, second):
+            self.header_rows, self._start = 2, self._handle.tell()
+        self._handle.seek(self._start)
+
+    def _read_record(self) -> list[str] | None:
+        """One record from the current position (the header may hold quoted cells with line breaks)."""
+        lines: list[str] = []
+        while True:
+            raw = self._handle.readline()
+            if not raw:
+                return None if not lines else next(csv.reader(["\n".join(lines)]))
+            lines.append(raw.decode(self.encoding, errors="replace").rstrip("\r\n"))
+            if "\n".join(lines).count('"') % 2 == 0:
+                return next(csv.reader(["\n".join(lines)]), [])
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Chunks in file order; rows are numbered on from the header (row 1, or rows 1–2 in a template)."""
+        next_row = self.header_rows + 1
+        carry = b""
+        while True:
+            offset = self._handle.tell() - len(carry)
+            data = self._handle.read(self.block)
+            at_end = not data
+            block = carry + data
+            if not at_end:
+                cut = block.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = block
+                    continue
+                block, carry = block[:cut], block[cut:]
+            else:
+                carry = b""
+                if not block:
+                    return
+                if not block.endswith(b"\n"):
+                    block += b"\n"
+            chunk, leftover = self._parse(block, offset, next_row, at_end)
+            if leftover:
+                carry = leftover + carry
+            chunk.position = self._handle.tell() - len(carry)
+            next_row += chunk.rows
+            yield chunk
+            if at_end and not carry:
+                return
+
+    # ------------------------------------------------------------ one block
+
+    def _marked(self, block: bytes) -> tuple[bytes, int]:
+        """The block as UTF-8 with a sentinel cell ending every line (a row with too few cells leaves the last
+        column empty), and its number of lines. Raises UnicodeDecodeError for bytes not in the encoding."""
+        text = block if self.text_encoding == "utf-8" else block.decode(self.text_encoding).encode("utf-8")
+        end = b"\r\n" if self.crlf else b"\n"
+        marked = text.replace(end, b"," + _SENTINEL + end)
+        return marked, (len(marked) - len(text)) // (len(_SENTINEL) + 1)
+
+    def _parse(self, block: bytes, offset: int, first_row: int, at_end: bool) -> tuple[Chunk, bytes]:
+        names = list(self.columns.fields)
+        try:
+            marked, lines = self._marked(block)
+        except UnicodeDecodeError:
+            return self._careful(block, first_row, at_end)
+        frame = None
+        for level in range(self._level, len(_LEVELS)):
+            try:
+                frame = pl.read_csv(marked, has_header=False, schema={**_schema(names, level), _END: pl.String})
+            except pl.exceptions.PolarsError:  # a cell outside the level's dtypes, a stray quote, a ragged row
+                continue
+            self._blocks += 1
+            self._level = level if self._blocks % 16 else 0  # keep a level that works; now and then try faster
+            break
+        del marked
+        if frame is None or frame[_END].null_count() or frame.height != lines:
+            return self._careful(block, first_row, at_end)
+        frame = frame.drop(_END).with_columns(
+            pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
+        )
+        return Chunk(frame, texts=[self._reread(offset, len(block), first_row)]), b""
+
+    def _reread(self, offset: int, length: int, first_row: int) -> Callable[[], pl.DataFrame]:
+        """The block's cells as text, read again from the file when needed (holding every block's bytes until
+        then would double the memory a batch takes)."""
+        names = list(self.columns.fields)
+
+        def text() -> pl.DataFrame:
+            with self.path.open("rb") as handle:
+                handle.seek(offset)
+                block = handle.read(length)
+            marked, _ = self._marked(block if block.endswith(b"\n") else block + b"\n")
+            frame = pl.read_csv(marked, has_header=False, schema={**{n: pl.String for n in names}, _END: pl.String})
+            return frame.drop(_END).with_columns(
+                pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
+            )
+
+        return text
+
+    def _careful(self, block: bytes, first_row: int, at_end: bool) -> tuple[Chunk, bytes]:
+        """Line by line: find the bad rows, keep the good ones (slow, for blocks that need it)."""
+        names = list(self.columns.fields)
+        width = len(names)
+        lines = block.split(b"\n")[:-1]
+        records: list[list[Any]] = []
+        rejected: list[Rejection] = []
+        row, i = first_row, 0
+        while i < len(lines):
+            raw = lines[i].rstrip(b"\r")
+            try:
+                line = raw.decode(self.text_encoding)
+            except UnicodeDecodeError as error:
+                rejected.append(Rejection(row, "", _shown(raw), _encoding_reason(error, self.text_encoding)))
+                row, i = row + 1, i + 1
+                continue
+            used = 1
+            if line.count('"') % 2 == 1:
+                joined, used = self._join(lines, i)
+                if joined is None and not at_end and len(lines) - i <= MAX_RECORD_LINES:
+                    return self._careful_done(records, rejected), b"\n".join(lines[i:]) + b"\n"
+                if joined is None:
+                    rejected.append(Rejection(row, "", line, "a quote opens a cell that never closes (stray quote?)"))
+                    row, i = row + 1, i + 1
+                    continue
+                line = joined
+            i += used
+            if not line.strip():
+                rejected.append(Rejection(row, "", "", "empty row"))
+            else:
+                try:
+                    cells = next(csv.reader([line], strict=True))
+                except csv.Error as error:
+                    rejected.append(Rejection(row, "", line, f"malformed quoting: {error}"))
+                else:
+                    if len(cells) != width:
+                        rejected.append(Rejection(row, "", line, f"{len(cells)} cells, but the header has {width}"))
+                    else:
+                        records.append([row, *[c if c != "" else None for c in cells]])
+            row += 1
+        return self._careful_done(records, rejected), b""
+
+    def _join(self, lines: list[bytes], start: int) -> tuple[str | None, int]:
+        """The record starting at `start` that a quoted line break continues, and how many lines it takes."""
+        parts: list[str] = []
+        for used, raw in enumerate(lines[start : start + MAX_RECORD_LINES], start=1):
+            try:
+                parts.append(raw.rstrip(b"\r").decode(self.text_encoding))
+            except UnicodeDecodeError:
+                return None, 0
+            joined = "\n".join(parts)
+            if used > 1 and joined.count('"') % 2 == 0:
+                try:
+                    cells = next(csv.reader(io.StringIO(joined), strict=True))
+                except (csv.Error, StopIteration):
+                    return None, 0
+                return (joined, used) if len(cells) == len(self.columns.fields) else (None, 0)
+        return None, 0
+
+    def _careful_done(self, records: list[list[Any]], rejected: list[Rejection]) -> Chunk:
+        schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
+        frame = pl.DataFrame(records, schema=schema, orient="row")
+        return Chunk(frame.select(*self.columns.fields, ROW), rejected)
+
+
+def _schema(names: list[str], level: int) -> dict[str, Any]:
+    return {n: pl.String for n in names} if _LEVELS[level] == "text" else fast_schema(names)
+
+
+def _shown(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="backslashreplace")[:200]
+
+
+def _encoding_reason(error: UnicodeDecodeError, encoding: str) -> str:
+    byte = error.object[error.start : error.start + 1].hex()
+    return (f"not valid {encoding} text (byte 0x{byte} at byte {error.start + 1} of the line): save the file as "
+            "UTF-8, or give its encoding with --encoding")
