@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import expression as ex
-from .money import round_fen
+from .money import floor_fen, round_fen
 from .pack import CompiledAmount, CompiledCap, RulePack
 
 
@@ -61,7 +61,7 @@ def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any
     if spec.kind in ("unquantified", "up_to"):
         ceiling = _evaluate_money(amount.maximum, env) if amount.maximum is not None else None
         limits = [c.value for c in caps if c.value is not None] + ([ceiling] if ceiling is not None else [])
-        maximum = round_fen(max(min(limits), Decimal(0))) if limits else None
+        maximum = floor_fen(max(min(limits), Decimal(0))) if limits else None
         kind = "up_to" if maximum is not None else "unquantified"
         return Award(kind=kind, maximum=maximum, caps=caps, inputs=_inputs(amount, env), **common)
 
@@ -137,7 +137,8 @@ def _caps(caps: tuple[CompiledCap, ...], env: dict[str, Any]) -> tuple[tuple[Cap
     for cap in caps:
         value = _evaluate_money(cap.node, env)
         missing |= value is None
-        out.append(CapOutcome(cap.text, cap.per, cap.says, None if value is None else max(value, Decimal(0)), False))
+        limit = None if value is None else floor_fen(max(value, Decimal(0)))
+        out.append(CapOutcome(cap.text, cap.per, cap.says, limit, False))
     return tuple(out), missing
 
 

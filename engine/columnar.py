@@ -184,13 +184,13 @@ class Plan:
         spec = amount.spec
         if spec.kind == "non_monetary":
             return _Amount(pl.lit("non_monetary"))
-        caps = [sc.floor_zero(self._number(cap.node)) for cap in amount.caps]
+        caps = [sc.floor_fen(sc.floor_zero(self._number(cap.node))) for cap in amount.caps]
         cap_missing = pl.any_horizontal([c.expr.is_null() for c in caps]) if caps else pl.lit(False)
         if spec.kind in ("unquantified", "up_to"):
             limits = caps + ([self._number(amount.maximum)] if amount.maximum is not None else [])
             if not limits:
                 return _Amount(pl.lit("unquantified"))
-            ceiling = sc.to_fen(sc.floor_zero(sc.extreme(limits, smallest=True, skip_missing=True))).expr
+            ceiling = sc.floor_fen(sc.floor_zero(sc.extreme(limits, smallest=True, skip_missing=True))).expr
             kind = pl.when(ceiling.is_null()).then(pl.lit("unquantified")).otherwise(pl.lit("up_to"))
             return _Amount(kind, maximum=ceiling)
         missing = self._missing(amount)

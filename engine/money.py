@@ -2,12 +2,13 @@
 
 The one rounding rule: every amount the engine reports is rounded once, at the end of its computation (after caps),
 to the fen (0.01 yuan), half away from zero (ROUND_HALF_UP). Intermediate arithmetic is exact Decimal with 50
-significant digits, so the only rounding a result ever sees is that last one.
+significant digits, so the only rounding a result ever sees is that last one. A limit (a cap or a ceiling) that
+is not a whole number of fen is first rounded down to the fen, so that no amount is ever paid above its limit.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
 FEN = Decimal("0.01")
 ARITHMETIC = Context(prec=50)
@@ -17,6 +18,12 @@ def round_fen(amount: Decimal) -> Decimal:
     """Round to the fen, half away from zero: the engine's single rounding rule."""
     with localcontext(ARITHMETIC):
         return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def floor_fen(limit: Decimal) -> Decimal:
+    """A limit in whole fen, rounded down: paying up to it never pays above the limit."""
+    with localcontext(ARITHMETIC):
+        return limit.quantize(FEN, rounding=ROUND_FLOOR)
 
 
 def to_fen(amount: Decimal) -> int:

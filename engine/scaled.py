@@ -111,6 +111,15 @@ def compare(op: str, left: Scaled, right: Scaled) -> pl.Expr:
     return {"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
+def floor_fen(number: Scaled) -> Scaled:
+    """Round a non-negative limit down to the fen (money.floor_fen): scale 2."""
+    if number.scale <= 2:
+        return rescale(number, 2)
+    step = 10 ** (number.scale - 2)
+    dtype = dtype_for(number.bound)
+    return Scaled(number.expr.cast(dtype) // pl.lit(step, dtype=dtype), 2, number.bound // step)
+
+
 def to_fen(number: Scaled) -> Scaled:
     """Round a non-negative amount to the fen, half up (money.round_fen): scale 2."""
     if number.scale <= 2:

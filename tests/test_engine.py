@@ -148,3 +148,12 @@ def test_a_fact_given_against_the_rule_is_not_a_fact_needed(engine: Engine) -> N
 def test_a_rule_of_another_place_needs_no_facts(engine: Engine) -> None:
     far = parse_profile({"id": "b", "kind": "incubation_base", "city": "liuzhou"})
     assert outcome(engine, far, RENT).facts_needed() == ()
+
+
+def test_a_cap_of_half_a_fen_pays_nothing_rather_than_a_fen_above_it(engine: Engine) -> None:
+    incubator = parse_profile({"id": "w", "kind": "incubation_base", "city": "wuzhou",
+                               "city_incubation_area_subsidy": "0.01"})
+    evaluation = engine.evaluate(incubator, as_of=dt.date(2019, 6, 1), include_drafts=True)
+    post = next(o for o in evaluation.outcomes if o.rule.id == "wuzhou.incubator_expansion_region_post_subsidy")
+    # 0.01 × 50% = 0.005 yuan: a limit rounded down to the fen, 0.00, never half-up to 0.01 above it
+    assert post.award is not None and post.award.maximum == Decimal("0.00")

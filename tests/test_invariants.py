@@ -108,7 +108,7 @@ def _rule_violations(rule: CompiledRule, outcome: Outcome, profile: Profile, day
         limit = ex.evaluate(node, env)
         if limit is None:
             continue
-        bound = round_fen(max(Decimal(limit), Decimal(0)))  # type: ignore[arg-type]
+        bound = max(Decimal(limit), Decimal(0))  # type: ignore[arg-type]
         for number in numbers:
             if number > bound:
                 problems.append(f"amount {number} above the cap {ex.render(node)} = {bound}")

@@ -35,3 +35,11 @@ def test_an_amount_that_is_not_money_is_refused() -> None:
 
 def test_yuan_are_formatted_with_separators_and_two_decimals() -> None:
     assert format_yuan(Decimal("550000")) == "550,000.00"
+
+
+def test_a_limit_that_is_not_whole_fen_is_rounded_down_so_it_is_never_exceeded() -> None:
+    from guangxi_subsidy.engine.money import floor_fen
+
+    assert floor_fen(Decimal("0.005")) == Decimal("0.00")
+    assert floor_fen(Decimal("785714.289")) == Decimal("785714.28")
+    assert floor_fen(Decimal("550000")) == Decimal("550000.00")
