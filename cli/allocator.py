@@ -4,7 +4,7 @@ polars allocates with jemalloc, which by default keeps freed pages for ten secon
 arena of its own; a batch run, whose reader and writer threads free a block's memory every fraction of a second,
 would then hold the peaks of every stage at once. One arena and a short decay (purged by a background thread)
 keep the peak near the memory actually in use, at no cost in speed. jemalloc reads the setting once, when polars
-is first imported: this module is imported before any module that imports polars, and an explicit setting in
+is first imported: `cli/main.py` imports this module before anything else of ours, and an explicit setting in
 the environment wins.
 """
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from guangxi_subsidy.cli import allocator  # noqa: F401 - must run before anything imports polars
 from guangxi_subsidy.engine.cases import CaseFileError
 from guangxi_subsidy.engine.evaluate import Engine
 from guangxi_subsidy.engine.pack import RulePack, RulePackError, load_pack
