@@ -457,7 +457,7 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
 
 
 def load_profile(path: Path) -> Profile:
-    """Read a profile from YAML or JSON; dates and amounts are kept exact (YAML floats are refused for money)."""
+    """Read a profile from YAML or JSON; decimals are read as Decimal, never float, so amounts stay exact."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
