@@ -15,7 +15,7 @@ from functools import cached_property
 
 import polars as pl
 
-from .columnar import DAY, INDEX, RULE, STATUS
+from .columnar import DAY, FEN, INDEX, OUTCOME, RULE, STATUS
 from .frames import ROW
 from .report import GRANT_KINDS, RELIEF_KINDS
 
@@ -64,33 +64,28 @@ class BatchResult:
 
     @cached_property
     def _all(self) -> pl.DataFrame:
-        frames = [f for f in self.outcomes if f.height]
-        return pl.concat(frames) if frames else self.outcomes[0].clear()
+        frames = [f.select(OUTCOME.keys()) for f in self.outcomes if f.height]  # without the wide layout's extras
+        return pl.concat(frames) if frames else self.outcomes[0].select(OUTCOME.keys()).clear()
 
     @cached_property
     def totals(self) -> pl.DataFrame:
         """report.totals for every applicant: grants, relief and loan quotas apart; eligible benefits only."""
-        benefit = pl.lit(pl.Series([r.benefit for r in self.rules])).gather(pl.col(RULE))
-        status, kind, value = pl.col("status"), pl.col("kind"), pl.col("value")
-        eligible = status == pl.lit("eligible")
-        quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
-        ranged = eligible & (kind == pl.lit("range"))
-        grant = quantified & benefit.is_in(list(GRANT_KINDS))
-        shares = self._all.lazy().select(
-            pl.col(INDEX),
-            pl.when(grant).then(value).alias("grants"),
-            pl.when(grant).then(value).when(ranged).then(pl.col("min")).alias("grants_min"),
-            pl.when(grant).then(value).when(ranged).then(pl.col("max")).alias("grants_max"),
-            pl.when(quantified & benefit.is_in(list(RELIEF_KINDS))).then(value).alias("relief_estimate"),
-            pl.when(quantified & (benefit == pl.lit("loan_quota"))).then(value).alias("loan_quota"),
-            (eligible & kind.is_in(["unquantified", "up_to"])).alias("unquantified"),
-            (eligible & (kind == pl.lit("non_monetary"))).alias("non_monetary"),
-            (eligible & (kind == pl.lit("incomplete"))).alias("incomplete"),
-        ).group_by(INDEX).agg(pl.col(n).sum() for n in (*TOTALS, *COUNTS))
-        every = pl.LazyFrame({INDEX: pl.int_range(0, self.applicants.height, dtype=pl.UInt32, eager=True)})
-        return every.join(shares, on=INDEX, how="left", maintain_order="left").select(
-            *[_money(pl.col(n).fill_null(0)).alias(n) for n in TOTALS],
-            *[pl.col(n).fill_null(0).cast(pl.Int64) for n in COUNTS],
+        return self._totals(0, self.applicants.height)
+
+    def _totals(self, start: int, stop: int) -> pl.DataFrame:
+        """The totals of applicants start … stop-1: each rule's share (`shares`, computed on the rows where it
+        holds) gathered by position and added up; exact, in fen."""
+        positions = self._positions.slice(start, stop - start)
+        parts: dict[str, list[pl.Expr]] = {name: [] for name in (*TOTALS, *COUNTS)}
+        for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True)):
+            if not frame.height:
+                continue
+            for name in _share_names(info):
+                column = frame.get_column(name) if name in frame.columns else _shares(frame, info, name)
+                parts[name].append(pl.lit(column).gather(pl.col(str(number))))
+        return positions.lazy().select(
+            *[_money(_added(parts[n], FEN)).alias(n) for n in TOTALS],
+            *[_added(parts[n], pl.Int64).alias(n) for n in COUNTS],
         ).collect()
 
     @cached_property
@@ -146,7 +141,7 @@ class BatchResult:
         ]
         base = self.applicants.slice(start, stop - start).rename({DAY: "as_of"})
         picked = self._positions.slice(start, stop - start).lazy().select(cells).collect()
-        return pl.concat([base, picked, self.totals.slice(start, stop - start)], how="horizontal")
+        return pl.concat([base, picked, self._totals(start, stop)], how="horizontal")
 
     def wide_slices(self, rows: int) -> Iterator[pl.DataFrame]:
         for start in range(0, max(self.applicants.height, 1), rows):
@@ -158,8 +153,62 @@ def wide_header(info: RuleInfo) -> str:
 
 
 def extra_columns(info: RuleInfo, wide: bool) -> list[pl.Expr]:
-    """Computed beside each rule's outcome, on the rows where it holds: for the wide layout, its cell."""
-    return [wide_cell(info.amount_kind).alias(CELL)] if wide else []
+    """Computed beside each rule's outcome, on the rows where it holds: for the wide layout, its cell and its
+    shares of the applicant's totals."""
+    if not wide:
+        return []
+    return [wide_cell(info.amount_kind).alias(CELL), *[share(info, n).alias(n) for n in _share_names(info)]]
+
+
+def _share_names(info: RuleInfo) -> tuple[str, ...]:
+    """The totals a rule can add to, from its kind of benefit and of amount (report.totals)."""
+    if info.amount_kind == "non_monetary":
+        return ("non_monetary",)
+    if info.amount_kind in ("unquantified", "up_to"):
+        return ("unquantified",)
+    names: tuple[str, ...] = ("incomplete",)
+    if info.benefit in GRANT_KINDS:
+        names += ("grants", "grants_min", "grants_max")
+    elif info.amount_kind == "range":
+        names += ("grants_min", "grants_max")
+    if info.benefit in RELIEF_KINDS:
+        names += ("relief_estimate",)
+    if info.benefit == "loan_quota":
+        names += ("loan_quota",)
+    return names
+
+
+def share(info: RuleInfo, name: str) -> pl.Expr:
+    """A rule's share of one of an applicant's totals, over its outcome columns (report.totals): fen for the
+    money totals, 0 or 1 for the counts; null where it adds nothing."""
+    status, kind, value = pl.col("status"), pl.col("kind"), pl.col("value")
+    eligible = status == pl.lit("eligible")
+    quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
+    ranged = eligible & (kind == pl.lit("range"))
+    grant = quantified if info.benefit in GRANT_KINDS else pl.lit(False)
+    counted = {"unquantified": ["unquantified", "up_to"], "non_monetary": ["non_monetary"],
+               "incomplete": ["incomplete"]}
+    if name in counted:
+        return (eligible & kind.is_in(counted[name])).cast(pl.Int64)
+    if name == "grants":
+        return pl.when(grant).then(value).cast(FEN)
+    if name in ("grants_min", "grants_max"):
+        bound = pl.col(name.removeprefix("grants_"))  # the range's min or max
+        return pl.when(grant).then(value).when(ranged).then(bound).cast(FEN)
+    wanted = RELIEF_KINDS if name == "relief_estimate" else ("loan_quota",)
+    return pl.when(quantified & pl.lit(info.benefit in wanted)).then(value).cast(FEN)
+
+
+def _shares(frame: pl.DataFrame, info: RuleInfo, name: str) -> pl.Series:
+    """A share computed afterwards, for outcome frames evaluated without it (the long layout's)."""
+    return frame.select(share(info, name).alias(name)).to_series()
+
+
+def _added(parts: list[pl.Expr], dtype: pl.DataType) -> pl.Expr:
+    """Shares added up, a missing share counting as nothing."""
+    if not parts:
+        return pl.repeat(0, pl.len(), dtype=dtype)
+    return pl.sum_horizontal(parts).fill_null(0).cast(dtype)
 
 
 def wide_cell(amount_kind: str) -> pl.Expr:

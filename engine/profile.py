@@ -9,10 +9,13 @@ spreadsheet headers) and, where it is money, the unit: yuan, exact Decimal with 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any
 
 import yaml
@@ -374,8 +377,14 @@ _PY_TYPES: dict[Any, ValueType] = {
 }
 
 
-def field_symbols() -> dict[str, Symbol]:
-    """The fields rules may read, with their types: the expression checker's symbol table."""
+def field_symbols() -> Mapping[str, Symbol]:
+    """The fields rules may read, with their types: the expression checker's symbol table. Built once (from the
+    model's JSON schema, which takes a while) and shared read-only."""
+    return _field_symbols()
+
+
+@functools.cache
+def _field_symbols() -> Mapping[str, Symbol]:
     schema = Profile.model_json_schema()["properties"]
     symbols: dict[str, Symbol] = {}
     for name, info in Profile.model_fields.items():
@@ -394,7 +403,7 @@ def field_symbols() -> dict[str, Symbol]:
             if isinstance(enum, list):
                 choices = tuple(str(v) for v in enum)
         symbols[name] = Symbol(name=name, type=vtype, choices=choices)
-    return symbols
+    return MappingProxyType(symbols)
 
 
 def _base_type(annotation: Any) -> Any:

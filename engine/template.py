@@ -10,9 +10,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from .profile import field_labels
 
 
@@ -26,6 +23,9 @@ def write_template(path: Path) -> None:
             writer.writerow(names)
             writer.writerow([labels[n] for n in names])
     elif suffix == ".xlsx":
+        from openpyxl import Workbook  # only for .xlsx: it takes a while to import
+        from openpyxl.styles import Font
+
         book = Workbook()
         sheet = book.active
         assert sheet is not None

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from openpyxl import load_workbook
 
 from .cells import Columns, is_label_row, resolve_header
 from .csvsource import Chunk, FileError, Rejection
@@ -45,6 +44,8 @@ class XlsxSource:
     def __init__(self, path: Path, rows_per_chunk: int = CHUNK_ROWS):
         self.path = path
         self.rows_per_chunk = rows_per_chunk
+        from openpyxl import load_workbook  # only for .xlsx: it takes a while to import
+
         self._book = load_workbook(path, read_only=True, data_only=True)
         self._sheet = self._book.worksheets[0]
         self.size = max(self._sheet.max_row or 1, 1)

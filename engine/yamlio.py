@@ -12,7 +12,12 @@ from typing import Any
 import yaml
 
 
-class ExactLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (several times faster on the rule pack); the constructors,
+# which decide what values become, are the same Python code either way.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class ExactLoader(_SafeBase):  # type: ignore[valid-type,misc]
     """SafeLoader with Decimal floats and duplicate-key detection; line numbers are kept for error messages."""
 
 
