@@ -22,6 +22,7 @@ from .report import GRANT_KINDS, RELIEF_KINDS
 MONEY = pl.Decimal(38, 2)
 TOTALS = ("grants", "grants_min", "grants_max", "relief_estimate", "loan_quota")
 COUNTS = ("unquantified", "non_monetary", "incomplete")
+COUNT_CODE, COUNT_BASE = "counts", 1 << 16  # a rule's count as a digit of this base: 65,535 rules before a carry
 CELL = "cell"
 WIDE_TEXT = {"expired": "expired", "not_yet_in_force": "not yet in force", "unquantified": "unquantified",
              "non_monetary": "non-monetary"}
@@ -70,23 +71,30 @@ class BatchResult:
     @cached_property
     def totals(self) -> pl.DataFrame:
         """report.totals for every applicant: grants, relief and loan quotas apart; eligible benefits only."""
-        return self._totals(0, self.applicants.height)
+        return self._positions.lazy().select(self._total_columns).collect()
 
-    def _totals(self, start: int, stop: int) -> pl.DataFrame:
-        """The totals of applicants start … stop-1: each rule's share (`shares`, computed on the rows where it
-        holds) gathered by position and added up; exact, in fen."""
-        positions = self._positions.slice(start, stop - start)
-        parts: dict[str, list[pl.Expr]] = {name: [] for name in (*TOTALS, *COUNTS)}
+    @cached_property
+    def _total_columns(self) -> list[pl.Expr]:
+        """The totals, over `_positions`: each rule's shares (computed on the rows where it holds) gathered by
+        position and added up, exact in fen. A rule adds to at most one count, so its counts travel as one
+        code (a bit field) and are taken apart after adding."""
+        money: dict[str, list[pl.Expr]] = {name: [] for name in TOTALS}
+        codes: list[pl.Expr] = []
         for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True)):
             if not frame.height:
                 continue
+            position = pl.col(str(number))
             for name in _share_names(info):
                 column = frame.get_column(name) if name in frame.columns else _shares(frame, info, name)
-                parts[name].append(pl.lit(column).gather(pl.col(str(number))))
-        return positions.lazy().select(
-            *[_money(_added(parts[n], FEN)).alias(n) for n in TOTALS],
-            *[_added(parts[n], pl.Int64).alias(n) for n in COUNTS],
-        ).collect()
+                if name == COUNT_CODE:
+                    codes.append(pl.lit(column).gather(position))
+                else:
+                    money[name].append(pl.lit(column).gather(position))
+        code = _added(codes, pl.Int64)
+        return [
+            *[_money(_added(money[n], FEN)).alias(n) for n in TOTALS],
+            *[((code // COUNT_BASE**i) % COUNT_BASE).alias(n) for i, n in enumerate(COUNTS)],
+        ]
 
     @cached_property
     def benefits(self) -> pl.DataFrame:
@@ -132,20 +140,31 @@ class BatchResult:
             columns.append(column)
         return pl.DataFrame(columns)
 
-    def wide(self, start: int, stop: int) -> pl.DataFrame:
-        """The wide rows of applicants start … stop-1 (a slice keeps memory small: cells are 16 bytes each)."""
-        stop = min(stop, self.applicants.height)
-        cells = [
+    def wide(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+        """The wide rows of applicants start … stop-1."""
+        return self.wide_query(start, stop).collect()
+
+    def wide_query(self, start: int = 0, stop: int | None = None) -> pl.LazyFrame:
+        """The wide rows of applicants start … stop-1 as a query, for a writer to stream out (cells take 16
+        bytes each: a large batch of them at once would take more memory than the rest of the run)."""
+        stop = self.applicants.height if stop is None else min(stop, self.applicants.height)
+        start = min(start, stop)
+        base = self.applicants.slice(start, stop - start).lazy().rename({DAY: "as_of"})
+        positions = self._positions.slice(start, stop - start).lazy()
+        return pl.concat([base, positions.select(*self._cell_columns, *self._total_columns)], how="horizontal")
+
+    @cached_property
+    def _cell_columns(self) -> list[pl.Expr]:
+        """Each rule's cell (computed on the rows where it holds), gathered by position."""
+        return [
             pl.lit(frame.get_column(CELL)).gather(pl.col(str(number))).alias(wide_header(info))
             for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True))
         ]
-        base = self.applicants.slice(start, stop - start).rename({DAY: "as_of"})
-        picked = self._positions.slice(start, stop - start).lazy().select(cells).collect()
-        return pl.concat([base, picked, self._totals(start, stop)], how="horizontal")
 
-    def wide_slices(self, rows: int) -> Iterator[pl.DataFrame]:
-        for start in range(0, max(self.applicants.height, 1), rows):
-            yield self.wide(start, start + rows)
+    def wide_slices(self, rows: int) -> Iterator[tuple[pl.LazyFrame, int]]:
+        """The wide layout `rows` applicants at a time: each slice's query and its number of rows."""
+        for start in range(0, self.applicants.height, rows):
+            yield self.wide_query(start, start + rows), min(rows, self.applicants.height - start)
 
 
 def wide_header(info: RuleInfo) -> str:
@@ -161,12 +180,11 @@ def extra_columns(info: RuleInfo, wide: bool) -> list[pl.Expr]:
 
 
 def _share_names(info: RuleInfo) -> tuple[str, ...]:
-    """The totals a rule can add to, from its kind of benefit and of amount (report.totals)."""
-    if info.amount_kind == "non_monetary":
-        return ("non_monetary",)
-    if info.amount_kind in ("unquantified", "up_to"):
-        return ("unquantified",)
-    names: tuple[str, ...] = ("incomplete",)
+    """The totals a rule can add to, from its kind of benefit and of amount (report.totals); the counts it can
+    add to travel as one code."""
+    names: tuple[str, ...] = (COUNT_CODE,)
+    if info.amount_kind in ("non_monetary", "unquantified", "up_to"):
+        return names
     if info.benefit in GRANT_KINDS:
         names += ("grants", "grants_min", "grants_max")
     elif info.amount_kind == "range":
@@ -186,10 +204,13 @@ def share(info: RuleInfo, name: str) -> pl.Expr:
     quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
     ranged = eligible & (kind == pl.lit("range"))
     grant = quantified if info.benefit in GRANT_KINDS else pl.lit(False)
-    counted = {"unquantified": ["unquantified", "up_to"], "non_monetary": ["non_monetary"],
-               "incomplete": ["incomplete"]}
-    if name in counted:
-        return (eligible & kind.is_in(counted[name])).cast(pl.Int64)
+    if name == COUNT_CODE:  # the count it adds to, as a digit in base COUNT_BASE (see COUNTS)
+        counted = [["unquantified", "up_to"], ["non_monetary"], ["incomplete"]]
+        code: pl.Expr = pl.lit(0, dtype=pl.Int64)
+        for digit, kinds in enumerate(counted):
+            code = pl.when(eligible & kind.is_in(kinds)).then(pl.lit(COUNT_BASE**digit, dtype=pl.Int64)) \
+                .otherwise(code)
+        return code
     if name == "grants":
         return pl.when(grant).then(value).cast(FEN)
     if name in ("grants_min", "grants_max"):
@@ -204,7 +225,7 @@ def _shares(frame: pl.DataFrame, info: RuleInfo, name: str) -> pl.Series:
     return frame.select(share(info, name).alias(name)).to_series()
 
 
-def _added(parts: list[pl.Expr], dtype: pl.DataType) -> pl.Expr:
+def _added(parts: list[pl.Expr], dtype: type[pl.DataType]) -> pl.Expr:
     """Shares added up, a missing share counting as nothing."""
     if not parts:
         return pl.repeat(0, pl.len(), dtype=dtype)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType

@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 
-
 # libyaml's parser when PyYAML was built with it (several times faster on the rule pack); the constructors,
 # which decide what values become, are the same Python code either way.
 _SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
