@@ -27,6 +27,7 @@ from guangxi_subsidy.engine.cells import HeaderError
 from guangxi_subsidy.engine.csvsource import Chunk, CsvSource, FileError
 from guangxi_subsidy.engine.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.frames import ROW
+from guangxi_subsidy.engine.repeats import Repeats
 from guangxi_subsidy.engine.sinks import AtomicOutput, Outputs, format_of
 from guangxi_subsidy.engine.summary import Summary
 from guangxi_subsidy.engine.template import write_template
@@ -62,12 +63,14 @@ class BadBatchInput(click.ClickException):
 @click.option("--encoding", help="The CSV file's encoding (default: UTF-8 or GB18030, whichever it is).")
 @click.option("--engine", type=click.Choice(["columnar", "reference"]), default="columnar", show_default=True,
               help="columnar: whole columns at once; reference: `subsidy evaluate` on each row (slow).")
+@click.option("--keep-repeats", is_flag=True, help="Evaluate every row, even one that repeats an earlier row's "
+              "applicant id for the same date (default: only the first is evaluated, the others are rejected).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
 @click.pass_obj
 @friendly_errors
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
-          encoding: str | None, engine: str, quiet: bool) -> None:
+          encoding: str | None, engine: str, keep_repeats: bool, quiet: bool) -> None:
     """Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or Chinese labels).
 
     \b
@@ -77,7 +80,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
       subsidy template applicants.xlsx
 
     Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it.
-    Outputs appear under their names only when the run completes.
+    A row with the same applicant id and date as an earlier row is rejected (it would count twice in the
+    totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes.
     """
     try:
         results_format = format_of(output, fmt)
@@ -90,12 +94,13 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     day = as_of.date() if as_of else None
     evaluator = Evaluator(state.pack, as_of=day, include_drafts=include_drafts, engine=engine, wide=layout == "wide")
     summary = Summary(evaluator.rules)
+    repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"))
     with _terminated_cleanly(), Outputs() as outputs, _Progress(quiet, source.size) as advance:
         results = outputs.open(output, results_format, ("id", "name"))
         errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
         size = BATCH_ROWS if engine == "columnar" else 1  # the reference engine gains nothing from batches
         try:
-            for admitted, rejected, rows, position in _batches(_prefetch(_admitted(source, evaluator)), size):
+            for admitted, rejected, rows, position in _batches(_prefetch(_admitted(source, evaluator, repeats)), size):
                 result = evaluator.decide(admitted)
                 if layout == "wide" and results_format == "csv":
                     for query, height in result.wide_slices(WIDE_ROWS):
@@ -153,11 +158,15 @@ def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, 
     errors.write_header(empty.errors)
 
 
-def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator) -> Iterator[Block]:
-    """Blocks read and admitted one by one (typed rows take a third of the memory of cells)."""
+def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator, repeats: Repeats | None) -> Iterator[Block]:
+    """Blocks read and admitted one by one, in file order (typed rows take a third of the memory of cells);
+    rows that repeat an earlier applicant are refused here, unless `repeats` is None."""
     for chunk in source.chunks():
         rows, position, rejected = chunk.rows, chunk.position, _structural(chunk)
-        yield evaluator.admit(chunk.take, source.columns, chunk.as_text), rejected, rows, position
+        admitted = evaluator.admit(chunk.take, source.columns, chunk.as_text)
+        if repeats is not None:
+            admitted = admitted.only(*repeats.sift(admitted.applicants))
+        yield admitted, rejected, rows, position
 
 
 def _batches(blocks: Iterator[Block], size: int) -> Iterator[Batch]:

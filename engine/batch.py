@@ -104,6 +104,14 @@ class Admitted:
     errors: pl.DataFrame
     profiles: list[Profile] | None = None  # the reference engine evaluates the profiles themselves
 
+    def only(self, keep: pl.Series, problems: pl.DataFrame) -> Admitted:
+        """The rows where `keep` holds; the others refused for the `problems` given."""
+        if keep.all():
+            return self
+        profiles = None if self.profiles is None else [p for p, k in zip(self.profiles, keep, strict=True) if k]
+        errors = pl.concat([self.errors, problems.select(ERRORS.keys()).cast(pl.Schema(ERRORS))]).sort(ROW, maintain_order=True)
+        return Admitted(self.applicants.filter(keep), errors, profiles)
+
 
 def _errors(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=ERRORS, orient="row")

@@ -1,0 +1,83 @@
+"""An applicant listed twice for the same date counts once: the later rows are rejected, naming the first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+from test_batch_files import run, write_csv
+
+from guangxi_subsidy.engine.repeats import Repeats
+
+# A recognised Nanning incubation base: 70% of rent and broadband, at most 550,000 yuan a year (seeds/001).
+BASE = {"kind": "incubation_base", "city": "南宁", "recognised_incubation_base": "是",
+        "rent_subsidy_years_received": "0"}
+
+
+def _batch(tmp_path: Path, rows: list[dict[str, str]], *more: str) -> tuple[dict, pl.DataFrame, pl.DataFrame]:
+    source, out = tmp_path / "list.csv", tmp_path / "results.csv"
+    write_csv(source, rows)
+    code, _, err = run("batch", str(source), "-o", str(out), "--summary", str(tmp_path / "s.json"), "-q", *more)
+    assert code == 0, err
+    results = pl.read_csv(out, infer_schema=False)
+    errors = pl.read_csv(tmp_path / "results.errors.csv", infer_schema=False)
+    return json.loads((tmp_path / "s.json").read_text(encoding="utf-8")), results, errors
+
+
+def test_a_repeated_applicant_is_rejected_naming_the_row_it_repeats_and_counted_once(tmp_path: Path) -> None:
+    rows = [
+        {"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000"},  # row 2: 630,000 capped to 550,000
+        {"id": "NN-BASE-002", **BASE, "rent_and_broadband_paid": "600000"},  # row 3: 70% = 420,000
+        {"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000"},  # row 4: the same base again
+    ]
+    summary, results, errors = _batch(tmp_path, rows, "--as-of", "2017-06-30")
+    assert summary["rows"] == {"read": 3, "evaluated": 2, "rejected": 1}
+    assert summary["totals"]["grants"] == "970000.00"  # 550,000 + 420,000
+    assert results["row"].to_list() == ["2", "3"]
+    assert errors.select("row", "column", "value").rows() == [("4", "id", "NN-BASE-001")]
+    assert "row 2" in errors["reason"][0] and "2017-06-30" in errors["reason"][0]
+
+
+def test_keep_repeats_evaluates_every_row(tmp_path: Path) -> None:
+    rows = [{"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000"}] * 2
+    summary, results, _ = _batch(tmp_path, rows, "--as-of", "2017-06-30", "--keep-repeats")
+    assert summary["rows"] == {"read": 2, "evaluated": 2, "rejected": 0}
+    assert summary["totals"]["grants"] == "1100000.00"  # 550,000 twice
+    assert results.height == 2
+
+
+def test_the_same_applicant_for_two_dates_is_not_a_repeat(tmp_path: Path) -> None:
+    rows = [
+        {"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000", "as_of": "2017-06-30"},
+        {"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000", "as_of": "2018-06-30"},
+    ]
+    summary, results, errors = _batch(tmp_path, rows)
+    assert summary["rows"] == {"read": 2, "evaluated": 2, "rejected": 0}
+    assert errors.height == 0 and results.height == 2
+
+
+def test_a_chinese_header_names_the_id_column_in_the_reason_row(tmp_path: Path) -> None:
+    source, out = tmp_path / "list.csv", tmp_path / "results.csv"
+    source.write_text("申请人编号,申请人类型,所在城市\nA-1,企业,南宁\nA-1,企业,南宁\n", encoding="utf-8")
+    code, _, err = run("batch", str(source), "-o", str(out), "-q")
+    assert code == 0, err
+    errors = pl.read_csv(tmp_path / "results.errors.csv", infer_schema=False)
+    assert errors.select("row", "column", "field").rows() == [("3", "申请人编号", "id")]
+
+
+def test_repeats_are_found_across_blocks_and_within_one() -> None:
+    day = dt.date(2017, 6, 30)
+    repeats = Repeats(pl.lit(day, dtype=pl.Date))
+    first = pl.DataFrame({"row": [2, 3], "id": ["A", "B"]})
+    keep, problems = repeats.sift(first)
+    assert keep.to_list() == [True, True] and problems.height == 0
+    second = pl.DataFrame({"row": [4, 5, 6, 7], "id": ["B", "C", "C", "D"]})
+    keep, problems = repeats.sift(second)
+    assert keep.to_list() == [False, True, False, True]
+    assert problems["row"].to_list() == [4, 6]
+    assert ["row 3" in r for r in problems["reason"]] == [True, False]
+    assert ["row 5" in r for r in problems["reason"]] == [False, True]
+    keep, _ = repeats.sift(pl.DataFrame({"row": [8], "id": ["C"]}))  # C was kept from row 5
+    assert keep.to_list() == [False]
