@@ -109,7 +109,8 @@ class Admitted:
         if keep.all():
             return self
         profiles = None if self.profiles is None else [p for p, k in zip(self.profiles, keep, strict=True) if k]
-        errors = pl.concat([self.errors, problems.select(ERRORS.keys()).cast(pl.Schema(ERRORS))]).sort(ROW, maintain_order=True)
+        refused = problems.select(ERRORS.keys()).cast(pl.Schema(ERRORS))
+        errors = pl.concat([self.errors, refused]).sort(ROW, maintain_order=True)
         return Admitted(self.applicants.filter(keep), errors, profiles)
 
 
