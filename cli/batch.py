@@ -113,6 +113,7 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                 advance(position, summary.rows_read)
         finally:
             source.close()
+        summary.repeated = repeats.repeated if repeats is not None else 0
         _headers(results, errors, evaluator, layout)
         if summary_path is not None:
             data = summary.as_json(str(applicants), engine, day, include_drafts, state.pack.digest, ENGINE_VERSION)

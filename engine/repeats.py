@@ -27,6 +27,7 @@ class Repeats:
         self.day = day  # the evaluation date of each row (the run's rule: --as-of, the row's as_of, or today)
         self.header = header  # the id column as the file names it
         self._seen = pl.DataFrame(schema={KEY: pl.UInt64, FIRST: pl.UInt32})
+        self.repeated = 0  # rows refused so far
 
     def sift(self, applicants: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
         """For rows in file order (ROW, id, as_of, …): which are new (a boolean mask), and a problem row
@@ -44,6 +45,7 @@ class Repeats:
             self._remember(keyed)
             return ~repeated, self._problems(keyed.clear().with_columns(pl.lit(0, dtype=pl.UInt32).alias(FIRST)))
         self._remember(keyed.filter(~repeated))
+        self.repeated += int(repeated.sum())
         return ~repeated, self._problems(keyed.with_columns(first.alias(FIRST)).filter(repeated))
 
     def _problems(self, repeats: pl.DataFrame) -> pl.DataFrame:

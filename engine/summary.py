@@ -40,6 +40,7 @@ class Summary:
     rows_read: int = 0
     evaluated: int = 0
     rejected: int = 0
+    repeated: int = 0  # of the rejected: rows repeating an earlier applicant for the same date
     per_rule: list[dict[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -98,7 +99,8 @@ class Summary:
             "engine": engine,
             "as_of": None if as_of is None else as_of.isoformat(),
             "include_drafts": include_drafts,
-            "rows": {"read": self.rows_read, "evaluated": self.evaluated, "rejected": self.rejected},
+            "rows": {"read": self.rows_read, "evaluated": self.evaluated, "rejected": self.rejected,
+                     "repeated": self.repeated},
             "benefits": [
                 {"rule_id": info.id, "name": info.name, "benefit_kind": info.benefit, "draft": info.draft,
                  "lead_department": info.lead, "departments": list(info.departments),
@@ -114,7 +116,8 @@ class Summary:
         }
 
     def table(self) -> Table:
-        title = (f"{self.rows_read:,} rows read · {self.evaluated:,} evaluated · {self.rejected:,} rejected")
+        title = (f"{self.rows_read:,} rows read · {self.evaluated:,} evaluated · {self.rejected:,} rejected"
+                 + (f" ({self.repeated:,} repeating an earlier applicant)" if self.repeated else ""))
         table = Table(title=title, title_justify="left")
         table.add_column("Benefit", overflow="fold")
         table.add_column("Eligible", justify="right")

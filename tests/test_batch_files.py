@@ -126,7 +126,7 @@ def test_bad_rows_of_ten_kinds_are_each_rejected_with_row_and_reason(tmp_path: P
     source = tmp_path / "applicants.csv"
     write_csv(source, rows)
     summary = batch(source, tmp_path / "results.csv")
-    assert summary["rows"] == {"read": 1000, "evaluated": 900, "rejected": 100}
+    assert summary["rows"] == {"read": 1000, "evaluated": 900, "rejected": 100, "repeated": 0}
     results = pl.read_csv(tmp_path / "results.csv", infer_schema=False)
     errors = pl.read_csv(tmp_path / "results.errors.csv", infer_schema=False)
     assert results.height == 900
@@ -146,7 +146,7 @@ def test_csv_in_gb18030_and_xlsx_give_the_same_results(tmp_path: Path) -> None:
     outputs = {}
     for name in ("utf8.csv", "gb.csv", "book.xlsx"):
         summary = batch(tmp_path / name, tmp_path / f"{name}.results.csv")
-        assert summary["rows"] == {"read": 1000, "evaluated": 900, "rejected": 100}
+        assert summary["rows"] == {"read": 1000, "evaluated": 900, "rejected": 100, "repeated": 0}
         outputs[name] = (
             (tmp_path / f"{name}.results.csv").read_text(encoding="utf-8"),
             pl.read_csv(tmp_path / f"{name}.results.errors.csv", infer_schema=False).select("row", "field", "reason"),
@@ -179,7 +179,7 @@ def test_broken_lines_are_reported_without_losing_their_neighbours(tmp_path: Pat
     assert "quote" in reasons[7]
     assert reasons[10] == "empty row"
     assert "not valid utf-8" in reasons[13]
-    assert summary["rows"] == {"read": 60, "evaluated": 56, "rejected": 4}
+    assert summary["rows"] == {"read": 60, "evaluated": 56, "rejected": 4, "repeated": 0}
 
 
 def test_a_thousand_rows_with_broken_lines_among_the_bad_values_lose_none(tmp_path: Path) -> None:
@@ -202,7 +202,7 @@ def test_a_thousand_rows_with_broken_lines_among_the_bad_values_lose_none(tmp_pa
     source = tmp_path / "mixed.csv"
     source.write_bytes(b"".join(data))
     summary = batch(source, tmp_path / "results.csv")
-    assert summary["rows"] == {"read": 1000, "evaluated": 900, "rejected": 100}
+    assert summary["rows"] == {"read": 1000, "evaluated": 900, "rejected": 100, "repeated": 0}
     errors = pl.read_csv(tmp_path / "results.errors.csv", infer_schema=False)
     assert set(errors["row"].cast(int).to_list()) == set(bad)
     for row, reason in bad.items():
@@ -250,7 +250,7 @@ def test_xlsx_template_has_names_then_labels(tmp_path: Path) -> None:
     assert names == FIELDS
     assert [c.value for c in sheet[2]] == [field_labels()[n] for n in names]
     summary = batch(path, tmp_path / "results.csv")
-    assert summary["rows"] == {"read": 0, "evaluated": 0, "rejected": 0}
+    assert summary["rows"] == {"read": 0, "evaluated": 0, "rejected": 0, "repeated": 0}
     assert (tmp_path / "results.csv").read_text(encoding="utf-8").startswith("row,id,name,kind,city,as_of,")
 
 

@@ -33,7 +33,7 @@ def test_a_repeated_applicant_is_rejected_naming_the_row_it_repeats_and_counted_
         {"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000"},  # row 4: the same base again
     ]
     summary, results, errors = _batch(tmp_path, rows, "--as-of", "2017-06-30")
-    assert summary["rows"] == {"read": 3, "evaluated": 2, "rejected": 1}
+    assert summary["rows"] == {"read": 3, "evaluated": 2, "rejected": 1, "repeated": 1}
     assert summary["totals"]["grants"] == "970000.00"  # 550,000 + 420,000
     assert results["row"].to_list() == ["2", "3"]
     assert errors.select("row", "column", "value").rows() == [("4", "id", "NN-BASE-001")]
@@ -43,7 +43,7 @@ def test_a_repeated_applicant_is_rejected_naming_the_row_it_repeats_and_counted_
 def test_keep_repeats_evaluates_every_row(tmp_path: Path) -> None:
     rows = [{"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000"}] * 2
     summary, results, _ = _batch(tmp_path, rows, "--as-of", "2017-06-30", "--keep-repeats")
-    assert summary["rows"] == {"read": 2, "evaluated": 2, "rejected": 0}
+    assert summary["rows"] == {"read": 2, "evaluated": 2, "rejected": 0, "repeated": 0}
     assert summary["totals"]["grants"] == "1100000.00"  # 550,000 twice
     assert results.height == 2
 
@@ -54,7 +54,7 @@ def test_the_same_applicant_for_two_dates_is_not_a_repeat(tmp_path: Path) -> Non
         {"id": "NN-BASE-001", **BASE, "rent_and_broadband_paid": "900000", "as_of": "2018-06-30"},
     ]
     summary, results, errors = _batch(tmp_path, rows)
-    assert summary["rows"] == {"read": 2, "evaluated": 2, "rejected": 0}
+    assert summary["rows"] == {"read": 2, "evaluated": 2, "rejected": 0, "repeated": 0}
     assert errors.height == 0 and results.height == 2
 
 
