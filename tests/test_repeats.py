@@ -81,3 +81,18 @@ def test_repeats_are_found_across_blocks_and_within_one() -> None:
     assert ["row 5" in r for r in problems["reason"]] == [False, True]
     keep, _ = repeats.sift(pl.DataFrame({"row": [8], "id": ["C"]}))  # C was kept from row 5
     assert keep.to_list() == [False]
+
+
+def test_both_engines_reject_the_same_repeats_and_write_the_same_files(tmp_path: Path) -> None:
+    rows = [{"id": f"NN-BASE-{i % 3}", **BASE, "rent_and_broadband_paid": f"{100000 * (i + 1)}"} for i in range(7)]
+    source = tmp_path / "list.csv"
+    write_csv(source, rows)
+    outputs = {}
+    for engine in ("columnar", "reference"):
+        out = tmp_path / f"{engine}.csv"
+        code, _, err = run("batch", str(source), "-o", str(out), "--as-of", "2017-06-30", "-q", "--engine", engine)
+        assert code == 0, err
+        outputs[engine] = (out.read_bytes(), (tmp_path / f"{engine}.errors.csv").read_bytes())
+    assert outputs["columnar"] == outputs["reference"]
+    errors = pl.read_csv(tmp_path / "columnar.errors.csv", infer_schema=False)
+    assert errors["row"].to_list() == ["5", "6", "7", "8"]  # rows 2–4 are the first of NN-BASE-0, 1 and 2
