@@ -67,21 +67,6 @@ class Chunk:
         cells, self.cells = self.cells, self.cells.clear()
         return cells
 
-    @staticmethod
-    def join(chunks: list[Chunk]) -> Chunk:
-        """Consecutive chunks as one (small blocks keep reading lean; large batches keep evaluation fast)."""
-        if len(chunks) == 1:
-            return chunks[0]
-        frames = [c.cells for c in chunks]
-        if any(f.schema != frames[0].schema for f in frames):
-            frames = [f.with_columns(pl.all().exclude(ROW).cast(pl.String)) for f in frames]
-        texts = [t for c in chunks for t in (c.texts or [_already(c.cells)])]
-        return Chunk(pl.concat(frames), [r for c in chunks for r in c.rejected], chunks[-1].position, texts)
-
-
-def _already(cells: pl.DataFrame) -> Callable[[], pl.DataFrame]:
-    return lambda: cells.with_columns(pl.all().exclude(ROW).cast(pl.String))
-
 
 class FileError(ValueError):
     """A file that cannot be read as an applicant list at all (no header, unknown columns)."""
