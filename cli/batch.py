@@ -36,9 +36,9 @@ from guangxi_subsidy.engine.xlsxsource import XlsxSource
 from .main import State, cli, friendly_errors
 
 BATCH_ROWS = 60_000  # applicants decided per call
-WIDE_ROWS = 20_000  # wide rows written at a time: their cells take 16 bytes each until written
 Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
 Batch = tuple[list[Admitted], pl.DataFrame, int, int]
+WIDE_ROWS = 15_000  # wide rows built and written at a time
 
 
 class BadBatchInput(click.ClickException):
@@ -102,11 +102,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         try:
             for admitted, rejected, rows, position in _batches(_prefetch(_admitted(source, evaluator, repeats)), size):
                 result = evaluator.decide(admitted)
-                if layout == "wide" and results_format == "csv":
-                    for query, height in result.wide_slices(WIDE_ROWS):
-                        results.write_query(query, height)
-                else:
-                    results.write(result.results if layout == "wide" else result.benefits)
+                for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
+                    results.write(piece)
                 if rejected.height or result.errors.height:
                     errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
                 summary.add(result, rows, rejected[ROW].n_unique())

@@ -15,14 +15,13 @@ from functools import cached_property
 
 import polars as pl
 
-from .columnar import DAY, FEN, INDEX, OUTCOME, RULE, STATUS
+from .columnar import DAY, INDEX, RULE, STATUS
 from .frames import ROW
 from .report import GRANT_KINDS, RELIEF_KINDS
 
 MONEY = pl.Decimal(38, 2)
 TOTALS = ("grants", "grants_min", "grants_max", "relief_estimate", "loan_quota")
 COUNTS = ("unquantified", "non_monetary", "incomplete")
-COUNT_CODE, COUNT_BASE = "counts", 1 << 16  # a rule's count as a digit of this base: 65,535 rules before a carry
 CELL = "cell"
 WIDE_TEXT = {"expired": "expired", "not_yet_in_force": "not yet in force", "unquantified": "unquantified",
              "non_monetary": "non-monetary"}
@@ -65,36 +64,34 @@ class BatchResult:
 
     @cached_property
     def _all(self) -> pl.DataFrame:
-        frames = [f.select(OUTCOME.keys()) for f in self.outcomes if f.height]  # without the wide layout's extras
-        return pl.concat(frames) if frames else self.outcomes[0].select(OUTCOME.keys()).clear()
+        frames = [f for f in self.outcomes if f.height]
+        return pl.concat(frames) if frames else self.outcomes[0].clear()
 
     @cached_property
     def totals(self) -> pl.DataFrame:
         """report.totals for every applicant: grants, relief and loan quotas apart; eligible benefits only."""
-        return self._positions.lazy().select(self._total_columns).collect()
-
-    @cached_property
-    def _total_columns(self) -> list[pl.Expr]:
-        """The totals, over `_positions`: each rule's shares (computed on the rows where it holds) gathered by
-        position and added up, exact in fen. A rule adds to at most one count, so its counts travel as one
-        code (a bit field) and are taken apart after adding."""
-        money: dict[str, list[pl.Expr]] = {name: [] for name in TOTALS}
-        codes: list[pl.Expr] = []
-        for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True)):
-            if not frame.height:
-                continue
-            position = pl.col(str(number))
-            for name in _share_names(info):
-                column = frame.get_column(name) if name in frame.columns else _shares(frame, info, name)
-                if name == COUNT_CODE:
-                    codes.append(pl.lit(column).gather(position))
-                else:
-                    money[name].append(pl.lit(column).gather(position))
-        code = _added(codes, pl.Int64)
-        return [
-            *[_money(_added(money[n], FEN)).alias(n) for n in TOTALS],
-            *[((code // COUNT_BASE**i) % COUNT_BASE).alias(n) for i, n in enumerate(COUNTS)],
-        ]
+        benefit = pl.lit(pl.Series([r.benefit for r in self.rules])).gather(pl.col(RULE))
+        status, kind, value = pl.col("status"), pl.col("kind"), pl.col("value")
+        eligible = status == pl.lit("eligible")
+        quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
+        ranged = eligible & (kind == pl.lit("range"))
+        grant = quantified & benefit.is_in(list(GRANT_KINDS))
+        shares = self._all.lazy().select(
+            pl.col(INDEX),
+            pl.when(grant).then(value).alias("grants"),
+            pl.when(grant).then(value).when(ranged).then(pl.col("min")).alias("grants_min"),
+            pl.when(grant).then(value).when(ranged).then(pl.col("max")).alias("grants_max"),
+            pl.when(quantified & benefit.is_in(list(RELIEF_KINDS))).then(value).alias("relief_estimate"),
+            pl.when(quantified & (benefit == pl.lit("loan_quota"))).then(value).alias("loan_quota"),
+            (eligible & kind.is_in(["unquantified", "up_to"])).alias("unquantified"),
+            (eligible & (kind == pl.lit("non_monetary"))).alias("non_monetary"),
+            (eligible & (kind == pl.lit("incomplete"))).alias("incomplete"),
+        ).group_by(INDEX).agg(pl.col(n).sum() for n in (*TOTALS, *COUNTS))
+        every = pl.LazyFrame({INDEX: pl.int_range(0, self.applicants.height, dtype=pl.UInt32, eager=True)})
+        return every.join(shares, on=INDEX, how="left", maintain_order="left").select(
+            *[_money(pl.col(n).fill_null(0)).alias(n) for n in TOTALS],
+            *[pl.col(n).fill_null(0).cast(pl.Int64) for n in COUNTS],
+        ).collect()
 
     @cached_property
     def benefits(self) -> pl.DataFrame:
@@ -140,31 +137,20 @@ class BatchResult:
             columns.append(column)
         return pl.DataFrame(columns)
 
-    def wide(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
-        """The wide rows of applicants start … stop-1."""
-        return self.wide_query(start, stop).collect()
-
-    def wide_query(self, start: int = 0, stop: int | None = None) -> pl.LazyFrame:
-        """The wide rows of applicants start … stop-1 as a query, for a writer to stream out (cells take 16
-        bytes each: a large batch of them at once would take more memory than the rest of the run)."""
-        stop = self.applicants.height if stop is None else min(stop, self.applicants.height)
-        start = min(start, stop)
-        base = self.applicants.slice(start, stop - start).lazy().rename({DAY: "as_of"})
-        positions = self._positions.slice(start, stop - start).lazy()
-        return pl.concat([base, positions.select(*self._cell_columns, *self._total_columns)], how="horizontal")
-
-    @cached_property
-    def _cell_columns(self) -> list[pl.Expr]:
-        """Each rule's cell (computed on the rows where it holds), gathered by position."""
-        return [
+    def wide(self, start: int, stop: int) -> pl.DataFrame:
+        """The wide rows of applicants start … stop-1 (a slice keeps memory small: cells are 16 bytes each)."""
+        stop = min(stop, self.applicants.height)
+        cells = [
             pl.lit(frame.get_column(CELL)).gather(pl.col(str(number))).alias(wide_header(info))
             for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True))
         ]
+        base = self.applicants.slice(start, stop - start).rename({DAY: "as_of"})
+        picked = self._positions.slice(start, stop - start).lazy().select(cells).collect()
+        return pl.concat([base, picked, self.totals.slice(start, stop - start)], how="horizontal")
 
-    def wide_slices(self, rows: int) -> Iterator[tuple[pl.LazyFrame, int]]:
-        """The wide layout `rows` applicants at a time: each slice's query and its number of rows."""
-        for start in range(0, self.applicants.height, rows):
-            yield self.wide_query(start, start + rows), min(rows, self.applicants.height - start)
+    def wide_slices(self, rows: int) -> Iterator[pl.DataFrame]:
+        for start in range(0, max(self.applicants.height, 1), rows):
+            yield self.wide(start, start + rows)
 
 
 def wide_header(info: RuleInfo) -> str:
@@ -172,64 +158,8 @@ def wide_header(info: RuleInfo) -> str:
 
 
 def extra_columns(info: RuleInfo, wide: bool) -> list[pl.Expr]:
-    """Computed beside each rule's outcome, on the rows where it holds: for the wide layout, its cell and its
-    shares of the applicant's totals."""
-    if not wide:
-        return []
-    return [wide_cell(info.amount_kind).alias(CELL), *[share(info, n).alias(n) for n in _share_names(info)]]
-
-
-def _share_names(info: RuleInfo) -> tuple[str, ...]:
-    """The totals a rule can add to, from its kind of benefit and of amount (report.totals); the counts it can
-    add to travel as one code."""
-    names: tuple[str, ...] = (COUNT_CODE,)
-    if info.amount_kind in ("non_monetary", "unquantified", "up_to"):
-        return names
-    if info.benefit in GRANT_KINDS:
-        names += ("grants", "grants_min", "grants_max")
-    elif info.amount_kind == "range":
-        names += ("grants_min", "grants_max")
-    if info.benefit in RELIEF_KINDS:
-        names += ("relief_estimate",)
-    if info.benefit == "loan_quota":
-        names += ("loan_quota",)
-    return names
-
-
-def share(info: RuleInfo, name: str) -> pl.Expr:
-    """A rule's share of one of an applicant's totals, over its outcome columns (report.totals): fen for the
-    money totals, 0 or 1 for the counts; null where it adds nothing."""
-    status, kind, value = pl.col("status"), pl.col("kind"), pl.col("value")
-    eligible = status == pl.lit("eligible")
-    quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
-    ranged = eligible & (kind == pl.lit("range"))
-    grant = quantified if info.benefit in GRANT_KINDS else pl.lit(False)
-    if name == COUNT_CODE:  # the count it adds to, as a digit in base COUNT_BASE (see COUNTS)
-        counted = [["unquantified", "up_to"], ["non_monetary"], ["incomplete"]]
-        code: pl.Expr = pl.lit(0, dtype=pl.Int64)
-        for digit, kinds in enumerate(counted):
-            code = pl.when(eligible & kind.is_in(kinds)).then(pl.lit(COUNT_BASE**digit, dtype=pl.Int64)) \
-                .otherwise(code)
-        return code
-    if name == "grants":
-        return pl.when(grant).then(value).cast(FEN)
-    if name in ("grants_min", "grants_max"):
-        bound = pl.col(name.removeprefix("grants_"))  # the range's min or max
-        return pl.when(grant).then(value).when(ranged).then(bound).cast(FEN)
-    wanted = RELIEF_KINDS if name == "relief_estimate" else ("loan_quota",)
-    return pl.when(quantified & pl.lit(info.benefit in wanted)).then(value).cast(FEN)
-
-
-def _shares(frame: pl.DataFrame, info: RuleInfo, name: str) -> pl.Series:
-    """A share computed afterwards, for outcome frames evaluated without it (the long layout's)."""
-    return frame.select(share(info, name).alias(name)).to_series()
-
-
-def _added(parts: list[pl.Expr], dtype: type[pl.DataType]) -> pl.Expr:
-    """Shares added up, a missing share counting as nothing."""
-    if not parts:
-        return pl.repeat(0, pl.len(), dtype=dtype)
-    return pl.sum_horizontal(parts).fill_null(0).cast(dtype)
+    """Computed beside each rule's outcome, on the rows where it holds: for the wide layout, its cell."""
+    return [wide_cell(info.amount_kind).alias(CELL)] if wide else []
 
 
 def wide_cell(amount_kind: str) -> pl.Expr:

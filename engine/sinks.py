@@ -15,13 +15,12 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TypeVar
+from typing import IO
 
 import polars as pl
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _FORMULA = r"^[=+\-@\t\r]"
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def format_of(path: Path, given: str | None = None) -> str:
@@ -35,10 +34,9 @@ def format_of(path: Path, given: str | None = None) -> str:
     return found
 
 
-def defuse(frame: Frame, columns: Iterable[str]) -> Frame:
+def defuse(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     """Text cells that a spreadsheet would read as a formula, prefixed with ' so they stay text."""
-    schema = frame.collect_schema()
-    present = [c for c in columns if c in schema and schema[c] == pl.String]
+    present = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
     return frame.with_columns(
         pl.when(pl.col(c).str.contains(_FORMULA)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
         for c in present
@@ -72,14 +70,6 @@ class AtomicOutput:
         else:
             frame.write_ndjson(self._handle)
         self.rows += frame.height
-
-    def write_query(self, query: pl.LazyFrame, rows: int) -> None:
-        """A query's `rows` rows, streamed out as they are computed (CSV only)."""
-        assert self.format == "csv"
-        self._handle.flush()
-        defuse(query, self.text_columns).sink_csv(self._handle, include_header=not self._header_written)
-        self._header_written = True
-        self.rows += rows
 
     def write_text(self, text: str) -> None:
         self._handle.write(text.encode("utf-8"))

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 from rich.table import Table
 
-from .columnar import OUTCOME, RULE
+from .columnar import RULE
 from .layouts import BatchResult, RuleInfo
 from .money import format_yuan
 from .report import GRANT_KINDS, RELIEF_KINDS
@@ -51,7 +51,7 @@ class Summary:
         self.rows_read += rows_read
         self.evaluated += result.evaluated
         self.rejected += result.rejected + structural_rejections
-        frames = [f.select(OUTCOME.keys()) for f in result.outcomes if f.height]
+        frames = [f for f in result.outcomes if f.height]
         if not frames:
             return
         eligible = pl.col("status") == pl.lit("eligible")
