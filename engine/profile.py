@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -101,7 +101,10 @@ def _ratio(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, str) and value.strip().endswith("%"):
-        return Decimal(value.strip()[:-1]) / 100
+        try:
+            return Decimal(value.strip()[:-1]) / 100
+        except InvalidOperation:  # '0+%': named as a bad value, not an internal error
+            raise ValueError(f"'{value.strip()}' is not a percentage") from None
     return value
 
 

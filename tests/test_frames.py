@@ -135,3 +135,8 @@ def test_integer_bounds_follow_the_profile_model() -> None:
     assert SPECS["rent_subsidy_years_received"].bound == 100
     assert SPECS["rent_and_broadband_paid"].bound == 10**18 - 1
     assert SPECS["guangxi_new_product_share"].vtype == ValueType.DECIMAL
+
+
+def test_a_percent_sign_after_text_that_is_no_number_is_a_refused_cell_not_a_crash() -> None:
+    for text in ("0+%", "%", "abc%", " 1e%", "1,2%"):
+        assert model("guangxi_new_product_share", text) == (False, None), text
