@@ -87,7 +87,7 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         results_format = format_of(output, fmt)
         errors_path = errors_path or output.with_name(output.stem + ".errors.csv")
         errors_format = format_of(errors_path)
-        source = _open(applicants, encoding)
+        source = _open(applicants, encoding, engine == "columnar")
     except (ValueError, LookupError, OSError) as error:
         raise BadBatchInput(str(error)) from None
     layout = layout or ("wide" if results_format == "csv" else "long")
@@ -132,11 +132,13 @@ def template(path: Path) -> None:
     click.echo(f"wrote {path}")
 
 
-def _open(path: Path, encoding: str | None) -> CsvSource | XlsxSource:
+def _open(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource:
+    """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (engine/scan.py),
+    which types clean rows directly, for the columnar engine."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             return XlsxSource(path)
-        return CsvSource(path, encoding)
+        return CsvSource(path, encoding, compiled=None if compiled else False)
     except (HeaderError, FileError) as error:
         raise BadBatchInput(f"{path}: {error}") from None
 
@@ -161,7 +163,7 @@ def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator, repeats: Rep
     rows that repeat an earlier applicant are refused here, unless `repeats` is None."""
     for chunk in source.chunks():
         rows, position, rejected = chunk.rows, chunk.position, _structural(chunk)
-        admitted = evaluator.admit(chunk.take, source.columns, chunk.as_text)
+        admitted = evaluator.admit(chunk.take, source.columns, chunk.as_text, chunk.typed)
         if repeats is not None:
             admitted = admitted.only(*repeats.sift(admitted.applicants))
         yield admitted, rejected, rows, position

@@ -60,10 +60,23 @@ class Evaluator:
         return self.decide([self.admit(cells, columns, as_text)])
 
     def admit(self, cells: pl.DataFrame | Callable[[], pl.DataFrame], columns: Columns | None = None,
-              as_text: Callable[[], pl.DataFrame] | None = None) -> Admitted:
+              as_text: Callable[[], pl.DataFrame] | None = None, typed: pl.DataFrame | None = None) -> Admitted:
         """The first half of `evaluate`: read the cells into typed profiles, refusing the rows the profile
         model refuses. Typed rows take a third of the memory of cells, so a reader admits block by block and
-        `decide` takes many blocks at once."""
+        `decide` takes many blocks at once. `typed` are rows of the same block a reader has already typed
+        (engine/scan.py): they join the rows read here, in row order."""
+        if typed is None or not typed.height:
+            return self._admit(cells, columns, as_text)
+        if self._reference is not None:
+            raise ValueError("the reference engine reads every row with the profile model: give cells only")
+        frame = cells() if callable(cells) else cells
+        if not frame.height:
+            return Admitted(typed, _errors([]))
+        admitted = self._admit(frame, columns, as_text)
+        return Admitted(pl.concat([typed, admitted.applicants]).sort(ROW), admitted.errors)
+
+    def _admit(self, cells: pl.DataFrame | Callable[[], pl.DataFrame], columns: Columns | None,
+               as_text: Callable[[], pl.DataFrame] | None) -> Admitted:
         frame, columns = _named(cells() if callable(cells) else cells, columns)
         if self._reference is not None:
             profiles, errors = _read_slowly(as_text() if as_text is not None else frame, columns)

@@ -8,6 +8,10 @@ encoding), is read again line by line with Python's csv module, which finds the 
 its row number and reason, and keeps the good ones. A quoted cell may span lines, as Excel writes cells with
 line breaks: such a record is one row, as Excel counts it.
 
+For the columnar engine, a file of at least COMPILED_FROM bytes is first given block by block to the compiled
+reader (`engine/scan.py`), which types its clean lines directly; the lines it hands back are read here, as
+`_careful` reads lines, and blocks it hands back whole are read as above.
+
 Encodings: UTF-8 (with or without a byte order mark) and GB18030 (which includes GBK and GB2312, what Excel
 saves in China) are told apart by trying UTF-8 on the first block; `encoding` overrides the guess.
 """
@@ -20,14 +24,18 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import polars as pl
 
 from .cells import Columns, is_label_row, resolve_header
 from .frames import ROW, fast_schema
 
+if TYPE_CHECKING:
+    from .scan import Scanner
+
 BLOCK = 8 << 20  # bytes per block read and parsed at once: about 35,000 rows of a typical applicant file
+COMPILED_FROM = BLOCK  # bytes: smaller files are read without the compiled reader (see CsvSource)
 MAX_RECORD_LINES = 100  # a quoted cell spanning more lines than this is taken for a stray quote
 _SENTINEL, _END = b"\x01", "\x01end"
 # How far a block's cells are typed by the CSV reader itself: booleans, choices and counts, or nothing (text).
@@ -51,7 +59,8 @@ class Chunk:
     rejected: list[Rejection] = field(default_factory=list)
     position: int = 0  # how far through the file (bytes, or rows of a sheet) this chunk ends
     texts: list[Callable[[], pl.DataFrame]] = field(default_factory=list)  # each part's cells as written
-    rows: int = field(init=False, default=0)  # rows accounted for: cells, and rows rejected before reading
+    typed: pl.DataFrame | None = None  # rows the compiled reader (engine/scan.py) has already typed
+    rows: int = field(init=False, default=0)  # rows accounted for: cells, typed, and rows rejected before reading
 
     def as_text(self) -> pl.DataFrame:
         """The same cells as text, exactly as written (for rows whose typed cells the model must see)."""
@@ -60,7 +69,8 @@ class Chunk:
         return pl.concat([text() for text in self.texts])
 
     def __post_init__(self) -> None:
-        self.rows = self.cells.height + len({r.row for r in self.rejected})
+        typed = 0 if self.typed is None else self.typed.height
+        self.rows = self.cells.height + typed + len({r.row for r in self.rejected})
 
     def take(self) -> pl.DataFrame:
         """Hand the cells over (the chunk keeps no reference, so they are freed once read)."""
@@ -93,7 +103,7 @@ def detect_encoding(sample: bytes) -> str:
 class CsvSource:
     """An applicant CSV: its header (field names or labels), then chunks of rows."""
 
-    def __init__(self, path: Path, encoding: str | None = None, block: int = BLOCK):
+    def __init__(self, path: Path, encoding: str | None = None, block: int = BLOCK, compiled: bool | None = False):
         self.path = path
         self.block = block
         self.size = path.stat().st_size
@@ -116,6 +126,9 @@ class CsvSource:
         if second is not None and is_label_row(self.columns, second):
             self.header_rows, self._start = 2, self._handle.tell()
         self._handle.seek(self._start)
+        if compiled is None:  # worth its start-up (importing numba, loading the compiled code) on large files
+            compiled = self.size >= COMPILED_FROM
+        self._scanner = scanner(self.columns.fields, self.crlf) if compiled else None
 
     def _read_record(self) -> list[str] | None:
         """One record from the current position (the header may hold quoted cells with line breaks)."""
@@ -123,10 +136,10 @@ class CsvSource:
         while True:
             raw = self._handle.readline()
             if not raw:
-                return None if not lines else next(csv.reader(["\n".join(lines)]))
+                return None if not lines else _cells("\n".join(lines))
             lines.append(raw.decode(self.encoding, errors="replace").rstrip("\r\n"))
             if "\n".join(lines).count('"') % 2 == 0:
-                return next(csv.reader(["\n".join(lines)]), [])
+                return _cells("\n".join(lines))
 
     def close(self) -> None:
         self._handle.close()
@@ -172,6 +185,10 @@ class CsvSource:
         return marked, (len(marked) - len(text)) // (len(_SENTINEL) + 1)
 
     def _parse(self, block: bytes, offset: int, first_row: int, at_end: bool) -> tuple[Chunk, bytes]:
+        if self._scanner is not None:
+            scanned = self._scan(block, first_row)
+            if scanned is not None:
+                return scanned, b""
         names = list(self.columns.fields)
         try:
             marked, lines = self._marked(block)
@@ -194,6 +211,35 @@ class CsvSource:
         )
         return Chunk(frame, texts=[self._reread(offset, len(block), first_row)]), b""
 
+    def _scan(self, block: bytes, first_row: int) -> Chunk | None:
+        """The block through the compiled reader: its clean rows typed, the other lines read as text one by one
+        (ragged and empty lines rejected as `_careful` rejects them); None if it must be read the usual way."""
+        assert self._scanner is not None
+        try:
+            text = block if self.text_encoding == "utf-8" else block.decode(self.text_encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        scanned = self._scanner.read(text, first_row)
+        if scanned is None:
+            return None
+        typed, others = scanned
+        records: list[list[Any]] = []
+        rejected: list[Rejection] = []
+        for row, line in others:
+            raw = line.rstrip(b"\r")
+            try:
+                found = self._record(row, raw.decode("utf-8"))
+            except UnicodeDecodeError as error:
+                found = Rejection(row, "", _shown(raw), _encoding_reason(error, self.text_encoding))
+            if isinstance(found, Rejection):
+                rejected.append(found)
+            else:
+                records.append(found)
+        chunk = self._careful_done(records, rejected)
+        chunk.typed = typed
+        chunk.rows += typed.height
+        return chunk
+
     def _reread(self, offset: int, length: int, first_row: int) -> Callable[[], pl.DataFrame]:
         """The block's cells as text, read again from the file when needed (holding every block's bytes until
         then would double the memory a batch takes)."""
@@ -213,8 +259,6 @@ class CsvSource:
 
     def _careful(self, block: bytes, first_row: int, at_end: bool) -> tuple[Chunk, bytes]:
         """Line by line: find the bad rows, keep the good ones (slow, for blocks that need it)."""
-        names = list(self.columns.fields)
-        width = len(names)
         lines = block.split(b"\n")[:-1]
         records: list[list[Any]] = []
         rejected: list[Rejection] = []
@@ -238,20 +282,26 @@ class CsvSource:
                     continue
                 line = joined
             i += used
-            if not line.strip():
-                rejected.append(Rejection(row, "", "", "empty row"))
+            found = self._record(row, line)
+            if isinstance(found, Rejection):
+                rejected.append(found)
             else:
-                try:
-                    cells = next(csv.reader([line], strict=True))
-                except csv.Error as error:
-                    rejected.append(Rejection(row, "", line, f"malformed quoting: {error}"))
-                else:
-                    if len(cells) != width:
-                        rejected.append(Rejection(row, "", line, f"{len(cells)} cells, but the header has {width}"))
-                    else:
-                        records.append([row, *[c if c != "" else None for c in cells]])
+                records.append(found)
             row += 1
         return self._careful_done(records, rejected), b""
+
+    def _record(self, row: int, line: str) -> list[Any] | Rejection:
+        """One record's cells (row number first), or why the line is not one."""
+        if not line.strip():
+            return Rejection(row, "", "", "empty row")
+        try:
+            cells = next(csv.reader([line], strict=True))
+        except csv.Error as error:
+            return Rejection(row, "", line, f"malformed quoting: {error}")
+        width = len(self.columns.fields)
+        if len(cells) != width:
+            return Rejection(row, "", line, f"{len(cells)} cells, but the header has {width}")
+        return [row, *[c if c != "" else None for c in cells]]
 
     def _join(self, lines: list[bytes], start: int) -> tuple[str | None, int]:
         """The record starting at `start` that a quoted line break continues, and how many lines it takes."""
@@ -280,6 +330,15 @@ def _schema(names: list[str], level: int) -> dict[str, Any]:
     return {n: pl.String for n in names} if _LEVELS[level] == "text" else fast_schema(names)
 
 
+def _cells(text: str) -> list[str]:
+    """A record's cells; none if the csv module cannot read it (a stray carriage return: not a header, and
+    the rows' reader reports it as a bad row)."""
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error:
+        return []
+
+
 def _shown(raw: bytes) -> str:
     return raw.decode("utf-8", errors="backslashreplace")[:200]
 
@@ -288,3 +347,9 @@ def _encoding_reason(error: UnicodeDecodeError, encoding: str) -> str:
     byte = error.object[error.start : error.start + 1].hex()
     return (f"not valid {encoding} text (byte 0x{byte} at byte {error.start + 1} of the line): save the file as "
             "UTF-8, or give its encoding with --encoding")
+
+
+def scanner(fields: tuple[str, ...], crlf: bool) -> Scanner:
+    from .scan import scanner as compiled  # numba: imported only when a file is large enough to gain from it
+
+    return compiled(fields, crlf)

@@ -1,0 +1,165 @@
+"""The compiled reader of clean CSV blocks (engine/scan.py) decides nothing the other readers would decide
+differently: the same typed rows, the same rejections, the same output files, whatever the cells hold."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_batch_files import AS_OF, run, table
+from test_frames import texts_for
+
+from guangxi_subsidy.engine import csvsource
+from guangxi_subsidy.engine.batch import Evaluator
+from guangxi_subsidy.engine.cells import WHITESPACE
+from guangxi_subsidy.engine.csvsource import CsvSource
+from guangxi_subsidy.engine.frames import field_specs
+from guangxi_subsidy.engine.profile import field_labels
+from guangxi_subsidy.engine.scan import Scanner, _is_space
+
+FIELDS = list(field_labels())
+SPECS = field_specs()
+EVALUATOR = Evaluator()
+
+
+def read(path: Path, compiled: bool) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[Any, ...]], int]:
+    """Typed applicants, the problems of the rows refused, the lines refused unread, and rows accounted for,
+    as `subsidy batch` admits them."""
+    source = CsvSource(path, compiled=compiled)
+    applicants, errors, refused, rows = [], [], [], 0
+    for chunk in source.chunks():
+        rows += chunk.rows
+        refused += [(r.row, r.column, r.value, r.reason) for r in chunk.rejected]
+        admitted = EVALUATOR.admit(chunk.take, source.columns, chunk.as_text, chunk.typed)
+        applicants.append(admitted.applicants)
+        errors.append(admitted.errors)
+    source.close()
+    return pl.concat(applicants), pl.concat(errors), sorted(refused), rows
+
+
+def assert_read_alike(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple[Any, ...]]]:
+    compiled = read(path, True)
+    usual = read(path, False)
+    assert compiled[3] == usual[3]
+    assert compiled[0].equals(usual[0]), (compiled[0], usual[0])
+    assert compiled[1].equals(usual[1]), (compiled[1], usual[1])
+    assert compiled[2] == usual[2]
+    return compiled[0], compiled[1], compiled[2]
+
+
+COLUMNS = ["id", "name", "kind", "city", "as_of", "rent_and_broadband_paid", "guangxi_new_product_share",
+           "new_products_certified", "industrial_enterprise", "lender_type", "graduate_grassroots_employer",
+           "utilities_months", "first_set_sale_price"]
+CLEAN = {  # a canonical spelling of each column, so that most generated rows are clean
+    "id": "GX1", "name": "南宁启航工作室", "kind": "enterprise", "city": "南宁", "as_of": "2017-06-30",
+    "rent_and_broadband_paid": "1234.56", "guangxi_new_product_share": "0.85", "new_products_certified": "3",
+    "industrial_enterprise": "是", "lender_type": "bank", "graduate_grassroots_employer": "other",
+    "utilities_months": "12", "first_set_sale_price": "",
+}
+ODD_BYTES = [b"\xff", b"\xe4\xb8", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80"]  # not UTF-8
+
+
+@st.composite
+def cell(draw: Any, name: str) -> bytes:
+    """Any text near the column's spellings, or bytes that are not UTF-8."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from(ODD_BYTES))
+    return draw(texts_for(name)).encode("utf-8", errors="surrogatepass")
+
+
+@st.composite
+def line(draw: Any) -> bytes:
+    """A clean line with one or two of its cells replaced (so that the compiled reader's decision on the odd
+    cell decides the line), now and then ragged or empty."""
+    cells = [CLEAN[name].encode() for name in COLUMNS]
+    for column in draw(st.lists(st.integers(0, len(COLUMNS) - 1), max_size=2)):
+        cells[column] = draw(cell(COLUMNS[column]))
+    if draw(st.integers(0, 19)) == 0:
+        cells = draw(st.sampled_from([cells[:-1], [*cells, b""], [b""], [b"   "]]))
+    return b",".join(cells)
+
+
+def write(path: Path, lines: list[bytes], crlf: bool = False) -> Path:
+    end = b"\r\n" if crlf else b"\n"
+    path.write_bytes(end.join([",".join(COLUMNS).encode(), *lines]) + end)
+    return path
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(line(), min_size=1, max_size=30), crlf=st.booleans())
+def test_any_cells_are_typed_and_refused_alike_by_the_compiled_and_the_usual_readers(
+        tmp_path: Path, lines: list[bytes], crlf: bool) -> None:
+    assert_read_alike(write(tmp_path / "applicants.csv", lines, crlf))
+
+
+def test_a_clean_block_is_typed_by_the_compiled_reader_and_its_odd_lines_by_the_others(tmp_path: Path) -> None:
+    clean = b",".join(CLEAN[n].encode() for n in COLUMNS)
+    lines = [clean.replace(b"GX1", f"GX{i}".encode()) for i in range(50)]
+    lines[10] = lines[10].replace(b"0.85", b"85%")  # read by the compiled reader too (stage two's percent)
+    lines[20] = lines[20].replace(b"1234.56", b"12.3\xe4\xb8\x87")  # 12.3万: left to the usual readers
+    lines[30] = lines[30].replace(b"\xe5\x8d\x97\xe5\xae\x81", b"\xff")  # not UTF-8: rejected with its reason
+    lines[40] = b""
+    path = write(tmp_path / "applicants.csv", lines)
+    source = CsvSource(path, compiled=True)
+    (chunk,) = list(source.chunks())
+    assert chunk.typed is not None and chunk.typed.height == 47
+    assert chunk.cells.height == 1 and chunk.cells["row"].to_list() == [22]
+    assert [(r.row, r.reason.split(" (")[0]) for r in chunk.rejected] == [(32, "not valid utf-8 text"),
+                                                                           (42, "empty row")]
+    typed, _, refused = assert_read_alike(path)
+    assert [r[0] for r in refused] == [32, 42]
+    assert typed.filter(pl.col("row") == 12)["guangxi_new_product_share"].item() == 850_000
+    assert typed.filter(pl.col("row") == 22)["rent_and_broadband_paid"].item() == 12_300_000  # fen
+    assert typed["row"].to_list() == [r for r in range(2, 52) if r not in (32, 42)]
+
+
+def test_a_block_with_a_quote_or_a_stray_carriage_return_is_left_to_the_usual_reader() -> None:
+    scanner = Scanner(tuple(COLUMNS), crlf=False)
+    clean = b",".join(CLEAN[n].encode() for n in COLUMNS)
+    assert scanner.read(clean + b"\n", 2) is not None
+    assert scanner.read(clean.replace(b"GX1", b'"GX1"') + b"\n", 2) is None
+    assert scanner.read(clean + b"\r\n", 2) is None
+    assert Scanner(tuple(COLUMNS), crlf=True).read(clean + b"\n", 2) is None
+
+
+def test_white_space_at_either_end_of_text_is_what_the_profile_model_strips() -> None:
+    spaces = {ord(c) for c in WHITESPACE}
+    for point in [*range(0x3100), 0xFEFF, 0x1F600]:
+        assert _is_space(point) == (point in spaces), hex(point)
+
+
+def test_ids_longer_than_the_profile_allows_are_left_to_the_model(tmp_path: Path) -> None:
+    clean = b",".join(CLEAN[n].encode() for n in COLUMNS)
+    lines = [clean.replace(b"GX1", ("号" * n).encode()) for n in (199, 200, 201)]
+    _, errors, _ = assert_read_alike(write(tmp_path / "applicants.csv", lines))
+    assert errors["row"].to_list() == [4]
+
+
+@pytest.mark.parametrize("bad_every", [10, 1000])
+def test_results_files_are_the_same_with_and_without_the_compiled_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_every: int) -> None:
+
+    rows, _ = table(rows=600, bad_every=bad_every, seed=11)
+    rng = random.Random(3)
+    for row in rows:  # no quoted cells, so that blocks are the compiled reader's
+        if "," in row.get("utilities_paid", ""):
+            row["utilities_paid"] = rng.choice(["1234.56", "3.2万", "800"])
+    source = tmp_path / "applicants.csv"
+    source.write_text("\n".join([",".join(FIELDS), *[",".join(r.get(f, "") for f in FIELDS) for r in rows]]) + "\n",
+                      encoding="utf-8")
+    outputs = {}
+    for way, threshold in (("compiled", 0), ("usual", 1 << 60)):
+        monkeypatch.setattr(csvsource, "COMPILED_FROM", threshold)
+        out = tmp_path / f"{way}.csv"
+        code, _, err = run("batch", str(source), "-o", str(out), "--as-of", AS_OF, "-q",
+                           "--summary", str(tmp_path / f"{way}.json"))
+        assert code == 0, err
+        outputs[way] = [out.read_bytes(), (tmp_path / f"{way}.errors.csv").read_bytes(),
+                        (tmp_path / f"{way}.json").read_bytes()]
+    assert outputs["compiled"] == outputs["usual"]
+    assert outputs["compiled"][0].count(b"\n") == 1 + 600 - 600 // bad_every
