@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import polars as pl
@@ -35,7 +35,10 @@ from guangxi_subsidy.engine.xlsxsource import XlsxSource
 
 from .main import State, cli, friendly_errors
 
-BATCH_ROWS = 60_000  # applicants decided per call
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.widecsv import WideWriter
+
+BATCH_ROWS = 30_000  # applicants decided per call
 Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
 Batch = tuple[list[Admitted], pl.DataFrame, int, int]
 WIDE_ROWS = 15_000  # wide rows built and written at a time
@@ -92,9 +95,15 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         raise BadBatchInput(str(error)) from None
     layout = layout or ("wide" if results_format == "csv" else "long")
     day = as_of.date() if as_of else None
-    evaluator = Evaluator(state.pack, as_of=day, include_drafts=include_drafts, engine=engine, wide=layout == "wide")
+    # A long file read by the compiled reader is also checked for repeats and written by compiled code.
+    compiled = isinstance(source, CsvSource) and source.compiled
+    wide_lines = compiled and layout == "wide" and results_format == "csv"
+    evaluator = Evaluator(state.pack, as_of=day, include_drafts=include_drafts, engine=engine,
+                          wide=layout == "wide" and not wide_lines)
+    writer = _wide_writer(evaluator) if wide_lines else None
+    header = evaluator.empty().results if wide_lines else None
     summary = Summary(evaluator.rules)
-    repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"))
+    repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"), compiled)
     with _terminated_cleanly(), Outputs() as outputs, _Progress(quiet, source.size) as advance:
         results = outputs.open(output, results_format, ("id", "name"))
         errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
@@ -102,8 +111,13 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         try:
             for admitted, rejected, rows, position in _batches(_prefetch(_admitted(source, evaluator, repeats)), size):
                 result = evaluator.decide(admitted)
-                for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
-                    results.write(piece)
+                lines = None if writer is None else writer.lines(result)
+                if lines is not None:
+                    assert header is not None
+                    results.write_lines(lines, result.evaluated, header)
+                else:
+                    for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
+                        results.write(piece)
                 if rejected.height or result.errors.height:
                     errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
                 summary.add(result, rows, rejected[ROW].n_unique())
@@ -132,6 +146,12 @@ def template(path: Path) -> None:
     click.echo(f"wrote {path}")
 
 
+def _wide_writer(evaluator: Evaluator) -> WideWriter:
+    from guangxi_subsidy.engine.widecsv import WideWriter  # numba: imported only when a batch is written
+
+    return WideWriter(evaluator.rules)
+
+
 def _open(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource:
     """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (engine/scan.py),
     which types clean rows directly, for the columnar engine."""
@@ -153,7 +173,7 @@ def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, 
     """Name the columns of outputs that received no rows."""
     if results.rows and errors.rows:
         return
-    empty = evaluator.evaluate(pl.DataFrame(schema={"id": pl.String, "kind": pl.String, "city": pl.String}))
+    empty = evaluator.empty()
     results.write_header(empty.results if layout == "wide" else empty.benefits)
     errors.write_header(empty.errors)
 

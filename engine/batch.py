@@ -25,7 +25,7 @@ from . import rowwise
 from .cells import Columns, read_profile, resolve_header
 from .columnar import DAY, Plan
 from .evaluate import Engine
-from .frames import ROW, read_cells, typed_rows
+from .frames import ROW, read_cells, typed_rows, typed_schema
 from .layouts import BatchResult, RuleInfo, extra_columns
 from .pack import RulePack, load_pack
 from .profile import Profile, ProfileError
@@ -94,6 +94,10 @@ class Evaluator:
         if profiles:
             applicants = pl.concat([applicants, typed_rows(profiles)]).sort(ROW)
         return Admitted(applicants, _errors(errors))
+
+    def empty(self) -> BatchResult:
+        """The result of no applicants: its frames name the columns of every output."""
+        return self.decide([Admitted(pl.DataFrame(schema=typed_schema()), _errors([]))])
 
     def decide(self, admitted: list[Admitted]) -> BatchResult:
         """The second half of `evaluate`: every rule, for every applicant admitted."""

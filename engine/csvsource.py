@@ -21,7 +21,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -34,8 +37,8 @@ from .frames import ROW, fast_schema
 if TYPE_CHECKING:
     from .scan import Scanner
 
-BLOCK = 8 << 20  # bytes per block read and parsed at once: about 35,000 rows of a typical applicant file
-COMPILED_FROM = BLOCK  # bytes: smaller files are read without the compiled reader (see CsvSource)
+BLOCK = 4 << 20  # bytes per block read and parsed at once: about 18,000 rows of a typical applicant file
+COMPILED_FROM = 8 << 20  # bytes: smaller files are read without the compiled reader (see CsvSource)
 MAX_RECORD_LINES = 100  # a quoted cell spanning more lines than this is taken for a stray quote
 _SENTINEL, _END = b"\x01", "\x01end"
 # How far a block's cells are typed by the CSV reader itself: booleans, choices and counts, or nothing (text).
@@ -128,7 +131,8 @@ class CsvSource:
         self._handle.seek(self._start)
         if compiled is None:  # worth its start-up (importing numba, loading the compiled code) on large files
             compiled = self.size >= COMPILED_FROM
-        self._scanner = scanner(self.columns.fields, self.crlf) if compiled else None
+        self.compiled = compiled  # whether lines go to the compiled reader first
+        self._scanners = threading.local()  # one compiled reader per thread: each has its own buffers
 
     def _read_record(self) -> list[str] | None:
         """One record from the current position (the header may hold quoted cells with line breaks)."""
@@ -145,34 +149,65 @@ class CsvSource:
         self._handle.close()
 
     def chunks(self) -> Iterator[Chunk]:
-        """Chunks in file order; rows are numbered on from the header (row 1, or rows 1–2 in a template)."""
+        """Chunks in file order; rows are numbered on from the header (row 1, or rows 1–2 in a template).
+
+        With the compiled reader, blocks holding no quote are parsed two at a time on worker threads (its
+        pass releases the interpreter): in such a block every line is one row, so the next block's first row
+        is known before this one is parsed. A block with a quote, where a record may span lines, waits for the
+        blocks before it and is parsed here."""
         next_row = self.header_rows + 1
         carry = b""
-        while True:
-            offset = self._handle.tell() - len(carry)
-            data = self._handle.read(self.block)
-            at_end = not data
-            block = carry + data
-            if not at_end:
-                cut = block.rfind(b"\n") + 1
-                if cut == 0:
-                    carry = block
-                    continue
-                block, carry = block[:cut], block[cut:]
-            else:
-                carry = b""
-                if not block:
-                    return
-                if not block.endswith(b"\n"):
-                    block += b"\n"
-            chunk, leftover = self._parse(block, offset, next_row, at_end)
-            if leftover:
-                carry = leftover + carry
-            chunk.position = self._handle.tell() - len(carry)
-            next_row += chunk.rows
-            yield chunk
-            if at_end and not carry:
-                return
+        pending: deque[tuple[Future[Chunk], int]] = deque()
+        workers = ThreadPoolExecutor(2, thread_name_prefix="scan") if self.compiled else None
+        try:
+            while True:
+                offset = self._handle.tell() - len(carry)
+                data = self._handle.read(self.block)
+                at_end = not data
+                block = carry + data
+                if not at_end:
+                    cut = block.rfind(b"\n") + 1
+                    if cut == 0:
+                        carry = block
+                        continue
+                    block, carry = block[:cut], block[cut:]
+                else:
+                    carry = b""
+                    if not block:
+                        break
+                    if not block.endswith(b"\n"):
+                        block += b"\n"
+                if workers is not None and b'"' not in block:
+                    lines = block.count(b"\n")
+                    job = workers.submit(self._parse_lines, block, offset, next_row, lines)
+                    pending.append((job, self._handle.tell() - len(carry)))
+                    next_row += lines
+                    while len(pending) > 1:
+                        yield _finished(*pending.popleft())
+                else:
+                    while pending:
+                        yield _finished(*pending.popleft())
+                    chunk, leftover = self._parse(block, offset, next_row, at_end)
+                    if leftover:
+                        carry = leftover + carry
+                    chunk.position = self._handle.tell() - len(carry)
+                    next_row += chunk.rows
+                    yield chunk
+                if at_end and not carry:
+                    break
+            while pending:
+                yield _finished(*pending.popleft())
+        finally:
+            if workers is not None:
+                workers.shutdown(wait=True, cancel_futures=True)
+
+    def _parse_lines(self, block: bytes, offset: int, first_row: int, lines: int) -> Chunk:
+        """A block without quotes: each of its lines is one row, whichever reader reads it."""
+        chunk, leftover = self._parse(block, offset, first_row, at_end=True)
+        if leftover or chunk.rows != lines:
+            raise AssertionError(f"rows {first_row}–{first_row + lines - 1}: {chunk.rows} rows read from "
+                                 f"{lines} lines without quotes")
+        return chunk
 
     # ------------------------------------------------------------ one block
 
@@ -185,7 +220,7 @@ class CsvSource:
         return marked, (len(marked) - len(text)) // (len(_SENTINEL) + 1)
 
     def _parse(self, block: bytes, offset: int, first_row: int, at_end: bool) -> tuple[Chunk, bytes]:
-        if self._scanner is not None:
+        if self.compiled:
             scanned = self._scan(block, first_row)
             if scanned is not None:
                 return scanned, b""
@@ -214,12 +249,13 @@ class CsvSource:
     def _scan(self, block: bytes, first_row: int) -> Chunk | None:
         """The block through the compiled reader: its clean rows typed, the other lines read as text one by one
         (ragged and empty lines rejected as `_careful` rejects them); None if it must be read the usual way."""
-        assert self._scanner is not None
+        if not hasattr(self._scanners, "here"):
+            self._scanners.here = scanner(self.columns.fields, self.crlf)
         try:
             text = block if self.text_encoding == "utf-8" else block.decode(self.text_encoding).encode("utf-8")
         except UnicodeDecodeError:
             return None
-        scanned = self._scanner.read(text, first_row)
+        scanned = self._scanners.here.read(text, first_row)
         if scanned is None:
             return None
         typed, others = scanned
@@ -328,6 +364,12 @@ class CsvSource:
 
 def _schema(names: list[str], level: int) -> dict[str, Any]:
     return {n: pl.String for n in names} if _LEVELS[level] == "text" else fast_schema(names)
+
+
+def _finished(job: Future[Chunk], position: int) -> Chunk:
+    chunk = job.result()
+    chunk.position = position
+    return chunk
 
 
 def _cells(text: str) -> list[str]:

@@ -141,7 +141,7 @@ class BatchResult:
         """The wide rows of applicants start … stop-1 (a slice keeps memory small: cells are 16 bytes each)."""
         stop = min(stop, self.applicants.height)
         cells = [
-            pl.lit(frame.get_column(CELL)).gather(pl.col(str(number))).alias(wide_header(info))
+            pl.lit(_cells(frame, info)).gather(pl.col(str(number))).alias(wide_header(info))
             for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True))
         ]
         base = self.applicants.slice(start, stop - start).rename({DAY: "as_of"})
@@ -151,6 +151,13 @@ class BatchResult:
     def wide_slices(self, rows: int) -> Iterator[pl.DataFrame]:
         for start in range(0, max(self.applicants.height, 1), rows):
             yield self.wide(start, start + rows)
+
+
+def _cells(frame: pl.DataFrame, info: RuleInfo) -> pl.Series:
+    """A rule's wide cells: computed beside its outcomes (`extra_columns`), or now."""
+    if CELL in frame.columns:
+        return frame.get_column(CELL)
+    return frame.select(wide_cell(info.amount_kind).alias(CELL)).to_series()
 
 
 def wide_header(info: RuleInfo) -> str:

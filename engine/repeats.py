@@ -12,9 +12,14 @@ a person can always check.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from .frames import ROW
+
+if TYPE_CHECKING:
+    from .seen import SeenTable
 
 KEY, FIRST = "key", "first_row"
 _SEED = 0x5EED
@@ -23,10 +28,11 @@ _SEED = 0x5EED
 class Repeats:
     """The applicants of one file seen so far, by id and evaluation date."""
 
-    def __init__(self, day: pl.Expr, header: str = "id"):
+    def __init__(self, day: pl.Expr, header: str = "id", compiled: bool = False):
         self.day = day  # the evaluation date of each row (the run's rule: --as-of, the row's as_of, or today)
         self.header = header  # the id column as the file names it
         self._seen = pl.DataFrame(schema={KEY: pl.UInt64, FIRST: pl.UInt32})
+        self._table = _table() if compiled else None  # for long files: engine/seen.py
         self.repeated = 0  # rows refused so far
 
     def sift(self, applicants: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
@@ -34,6 +40,12 @@ class Repeats:
         (batch.ERRORS) for each repeat. Rows kept are remembered."""
         keyed = applicants.select(pl.col(ROW), pl.col("id"), pl.struct(pl.col("id"), self.day).hash(_SEED).alias(KEY),
                                   self.day.alias("day"))
+        if self._table is not None:
+            rows = keyed.get_column(ROW).cast(pl.UInt32)
+            first = pl.Series(FIRST, self._table.first(keyed.get_column(KEY).to_numpy(), rows.to_numpy()))
+            repeated = first != rows
+            self.repeated += int(repeated.sum())
+            return ~repeated, self._problems(keyed.with_columns(first).filter(repeated))
         # The rows seen that this block repeats: few, found by probing all rows seen against this block's keys
         # (a hash table of the block, not of the millions of rows seen).
         hits = self._seen.filter(pl.col(KEY).is_in(keyed.get_column(KEY).implode()))
@@ -58,3 +70,9 @@ class Repeats:
     def _remember(self, new: pl.DataFrame) -> None:
         rows = new.select(KEY, pl.col(ROW).cast(pl.UInt32).alias(FIRST))
         self._seen = pl.concat([self._seen, rows], rechunk=False)
+
+
+def _table() -> SeenTable:
+    from .seen import SeenTable  # numba: imported only for the files that need it
+
+    return SeenTable()

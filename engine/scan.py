@@ -435,3 +435,4 @@ def _table(items: tuple[tuple[str, int], ...], spellings: list[bytes], values: l
 def scanner(fields: tuple[str, ...], crlf: bool) -> Scanner:
     """A reader for one file (its buffers are its own: one thread reads a file)."""
     return Scanner(fields, crlf)
+

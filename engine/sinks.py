@@ -71,6 +71,13 @@ class AtomicOutput:
             frame.write_ndjson(self._handle)
         self.rows += frame.height
 
+    def write_lines(self, pieces: Iterable[bytes | memoryview], rows: int, header: pl.DataFrame) -> None:
+        """CSV lines formatted already (engine/widecsv.py), after the column names of `header`."""
+        self.write_header(header)
+        for piece in pieces:
+            self._handle.write(piece)
+        self.rows += rows
+
     def write_text(self, text: str) -> None:
         self._handle.write(text.encode("utf-8"))
 

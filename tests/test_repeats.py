@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pytest
 from test_batch_files import run, write_csv
 
 from guangxi_subsidy.engine.repeats import Repeats
+from guangxi_subsidy.engine.seen import SeenTable
 
 # A recognised Nanning incubation base: 70% of rent and broadband, at most 550,000 yuan a year (seeds/001).
 BASE = {"kind": "incubation_base", "city": "南宁", "recognised_incubation_base": "是",
@@ -67,9 +71,10 @@ def test_a_chinese_header_names_the_id_column_in_the_reason_row(tmp_path: Path) 
     assert errors.select("row", "column", "field").rows() == [("3", "申请人编号", "id")]
 
 
-def test_repeats_are_found_across_blocks_and_within_one() -> None:
+@pytest.mark.parametrize("compiled", [False, True])
+def test_repeats_are_found_across_blocks_and_within_one(compiled: bool) -> None:
     day = dt.date(2017, 6, 30)
-    repeats = Repeats(pl.lit(day, dtype=pl.Date))
+    repeats = Repeats(pl.lit(day, dtype=pl.Date), compiled=compiled)
     first = pl.DataFrame({"row": [2, 3], "id": ["A", "B"]})
     keep, problems = repeats.sift(first)
     assert keep.to_list() == [True, True] and problems.height == 0
@@ -96,3 +101,32 @@ def test_both_engines_reject_the_same_repeats_and_write_the_same_files(tmp_path:
     assert outputs["columnar"] == outputs["reference"]
     errors = pl.read_csv(tmp_path / "columnar.errors.csv", infer_schema=False)
     assert errors["row"].to_list() == ["5", "6", "7", "8"]  # rows 2–4 are the first of NN-BASE-0, 1 and 2
+
+
+def test_the_compiled_table_finds_the_repeats_the_frame_probe_finds() -> None:
+    rng = random.Random(4)
+    day = pl.col("as_of").fill_null(pl.lit(dt.date(2020, 1, 1)))
+    usual, compiled = Repeats(day), Repeats(day, compiled=True)
+    row = 2
+    for _ in range(30):
+        size = rng.randint(0, 400)
+        block = pl.DataFrame({
+            "row": list(range(row, row + size)),
+            "id": [f"ID{rng.randint(0, 3000)}" for _ in range(size)],
+            "as_of": [rng.choice([None, dt.date(2017, 6, 30), dt.date(2018, 1, 1)]) for _ in range(size)],
+        }, schema={"row": pl.Int64, "id": pl.String, "as_of": pl.Date})
+        row += size
+        keep, problems = usual.sift(block)
+        keep_compiled, problems_compiled = compiled.sift(block)
+        assert keep.to_list() == keep_compiled.to_list()
+        assert problems.equals(problems_compiled)
+    assert usual.repeated == compiled.repeated > 1000
+
+
+def test_the_seen_table_keeps_first_rows_as_it_grows() -> None:
+    table = SeenTable(capacity=4)
+    keys = np.array([5, 9, 5, 2**64 - 1, 13, 9, 0, 0, 21, 2**63], dtype=np.uint64)
+    rows = np.arange(2, 12, dtype=np.uint32)
+    assert table.first(keys[:3], rows[:3]).tolist() == [2, 3, 2]
+    assert table.first(keys[3:], rows[3:]).tolist() == [5, 6, 3, 8, 8, 10, 11]
+    assert len(table.keys) >= 8 and table.size == 7
