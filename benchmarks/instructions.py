@@ -2,10 +2,12 @@
 seconds on a shared machine, comes out the same run after run, so two versions of the code can be compared.
 
 It runs the command twice under callgrind, with one polars thread (fewer idle threads spinning): on the first
---rows rows of the benchmark's applicant file, and on its first two rows (start-up: imports, loading and
-compiling the pack). It prints both counts and the instructions per row between them. Needs valgrind.
+--base rows of the benchmark's applicant file (start-up, and a file long enough for the compiled reader and
+writer), then on --base + --rows rows. It prints both counts and the instructions per row between them. Needs
+valgrind. Under valgrind the compiled code's cache is keyed to valgrind's CPU: the first run compiles it (a
+warm-up run does that before counting).
 
-    .venv/bin/python benchmarks/instructions.py              # 100,000 rows, about a minute
+    .venv/bin/python benchmarks/instructions.py              # 100,000 rows, a few minutes
     .venv/bin/python benchmarks/instructions.py --keep-repeats
 """
 
@@ -39,18 +41,22 @@ def instructions(source: Path, out: Path, more: list[str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--base", type=int, default=40_000, help="rows of the start-up run (at least 8 MB of CSV)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep-repeats", action="store_true")
     args = parser.parse_args()
     more = ["--keep-repeats"] if args.keep_repeats else []
-    source = applicants.write(max(args.rows, 1_000_000), args.seed)
+    source = applicants.write(max(args.base + args.rows, 1_000_000), args.seed)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        start = instructions(head(source, 2, out / "two.csv"), out / "two.results.csv", more)
-        total = instructions(head(source, args.rows, out / "rows.csv"), out / "rows.results.csv", more)
-    print(f"start-up (2 rows): {start:,} instructions")
-    per_row = (total - start) / (args.rows - 2)
-    print(f"{args.rows:,} rows: {total:,} instructions, {per_row:,.0f} per row after start-up")
+        base = head(source, args.base, out / "base.csv")
+        instructions(base, out / "warm.results.csv", more)  # compiles the compiled code for valgrind's CPU
+        start = instructions(base, out / "base.results.csv", more)
+        total = instructions(head(source, args.base + args.rows, out / "rows.csv"), out / "rows.results.csv", more)
+    print(f"{args.base:,} rows: {start:,} instructions")
+    per_row = (total - start) / args.rows
+    print(f"{args.base + args.rows:,} rows: {total:,} instructions, {per_row:,.0f} per row beyond the first "
+          f"{args.base:,}")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from guangxi_subsidy.engine.cells import HeaderError
 from guangxi_subsidy.engine.csvsource import Chunk, CsvSource, FileError
 from guangxi_subsidy.engine.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.frames import ROW
+from guangxi_subsidy.engine.layouts import BatchResult
 from guangxi_subsidy.engine.repeats import Repeats
 from guangxi_subsidy.engine.sinks import AtomicOutput, Outputs, format_of
 from guangxi_subsidy.engine.summary import Summary
@@ -38,7 +40,7 @@ from .main import State, cli, friendly_errors
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.widecsv import WideWriter
 
-BATCH_ROWS = 30_000  # applicants decided per call
+BATCH_ROWS = 50_000  # applicants decided per call
 Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
 Batch = tuple[list[Admitted], pl.DataFrame, int, int]
 WIDE_ROWS = 15_000  # wide rows built and written at a time
@@ -108,20 +110,24 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         results = outputs.open(output, results_format, ("id", "name"))
         errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
         size = BATCH_ROWS if engine == "columnar" else 1  # the reference engine gains nothing from batches
+        def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int) -> None:
+            lines = None if writer is None else writer.lines(result)
+            if lines is not None:
+                assert header is not None
+                results.write_lines(lines, result.evaluated, header)
+            else:
+                for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
+                    results.write(piece)
+            if rejected.height or result.errors.height:
+                errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
+            summary.add(result, rows, rejected[ROW].n_unique())
+            advance(position, summary.rows_read)
+
         try:
-            for admitted, rejected, rows, position in _batches(_prefetch(_admitted(source, evaluator, repeats)), size):
-                result = evaluator.decide(admitted)
-                lines = None if writer is None else writer.lines(result)
-                if lines is not None:
-                    assert header is not None
-                    results.write_lines(lines, result.evaluated, header)
-                else:
-                    for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
-                        results.write(piece)
-                if rejected.height or result.errors.height:
-                    errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
-                summary.add(result, rows, rejected[ROW].n_unique())
-                advance(position, summary.rows_read)
+            with _InOrder() as publishing:  # writing a batch overlaps deciding the next
+                for admitted, rejected, rows, position in _prefetch(_batches(_admitted(source, evaluator, repeats),
+                                                                             size)):
+                    publishing.submit(partial(publish, evaluator.decide(admitted), rejected, rows, position))
         finally:
             source.close()
         summary.repeated = repeats.repeated if repeats is not None else 0
@@ -205,16 +211,17 @@ def _batch(blocks: list[Block]) -> Batch:
     return [b[0] for b in blocks], pl.concat([b[1] for b in blocks]), sum(b[2] for b in blocks), blocks[-1][3]
 
 
-def _prefetch(blocks: Iterator[Block], ahead: int = 1) -> Iterator[Block]:
-    """Read and admit the next blocks while a batch is decided and written: on two cores the two overlap,
-    and at most `ahead` blocks wait, so memory stays flat."""
+def _prefetch(batches: Iterator[Batch], ahead: int = 1) -> Iterator[Batch]:
+    """Read, admit and gather the next batch while one is decided and written: on two cores the two overlap,
+    and at most `ahead` batches wait, so memory stays flat. (Gathering here, not in the deciding thread, keeps
+    a whole batch ready when the last one is written.)"""
     handoff: queue.Queue[Any] = queue.Queue(maxsize=ahead)
     done = object()
 
     def read() -> None:
         try:
-            for block in blocks:
-                handoff.put(block)
+            for batch in batches:
+                handoff.put(batch)
             handoff.put(done)
         except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises it
             handoff.put(error)
@@ -227,6 +234,43 @@ def _prefetch(blocks: Iterator[Block], ahead: int = 1) -> Iterator[Block]:
         if isinstance(item, BaseException):
             raise item
         yield item
+
+
+class _InOrder:
+    """Jobs run one after another on a thread of their own, in the order given; at most one waits. The first
+    error a job raises is raised in the submitting thread (at the next submit or at the end), and no job runs
+    after it; leaving the block on an error stops the thread before the error goes on."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _InOrder:
+        self._thread.start()
+        return self
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._jobs.put(job)
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: Any) -> None:
+        if kind is not None:
+            self._stopped = True
+        self._jobs.put(None)
+        self._thread.join()
+        if kind is None and self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is None and not self._stopped:
+                try:
+                    job()
+                except BaseException as error:  # noqa: BLE001 - raised in the submitting thread
+                    self._error = error
 
 
 class _Progress:

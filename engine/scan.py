@@ -27,8 +27,9 @@ from .cells import REQUIRED
 from .expression import ValueType
 from .frames import BOOL_SPELLINGS, ROW, field_specs, typed_schema
 
-# How each column is read (the `kinds` array): the canonical spellings of stage one.
+# How each column is read (the `kinds` array), and where its values go (the `stores` array).
 TEXT_ID, TEXT_NAME, MONEY, RATIO, INTEGER, SPELLED, DATE = range(7)
+INTS, DAYS, BITS, CODES, TEXTS = range(5)  # int64, date32 days, bits (booleans), enum codes, text spans
 ID_LIMIT = 200  # characters in an applicant id (profile model)
 NO_DATE = -(1 << 62)
 MASK62 = (1 << 62) - 1
@@ -163,19 +164,19 @@ def _days(buf: Any, start: int, end: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan(buf: Any, kinds: Any, slots: Any, bounds: Any, required: Any, spell_data: Any, spell_lo: Any,
-          spell_hi: Any, spell_value: Any, table: Any, table_at: Any, table_mask: Any, crlf: bool,
-          numbers: Any, valid: Any, starts: Any, ends: Any, flags: Any, lines: Any) -> int:
-    """Every line of buf into the output columns, flagging the lines that are not clean; the number of
-    lines. `buf` holds no quote, ends with a line end, and holds a carriage return only before each line
-    feed in a CRLF file, and none in another (`Scanner.read` checks). One function: numba passes arrays to a
-    function it does not inline at a cost per call."""
+def _scan(buf: Any, kinds: Any, stores: Any, slots: Any, bounds: Any, required: Any, spell_data: Any,
+          spell_lo: Any, spell_hi: Any, spell_value: Any, table: Any, table_at: Any, table_mask: Any, crlf: bool,
+          ints: Any, days: Any, bits: Any, codes: Any, starts: Any, ends: Any, valid: Any, flags: Any,
+          lines: Any) -> int:
+    """Every line of buf into the output columns, flagging the lines that are not clean; -1 if a carriage
+    return is out of place. `buf` holds no quote and ends with a line end (`Scanner.read` checks). A column's
+    values go to the store its type needs (`stores`: INTS, DAYS, BITS, CODES or TEXTS), at row `slots[column]`
+    of it; `valid` holds a bit per cell given. One function: numba passes arrays to a function it does not
+    inline at a cost per call."""
     width = kinds.shape[0]
     size = buf.shape[0]
     row, at = 0, 0
     while at < size:
-        if row == flags.shape[0]:
-            return -2
         lines[row] = at
         column, clean = 0, True
         while True:
@@ -187,52 +188,62 @@ def _scan(buf: Any, kinds: Any, slots: Any, bounds: Any, required: Any, spell_da
             if column >= width:
                 clean = False
             elif clean:
-                kind = kinds[column]
+                kind, store, slot = kinds[column], stores[column], slots[column]
                 if at == cell:  # empty: null, unless required
                     clean = not required[column]
-                    numbers[column, row] = 0
-                elif kind == TEXT_ID or kind == TEXT_NAME:
-                    clean = _text(buf, cell, at, ID_LIMIT if kind == TEXT_ID else 0)
-                    starts[slots[column], row] = cell
-                    ends[slots[column], row] = at
-                elif kind == SPELLED:  # look the cell up in its column's table of spellings
-                    value, length = -1, at - cell
-                    key = _hash(buf, cell, at)
-                    mask = table_mask[column]
-                    slot = key & mask
-                    while True:
-                        number = table[table_at[column] + slot]
-                        if number < 0:
-                            break
-                        if spell_hi[number] - spell_lo[number] == length:
-                            base = spell_lo[number] - cell
-                            same = True
-                            for k in range(cell, at):
-                                if spell_data[base + k] != buf[k]:
-                                    same = False
-                                    break
-                            if same:
-                                value = spell_value[number]
-                                break
-                        slot = (slot + 1) & mask
-                    clean = value >= 0
-                    numbers[column, row] = value
-                elif kind == DATE:
-                    days = _days(buf, cell, at)
-                    clean = days != NO_DATE
-                    numbers[column, row] = days
+                    if store == INTS:
+                        ints[slot, row] = 0
+                    elif store == DAYS:
+                        days[slot, row] = 0
+                    elif store == CODES:
+                        codes[slot, row] = 0
                 else:
-                    if kind == MONEY:  # fen
-                        value = _decimal(buf, cell, at, 16, 2)
-                    elif kind == RATIO:  # millionths
-                        value = _ratio(buf, cell, at)
-                    else:  # a count: the CSV reader's integers, within stage one's bounds
-                        value = _decimal(buf, cell, at, 18, 0)
-                        if value > bounds[column]:
-                            value = -1
-                    clean = value >= 0
-                    numbers[column, row] = value
-                valid[column, row] = at > cell
+                    if store == TEXTS:
+                        clean = _text(buf, cell, at, ID_LIMIT if kind == TEXT_ID else 0)
+                        starts[slot, row] = cell
+                        ends[slot, row] = at
+                    elif kind == SPELLED:  # look the cell up in its column's table of spellings
+                        value, length = -1, at - cell
+                        mask = table_mask[column]
+                        place = _hash(buf, cell, at) & mask
+                        while True:
+                            number = table[table_at[column] + place]
+                            if number < 0:
+                                break
+                            if spell_hi[number] - spell_lo[number] == length:
+                                base = spell_lo[number] - cell
+                                same = True
+                                for k in range(cell, at):
+                                    if spell_data[base + k] != buf[k]:
+                                        same = False
+                                        break
+                                if same:
+                                    value = spell_value[number]
+                                    break
+                            place = (place + 1) & mask
+                        clean = value >= 0
+                        if store == BITS:
+                            if value > 0:
+                                bits[slot, row >> 3] |= 1 << (row & 7)
+                        else:
+                            codes[slot, row] = max(value, 0)
+                    elif kind == DATE:
+                        day = _days(buf, cell, at)
+                        clean = day != NO_DATE
+                        days[slot, row] = day if clean else 0
+                    else:
+                        if kind == MONEY:  # fen
+                            value = _decimal(buf, cell, at, 16, 2)
+                        elif kind == RATIO:  # millionths
+                            value = _ratio(buf, cell, at)
+                        else:  # a count: the CSV reader's integers, within stage one's bounds
+                            value = _decimal(buf, cell, at, 18, 0)
+                            if value > bounds[column]:
+                                value = -1
+                        clean = value >= 0
+                        ints[slot, row] = value
+                    if clean:  # (a text cell that is not UTF-8 is never handed on as text)
+                        valid[column, row >> 3] |= 1 << (row & 7)
             column += 1
             if byte != 44:
                 break
@@ -251,18 +262,18 @@ def _scan(buf: Any, kinds: Any, slots: Any, bounds: Any, required: Any, spell_da
 
 @numba.njit(cache=True, nogil=True)
 def _gather(buf: Any, starts: Any, ends: Any, valid: Any) -> tuple[Any, Any]:
-    """Arrow offsets and bytes of a text column."""
+    """Arrow offsets and bytes of a text column (`valid`: a bit per row)."""
     rows = starts.shape[0]
     offsets = np.zeros(rows + 1, dtype=np.int64)
     total = 0
     for row in range(rows):
-        if valid[row]:
+        if (valid[row >> 3] >> (row & 7)) & 1:
             total += ends[row] - starts[row]
         offsets[row + 1] = total
     data = np.empty(total, dtype=np.uint8)
     at = 0
     for row in range(rows):
-        if valid[row]:
+        if (valid[row >> 3] >> (row & 7)) & 1:
             for k in range(starts[row], ends[row]):
                 data[at] = buf[k]
                 at += 1
@@ -313,8 +324,10 @@ class Scanner:
         self.kinds = np.array(kinds, dtype=np.int64)
         self.bounds = np.array(bounds, dtype=np.int64)
         self.required = np.array(required, dtype=np.bool_)
-        texts = [i for i, k in enumerate(kinds) if k in (TEXT_ID, TEXT_NAME)]
-        self.slots = np.array([texts.index(i) if i in texts else -1 for i in range(len(kinds))], dtype=np.int64)
+        stores = [_store(kind, specs[name].vtype) for kind, name in zip(kinds, fields, strict=True)]
+        self.stores = np.array(stores, dtype=np.int64)
+        self.counts = [stores.count(store) for store in range(5)]
+        self.slots = np.array([stores[:i].count(stores[i]) for i in range(len(stores))], dtype=np.int64)
         self.spell_data = np.frombuffer(b"".join(spellings) or b"\0", dtype=np.uint8)
         lengths = np.array([len(s) for s in spellings], dtype=np.int64)
         self.spell_hi = np.cumsum(lengths)
@@ -323,8 +336,6 @@ class Scanner:
         self.table = np.array(table or [-1], dtype=np.int64)
         self.table_at = np.array(table_at, dtype=np.int64)
         self.table_mask = np.array(table_mask, dtype=np.int64)
-        self.texts = texts
-        self._buffers: tuple[Any, ...] | None = None
 
     def read(self, block: bytes, first_row: int) -> tuple[pl.DataFrame, list[tuple[int, bytes]]] | None:
         """The block's clean rows as typed columns (frames.typed_schema), and the other lines with their row
@@ -333,68 +344,49 @@ class Scanner:
         if not block.endswith(b"\n") or b'"' in block or (not self.crlf and b"\r" in block):
             return None  # a quoted cell may hold line breaks; a stray carriage return may end a line
         buf = np.frombuffer(block, dtype=np.uint8)
-        capacity = len(block) // len(self.fields) + 1  # a clean line has a comma or line end per cell
-        found = self._scan(buf, capacity)
-        if found is None:
-            found = self._scan(buf, block.count(b"\n"))
-        if found is None or found[0] < 0:
+        rows = block.count(b"\n")
+        octets = (rows + 7) // 8
+        # Fresh arrays each block: the frame's columns are views of them (no copy).
+        ints = np.empty((self.counts[INTS], rows), dtype=np.int64)
+        days = np.empty((self.counts[DAYS], rows), dtype=np.int32)
+        bits = np.zeros((self.counts[BITS], octets), dtype=np.uint8)
+        codes = np.empty((self.counts[CODES], rows), dtype=np.uint32)
+        starts = np.empty((self.counts[TEXTS], rows), dtype=np.int64)
+        ends = np.empty((self.counts[TEXTS], rows), dtype=np.int64)
+        valid = np.zeros((len(self.fields), octets), dtype=np.uint8)
+        flags = np.empty(rows, dtype=np.uint8)
+        lines = np.empty(rows + 1, dtype=np.int64)
+        found = _scan(buf, self.kinds, self.stores, self.slots, self.bounds, self.required, self.spell_data,
+                      self.spell_lo, self.spell_hi, self.spell_value, self.table, self.table_at, self.table_mask,
+                      self.crlf, ints, days, bits, codes, starts, ends, valid, flags, lines)
+        if found != rows:
             return None
-        rows, numbers, valid, starts, ends, flags, lines = found
-        flagged = np.flatnonzero(flags[:rows])
+        flagged = np.flatnonzero(flags)
         others: list[tuple[int, bytes]] = []
         if flagged.size:
-            valid[:, flagged] = 0
             lines[rows] = len(block)
             others = [(first_row + int(i), block[lines[i]:lines[i + 1] - 1]) for i in flagged]
-        frame = self._frame(buf, rows, first_row, numbers, valid, starts, ends)
+        frame = self._frame(buf, rows, first_row, (ints, days, bits, codes), starts, ends, valid)
         if flagged.size:
-            frame = frame.filter(pl.Series(flags[:rows] == 0))
+            frame = frame.filter(pl.Series(flags == 0))
         return frame, others
 
-    def _scan(self, buf: Any, capacity: int) -> tuple[Any, ...] | None:
-        """The compiled pass, into this reader's buffers (grown to `capacity` lines when smaller: they are
-        reused from block to block, as fresh pages cost more to fault in than to fill); None if the block
-        has more lines."""
-        if self._buffers is None or self._buffers[-1].shape[0] < capacity + 1:
-            width = len(self.fields)
-            self._buffers = (
-                np.zeros((width, capacity), dtype=np.int64),  # numbers
-                np.zeros((width, capacity), dtype=np.uint8),  # valid
-                np.zeros((max(len(self.texts), 1), capacity), dtype=np.int64),  # starts of text cells
-                np.zeros((max(len(self.texts), 1), capacity), dtype=np.int64),  # ends
-                np.zeros(capacity, dtype=np.uint8),  # flags
-                np.zeros(capacity + 1, dtype=np.int64),  # line starts
-            )
-        numbers, valid, starts, ends, flags, lines = self._buffers
-        rows = _scan(buf, self.kinds, self.slots, self.bounds, self.required, self.spell_data, self.spell_lo,
-                     self.spell_hi, self.spell_value, self.table, self.table_at, self.table_mask, self.crlf,
-                     numbers, valid, starts, ends, flags[:capacity], lines)
-        if rows == -2:
-            return None
-        return rows, numbers, valid, starts, ends, flags, lines
-
-    def _frame(self, buf: Any, rows: int, first_row: int, numbers: Any, valid: Any, starts: Any,
-               ends: Any) -> pl.DataFrame:
-        """Arrow arrays over the pass's outputs (no copy for numbers), then polars' dtypes."""
+    def _frame(self, buf: Any, rows: int, first_row: int, stores: tuple[Any, ...], starts: Any, ends: Any,
+               valid: Any) -> pl.DataFrame:
+        """Arrow arrays over the pass's outputs (no copy), then polars' dtypes."""
         schema = typed_schema()
+        types = {INTS: pa.int64(), DAYS: pa.date32(), BITS: pa.bool_(), CODES: pa.uint32()}
         arrays: dict[str, pa.Array] = {}
         for column, name in enumerate(self.fields):
-            kind, slot, dtype = int(self.kinds[column]), int(self.slots[column]), schema[name]
-            present = valid[column, :rows]
-            bitmap = pa.py_buffer(np.packbits(present, bitorder="little"))
-            if kind in (TEXT_ID, TEXT_NAME):
-                offsets, data = _gather(buf, starts[slot, :rows], ends[slot, :rows], present)
+            store, slot = int(self.stores[column]), int(self.slots[column])
+            bitmap = pa.py_buffer(valid[column])
+            if store == TEXTS:
+                offsets, data = _gather(buf, starts[slot], ends[slot], valid[column])
                 arrays[name] = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(data),
                                                                 bitmap)
-            elif kind == DATE:
-                days = numbers[column, :rows].astype(np.int32)
-                arrays[name] = pa.Array.from_buffers(pa.date32(), rows, [bitmap, pa.py_buffer(days)])
-            elif dtype == pl.Boolean:
-                bits = pa.py_buffer(np.packbits(numbers[column, :rows] != 0, bitorder="little"))
-                arrays[name] = pa.Array.from_buffers(pa.bool_(), rows, [bitmap, bits])
             else:
-                values = pa.py_buffer(numbers[column, :rows].copy())  # the buffer is the next block's
-                arrays[name] = pa.Array.from_buffers(pa.int64(), rows, [bitmap, values])
+                values = pa.py_buffer(stores[store][slot])
+                arrays[name] = pa.Array.from_buffers(types[store], rows, [bitmap, values])
         frame = pl.from_arrow(pa.table(arrays))
         assert isinstance(frame, pl.DataFrame)
         typed = []
@@ -409,6 +401,16 @@ class Scanner:
             else:
                 typed.append(pl.col(name).cast(dtype))
         return frame.lazy().select(typed).collect()
+
+
+def _store(kind: int, vtype: ValueType | None) -> int:
+    if kind in (TEXT_ID, TEXT_NAME):
+        return TEXTS
+    if kind == DATE:
+        return DAYS
+    if kind == SPELLED:
+        return BITS if vtype == ValueType.BOOL else CODES
+    return INTS
 
 
 def _table(items: tuple[tuple[str, int], ...], spellings: list[bytes], values: list[int],

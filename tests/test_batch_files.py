@@ -337,3 +337,24 @@ def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, how: signa
     assert not out.exists()
     if how != signal.SIGKILL:  # stopped, not killed: the run also removes its partial files
         assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the_caller() -> None:
+    from guangxi_subsidy.cli.batch import _InOrder
+
+    done: list[int] = []
+    with _InOrder() as jobs:
+        for number in range(5):
+            jobs.submit(lambda number=number: done.append(number))
+    assert done == [0, 1, 2, 3, 4]
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    done.clear()
+    with pytest.raises(OSError, match="disk full"), _InOrder() as jobs:
+        jobs.submit(fail)
+        for number in range(3):
+            time.sleep(0.01)
+            jobs.submit(lambda number=number: done.append(number))  # raises the error once the job has failed
+    assert done == []  # nothing runs after a job fails
