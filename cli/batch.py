@@ -40,7 +40,7 @@ from .main import State, cli, friendly_errors
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.widecsv import WideWriter
 
-BATCH_ROWS = 50_000  # applicants decided per call
+BATCH_ROWS = 30_000  # applicants decided per call
 Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
 Batch = tuple[list[Admitted], pl.DataFrame, int, int]
 WIDE_ROWS = 15_000  # wide rows built and written at a time
@@ -105,7 +105,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     writer = _wide_writer(evaluator) if wide_lines else None
     header = evaluator.empty().results if wide_lines else None
     summary = Summary(evaluator.rules)
-    repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"), compiled)
+    repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"), compiled,
+                                                 source.expected_rows if isinstance(source, CsvSource) else 0)
     with _terminated_cleanly(), Outputs() as outputs, _Progress(quiet, source.size) as advance:
         results = outputs.open(output, results_format, ("id", "name"))
         errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))

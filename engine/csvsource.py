@@ -112,6 +112,8 @@ class CsvSource:
         self.size = path.stat().st_size
         with path.open("rb") as handle:
             sample = handle.read(1 << 20)
+        # About how many rows the file holds, from the lines of its first megabyte (sizes tables ahead).
+        self.expected_rows = int(self.size / max(len(sample) / max(sample.count(b"\n"), 1), 1) * 1.02) + 1
         self.encoding = encoding or detect_encoding(sample)
         codecs.lookup(self.encoding)  # unknown names fail here, before any output is opened
         self.text_encoding = "utf-8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding

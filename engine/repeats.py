@@ -28,11 +28,11 @@ _SEED = 0x5EED
 class Repeats:
     """The applicants of one file seen so far, by id and evaluation date."""
 
-    def __init__(self, day: pl.Expr, header: str = "id", compiled: bool = False):
+    def __init__(self, day: pl.Expr, header: str = "id", compiled: bool = False, expected: int = 1 << 16):
         self.day = day  # the evaluation date of each row (the run's rule: --as-of, the row's as_of, or today)
         self.header = header  # the id column as the file names it
         self._seen = pl.DataFrame(schema={KEY: pl.UInt64, FIRST: pl.UInt32})
-        self._table = _table() if compiled else None  # for long files: engine/seen.py
+        self._table = _table(expected) if compiled else None  # for long files (about `expected` rows): seen.py
         self.repeated = 0  # rows refused so far
 
     def sift(self, applicants: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
@@ -72,7 +72,7 @@ class Repeats:
         self._seen = pl.concat([self._seen, rows], rechunk=False)
 
 
-def _table() -> SeenTable:
+def _table(expected: int) -> SeenTable:
     from .seen import SeenTable  # numba: imported only for the files that need it
 
-    return SeenTable()
+    return SeenTable(expected)

@@ -286,7 +286,7 @@ def _figures(frame: pl.DataFrame, name: str) -> tuple[Any, Any] | None:
 class WideWriter:
     """The wide CSV lines of batches evaluated for one rule list."""
 
-    def __init__(self, rules: list[RuleInfo], room: int = 8 << 20):
+    def __init__(self, rules: list[RuleInfo], room: int = 2 << 20):
         shapes = {"non_monetary": NON_MONETARY, "unquantified": UP_TO, "up_to": UP_TO, "range": RANGE}
         self.rule_shape = np.array([shapes.get(r.amount_kind, FIGURE) for r in rules], dtype=np.int64)
         self.rule_grant = np.array([r.benefit in GRANT_KINDS for r in rules], dtype=np.bool_)

@@ -124,9 +124,11 @@ def test_the_compiled_table_finds_the_repeats_the_frame_probe_finds() -> None:
 
 
 def test_the_seen_table_keeps_first_rows_as_it_grows() -> None:
-    table = SeenTable(capacity=4)
-    keys = np.array([5, 9, 5, 2**64 - 1, 13, 9, 0, 0, 21, 2**63], dtype=np.uint64)
-    rows = np.arange(2, 12, dtype=np.uint32)
+    table = SeenTable(expected=4)
+    keys = np.array([5, 9, 5, 2**64 - 1, 13, 9, 0, 0, 21, 2**63, *range(100, 120)], dtype=np.uint64)
+    rows = np.arange(2, 32, dtype=np.uint32)
     assert table.first(keys[:3], rows[:3]).tolist() == [2, 3, 2]
-    assert table.first(keys[3:], rows[3:]).tolist() == [5, 6, 3, 8, 8, 10, 11]
-    assert len(table.keys) >= 8 and table.size == 7
+    assert table.first(keys[3:10], rows[3:10]).tolist() == [5, 6, 3, 8, 8, 10, 11]
+    assert table.first(keys[10:], rows[10:]).tolist() == list(range(12, 32))  # past its first size
+    assert table.first(keys[:10], rows[:10] + 100).tolist() == [2, 3, 2, 5, 6, 3, 8, 8, 10, 11]
+    assert len(table.keys) > 16 and table.size == 27
