@@ -140,18 +140,21 @@ def test_ids_longer_than_the_profile_allows_are_left_to_the_model(tmp_path: Path
     assert errors["row"].to_list() == [4]
 
 
-@pytest.mark.parametrize("bad_every", [10, 1000])
+@pytest.mark.parametrize(("bad_every", "encoding", "end"),
+                         [(10, "utf-8", "\n"), (1000, "utf-8", "\n"), (10, "gb18030", "\r\n")])
 def test_results_files_are_the_same_with_and_without_the_compiled_reader(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_every: int) -> None:
-
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_every: int, encoding: str, end: str) -> None:
     rows, _ = table(rows=600, bad_every=bad_every, seed=11)
     rng = random.Random(3)
     for row in rows:  # no quoted cells, so that blocks are the compiled reader's
         if "," in row.get("utilities_paid", ""):
             row["utilities_paid"] = rng.choice(["1234.56", "3.2万", "800"])
+    for number in (17, 232, 233):  # repeats, across blocks and within one (of rows that are not bad)
+        rows[number]["id"] = rows[number - 1]["id"]
     source = tmp_path / "applicants.csv"
-    source.write_text("\n".join([",".join(FIELDS), *[",".join(r.get(f, "") for f in FIELDS) for r in rows]]) + "\n",
-                      encoding="utf-8")
+    lines = [",".join(FIELDS), *[",".join(r.get(f, "") for f in FIELDS) for r in rows]]
+    source.write_bytes((end.join(lines) + end).encode(encoding))
+    monkeypatch.setattr(csvsource, "SCAN_BLOCK", 4096)  # many blocks, parsed two at a time
     outputs = {}
     for way, threshold in (("compiled", 0), ("usual", 1 << 60)):
         monkeypatch.setattr(csvsource, "COMPILED_FROM", threshold)
@@ -162,4 +165,6 @@ def test_results_files_are_the_same_with_and_without_the_compiled_reader(
         outputs[way] = [out.read_bytes(), (tmp_path / f"{way}.errors.csv").read_bytes(),
                         (tmp_path / f"{way}.json").read_bytes()]
     assert outputs["compiled"] == outputs["usual"]
-    assert outputs["compiled"][0].count(b"\n") == 1 + 600 - 600 // bad_every
+    errors = outputs["compiled"][1].decode()
+    assert outputs["compiled"][0].count(b"\n") == 1 + 600 - 600 // bad_every - errors.count("the same applicant")
+    assert errors.count("the same applicant") == 3
