@@ -21,7 +21,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -137,7 +136,7 @@ class CsvSource:
         if compiled is None:  # worth its start-up (importing numba, loading the compiled code) on large files
             compiled = self.size >= COMPILED_FROM
         self.compiled = compiled  # whether lines go to the compiled reader first
-        self._scanners = threading.local()  # one compiled reader per thread: each has its own buffers
+        self._scanner: Scanner | None = None  # the compiled reader, made on first use (it imports numba)
 
     def _read_record(self) -> list[str] | None:
         """One record from the current position (the header may hold quoted cells with line breaks)."""
@@ -255,13 +254,13 @@ class CsvSource:
     def _scan(self, block: bytes, first_row: int) -> Chunk | None:
         """The block through the compiled reader: its clean rows typed, the other lines read as text one by one
         (ragged and empty lines rejected as `_careful` rejects them); None if it must be read the usual way."""
-        if not hasattr(self._scanners, "here"):
-            self._scanners.here = scanner(self.columns.fields, self.crlf)
+        if self._scanner is None:  # (two workers may both make one: it holds no state)
+            self._scanner = scanner(self.columns.fields, self.crlf)
         try:
             text = block if self.text_encoding == "utf-8" else block.decode(self.text_encoding).encode("utf-8")
         except UnicodeDecodeError:
             return None
-        scanned = self._scanners.here.read(text, first_row)
+        scanned = self._scanner.read(text, first_row)
         if scanned is None:
             return None
         typed, others = scanned

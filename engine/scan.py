@@ -435,6 +435,6 @@ def _table(items: tuple[tuple[str, int], ...], spellings: list[bytes], values: l
 
 
 def scanner(fields: tuple[str, ...], crlf: bool) -> Scanner:
-    """A reader for one file (its buffers are its own: one thread reads a file)."""
+    """A compiled reader for one file's columns."""
     return Scanner(fields, crlf)
 
