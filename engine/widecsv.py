@@ -105,11 +105,13 @@ def _date(out: Any, at: int, days: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _text(out: Any, at: int, data: Any, start: int, end: int, defuse: bool) -> int:
-    """Text as a CSV writer quotes it when necessary; with `defuse`, a leading formula character gets a '."""
+def _text(out: Any, at: int, data: Any, start: int, end: int, defuse: bool, lead: Any, lead_start: int,
+          lead_end: int) -> int:
+    """Text as a CSV writer quotes it when necessary, after the words lead[lead_start:lead_end] (which need no
+    quoting); with `defuse`, a leading formula character gets a '."""
     prefix = defuse and end > start and (data[start] == 61 or data[start] == 43 or data[start] == 45
                                          or data[start] == 64 or data[start] == 9 or data[start] == 13)
-    quote = end == start and not prefix
+    quote = end == start and not prefix and lead_end == lead_start
     for k in range(start, end):
         b = data[k]
         if b == 44 or b == 34 or b == 10 or b == 13:
@@ -121,6 +123,7 @@ def _text(out: Any, at: int, data: Any, start: int, end: int, defuse: bool) -> i
     if prefix:
         out[at] = 39
         at += 1
+    at = _put(out, at, lead, lead_start, lead_end)
     for k in range(start, end):
         out[at] = data[k]
         at += 1
@@ -159,11 +162,11 @@ def _write(start: int, stop: int, rows: Any, days: Any, id_data: Any, id_offsets
         out[at] = 44
         at += 1
         if id_valid[i]:
-            at = _text(out, at, id_data, id_offsets[i], id_offsets[i + 1], True)
+            at = _text(out, at, id_data, id_offsets[i], id_offsets[i + 1], True, word_data, 0, 0)
         out[at] = 44
         at += 1
         if name_valid[i]:
-            at = _text(out, at, name_data, name_offsets[i], name_offsets[i + 1], True)
+            at = _text(out, at, name_data, name_offsets[i], name_offsets[i + 1], True, word_data, 0, 0)
         out[at] = 44
         at += 1
         at = _put(out, at, word_data, word_offsets[7 + kinds[i]], word_offsets[8 + kinds[i]])
@@ -197,24 +200,8 @@ def _write(start: int, stop: int, rows: Any, days: Any, id_data: Any, id_offsets
                     at = _put(out, at, word_data, word_offsets[3], word_offsets[4])
             elif k == INCOMPLETE:
                 if missing_valid[j]:  # "needs a, b": quoted, as the names are joined by ", "
-                    quoted = False
-                    for m in range(missing_offsets[j], missing_offsets[j + 1]):
-                        b = missing_data[m]
-                        if b == 44 or b == 34 or b == 10 or b == 13:
-                            quoted = True
-                    if quoted:
-                        out[at] = 34
-                        at += 1
-                    at = _put(out, at, word_data, word_offsets[5], word_offsets[6])
-                    for m in range(missing_offsets[j], missing_offsets[j + 1]):
-                        out[at] = missing_data[m]
-                        at += 1
-                        if missing_data[m] == 34:
-                            out[at] = 34
-                            at += 1
-                    if quoted:
-                        out[at] = 34
-                        at += 1
+                    at = _text(out, at, missing_data, missing_offsets[j], missing_offsets[j + 1], False, word_data,
+                               word_offsets[5], word_offsets[6])
             elif rule_shape[r] == RANGE:
                 if low_valid[j] and high_valid[j]:
                     at = _yuan(out, at, low[j])
