@@ -45,13 +45,39 @@ OUTCOME: dict[str, Any] = {  # the long frame's columns
 
 @dataclass(frozen=True)
 class _Amount:
-    """An amount's kind and its figures in fen, each null where award.compute leaves it out."""
+    """An amount's kind and its figures in fen, each null where award.compute leaves it out; they read the
+    columns `lets` computes first."""
 
     kind: pl.Expr
     value: pl.Expr | None = None
     minimum: pl.Expr | None = None
     maximum: pl.Expr | None = None
     missing: pl.Expr | None = None
+    lets: _Lets | None = None
+
+
+class _Lets:
+    """Intermediate columns of one rule's amount. A figure read several times (the formula, a cap, a tier's
+    test) is computed once into a column of its own and read from there, so that the expressions polars
+    plans for every batch stay small: planning costs in proportion to their size, on every call. A column
+    of stage 1 may read those of stage 0."""
+
+    def __init__(self) -> None:
+        self.stages: tuple[list[pl.Expr], list[pl.Expr]] = ([], [])
+
+    def number(self, number: sc.Scaled, stage: int = 0) -> sc.Scaled:
+        return sc.Scaled(self.column(number.expr, stage), number.scale, number.bound)
+
+    def column(self, expr: pl.Expr, stage: int = 0) -> pl.Expr:
+        name = f"__let{sum(len(s) for s in self.stages)}"
+        self.stages[stage].append(expr.alias(name))
+        return pl.col(name)
+
+    def apply(self, rows: pl.LazyFrame) -> pl.LazyFrame:
+        for stage in self.stages:
+            if stage:
+                rows = rows.with_columns(stage)
+        return rows
 
 
 class Plan:
@@ -184,37 +210,40 @@ class Plan:
         spec = amount.spec
         if spec.kind == "non_monetary":
             return _Amount(pl.lit("non_monetary"))
-        caps = [sc.floor_fen(sc.floor_zero(self._number(cap.node))) for cap in amount.caps]
+        lets = _Lets()
+        caps = [lets.number(sc.floor_fen(sc.floor_zero(self._number(cap.node)))) for cap in amount.caps]
         cap_missing = pl.any_horizontal([c.expr.is_null() for c in caps]) if caps else pl.lit(False)
         if spec.kind in ("unquantified", "up_to"):
             limits = caps + ([self._number(amount.maximum)] if amount.maximum is not None else [])
             if not limits:
                 return _Amount(pl.lit("unquantified"))
-            ceiling = sc.floor_fen(sc.floor_zero(sc.extreme(limits, smallest=True, skip_missing=True))).expr
+            least = sc.extreme(limits, smallest=True, skip_missing=True)
+            ceiling = lets.column(sc.floor_fen(sc.floor_zero(least)).expr, stage=1)
             kind = pl.when(ceiling.is_null()).then(pl.lit("unquantified")).otherwise(pl.lit("up_to"))
-            return _Amount(kind, maximum=ceiling)
+            return _Amount(kind, maximum=ceiling, lets=lets)
         missing = self._missing(amount)
         if spec.kind == "range":
             assert amount.minimum is not None and amount.maximum is not None
-            low, high = self._number(amount.minimum), self._number(amount.maximum)
+            low, high = lets.number(self._number(amount.minimum)), lets.number(self._number(amount.maximum))
             complete = ~(low.expr.is_null() | high.expr.is_null() | cap_missing)
             kind = pl.when(complete).then(pl.lit("range")).otherwise(pl.lit("incomplete"))
             return _Amount(kind, minimum=pl.when(complete).then(_capped(low, caps).expr),
                            maximum=pl.when(complete).then(_capped(high, caps).expr),
-                           missing=pl.when(~complete).then(missing))
+                           missing=pl.when(~complete).then(missing), lets=lets)
         matched: pl.Expr = pl.lit(True)
         if spec.kind == "tiers":
             formulas = sc.align(*[self._number(t.formula) for t in amount.tiers])
-            tests = [self.condition(t.when.node) for t in amount.tiers]
+            tests = [lets.column(self.condition(t.when.node)) for t in amount.tiers]
             chosen: Any = None
             for test, formula in zip(tests, formulas, strict=True):
                 chosen = pl.when(test).then(formula.expr) if chosen is None else chosen.when(test).then(formula.expr)
             bound = max(f.bound for f in formulas)
-            value = sc.Scaled(chosen.otherwise(None).cast(sc.dtype_for(bound)), formulas[0].scale, bound)
+            value = lets.number(sc.Scaled(chosen.otherwise(None).cast(sc.dtype_for(bound)), formulas[0].scale,
+                                          bound), stage=1)
             matched = pl.any_horizontal(tests)
         else:
             assert amount.formula is not None
-            value = self._number(amount.formula)
+            value = lets.number(self._number(amount.formula))
         complete = ~(value.expr.is_null() | cap_missing)
         label = "estimate" if spec.kind == "estimate" else "exact"
         kind = pl.when(complete).then(pl.lit(label)).otherwise(pl.lit("incomplete"))
@@ -223,7 +252,7 @@ class Plan:
             lowest = sc.to_fen(sc.extreme(caps, smallest=True, skip_missing=True)).expr
             known = pl.when(~complete & matched).then(lowest)
         return _Amount(kind, value=pl.when(complete).then(_capped(value, caps).expr), maximum=known,
-                       missing=pl.when(~complete).then(missing))
+                       missing=pl.when(~complete).then(missing), lets=lets)
 
     def _missing(self, amount: CompiledAmount) -> pl.Expr:
         """award._missing: the amount's inputs that are not given, in name order."""
@@ -244,8 +273,11 @@ class Plan:
         base = typed.lazy().with_columns(self.day().alias(DAY), pl.int_range(pl.len(), dtype=pl.UInt32).alias(INDEX))
         queries = []
         for number, rule in enumerate(self.rules):
-            query = base.filter(self._filters[number]).select(self._columns[number])
-            if self.amounts[rule.id] is not None and extra:
+            amount = self.amounts[rule.id]
+            rows = base.filter(self._filters[number])
+            query = (amount.lets.apply(rows) if amount is not None and amount.lets else rows).select(
+                self._columns[number])
+            if amount is not None and extra:
                 query = query.with_columns(extra[number])
             queries.append(query)
         found = pl.collect_all(queries)

@@ -99,9 +99,8 @@ def extreme(numbers: list[Scaled], smallest: bool, skip_missing: bool = False) -
 
 
 def floor_zero(number: Scaled) -> Scaled:
-    """max(value, 0)."""
-    zero = pl.lit(0, dtype=number.dtype)
-    return Scaled(pl.when(number.expr < zero).then(zero).otherwise(number.expr), number.scale, number.bound)
+    """max(value, 0); missing stays missing."""
+    return Scaled(number.expr.clip(lower_bound=pl.lit(0, dtype=number.dtype)), number.scale, number.bound)
 
 
 def compare(op: str, left: Scaled, right: Scaled) -> pl.Expr:
