@@ -21,6 +21,7 @@ import polars as pl
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _FORMULA = r"^[=+\-@\t\r]"
+SYNC_EVERY = 16 << 20
 
 
 def format_of(path: Path, given: str | None = None) -> str:
@@ -61,6 +62,7 @@ class AtomicOutput:
         self.temporary = Path(temporary)
         self._handle: IO[bytes] = os.fdopen(handle, "wb")
         self._header_written = False
+        self._synced = 0  # bytes known to be on disk
         self.rows = 0
 
     def write(self, frame: pl.DataFrame) -> None:
@@ -70,6 +72,7 @@ class AtomicOutput:
         else:
             frame.write_ndjson(self._handle)
         self.rows += frame.height
+        self._settle()
 
     def write_lines(self, pieces: Iterable[bytes | memoryview], rows: int, header: pl.DataFrame) -> None:
         """CSV lines formatted already (engine/widecsv.py), after the column names of `header`."""
@@ -77,6 +80,15 @@ class AtomicOutput:
         for piece in pieces:
             self._handle.write(piece)
         self.rows += rows
+        self._settle()
+
+    def _settle(self) -> None:
+        """Send what is written to the disk every SYNC_EVERY bytes, so that the fsync before the rename, which
+        the run waits for, has only the last part left to write."""
+        if self._handle.tell() - self._synced >= SYNC_EVERY:
+            self._handle.flush()
+            os.fdatasync(self._handle.fileno())
+            self._synced = self._handle.tell()
 
     def write_text(self, text: str) -> None:
         self._handle.write(text.encode("utf-8"))
