@@ -10,6 +10,9 @@ The setting is the `_RJEM_MALLOC_CONF` variable, whose options are read left to 
 `import polars` writes its own defaults into it, so a program that imported polars and then runs `subsidy` hands
 those down: they are not a choice made for this run and are dropped. Any other option found there was set on
 purpose, and is kept after ours, so that it wins.
+
+numpy's BLAS library is held to one thread the same way (the variable is read when numpy loads): nothing here
+multiplies matrices, and its threads would only compete with the run's own for the cores.
 """
 
 import os
@@ -29,3 +32,4 @@ def configure(environ: MutableMapping[str, str]) -> str:
 
 
 configure(os.environ)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
