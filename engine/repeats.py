@@ -32,7 +32,8 @@ class Repeats:
         self.day = day  # the evaluation date of each row (the run's rule: --as-of, the row's as_of, or today)
         self.header = header  # the id column as the file names it
         self._seen = pl.DataFrame(schema={KEY: pl.UInt64, FIRST: pl.UInt32})
-        self._table = _table(expected) if compiled else None  # for long files (about `expected` rows): seen.py
+        self._compiled, self._expected = compiled, expected  # long files (about `expected` rows): seen.py
+        self._table: SeenTable | None = None  # made at the first block, on the thread that reads
         self.repeated = 0  # rows refused so far
 
     def sift(self, applicants: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
@@ -40,7 +41,9 @@ class Repeats:
         (batch.ERRORS) for each repeat. Rows kept are remembered."""
         keyed = applicants.select(pl.col(ROW), pl.col("id"), pl.struct(pl.col("id"), self.day).hash(_SEED).alias(KEY),
                                   self.day.alias("day"))
-        if self._table is not None:
+        if self._compiled:
+            if self._table is None:
+                self._table = _table(self._expected)
             rows = keyed.get_column(ROW).cast(pl.UInt32)
             first = pl.Series(FIRST, self._table.first(keyed.get_column(KEY).to_numpy(), rows.to_numpy()))
             repeated = first != rows

@@ -11,7 +11,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -358,3 +360,47 @@ def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the
             time.sleep(0.01)
             jobs.submit(lambda number=number: done.append(number))  # raises the error once the job has failed
     assert done == []  # nothing runs after a job fails
+
+
+def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops_when_left() -> None:
+    from guangxi_subsidy.cli.batch import _Prefetch
+
+    made: list[int] = []
+    closed: list[bool] = []
+
+    def batches() -> Iterator[Any]:
+        try:
+            for number in range(10):
+                made.append(number)
+                yield number
+        finally:
+            closed.append(True)
+
+    with _Prefetch(batches()) as taken:
+        assert next(taken) == 0
+        time.sleep(0.05)
+        assert made == [0, 1]  # one read ahead, the next only once that one is taken
+        assert next(taken) == 1
+    assert closed == [True] and len(made) <= 3  # leaving the block stopped the reading and let go of the source
+
+    def failing() -> Iterator[Any]:
+        yield 1
+        raise OSError("read error")
+
+    with _Prefetch(failing()) as taken, pytest.raises(OSError, match="read error"):
+        list(taken)
+
+
+def test_long_outputs_reach_the_disk_as_they_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guangxi_subsidy.engine import sinks
+
+    synced: list[int] = []
+    monkeypatch.setattr(sinks, "SYNC_EVERY", 100)
+    monkeypatch.setattr(sinks.os, "fdatasync", lambda fd: synced.append(fd))
+    output = sinks.AtomicOutput(tmp_path / "out.csv", "csv")
+    header = pl.DataFrame({"a": ["x"]})
+    for _ in range(5):
+        output.write_lines([b"0123456789" * 6 + b"\n"], 1, header)
+    output.commit()
+    assert len(synced) == 2  # at 124 and at 246 bytes (the header is 2), not after every batch
+    assert (tmp_path / "out.csv").read_bytes() == b"a\n" + (b"0123456789" * 6 + b"\n") * 5
