@@ -31,7 +31,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The package's bytecode compiled first, as an installed package has it (an environment that forbids writing
+# bytecode at import would otherwise compile every module at every start).
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/batch_throughput.py
 
 clean:
