@@ -63,9 +63,9 @@ class BatchResult:
         return self.errors[ROW].n_unique()
 
     @cached_property
-    def _all(self) -> pl.DataFrame:
-        frames = [f for f in self.outcomes if f.height]
-        return pl.concat(frames) if frames else self.outcomes[0].clear()
+    def every(self) -> pl.DataFrame:
+        """Every rule's outcomes in one frame, rule by rule: one step over it costs far less than one per rule."""
+        return pl.concat(self.outcomes, rechunk=True)
 
     @cached_property
     def totals(self) -> pl.DataFrame:
@@ -76,7 +76,7 @@ class BatchResult:
         quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
         ranged = eligible & (kind == pl.lit("range"))
         grant = quantified & benefit.is_in(list(GRANT_KINDS))
-        shares = self._all.lazy().select(
+        shares = self.every.lazy().select(
             pl.col(INDEX),
             pl.when(grant).then(value).alias("grants"),
             pl.when(grant).then(value).when(ranged).then(pl.col("min")).alias("grants_min"),
@@ -96,7 +96,7 @@ class BatchResult:
     @cached_property
     def benefits(self) -> pl.DataFrame:
         """Long: one row per applicant and benefit shown (eligible, expired, not yet in force)."""
-        long = self._all.sort(INDEX, RULE)
+        long = self.every.sort(INDEX, RULE)
         rules = self.rules
         static = {
             "rule_id": pl.Series([r.id for r in rules]),

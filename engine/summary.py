@@ -51,13 +51,12 @@ class Summary:
         self.rows_read += rows_read
         self.evaluated += result.evaluated
         self.rejected += result.rejected + structural_rejections
-        frames = [f for f in result.outcomes if f.height]
-        if not frames:
+        if not result.every.height:
             return
         eligible = pl.col("status") == pl.lit("eligible")
         quantified = eligible & pl.col("kind").is_in(["exact", "estimate"]) & pl.col("value").is_not_null()
         ranged = eligible & (pl.col("kind") == pl.lit("range"))
-        counts = pl.concat(frames).lazy().group_by(RULE).agg(
+        counts = result.every.lazy().group_by(RULE).agg(
             eligible.sum().alias("eligible"),
             (pl.col("status") == pl.lit("expired")).sum().alias("expired"),
             (pl.col("status") == pl.lit("not_yet_in_force")).sum().alias("not_yet_in_force"),

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .columnar import AMOUNT_KINDS, DAY, INDEX, STATUSES
+from .columnar import AMOUNT_KINDS, DAY, INDEX, RULE, STATUSES
 from .frames import ROW, typed_schema
 from .layouts import WIDE_TEXT, BatchResult, RuleInfo
 from .report import GRANT_KINDS, RELIEF_KINDS
@@ -261,13 +261,15 @@ def _text_buffers(series: pl.Series) -> tuple[Any, Any, Any]:
     return data_np, offsets_np, valid
 
 
-def _figures(frame: pl.DataFrame, name: str) -> tuple[Any, Any] | None:
-    """Fen as 64-bit integers and where they are given; None if one is beyond LIMIT."""
-    column = frame.get_column(name)
-    largest = column.abs().max() if column.len() else None
-    if largest is not None and int(largest) > LIMIT:  # type: ignore[arg-type]
+def _figures(frame: pl.DataFrame) -> tuple[Any, ...] | None:
+    """value, min and max in fen as 64-bit integers, each with where it is given; None if one is beyond LIMIT."""
+    names = ("value", "min", "max")
+    largest = frame.select(pl.max_horizontal(pl.col(names).abs().max())).item() if frame.height else None
+    if largest is not None and int(largest) > LIMIT:
         return None
-    return column.fill_null(0).cast(pl.Int64).to_numpy(), column.is_not_null().to_numpy()
+    columns = frame.select(*[c for n in names for c in (pl.col(n).fill_null(0).cast(pl.Int64).alias(n),
+                                                        pl.col(n).is_not_null().alias(f"{n}_given"))])
+    return tuple(column.to_numpy() for column in columns.get_columns())
 
 
 class WideWriter:
@@ -300,17 +302,14 @@ class WideWriter:
             self._positions = np.empty((n, len(frames)), dtype=np.int32)
         positions = self._positions[:n]  # per applicant, its outcome under each rule (-1: the rule does not hold)
         positions.fill(-1)
-        base = 0
-        for r, frame in enumerate(frames):
-            if frame.height:
-                positions[frame.get_column(INDEX).to_numpy(), r] = np.arange(base, base + frame.height, dtype=np.int32)
-            base += frame.height
-        every = pl.concat([f.select("status", "kind", "value", "min", "max", "missing") for f in frames])
-        figures = [_figures(every, name) for name in ("value", "min", "max")]
+        every = result.every
+        positions[every.get_column(INDEX).to_numpy(), every.get_column(RULE).to_numpy()] = np.arange(
+            every.height, dtype=np.int32)
+        figures = _figures(every)
         days = applicants.get_column(DAY).to_physical().to_numpy()
-        if any(f is None for f in figures) or (n and not (FIRST_DAY <= days.min() and days.max() <= LAST_DAY)):
+        if figures is None or (n and not (FIRST_DAY <= days.min() and days.max() <= LAST_DAY)):
             return None
-        (value, value_valid), (low, low_valid), (high, high_valid) = figures  # type: ignore[misc]
+        value, value_valid, low, low_valid, high, high_valid = figures
         missing = _text_buffers(every.get_column("missing"))
         ids = _text_buffers(applicants.get_column("id"))
         names = _text_buffers(applicants.get_column("name"))
