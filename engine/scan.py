@@ -389,18 +389,19 @@ class Scanner:
                 arrays[name] = pa.Array.from_buffers(types[store], rows, [bitmap, values])
         frame = pl.from_arrow(pa.table(arrays))
         assert isinstance(frame, pl.DataFrame)
-        typed = []
+        have = frame.schema
+        made = []  # only the columns that are not already as typed_schema has them: fewer steps to plan
         for name, dtype in schema.items():
             if name == ROW:
-                typed.append(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW))
+                made.append(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW))
             elif name not in arrays:
-                typed.append(pl.lit(None, dtype=dtype).alias(name))
+                made.append(pl.lit(None, dtype=dtype).alias(name))
             elif isinstance(dtype, pl.Enum):
                 categories = pl.Series(list(dtype.categories), dtype=dtype)
-                typed.append(pl.lit(categories).gather(pl.col(name)).alias(name))
-            else:
-                typed.append(pl.col(name).cast(dtype))
-        return frame.lazy().select(typed).collect()
+                made.append(pl.lit(categories).gather(pl.col(name)).alias(name))
+            elif have[name] != dtype:
+                made.append(pl.col(name).cast(dtype))
+        return frame.with_columns(made).select(list(schema))
 
 
 def _store(kind: int, vtype: ValueType | None) -> int:
