@@ -11,14 +11,14 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck unit
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py engine/_kernels.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine cli pkg tests benchmarks
+	$(BIN)/ruff check engine cli pkg tests benchmarks setup.py
 
 # mypy sees the mapped package through a tree of links, since the folders are mapped in pyproject.
 typecheck: $(STAMP)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import polars as pl
 
+from . import native
 from .cells import Columns, is_label_row, resolve_header
 from .frames import ROW, fast_schema
 
@@ -133,10 +134,10 @@ class CsvSource:
         if second is not None and is_label_row(self.columns, second):
             self.header_rows, self._start = 2, self._handle.tell()
         self._handle.seek(self._start)
-        if compiled is None:  # worth its start-up (importing numba, loading the compiled code) on large files
-            compiled = self.size >= COMPILED_FROM
+        if compiled is None:  # worth its set-up (pyarrow, the tables of spellings) on large files, where built
+            compiled = self.size >= COMPILED_FROM and native.AVAILABLE
         self.compiled = compiled  # whether lines go to the compiled reader first
-        self._scanner: Scanner | None = None  # the compiled reader, made on first use (it imports numba)
+        self._scanner: Scanner | None = None  # the compiled reader, made on first use
 
     def _read_record(self) -> list[str] | None:
         """One record from the current position (the header may hold quoted cells with line breaks)."""
@@ -397,6 +398,6 @@ def _encoding_reason(error: UnicodeDecodeError, encoding: str) -> str:
 
 
 def scanner(fields: tuple[str, ...], crlf: bool) -> Scanner:
-    from .scan import scanner as compiled  # numba: imported only when a file is large enough to gain from it
+    from .scan import scanner as compiled  # (pyarrow: imported only when a file is large enough to gain)
 
     return compiled(fields, crlf)

@@ -76,6 +76,6 @@ class Repeats:
 
 
 def _table(expected: int) -> SeenTable:
-    from .seen import SeenTable  # numba: imported only for the files that need it
+    from .seen import SeenTable  # (numpy: imported only for the files that need it)
 
     return SeenTable(expected)

@@ -1,48 +1,33 @@
 """A table of the applicants seen so far, for files too long to probe row by row in frames.
 
-`repeats.Repeats` keys each row by a 64-bit hash of its id and evaluation date. Probing every row seen for
-each new block (a frame filter) costs time in proportion to the rows seen, so a file of n rows costs n² / block;
-this open-addressing table, in code compiled by numba, costs the same for every row, however long the file.
-It keeps the key and the first row number (12 bytes a slot). It is sized for the rows the file is expected to
-hold (from its size) at most four fifths full, and grows by a quarter if it must, so it takes about 15 bytes
-a row. Used for the files the compiled CSV reader reads (`csvsource.COMPILED_FROM`); tests/test_repeats.py
-checks it finds what the frame probe finds.
+`repeats.Repeats` keys each row by a 64-bit hash of its id and evaluation date. Probing every row seen for each new
+block (a frame filter) costs time in proportion to the rows seen, so a file of n rows costs n² / block; this
+open-addressing table, in C (`seen_first` in engine/_kernels.c), costs the same for every row, however long the
+file. It keeps the key and the first row number (12 bytes a slot). It is sized for the rows the file is expected to
+hold (from its size) at most four fifths full, and grows by a quarter if it must, so it takes about 15 bytes a row.
+Used for the files the compiled CSV reader reads (`csvsource.COMPILED_FROM`); tests/test_repeats.py checks it finds
+what the frame probe finds.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
+
+from . import native
 
 _FULL = 0.8  # the table grows before it is fuller than this
 _GROWTH = 1.25
 
 
-@numba.njit(cache=True, nogil=True)
 def _first(keys: Any, rows: Any, table_keys: Any, table_rows: Any) -> tuple[Any, int]:
-    """For each row, in order, the first row with its key (itself if new, then remembered); rows added."""
-    capacity = np.uint64(table_keys.shape[0])
+    """For each row, in order, the first row with its key (itself if new, then remembered); rows added.
+    (`seen_first` in engine/_kernels.c: the key's top bits scaled to the table give its slot, then the next
+    free one.)"""
     first = np.empty(keys.shape[0], dtype=np.uint32)
-    added = 0
-    for i in range(keys.shape[0]):
-        key = keys[i]
-        slot = ((key >> np.uint64(32)) * capacity) >> np.uint64(32)  # the key's top bits scaled to the table
-        while True:
-            if table_rows[slot] == 0:  # empty (row numbers start at 1)
-                table_keys[slot] = key
-                table_rows[slot] = rows[i]
-                first[i] = rows[i]
-                added += 1
-                break
-            if table_keys[slot] == key:
-                first[i] = table_rows[slot]
-                break
-            slot += np.uint64(1)
-            if slot == capacity:
-                slot = np.uint64(0)
-    return first, added
+    added = native.call("seen_first", keys, rows, keys.shape[0], table_keys, table_rows, table_keys.shape[0], first)
+    return first, int(added)
 
 
 class SeenTable:

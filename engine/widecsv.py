@@ -1,8 +1,8 @@
 """The wide layout written straight to CSV bytes, in one compiled pass over a batch's outcomes.
 
-Building the wide frame (a text column per benefit, totals by group-by) and handing it to a CSV writer costs
-a large part of a batch's time, most of it on cells that are empty. `WideWriter` instead walks each
-applicant's outcomes once, in code compiled by numba, and writes the line as `layouts.BatchResult.wide` and
+Building the wide frame (a text column per benefit, totals by group-by) and handing it to a CSV writer costs a
+large part of a batch's time, most of it on cells that are empty. `WideWriter` instead walks each applicant's
+outcomes once, in C (`write_lines` in engine/_kernels.c), and writes the line as `layouts.BatchResult.wide` and
 `sinks.AtomicOutput` would have written it: the same cells (`layouts.wide_cell`), the same totals
 (`layouts.BatchResult.totals`), the same quoting (a cell holding a comma, a quote or a line break, or an empty
 text, is quoted; quotes doubled) and the same guard against spreadsheet formulas in applicant text
@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import numba
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from . import native
 from .columnar import AMOUNT_KINDS, DAY, INDEX, RULE, STATUSES
 from .frames import ROW, typed_schema
 from .layouts import WIDE_TEXT, BatchResult, RuleInfo
@@ -34,213 +34,7 @@ ELIGIBLE, EXPIRED = STATUSES.index("eligible"), STATUSES.index("expired")
 EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY, INCOMPLETE = (
     AMOUNT_KINDS.index(k) for k in ("exact", "estimate", "range", "up_to", "unquantified", "non_monetary",
                                     "incomplete"))
-CELL_ROOM = 80  # bytes a cell takes at most, besides the names in "needs …"
-LINE_ROOM = 400  # bytes the rest of a line takes at most, besides the applicant's id and name
 FIRST_DAY, LAST_DAY = -719162, 2932896  # 0001-01-01 and 9999-12-31, as days since 1970-01-01
-
-
-# ------------------------------------------------------------ compiled pieces
-
-
-@numba.njit(cache=True, nogil=True)
-def _put(out: Any, at: int, data: Any, start: int, end: int) -> int:
-    for k in range(start, end):
-        out[at] = data[k]
-        at += 1
-    return at
-
-
-@numba.njit(cache=True, nogil=True)
-def _integer(out: Any, at: int, value: int) -> int:
-    if value < 0:
-        out[at] = 45
-        at += 1
-        value = -value
-    digits = 1
-    scan = value
-    while scan >= 10:
-        scan //= 10
-        digits += 1
-    for k in range(digits - 1, -1, -1):
-        out[at + k] = 48 + value % 10
-        value //= 10
-    return at + digits
-
-
-@numba.njit(cache=True, nogil=True)
-def _yuan(out: Any, at: int, fen: int) -> int:
-    """Fen as yuan with two decimals, as a Decimal(38, 2) is written: 1234.50, 0.05, -0.05."""
-    if fen < 0:
-        out[at] = 45
-        at += 1
-        fen = -fen
-    at = _integer(out, at, fen // 100)
-    out[at] = 46
-    out[at + 1] = 48 + (fen % 100) // 10
-    out[at + 2] = 48 + fen % 10
-    return at + 3
-
-
-@numba.njit(cache=True, nogil=True)
-def _date(out: Any, at: int, days: int) -> int:
-    """Days since 1970-01-01 as YYYY-MM-DD (civil from days, Howard Hinnant's algorithm)."""
-    z = days + 719468
-    era = (z if z >= 0 else z - 146096) // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    year = yoe + era * 400 + (1 if month <= 2 else 0)
-    for k, (value, width) in enumerate(((year, 4), (month, 2), (day, 2))):
-        if k:
-            out[at] = 45
-            at += 1
-        for p in range(width - 1, -1, -1):
-            out[at + p] = 48 + value % 10
-            value //= 10
-        at += width
-    return at
-
-
-@numba.njit(cache=True, nogil=True)
-def _text(out: Any, at: int, data: Any, start: int, end: int, defuse: bool, lead: Any, lead_start: int,
-          lead_end: int) -> int:
-    """Text as a CSV writer quotes it when necessary, after the words lead[lead_start:lead_end] (which need no
-    quoting); with `defuse`, a leading formula character gets a '."""
-    prefix = defuse and end > start and (data[start] == 61 or data[start] == 43 or data[start] == 45
-                                         or data[start] == 64 or data[start] == 9 or data[start] == 13)
-    quote = end == start and not prefix and lead_end == lead_start
-    for k in range(start, end):
-        b = data[k]
-        if b == 44 or b == 34 or b == 10 or b == 13:
-            quote = True
-            break
-    if quote:
-        out[at] = 34
-        at += 1
-    if prefix:
-        out[at] = 39
-        at += 1
-    at = _put(out, at, lead, lead_start, lead_end)
-    for k in range(start, end):
-        out[at] = data[k]
-        at += 1
-        if data[k] == 34:
-            out[at] = 34
-            at += 1
-    if quote:
-        out[at] = 34
-        at += 1
-    return at
-
-
-@numba.njit(cache=True, nogil=True)
-def _write(start: int, stop: int, rows: Any, days: Any, id_data: Any, id_offsets: Any, id_valid: Any,
-           name_data: Any, name_offsets: Any, name_valid: Any, kinds: Any, cities: Any, city_base: int,
-           word_data: Any, word_offsets: Any, positions: Any, status: Any, kind: Any, value: Any, value_valid: Any,
-           low: Any, low_valid: Any, high: Any, high_valid: Any, missing_data: Any, missing_offsets: Any,
-           missing_valid: Any, rule_shape: Any, rule_grant: Any, rule_relief: Any, rule_loan: Any,
-           out: Any) -> tuple[int, int]:
-    """Lines for applicants start … stop-1 into `out`: (the applicant after the last written, bytes used).
-    Stops early when `out` may not hold the next line. Words (word_offsets): 0 expired, 1 not yet in force,
-    2 non-monetary, 3 unquantified, 4 'up to ', 5 'needs ', 6 ' – ', then the kinds' names, then from
-    `city_base` the cities' names."""
-    rules = positions.shape[1]
-    at = 0
-    for i in range(start, stop):
-        room = LINE_ROOM + CELL_ROOM * rules + 2 * (id_offsets[i + 1] - id_offsets[i]) \
-            + 2 * (name_offsets[i + 1] - name_offsets[i])
-        for r in range(rules):
-            j = positions[i, r]
-            if j >= 0 and missing_valid[j]:
-                room += 2 * (missing_offsets[j + 1] - missing_offsets[j])
-        if at + room > out.shape[0]:
-            return i, at
-        at = _integer(out, at, rows[i])
-        out[at] = 44
-        at += 1
-        if id_valid[i]:
-            at = _text(out, at, id_data, id_offsets[i], id_offsets[i + 1], True, word_data, 0, 0)
-        out[at] = 44
-        at += 1
-        if name_valid[i]:
-            at = _text(out, at, name_data, name_offsets[i], name_offsets[i + 1], True, word_data, 0, 0)
-        out[at] = 44
-        at += 1
-        at = _put(out, at, word_data, word_offsets[7 + kinds[i]], word_offsets[8 + kinds[i]])
-        out[at] = 44
-        at += 1
-        at = _put(out, at, word_data, word_offsets[city_base + cities[i]], word_offsets[city_base + cities[i] + 1])
-        out[at] = 44
-        at += 1
-        at = _date(out, at, days[i])
-        grants = grants_min = grants_max = relief = loan = 0
-        unquantified = non_monetary = incomplete = 0
-        for r in range(rules):
-            out[at] = 44
-            at += 1
-            j = positions[i, r]
-            if j < 0:
-                continue
-            eligible = status[j] == ELIGIBLE
-            k = kind[j]
-            # the cell (layouts.wide_cell)
-            if not eligible:
-                word = 0 if status[j] == EXPIRED else 1
-                at = _put(out, at, word_data, word_offsets[word], word_offsets[word + 1])
-            elif rule_shape[r] == NON_MONETARY:
-                at = _put(out, at, word_data, word_offsets[2], word_offsets[3])
-            elif rule_shape[r] == UP_TO:
-                if high_valid[j]:
-                    at = _put(out, at, word_data, word_offsets[4], word_offsets[5])
-                    at = _yuan(out, at, high[j])
-                else:
-                    at = _put(out, at, word_data, word_offsets[3], word_offsets[4])
-            elif k == INCOMPLETE:
-                if missing_valid[j]:  # "needs a, b": quoted, as the names are joined by ", "
-                    at = _text(out, at, missing_data, missing_offsets[j], missing_offsets[j + 1], False, word_data,
-                               word_offsets[5], word_offsets[6])
-            elif rule_shape[r] == RANGE:
-                if low_valid[j] and high_valid[j]:
-                    at = _yuan(out, at, low[j])
-                    at = _put(out, at, word_data, word_offsets[6], word_offsets[7])
-                    at = _yuan(out, at, high[j])
-            elif value_valid[j]:
-                at = _yuan(out, at, value[j])
-            # the totals (layouts.BatchResult.totals)
-            if not eligible:
-                continue
-            quantified = (k == EXACT or k == ESTIMATE) and value_valid[j]
-            if quantified and rule_grant[r]:
-                grants += value[j]
-                grants_min += value[j]
-                grants_max += value[j]
-            elif k == RANGED:
-                if low_valid[j]:
-                    grants_min += low[j]
-                if high_valid[j]:
-                    grants_max += high[j]
-            if quantified and rule_relief[r]:
-                relief += value[j]
-            if quantified and rule_loan[r]:
-                loan += value[j]
-            if k == UPTO or k == UNQUANTIFIED:
-                unquantified += 1
-            elif k == NONMONETARY:
-                non_monetary += 1
-            elif k == INCOMPLETE:
-                incomplete += 1
-        for figure in (grants, grants_min, grants_max, relief, loan):
-            out[at] = 44
-            at = _yuan(out, at + 1, figure)
-        for count in (unquantified, non_monetary, incomplete):
-            out[at] = 44
-            at = _integer(out, at + 1, count)
-        out[at] = 10
-        at += 1
-    return stop, at
 
 
 # ------------------------------------------------------------ the batch's columns, as the compiled pass takes them
@@ -276,6 +70,12 @@ class WideWriter:
     """The wide CSV lines of batches evaluated for one rule list."""
 
     def __init__(self, rules: list[RuleInfo], room: int = 2 << 20):
+        numbers = native.layout()
+        if (numbers["FIGURE"], numbers["RANGE"], numbers["UP_TO"], numbers["NON_MONETARY"]) != (
+                FIGURE, RANGE, UP_TO, NON_MONETARY):
+            raise RuntimeError(f"engine/_kernels.c numbers the kinds of amount otherwise: {numbers}")
+        self.codes = np.array([ELIGIBLE, EXPIRED, EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY,
+                               INCOMPLETE], dtype=np.int64)
         shapes = {"non_monetary": NON_MONETARY, "unquantified": UP_TO, "up_to": UP_TO, "range": RANGE}
         self.rule_shape = np.array([shapes.get(r.amount_kind, FIGURE) for r in rules], dtype=np.int64)
         self.rule_grant = np.array([r.benefit in GRANT_KINDS for r in rules], dtype=np.bool_)
@@ -319,16 +119,18 @@ class WideWriter:
         kinds = applicants.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
         cities = applicants.get_column("city").to_physical().cast(pl.Int64).to_numpy()
         columns = (rows, days.astype(np.int64), *ids, *names, kinds, cities, self.city_base, self.word_data,
-                   self.word_offsets, positions, status, kind, value, value_valid, low, low_valid, high, high_valid,
-                   *missing, self.rule_shape, self.rule_grant, self.rule_relief, self.rule_loan)
+                   self.word_offsets, positions, positions.shape[1], status, kind, value, value_valid, low, low_valid,
+                   high, high_valid, *missing, self.rule_shape, self.rule_grant, self.rule_relief, self.rule_loan,
+                   self.codes)
         return self._pieces(n, columns)
 
     def _pieces(self, n: int, columns: tuple[Any, ...]) -> Iterator[memoryview]:
         start = 0
         while start < n:
-            stop, used = _write(start, n, *columns, self.out)  # type: ignore[call-arg]
+            used = np.zeros(1, dtype=np.int64)
+            stop = native.call("write_lines", start, n, *columns, self.out, self.out.shape[0], used)
             if stop == start:  # a line longer than the room: make room
                 self.out = np.empty(2 * self.out.shape[0], dtype=np.uint8)
                 continue
-            yield self.out.data[:used]
+            yield self.out.data[:int(used[0])]
             start = stop

@@ -20,7 +20,7 @@ from guangxi_subsidy.engine.cells import WHITESPACE
 from guangxi_subsidy.engine.csvsource import CsvSource
 from guangxi_subsidy.engine.frames import field_specs
 from guangxi_subsidy.engine.profile import field_labels
-from guangxi_subsidy.engine.scan import Scanner, _is_space
+from guangxi_subsidy.engine.scan import Scanner, text_clean
 
 FIELDS = list(field_labels())
 SPECS = field_specs()
@@ -129,8 +129,12 @@ def test_a_block_with_a_quote_or_a_stray_carriage_return_is_left_to_the_usual_re
 
 def test_white_space_at_either_end_of_text_is_what_the_profile_model_strips() -> None:
     spaces = {ord(c) for c in WHITESPACE}
-    for point in [*range(0x3100), 0xFEFF, 0x1F600]:
-        assert _is_space(point) == (point in spaces), hex(point)
+    for point in [*range(0xD800), *range(0xE000, 0xE100), 0xFEFF, 0x1F600]:
+        character = chr(point)
+        for text in (character + "号", "号" + character):
+            assert text_clean(text.encode("utf-8")) == (point not in spaces), hex(point)
+    assert text_clean("号a".encode()) and not text_clean(b"\xff") and not text_clean(b"\xed\xa0\x80")  # surrogate
+    assert text_clean(("号" * 200).encode(), 200) and not text_clean(("号" * 201).encode(), 200)
 
 
 def test_ids_longer_than_the_profile_allows_are_left_to_the_model(tmp_path: Path) -> None:

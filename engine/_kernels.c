@@ -1,0 +1,511 @@
+/* The batch path's three passes over bytes, in C: reading the clean lines of a CSV block into typed columns
+ * (engine/scan.py), writing the wide CSV lines of a batch (engine/widecsv.py), and the table of applicants seen
+ * (engine/seen.py). Each Python module says what its pass must do and holds the rest; these functions take
+ * plain arrays (numpy's, by address, through ctypes, which lets other threads run meanwhile) and allocate
+ * nothing. Built as an extension module by `pip install` (setup.py); engine/native.py loads it.
+ *
+ * Two-dimensional arrays are C-ordered: element (i, j) of an array with `stride` columns is at i * stride + j.
+ * Every index below stays within the sizes the callers pass: the callers' tests (tests/test_scan.py,
+ * tests/test_widecsv.py, tests/test_repeats.py) check the output against the frame paths on generated input.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* ------------------------------------------------------------------------------------------------ layout */
+
+/* How each column is read (kinds) and where its values go (stores): engine/scan.py names the same numbers. */
+enum { TEXT_ID, TEXT_NAME, MONEY, RATIO, INTEGER, SPELLED, DATE };
+enum { INTS, DAYS, BITS, CODES, TEXTS };
+/* The rule's kind of amount as layouts.wide_cell tells them apart: engine/widecsv.py names the same. */
+enum { FIGURE, RANGE, UP_TO, NON_MONETARY };
+
+#define ID_LIMIT 200
+#define NO_DATE (-(INT64_C(1) << 62))
+#define MASK62 ((UINT64_C(1) << 62) - 1)
+#define FNV_START (UINT64_C(0xCBF29CE484222325) & MASK62)
+#define FNV_PRIME UINT64_C(0x100000001B3)
+#define CELL_ROOM 80
+#define LINE_ROOM 400
+
+/* The numbers above, for engine/native.py to check against the Python modules' own. */
+EXPORT void kernels_layout(int64_t *out) {
+    int64_t values[] = {TEXT_ID, TEXT_NAME, MONEY, RATIO, INTEGER, SPELLED, DATE, INTS, DAYS, BITS, CODES, TEXTS,
+                        FIGURE, RANGE, UP_TO, NON_MONETARY, ID_LIMIT, CELL_ROOM, LINE_ROOM};
+    for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) out[k] = values[k];
+}
+
+/* ------------------------------------------------------------------------------------------------ reading */
+
+/* White space as the profile model strips it (cells.WHITESPACE). */
+static inline int is_space(int64_t point) {
+    if (point <= 0x20) return point == 0x20 || (0x09 <= point && point <= 0x0D);
+    if (point < 0x85) return 0;
+    return point == 0x85 || point == 0xA0 || point == 0x1680 || (0x2000 <= point && point <= 0x200A) ||
+           point == 0x2028 || point == 0x2029 || point == 0x202F || point == 0x205F || point == 0x3000;
+}
+
+/* A text cell stage one keeps as it is: valid UTF-8, at most `limit` characters (if not 0), no white space at
+ * either end. */
+static inline int text_ok(const uint8_t *buf, int64_t start, int64_t end, int64_t limit) {
+    int64_t at = start, chars = 0, point = 0;
+    while (at < end) {
+        uint8_t b = buf[at];
+        int64_t size, low = 0x80, high = 0xBF;
+        if (b < 0x80) {
+            point = b;
+            size = 1;
+        } else if (0xC2 <= b && b <= 0xDF) {
+            point = b & 0x1F;
+            size = 2;
+        } else if (0xE0 <= b && b <= 0xEF) {
+            point = b & 0x0F;
+            size = 3;
+            low = b == 0xE0 ? 0xA0 : 0x80;
+            high = b == 0xED ? 0x9F : 0xBF;
+        } else if (0xF0 <= b && b <= 0xF4) {
+            point = b & 0x07;
+            size = 4;
+            low = b == 0xF0 ? 0x90 : 0x80;
+            high = b == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return 0;
+        }
+        if (size > 1) {
+            if (at + size > end || buf[at + 1] < low || buf[at + 1] > high) return 0;
+            for (int64_t k = 1; k < size; k++) {
+                if (k > 1 && (buf[at + k] < 0x80 || buf[at + k] > 0xBF)) return 0;
+                point = (point << 6) | (buf[at + k] & 0x3F);
+            }
+        }
+        if (at == start && is_space(point)) return 0;
+        chars += 1;
+        at += size;
+    }
+    return !is_space(point) && (limit == 0 || chars <= limit);
+}
+
+/* text_ok on its own, for tests/test_scan.py. */
+EXPORT int64_t text_clean(const uint8_t *buf, int64_t size, int64_t limit) { return text_ok(buf, 0, size, limit); }
+
+/* ^[0-9]{1,whole_max}(\.[0-9]{1,places})?$ as an integer count of 10**-places; -1 if not so spelled. At most
+ * 18 digits in all, so the value fits. */
+static inline int64_t decimal(const uint8_t *buf, int64_t start, int64_t end, int64_t whole_max, int64_t places) {
+    int64_t value = 0, whole = 0, at = start;
+    while (at < end && buf[at] >= '0' && buf[at] <= '9') {
+        value = value * 10 + (buf[at] - '0');
+        whole += 1;
+        at += 1;
+    }
+    if (whole == 0 || whole > whole_max) return -1;
+    int64_t decimals = 0;
+    if (at < end) {
+        if (buf[at] != '.') return -1;
+        at += 1;
+        while (at < end && buf[at] >= '0' && buf[at] <= '9') {
+            value = value * 10 + (buf[at] - '0');
+            decimals += 1;
+            at += 1;
+        }
+        if (at < end || decimals == 0 || decimals > places) return -1;
+    }
+    for (int64_t k = decimals; k < places; k++) value *= 10;
+    return value;
+}
+
+/* FNV-1a of buf[start:end], kept to 62 bits (scan._hash_bytes computes the same). */
+static inline uint64_t fnv(const uint8_t *buf, int64_t start, int64_t end) {
+    uint64_t h = FNV_START;
+    for (int64_t at = start; at < end; at++) h = ((h ^ buf[at]) * FNV_PRIME) & MASK62;
+    return h;
+}
+
+/* A share in millionths: 0.85 or 1, or 85% with at most four decimals, or up to three whole digits; -1 if not
+ * so spelled or above 1. */
+static inline int64_t ratio(const uint8_t *buf, int64_t start, int64_t end) {
+    int64_t value = (end > start && buf[end - 1] == '%') ? decimal(buf, start, end - 1, 3, 4)
+                                                         : decimal(buf, start, end, 3, 6);
+    return value <= 1000000 ? value : -1;
+}
+
+static inline int is_digit(uint8_t b) { return b >= '0' && b <= '9'; }
+
+/* An ISO date YYYY-MM-DD as days since 1970-01-01; NO_DATE if not one. */
+static inline int64_t iso_days(const uint8_t *buf, int64_t start, int64_t end) {
+    static const int64_t lengths[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (end - start != 10 || buf[start + 4] != '-' || buf[start + 7] != '-') return NO_DATE;
+    static const int places[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+    for (int k = 0; k < 8; k++)
+        if (!is_digit(buf[start + places[k]])) return NO_DATE;
+    const uint8_t *p = buf + start;
+    int64_t year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+    int64_t month = (p[5] - '0') * 10 + (p[6] - '0');
+    int64_t day = (p[8] - '0') * 10 + (p[9] - '0');
+    if (year < 1 || month < 1 || month > 12 || day < 1) return NO_DATE;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (day > lengths[month - 1] + (month == 2 && leap)) return NO_DATE;
+    /* days from civil (proleptic Gregorian), as in Howard Hinnant's algorithm; year >= 1 here */
+    int64_t y = month <= 2 ? year - 1 : year;
+    int64_t era = y / 400;
+    int64_t yoe = y - era * 400;
+    int64_t mp = month <= 2 ? month + 9 : month - 3;
+    int64_t doy = (153 * mp + 2) / 5 + day - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Every line of buf (`size` bytes, no quote, ending with a line end) into the output columns, flagging the
+ * lines that are not clean; returns the number of lines, or -1 if a carriage return is out of place. Column c
+ * is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per cell given.
+ * `rows` (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the two-dimensional outputs. */
+EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const int64_t *kinds,
+                          const int64_t *stores, const int64_t *slots, const int64_t *bounds, const uint8_t *required,
+                          const uint8_t *spell_data, const int64_t *spell_lo, const int64_t *spell_hi,
+                          const int64_t *spell_value, const int64_t *table, const int64_t *table_at,
+                          const int64_t *table_mask, int64_t crlf, int64_t rows, int64_t octets, int64_t *ints,
+                          int32_t *days, uint8_t *bits, uint32_t *codes, int64_t *starts, int64_t *ends,
+                          uint8_t *valid, uint8_t *flags, int64_t *lines) {
+    if (size > 0 && buf[size - 1] != '\n') return -1; /* every cell below ends at a separator */
+    int64_t row = 0, at = 0;
+    while (at < size) {
+        if (row >= rows) return -1; /* more lines than counted: not a block this function was given */
+        lines[row] = at;
+        int64_t column = 0;
+        int clean = 1;
+        uint8_t byte;
+        for (;;) {
+            int64_t cell = at;
+            byte = buf[at];
+            while (byte != ',' && byte != '\n' && byte != '\r') byte = buf[++at];
+            if (column >= width) {
+                clean = 0;
+            } else if (clean) {
+                int64_t kind = kinds[column], store = stores[column], slot = slots[column];
+                int64_t bit_at = slot * octets + (row >> 3), cell_at = slot * rows + row;
+                if (at == cell) { /* empty: null, unless required */
+                    clean = !required[column];
+                    if (store == INTS) ints[cell_at] = 0;
+                    else if (store == DAYS) days[cell_at] = 0;
+                    else if (store == CODES) codes[cell_at] = 0;
+                } else {
+                    if (store == TEXTS) {
+                        clean = text_ok(buf, cell, at, kind == TEXT_ID ? ID_LIMIT : 0);
+                        starts[cell_at] = cell;
+                        ends[cell_at] = at;
+                    } else if (kind == SPELLED) { /* look the cell up in its column's table of spellings */
+                        int64_t value = -1, length = at - cell, mask = table_mask[column];
+                        int64_t place = (int64_t)(fnv(buf, cell, at) & (uint64_t)mask);
+                        for (;;) {
+                            int64_t number = table[table_at[column] + place];
+                            if (number < 0) break;
+                            if (spell_hi[number] - spell_lo[number] == length &&
+                                memcmp(spell_data + spell_lo[number], buf + cell, (size_t)length) == 0) {
+                                value = spell_value[number];
+                                break;
+                            }
+                            place = (place + 1) & mask;
+                        }
+                        clean = value >= 0;
+                        if (store == BITS) {
+                            if (value > 0) bits[bit_at] |= (uint8_t)(1u << (row & 7));
+                        } else {
+                            codes[cell_at] = (uint32_t)(value > 0 ? value : 0);
+                        }
+                    } else if (kind == DATE) {
+                        int64_t day = iso_days(buf, cell, at);
+                        clean = day != NO_DATE;
+                        days[cell_at] = clean ? (int32_t)day : 0;
+                    } else {
+                        int64_t value;
+                        if (kind == MONEY) { /* fen */
+                            value = decimal(buf, cell, at, 16, 2);
+                        } else if (kind == RATIO) { /* millionths */
+                            value = ratio(buf, cell, at);
+                        } else { /* a count: the CSV reader's integers, within stage one's bounds */
+                            value = decimal(buf, cell, at, 18, 0);
+                            if (value > bounds[column]) value = -1;
+                        }
+                        clean = value >= 0;
+                        ints[cell_at] = value;
+                    }
+                    if (clean) valid[column * octets + (row >> 3)] |= (uint8_t)(1u << (row & 7));
+                }
+            }
+            column += 1;
+            if (byte != ',') break;
+            at += 1;
+        }
+        if (byte == '\r') { /* a carriage return ends a line only before a line feed, and only in a CRLF file */
+            if (!crlf || at + 1 >= size || buf[at + 1] != '\n') return -1;
+            at += 1;
+        } else if (crlf) {
+            return -1;
+        }
+        at += 1;
+        flags[row] = !clean || column != width;
+        row += 1;
+    }
+    return row;
+}
+
+/* Arrow offsets of a text column (`valid`: a bit per row); returns the bytes it needs. */
+EXPORT int64_t gather_offsets(const int64_t *starts, const int64_t *ends, const uint8_t *valid, int64_t rows,
+                              int64_t *offsets) {
+    int64_t total = 0;
+    offsets[0] = 0;
+    for (int64_t row = 0; row < rows; row++) {
+        if ((valid[row >> 3] >> (row & 7)) & 1) total += ends[row] - starts[row];
+        offsets[row + 1] = total;
+    }
+    return total;
+}
+
+/* The bytes of a text column, after gather_offsets. */
+EXPORT void gather_data(const uint8_t *buf, const int64_t *starts, const int64_t *ends, const uint8_t *valid,
+                        int64_t rows, uint8_t *data) {
+    int64_t at = 0;
+    for (int64_t row = 0; row < rows; row++) {
+        if ((valid[row >> 3] >> (row & 7)) & 1) {
+            memcpy(data + at, buf + starts[row], (size_t)(ends[row] - starts[row]));
+            at += ends[row] - starts[row];
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------ writing */
+
+static inline int64_t put(uint8_t *out, int64_t at, const uint8_t *data, int64_t start, int64_t end) {
+    memcpy(out + at, data + start, (size_t)(end - start));
+    return at + end - start;
+}
+
+static inline int64_t integer(uint8_t *out, int64_t at, int64_t value) {
+    uint64_t magnitude = (uint64_t)value;
+    if (value < 0) {
+        out[at++] = '-';
+        magnitude = (uint64_t)0 - magnitude;
+    }
+    int64_t digits = 1;
+    for (uint64_t scan = magnitude; scan >= 10; scan /= 10) digits += 1;
+    for (int64_t k = digits - 1; k >= 0; k--) {
+        out[at + k] = (uint8_t)('0' + magnitude % 10);
+        magnitude /= 10;
+    }
+    return at + digits;
+}
+
+/* Fen as yuan with two decimals, as a Decimal(38, 2) is written: 1234.50, 0.05, -0.05. */
+static inline int64_t yuan(uint8_t *out, int64_t at, int64_t fen) {
+    if (fen < 0) {
+        out[at++] = '-';
+        fen = -fen;
+    }
+    at = integer(out, at, fen / 100);
+    out[at] = '.';
+    out[at + 1] = (uint8_t)('0' + (fen % 100) / 10);
+    out[at + 2] = (uint8_t)('0' + fen % 10);
+    return at + 3;
+}
+
+/* Days since 1970-01-01 as YYYY-MM-DD (civil from days, Howard Hinnant's algorithm), years 1 to 9999. */
+static inline int64_t date(uint8_t *out, int64_t at, int64_t days) {
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    int64_t parts[3] = {year, month, day}, widths[3] = {4, 2, 2};
+    for (int k = 0; k < 3; k++) {
+        if (k) out[at++] = '-';
+        int64_t value = parts[k];
+        for (int64_t p = widths[k] - 1; p >= 0; p--) {
+            out[at + p] = (uint8_t)('0' + value % 10);
+            value /= 10;
+        }
+        at += widths[k];
+    }
+    return at;
+}
+
+/* Text as a CSV writer quotes it when necessary, after the words lead[lead_start:lead_end] (which need no
+ * quoting); with `defuse`, a leading formula character gets a '. */
+static inline int64_t text(uint8_t *out, int64_t at, const uint8_t *data, int64_t start, int64_t end, int defuse,
+                           const uint8_t *lead, int64_t lead_start, int64_t lead_end) {
+    int prefix = defuse && end > start &&
+                 (data[start] == '=' || data[start] == '+' || data[start] == '-' || data[start] == '@' ||
+                  data[start] == '\t' || data[start] == '\r');
+    int quote = end == start && !prefix && lead_end == lead_start;
+    for (int64_t k = start; k < end && !quote; k++) {
+        uint8_t b = data[k];
+        if (b == ',' || b == '"' || b == '\n' || b == '\r') quote = 1;
+    }
+    if (quote) out[at++] = '"';
+    if (prefix) out[at++] = '\'';
+    at = put(out, at, lead, lead_start, lead_end);
+    for (int64_t k = start; k < end; k++) {
+        out[at++] = data[k];
+        if (data[k] == '"') out[at++] = '"';
+    }
+    if (quote) out[at++] = '"';
+    return at;
+}
+
+/* Lines for applicants start … stop-1 into `out` (`size` bytes): returns the applicant after the last written,
+ * and the bytes used in *used. Stops early when `out` may not hold the next line. `positions` (an applicant's
+ * outcome under each of `rules` rules, -1 where the rule does not hold) has `rules` columns. Words
+ * (word_offsets): 0 expired, 1 not yet in force, 2 non-monetary, 3 unquantified, 4 'up to ', 5 'needs ',
+ * 6 ' – ', then the kinds' names, then from `city_base` the cities' names. `codes` holds the statuses' and
+ * amount kinds' numbers: eligible, expired, exact, estimate, range, up_to, unquantified, non_monetary,
+ * incomplete. */
+EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, const int64_t *days,
+                           const uint8_t *id_data, const int64_t *id_offsets, const uint8_t *id_valid,
+                           const uint8_t *name_data, const int64_t *name_offsets, const uint8_t *name_valid,
+                           const int64_t *kinds, const int64_t *cities, int64_t city_base, const uint8_t *word_data,
+                           const int64_t *word_offsets, const int32_t *positions, int64_t rules,
+                           const int64_t *status, const int64_t *kind, const int64_t *value,
+                           const uint8_t *value_valid, const int64_t *low, const uint8_t *low_valid,
+                           const int64_t *high, const uint8_t *high_valid, const uint8_t *missing_data,
+                           const int64_t *missing_offsets, const uint8_t *missing_valid, const int64_t *rule_shape,
+                           const uint8_t *rule_grant, const uint8_t *rule_relief, const uint8_t *rule_loan,
+                           const int64_t *codes, uint8_t *out, int64_t size, int64_t *used) {
+    const int64_t ELIGIBLE = codes[0], EXPIRED = codes[1], EXACT = codes[2], ESTIMATE = codes[3],
+                  RANGED = codes[4], UPTO = codes[5], UNQUANTIFIED = codes[6], NONMONETARY = codes[7],
+                  INCOMPLETE = codes[8];
+    int64_t at = 0;
+    for (int64_t i = start; i < stop; i++) {
+        const int32_t *mine = positions + i * rules;
+        int64_t room = LINE_ROOM + CELL_ROOM * rules + 2 * (id_offsets[i + 1] - id_offsets[i]) +
+                       2 * (name_offsets[i + 1] - name_offsets[i]);
+        for (int64_t r = 0; r < rules; r++) {
+            int64_t j = mine[r];
+            if (j >= 0 && missing_valid[j]) room += 2 * (missing_offsets[j + 1] - missing_offsets[j]);
+        }
+        if (at + room > size) {
+            *used = at;
+            return i;
+        }
+        at = integer(out, at, rows[i]);
+        out[at++] = ',';
+        if (id_valid[i]) at = text(out, at, id_data, id_offsets[i], id_offsets[i + 1], 1, word_data, 0, 0);
+        out[at++] = ',';
+        if (name_valid[i]) at = text(out, at, name_data, name_offsets[i], name_offsets[i + 1], 1, word_data, 0, 0);
+        out[at++] = ',';
+        at = put(out, at, word_data, word_offsets[7 + kinds[i]], word_offsets[8 + kinds[i]]);
+        out[at++] = ',';
+        at = put(out, at, word_data, word_offsets[city_base + cities[i]], word_offsets[city_base + cities[i] + 1]);
+        out[at++] = ',';
+        at = date(out, at, days[i]);
+        int64_t grants = 0, grants_min = 0, grants_max = 0, relief = 0, loan = 0;
+        int64_t unquantified = 0, non_monetary = 0, incomplete = 0;
+        for (int64_t r = 0; r < rules; r++) {
+            out[at++] = ',';
+            int64_t j = mine[r];
+            if (j < 0) continue;
+            int eligible = status[j] == ELIGIBLE;
+            int64_t k = kind[j];
+            /* the cell (layouts.wide_cell) */
+            if (!eligible) {
+                int64_t word = status[j] == EXPIRED ? 0 : 1;
+                at = put(out, at, word_data, word_offsets[word], word_offsets[word + 1]);
+            } else if (rule_shape[r] == NON_MONETARY) {
+                at = put(out, at, word_data, word_offsets[2], word_offsets[3]);
+            } else if (rule_shape[r] == UP_TO) {
+                if (high_valid[j]) {
+                    at = put(out, at, word_data, word_offsets[4], word_offsets[5]);
+                    at = yuan(out, at, high[j]);
+                } else {
+                    at = put(out, at, word_data, word_offsets[3], word_offsets[4]);
+                }
+            } else if (k == INCOMPLETE) {
+                if (missing_valid[j]) /* "needs a, b": quoted, as the names are joined by ", " */
+                    at = text(out, at, missing_data, missing_offsets[j], missing_offsets[j + 1], 0, word_data,
+                              word_offsets[5], word_offsets[6]);
+            } else if (rule_shape[r] == RANGE) {
+                if (low_valid[j] && high_valid[j]) {
+                    at = yuan(out, at, low[j]);
+                    at = put(out, at, word_data, word_offsets[6], word_offsets[7]);
+                    at = yuan(out, at, high[j]);
+                }
+            } else if (value_valid[j]) {
+                at = yuan(out, at, value[j]);
+            }
+            /* the totals (layouts.BatchResult.totals) */
+            if (!eligible) continue;
+            int quantified = (k == EXACT || k == ESTIMATE) && value_valid[j];
+            if (quantified && rule_grant[r]) {
+                grants += value[j];
+                grants_min += value[j];
+                grants_max += value[j];
+            } else if (k == RANGED) {
+                if (low_valid[j]) grants_min += low[j];
+                if (high_valid[j]) grants_max += high[j];
+            }
+            if (quantified && rule_relief[r]) relief += value[j];
+            if (quantified && rule_loan[r]) loan += value[j];
+            if (k == UPTO || k == UNQUANTIFIED) unquantified += 1;
+            else if (k == NONMONETARY) non_monetary += 1;
+            else if (k == INCOMPLETE) incomplete += 1;
+        }
+        int64_t figures[5] = {grants, grants_min, grants_max, relief, loan};
+        for (int f = 0; f < 5; f++) {
+            out[at++] = ',';
+            at = yuan(out, at, figures[f]);
+        }
+        int64_t counts[3] = {unquantified, non_monetary, incomplete};
+        for (int c = 0; c < 3; c++) {
+            out[at++] = ',';
+            at = integer(out, at, counts[c]);
+        }
+        out[at++] = '\n';
+    }
+    *used = at;
+    return stop;
+}
+
+/* ------------------------------------------------------------------------------------------------ seen */
+
+/* For each of n rows, in order, the first row with its key (itself if new, then remembered) into `first`;
+ * returns the rows added. An open-addressing table of `capacity` slots (a row of 0 marks an empty slot), never
+ * full (SeenTable grows it first). */
+EXPORT int64_t seen_first(const uint64_t *keys, const uint32_t *rows, int64_t n, uint64_t *table_keys,
+                          uint32_t *table_rows, int64_t capacity, uint32_t *first) {
+    int64_t added = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t key = keys[i];
+        uint64_t slot = ((key >> 32) * (uint64_t)capacity) >> 32; /* the key's top bits scaled to the table */
+        for (;;) {
+            if (table_rows[slot] == 0) {
+                table_keys[slot] = key;
+                table_rows[slot] = rows[i];
+                first[i] = rows[i];
+                added += 1;
+                break;
+            }
+            if (table_keys[slot] == key) {
+                first[i] = table_rows[slot];
+                break;
+            }
+            slot += 1;
+            if (slot == (uint64_t)capacity) slot = 0;
+        }
+    }
+    return added;
+}
+
+/* ------------------------------------------------------------------------------------------------ module */
+
+static struct PyModuleDef kernels_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_kernels",
+    .m_doc = "Compiled passes of the batch path; loaded with ctypes by guangxi_subsidy.engine.native.",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&kernels_module); }
