@@ -4,8 +4,7 @@ seconds on a shared machine, comes out the same run after run, so two versions o
 It runs the command twice under callgrind, with one polars thread (fewer idle threads spinning): on the first
 --base rows of the benchmark's applicant file (start-up, and a file long enough for the compiled reader and
 writer), then on --base + --rows rows. It prints both counts and the instructions per row between them. Needs
-valgrind. Under valgrind the compiled code's cache is keyed to valgrind's CPU: the first run compiles it (a
-warm-up run does that before counting).
+valgrind.
 
     .venv/bin/python benchmarks/instructions.py              # 100,000 rows, a few minutes
     .venv/bin/python benchmarks/instructions.py --keep-repeats
@@ -50,7 +49,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         base = head(source, args.base, out / "base.csv")
-        instructions(base, out / "warm.results.csv", more)  # compiles the compiled code for valgrind's CPU
         start = instructions(base, out / "base.results.csv", more)
         total = instructions(head(source, args.base + args.rows, out / "rows.csv"), out / "rows.results.csv", more)
     print(f"{args.base:,} rows: {start:,} instructions")
