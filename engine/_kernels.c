@@ -157,10 +157,109 @@ static inline int64_t iso_days(const uint8_t *buf, int64_t start, int64_t end) {
     return era * 146097 + doe - 719468;
 }
 
-/* Every line of buf (`size` bytes, no quote, ending with a line end) into the output columns, flagging the
- * lines that are not clean; returns the number of lines, or -1 if a carriage return is out of place. Column c
- * is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per cell given.
- * `rows` (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the two-dimensional outputs. */
+/* The closing quote of the quoted cell opening at buf[at], if a separator follows it and no line break comes
+ * before it; -1 otherwise. Sets *escaped if the cell holds a doubled quote. buf ends with a line feed. */
+static inline int64_t cell_close(const uint8_t *buf, int64_t at, int *escaped) {
+    int64_t k = at + 1;
+    for (;;) {
+        uint8_t c = buf[k];
+        if (c == '"') {
+            if (buf[k + 1] != '"') break;
+            *escaped = 1;
+            k += 2;
+            continue;
+        }
+        if (c == '\n' || c == '\r') return -1;
+        k += 1;
+    }
+    uint8_t after = buf[k + 1];
+    return after == ',' || after == '\n' || after == '\r' ? k : -1;
+}
+
+/* Whether every quote of buf (`size` bytes, ending with a line feed) opens a cell, and closes it on the same line
+ * before a separator: then each line is one record, whichever reader reads it (csvsource.CsvSource.chunks). */
+EXPORT int64_t quotes_regular(const uint8_t *buf, int64_t size) {
+    if (size == 0 || buf[size - 1] != '\n') return 0;
+    int64_t at = 0;
+    while (at < size) { /* at: the start of a cell */
+        if (buf[at] == '"') {
+            int escaped = 0;
+            int64_t close = cell_close(buf, at, &escaped);
+            if (close < 0) return 0;
+            at = close + 1;
+        } else {
+            while (buf[at] != ',' && buf[at] != '\n') {
+                if (buf[at] == '"') return 0;
+                at += 1;
+            }
+        }
+        at += 1; /* past the separator (a carriage return before it is left to the reader) */
+    }
+    return 1;
+}
+
+/* Money as stage two reads it (frames._stage_two, money.parse_yuan): the separators , ， _ 元 dropped anywhere,
+ * then ^[0-9]{1,16}(\.[0-9]{1,6})?(万)?$, at most two decimals without 万 and twelve whole digits with it; fen,
+ * or -1 if not so spelled or above `bound`. */
+static inline int64_t money_loose(const uint8_t *buf, int64_t start, int64_t end, int64_t bound) {
+    int64_t whole = 0, whole_digits = 0, fraction = 0, fraction_digits = 0;
+    int state = 0; /* 0: whole digits, 1: after the point, 2: after 万 */
+    int64_t at = start;
+    while (at < end) {
+        uint8_t b = buf[at];
+        if (b == ',' || b == '_') {
+            at += 1;
+            continue;
+        }
+        if (at + 3 <= end && ((b == 0xEF && buf[at + 1] == 0xBC && buf[at + 2] == 0x8C) ||   /* ， */
+                              (b == 0xE5 && buf[at + 1] == 0x85 && buf[at + 2] == 0x83))) { /* 元 */
+            at += 3;
+            continue;
+        }
+        if (state == 2) return -1;
+        if (at + 3 <= end && b == 0xE4 && buf[at + 1] == 0xB8 && buf[at + 2] == 0x87) { /* 万 */
+            if (whole_digits == 0 || (state == 1 && fraction_digits == 0)) return -1;
+            state = 2;
+            at += 3;
+            continue;
+        }
+        if (b >= '0' && b <= '9') {
+            if (state == 0) {
+                if (whole_digits == 16) return -1;
+                whole = whole * 10 + (b - '0');
+                whole_digits += 1;
+            } else {
+                if (fraction_digits == 6) return -1;
+                fraction = fraction * 10 + (b - '0');
+                fraction_digits += 1;
+            }
+        } else if (b == '.' && state == 0 && whole_digits > 0) {
+            state = 1;
+        } else {
+            return -1;
+        }
+        at += 1;
+    }
+    if (whole_digits == 0 || (state == 1 && fraction_digits == 0)) return -1;
+    int64_t fen;
+    if (state == 2) {
+        if (whole_digits > 12) return -1;
+        for (int64_t k = fraction_digits; k < 6; k++) fraction *= 10;
+        fen = whole * 1000000 + fraction;
+    } else {
+        if (fraction_digits > 2) return -1;
+        for (int64_t k = fraction_digits; k < 2; k++) fraction *= 10;
+        fen = whole * 100 + fraction;
+    }
+    return fen <= bound ? fen : -1;
+}
+
+/* Every line of buf (`size` bytes, ending with a line end) into the output columns, flagging the lines that are
+ * not clean; returns the number of lines, or -1 if a carriage return is out of place or a quote is not regular
+ * (see quotes_regular). A quoted cell is read as its text; one holding a doubled quote, or empty, flags its line.
+ * Column c is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per
+ * cell given. `rows` (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the
+ * two-dimensional outputs. */
 EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const int64_t *kinds,
                           const int64_t *stores, const int64_t *slots, const int64_t *bounds, const uint8_t *required,
                           const uint8_t *spell_data, const int64_t *spell_lo, const int64_t *spell_hi,
@@ -177,27 +276,44 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
         int clean = 1;
         uint8_t byte;
         for (;;) {
-            int64_t cell = at;
+            int64_t cell = at, end;
+            int quoted = 0, escaped = 0;
             byte = buf[at];
-            while (byte != ',' && byte != '\n' && byte != '\r') byte = buf[++at];
+            if (byte == '"') { /* a quoted cell: its text runs to the quote before a separator */
+                int64_t close = cell_close(buf, at, &escaped);
+                if (close < 0) return -1;
+                quoted = 1;
+                cell = at + 1;
+                end = close;
+                at = close + 1;
+                byte = buf[at];
+            } else {
+                while (byte != ',' && byte != '\n' && byte != '\r') {
+                    if (byte == '"') return -1; /* a quote inside a cell: not this pass's block */
+                    byte = buf[++at];
+                }
+                end = at;
+            }
             if (column >= width) {
                 clean = 0;
+            } else if (clean && quoted && (escaped || end == cell)) {
+                clean = 0; /* a doubled quote in a cell, or "" (the usual readers decide these) */
             } else if (clean) {
                 int64_t kind = kinds[column], store = stores[column], slot = slots[column];
                 int64_t bit_at = slot * octets + (row >> 3), cell_at = slot * rows + row;
-                if (at == cell) { /* empty: null, unless required */
+                if (end == cell) { /* empty: null, unless required */
                     clean = !required[column];
                     if (store == INTS) ints[cell_at] = 0;
                     else if (store == DAYS) days[cell_at] = 0;
                     else if (store == CODES) codes[cell_at] = 0;
                 } else {
                     if (store == TEXTS) {
-                        clean = text_ok(buf, cell, at, kind == TEXT_ID ? ID_LIMIT : 0);
+                        clean = text_ok(buf, cell, end, kind == TEXT_ID ? ID_LIMIT : 0);
                         starts[cell_at] = cell;
-                        ends[cell_at] = at;
+                        ends[cell_at] = end;
                     } else if (kind == SPELLED) { /* look the cell up in its column's table of spellings */
-                        int64_t value = -1, length = at - cell, mask = table_mask[column];
-                        int64_t place = (int64_t)(fnv(buf, cell, at) & (uint64_t)mask);
+                        int64_t value = -1, length = end - cell, mask = table_mask[column];
+                        int64_t place = (int64_t)(fnv(buf, cell, end) & (uint64_t)mask);
                         for (;;) {
                             int64_t number = table[table_at[column] + place];
                             if (number < 0) break;
@@ -215,17 +331,18 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                             codes[cell_at] = (uint32_t)(value > 0 ? value : 0);
                         }
                     } else if (kind == DATE) {
-                        int64_t day = iso_days(buf, cell, at);
+                        int64_t day = iso_days(buf, cell, end);
                         clean = day != NO_DATE;
                         days[cell_at] = clean ? (int32_t)day : 0;
                     } else {
                         int64_t value;
-                        if (kind == MONEY) { /* fen */
-                            value = decimal(buf, cell, at, 16, 2);
+                        if (kind == MONEY) { /* fen: canonical, else with separators or 万 (stage two) */
+                            value = decimal(buf, cell, end, 16, 2);
+                            if (value < 0) value = money_loose(buf, cell, end, bounds[column]);
                         } else if (kind == RATIO) { /* millionths */
-                            value = ratio(buf, cell, at);
+                            value = ratio(buf, cell, end);
                         } else { /* a count: the CSV reader's integers, within stage one's bounds */
-                            value = decimal(buf, cell, at, 18, 0);
+                            value = decimal(buf, cell, end, 18, 0);
                             if (value > bounds[column]) value = -1;
                         }
                         clean = value >= 0;

@@ -156,10 +156,11 @@ class CsvSource:
     def chunks(self) -> Iterator[Chunk]:
         """Chunks in file order; rows are numbered on from the header (row 1, or rows 1–2 in a template).
 
-        With the compiled reader, blocks holding no quote are parsed two at a time on worker threads (its
-        pass releases the interpreter): in such a block every line is one row, so the next block's first row
-        is known before this one is parsed. A block with a quote, where a record may span lines, waits for the
-        blocks before it and is parsed here."""
+        With the compiled reader, blocks whose quotes all open a cell and close it on the same line (most have
+        none) are parsed two at a time on worker threads (its pass releases the interpreter): in such a block
+        every line is one row, so the next block's first row is known before this one is parsed. Any other
+        block with a quote, where a record may span lines, waits for the blocks before it and is parsed here,
+        and so are the blocks after it."""
         next_row = self.header_rows + 1
         carry, quoted = b"", False
         pending: deque[tuple[Future[Chunk], int]] = deque()
@@ -182,7 +183,7 @@ class CsvSource:
                         break
                     if not block.endswith(b"\n"):
                         block += b"\n"
-                if workers is not None and b'"' not in block:
+                if workers is not None and not quoted and (b'"' not in block or quotes_regular(block)):
                     lines = block.count(b"\n")
                     job = workers.submit(self._parse_lines, block, offset, next_row, lines)
                     pending.append((job, self._handle.tell() - len(carry)))
@@ -395,6 +396,12 @@ def _encoding_reason(error: UnicodeDecodeError, encoding: str) -> str:
     byte = error.object[error.start : error.start + 1].hex()
     return (f"not valid {encoding} text (byte 0x{byte} at byte {error.start + 1} of the line): save the file as "
             "UTF-8, or give its encoding with --encoding")
+
+
+def quotes_regular(block: bytes) -> bool:
+    from .scan import quotes_regular as regular
+
+    return regular(block)
 
 
 def scanner(fields: tuple[str, ...], crlf: bool) -> Scanner:

@@ -1,15 +1,17 @@
 """Reading the clean lines of a CSV block straight into typed columns, in one compiled pass over its bytes.
 
 Most lines of a large applicant file are clean: the header's number of cells, and every cell in a spelling that
-`frames.read_cells` reads without help (`1234.56`, `85%`, `是`, `南宁`, `2017-06-30`). Parsing such lines into
+`frames.read_cells` reads without help (`1234.56`, `85%`, `是`, `南宁`, `2017-06-30`), or money as its second stage
+reads it (`"1,234.56"`, `12.5万`), quoted or not. Parsing such lines into
 string columns and then reading each column with string expressions costs most of a batch's time; `Scanner`
 walks the bytes once instead, in C (`scan_block` in engine/_kernels.c), and writes integers straight into the
 columns of `frames.typed_schema`. This module sets the pass up: how each column is read and stored, and the
 tables of the spellings of choices and booleans.
 
 It accepts exactly what `frames.read_cells` reads to a value, and nothing else: a line holding anything else (a
-ragged or blank line, a required cell left empty, bytes that are not UTF-8, a cell in any other spelling) is
-handed back with its row number, and the usual readers read, or reject, it. A block holding a quote (a quoted
+ragged or blank line, a required cell left empty, bytes that are not UTF-8, a cell in any other spelling, a
+quoted cell that is empty or holds a doubled quote) is handed back with its row number, and the usual readers
+read, or reject, it. A block holding a quote that does not open a cell and close it on the same line (a quoted
 cell may span lines) or a stray carriage return is handed back whole. So the compiled pass decides nothing the
 other readers would decide differently; tests/test_scan.py checks that both give the same typed rows, the
 same rejections and the same output files.
@@ -42,6 +44,12 @@ def _hash_bytes(data: bytes) -> int:
     for byte in data:
         h = ((h ^ byte) * FNV_PRIME) & MASK62
     return h
+
+
+def quotes_regular(block: bytes) -> bool:
+    """Whether every quote in the block opens a cell and closes it on the same line, before a separator: then
+    each line is one record, whichever reader reads it."""
+    return bool(native.call("quotes_regular", np.frombuffer(block or b"\0", dtype=np.uint8), len(block)))
 
 
 def text_clean(data: bytes, limit: int = 0) -> bool:
@@ -119,10 +127,11 @@ class Scanner:
 
     def read(self, block: bytes, first_row: int) -> tuple[pl.DataFrame, list[tuple[int, bytes]]] | None:
         """The block's clean rows as typed columns (frames.typed_schema), and the other lines with their row
-        numbers; None if the block must be read the usual way (a quote, a stray carriage return). `block` is
-        UTF-8 (bytes that are not are found in the cells that hold them) and ends with a line end."""
-        if not block.endswith(b"\n") or b'"' in block or (not self.crlf and b"\r" in block):
-            return None  # a quoted cell may hold line breaks; a stray carriage return may end a line
+        numbers; None if the block must be read the usual way (a quote that does not open and close a cell on
+        one line, a stray carriage return). `block` is UTF-8 (bytes that are not are found in the cells that
+        hold them) and ends with a line end."""
+        if not block.endswith(b"\n") or (not self.crlf and b"\r" in block):
+            return None  # a stray carriage return may end a line
         buf = np.frombuffer(block, dtype=np.uint8)
         rows = block.count(b"\n")
         octets = (rows + 7) // 8

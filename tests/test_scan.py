@@ -18,9 +18,10 @@ from guangxi_subsidy.engine import csvsource
 from guangxi_subsidy.engine.batch import Evaluator
 from guangxi_subsidy.engine.cells import WHITESPACE
 from guangxi_subsidy.engine.csvsource import CsvSource
+from guangxi_subsidy.engine.expression import ValueType
 from guangxi_subsidy.engine.frames import field_specs
 from guangxi_subsidy.engine.profile import field_labels
-from guangxi_subsidy.engine.scan import Scanner, text_clean
+from guangxi_subsidy.engine.scan import Scanner, quotes_regular, text_clean
 
 FIELDS = list(field_labels())
 SPECS = field_specs()
@@ -64,12 +65,35 @@ CLEAN = {  # a canonical spelling of each column, so that most generated rows ar
 ODD_BYTES = [b"\xff", b"\xe4\xb8", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80"]  # not UTF-8
 
 
+SEPARATORS = ["", ",", "，", "_", "元", " "]
+
+
+@st.composite
+def grouped(draw: Any) -> str:
+    """Money as people format it: digits in groups, separators anywhere, a fraction, 万 or 元."""
+    parts = draw(st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=1, max_size=6))
+    text = "".join(p + draw(st.sampled_from(SEPARATORS)) for p in parts)
+    if draw(st.booleans()):
+        text += "." + draw(st.text("0123456789", max_size=7))
+    return text + draw(st.sampled_from(["", "万", "元", "万元", "元万", "万万"]))
+
+
 @st.composite
 def cell(draw: Any, name: str) -> bytes:
-    """Any text near the column's spellings, or bytes that are not UTF-8."""
+    """Any text near the column's spellings (grouped money too), or bytes that are not UTF-8; quoted as a CSV
+    writer quotes, or with quotes in odd places, now and then."""
     if draw(st.integers(0, 9)) == 0:
-        return draw(st.sampled_from(ODD_BYTES))
-    return draw(texts_for(name)).encode("utf-8", errors="surrogatepass")
+        data = draw(st.sampled_from(ODD_BYTES))
+    else:
+        text = draw(grouped() if SPECS[name].vtype == ValueType.MONEY and draw(st.booleans()) else texts_for(name))
+        data = text.encode("utf-8", errors="surrogatepass")
+    quoting = draw(st.integers(0, 9))
+    if quoting < 3:  # as a CSV writer quotes it
+        return b'"' + data.replace(b'"', b'""') + b'"'
+    if quoting == 3:  # a quote before, inside or after the text
+        at = draw(st.integers(0, len(data)))
+        return data[:at] + b'"' + data[at:]
+    return data
 
 
 @st.composite
@@ -101,28 +125,35 @@ def test_a_clean_block_is_typed_by_the_compiled_reader_and_its_odd_lines_by_the_
     clean = b",".join(CLEAN[n].encode() for n in COLUMNS)
     lines = [clean.replace(b"GX1", f"GX{i}".encode()) for i in range(50)]
     lines[10] = lines[10].replace(b"0.85", b"85%")  # read by the compiled reader too (stage two's percent)
-    lines[20] = lines[20].replace(b"1234.56", b"12.3\xe4\xb8\x87")  # 12.3万: left to the usual readers
+    lines[20] = lines[20].replace(b"1234.56", b"12.3\xe4\xb8\x87")  # 12.3万: and stage two's money
+    lines[24] = lines[24].replace(b"1234.56", b'"1,234.56"')  # quoted, with a separator
+    lines[26] = lines[26].replace(b"1234.56", b" 1234.56")  # a space: left to the usual readers
     lines[30] = lines[30].replace(b"\xe5\x8d\x97\xe5\xae\x81", b"\xff")  # not UTF-8: rejected with its reason
     lines[40] = b""
     path = write(tmp_path / "applicants.csv", lines)
     source = CsvSource(path, compiled=True)
     (chunk,) = list(source.chunks())
     assert chunk.typed is not None and chunk.typed.height == 47
-    assert chunk.cells.height == 1 and chunk.cells["row"].to_list() == [22]
+    assert chunk.cells.height == 1 and chunk.cells["row"].to_list() == [28]
     assert [(r.row, r.reason.split(" (")[0]) for r in chunk.rejected] == [(32, "not valid utf-8 text"),
                                                                            (42, "empty row")]
     typed, _, refused = assert_read_alike(path)
     assert [r[0] for r in refused] == [32, 42]
     assert typed.filter(pl.col("row") == 12)["guangxi_new_product_share"].item() == 850_000
     assert typed.filter(pl.col("row") == 22)["rent_and_broadband_paid"].item() == 12_300_000  # fen
+    assert typed.filter(pl.col("row").is_in([26, 28]))["rent_and_broadband_paid"].to_list() == [123_456, 123_456]
     assert typed["row"].to_list() == [r for r in range(2, 52) if r not in (32, 42)]
 
 
-def test_a_block_with_a_quote_or_a_stray_carriage_return_is_left_to_the_usual_reader() -> None:
+def test_a_block_whose_quotes_may_not_end_a_record_on_its_line_or_with_a_stray_carriage_return_is_left_whole(
+) -> None:
     scanner = Scanner(tuple(COLUMNS), crlf=False)
     clean = b",".join(CLEAN[n].encode() for n in COLUMNS)
-    assert scanner.read(clean + b"\n", 2) is not None
-    assert scanner.read(clean.replace(b"GX1", b'"GX1"') + b"\n", 2) is None
+    for block in (clean, clean.replace(b"GX1", b'"GX1"'), clean.replace(b"GX1", b'"G""X1"')):
+        assert scanner.read(block + b"\n", 2) is not None and quotes_regular(block + b"\n")
+    for odd in (b'G"X1', b'"GX1"x', b'"GX1', b'"G\nX1"'):  # a quote inside, text after one, a line break in one
+        block = clean.replace(b"GX1", odd) + b"\n" + clean + b"\n"
+        assert scanner.read(block, 2) is None and not quotes_regular(block)
     assert scanner.read(clean + b"\r\n", 2) is None
     assert Scanner(tuple(COLUMNS), crlf=True).read(clean + b"\n", 2) is None
 
