@@ -113,7 +113,6 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                 # the file is being read while the compiled writer loads
                 writer = _wide_writer(evaluator) if wide_lines else None
                 header = evaluator.empty().results if wide_lines else None
-                gc.freeze()  # what is made so far lives for the run: the collector need not walk it time and again
                 results = outputs.open(output, results_format, ("id", "name"))
                 errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
 
@@ -130,7 +129,7 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                     summary.add(result, rows, rejected[ROW].n_unique())
                     advance(position, summary.rows_read)
 
-                with _InOrder() as publishing:  # writing a batch overlaps deciding the next
+                with _collector_skips_the_set_up(), _InOrder() as publishing:  # writing overlaps deciding
                     for admitted, rejected, rows, position in batches:
                         publishing.submit(partial(publish, evaluator.decide(admitted), rejected, rows, position))
         finally:
@@ -335,6 +334,18 @@ class _Progress:
     def __exit__(self, *exc: Any) -> None:
         if self.enabled:
             self.bar.stop()
+
+
+@contextmanager
+def _collector_skips_the_set_up() -> Iterator[None]:
+    """What is made before the batches (the pack, the compiled plan, imported modules) lives for the run: the
+    garbage collector need not walk it again at every collection. Given back to it afterwards, so that a process
+    running many batches does not keep each one's set-up for ever."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager

@@ -2,19 +2,19 @@
 
 Most lines of a large applicant file are clean: the header's number of cells, and every cell in a spelling that
 `frames.read_cells` reads without help (`1234.56`, `85%`, `是`, `南宁`, `2017-06-30`), or money as its second stage
-reads it (`"1,234.56"`, `12.5万`), quoted or not. Parsing such lines into
-string columns and then reading each column with string expressions costs most of a batch's time; `Scanner`
-walks the bytes once instead, in C (`scan_block` in engine/_kernels.c), and writes integers straight into the
-columns of `frames.typed_schema`. This module sets the pass up: how each column is read and stored, and the
-tables of the spellings of choices and booleans.
+reads it (`"1,234.56"`, `12.5万`), quoted or not. Parsing such lines into string columns and then reading each
+column with string expressions costs most of a batch's time; `Scanner` walks the bytes once instead, in C
+(`scan_block` in engine/_kernels.c), and writes integers straight into the columns of `frames.typed_schema`. This
+module sets the pass up: how each column is read and stored, and the tables of the spellings of choices and
+booleans.
 
 It accepts exactly what `frames.read_cells` reads to a value, and nothing else: a line holding anything else (a
-ragged or blank line, a required cell left empty, bytes that are not UTF-8, a cell in any other spelling, a
-quoted cell that is empty or holds a doubled quote) is handed back with its row number, and the usual readers
-read, or reject, it. A block holding a quote that does not open a cell and close it on the same line (a quoted
-cell may span lines) or a stray carriage return is handed back whole. So the compiled pass decides nothing the
-other readers would decide differently; tests/test_scan.py checks that both give the same typed rows, the
-same rejections and the same output files.
+ragged or blank line, a required cell left empty, bytes that are not UTF-8, a cell in any other spelling, a quoted
+cell that is empty or holds a doubled quote) is handed back with its row number, and the usual readers read, or
+reject, it. A block holding a quote that does not open a cell and close it on the same line (a quoted cell may span
+lines) or a stray carriage return is handed back whole. So the compiled pass decides nothing the other readers
+would decide differently; tests/test_scan.py checks that both give the same typed rows, the same rejections and the
+same output files.
 """
 
 from __future__ import annotations

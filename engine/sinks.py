@@ -87,7 +87,7 @@ class AtomicOutput:
         the run waits for, has only the last part left to write."""
         if self._handle.tell() - self._synced >= SYNC_EVERY:
             self._handle.flush()
-            os.fdatasync(self._handle.fileno())
+            getattr(os, "fdatasync", os.fsync)(self._handle.fileno())  # (macOS has fsync only)
             self._synced = self._handle.tell()
 
     def write_text(self, text: str) -> None:
