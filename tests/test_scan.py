@@ -203,3 +203,21 @@ def test_results_files_are_the_same_with_and_without_the_compiled_reader(
     errors = outputs["compiled"][1].decode()
     assert outputs["compiled"][0].count(b"\n") == 1 + 600 - 600 // bad_every - errors.count("the same applicant")
     assert errors.count("the same applicant") == 3
+
+
+INTERESTING = [b",", b'"', b"\r", b"\n", b"\xe4\xb8\x87", b"\xef\xbc\x8c", b"\xe5\x85\x83", b"_", b".", b"%", b"1",
+               b"0", b"9", b"-", b" ", b"\xe6\x98\xaf", b"GX", b"\xff", b"\xe4", b"2017-06-30"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(INTERESTING), max_size=400), crlf=st.booleans())
+def test_any_bytes_are_read_or_handed_back_whole_and_every_line_is_accounted_for(pieces: list[bytes],
+                                                                                 crlf: bool) -> None:
+    block = b"".join(pieces) + b"\n"
+    found = Scanner(tuple(COLUMNS), crlf=crlf).read(block, 2)
+    if found is None:
+        return
+    frame, others = found
+    lines = block.count(b"\n")
+    assert frame.height + len(others) == lines
+    assert sorted([*frame["row"].to_list(), *(row for row, _ in others)]) == list(range(2, 2 + lines))
