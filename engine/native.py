@@ -91,3 +91,11 @@ def layout() -> dict[str, int]:
     values = np.zeros(len(LAYOUT), dtype=np.int64)
     call("kernels_layout", values)
     return dict(zip(LAYOUT, (int(v) for v in values), strict=True))
+
+
+def require(numbers: dict[str, int]) -> None:
+    """Refuse to go on if the C file numbers any of these otherwise than the calling module does."""
+    found = layout()
+    differ = {name: (value, found[name]) for name, value in numbers.items() if found[name] != value}
+    if differ:
+        raise RuntimeError(f"engine/_kernels.c numbers these otherwise (ours, its): {differ}")

@@ -227,12 +227,9 @@ def _table(items: tuple[tuple[str, int], ...], spellings: list[bytes], values: l
 
 def _check_layout() -> None:
     """The C pass numbers kinds and stores as this module does."""
-    numbers = native.layout()
-    ours = {"TEXT_ID": TEXT_ID, "TEXT_NAME": TEXT_NAME, "MONEY": MONEY, "RATIO": RATIO, "INTEGER": INTEGER,
-            "SPELLED": SPELLED, "DATE": DATE, "INTS": INTS, "DAYS": DAYS, "BITS": BITS, "CODES": CODES,
-            "TEXTS": TEXTS, "ID_LIMIT": ID_LIMIT}
-    if any(numbers[name] != value for name, value in ours.items()):
-        raise RuntimeError(f"engine/_kernels.c numbers its kinds otherwise: {numbers}")
+    native.require({"TEXT_ID": TEXT_ID, "TEXT_NAME": TEXT_NAME, "MONEY": MONEY, "RATIO": RATIO, "INTEGER": INTEGER,
+                    "SPELLED": SPELLED, "DATE": DATE, "INTS": INTS, "DAYS": DAYS, "BITS": BITS, "CODES": CODES,
+                    "TEXTS": TEXTS, "ID_LIMIT": ID_LIMIT})
 
 
 def scanner(fields: tuple[str, ...], crlf: bool) -> Scanner:

@@ -70,10 +70,7 @@ class WideWriter:
     """The wide CSV lines of batches evaluated for one rule list."""
 
     def __init__(self, rules: list[RuleInfo], room: int = 2 << 20):
-        numbers = native.layout()
-        if (numbers["FIGURE"], numbers["RANGE"], numbers["UP_TO"], numbers["NON_MONETARY"]) != (
-                FIGURE, RANGE, UP_TO, NON_MONETARY):
-            raise RuntimeError(f"engine/_kernels.c numbers the kinds of amount otherwise: {numbers}")
+        native.require({"FIGURE": FIGURE, "RANGE": RANGE, "UP_TO": UP_TO, "NON_MONETARY": NON_MONETARY})
         self.codes = np.array([ELIGIBLE, EXPIRED, EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY,
                                INCOMPLETE], dtype=np.int64)
         shapes = {"non_monetary": NON_MONETARY, "unquantified": UP_TO, "up_to": UP_TO, "range": RANGE}
