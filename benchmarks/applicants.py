@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from guangxi_subsidy.engine.expression import ValueType
-from guangxi_subsidy.engine.pack import RulePack, load_pack
-from guangxi_subsidy.engine.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 DATA = Path(__file__).resolve().parent / "data"
 KIND_WEIGHTS = {

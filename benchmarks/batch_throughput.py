@@ -86,7 +86,7 @@ def agrees_with_evaluate(sample: Path, results: Path, limit: int) -> int:
     from click.testing import CliRunner
 
     from guangxi_subsidy.cli.main import cli
-    from guangxi_subsidy.engine.cells import row_data
+    from guangxi_subsidy.engine.intake.cells import row_data
 
     long = pl.read_ndjson(results, infer_schema_length=None)
     cells = pl.read_csv(sample, infer_schema=False, n_rows=limit)

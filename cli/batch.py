@@ -24,22 +24,22 @@ import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from guangxi_subsidy.engine.batch import ERRORS, Admitted, Evaluator
-from guangxi_subsidy.engine.cells import HeaderError
-from guangxi_subsidy.engine.csvsource import Chunk, CsvSource, FileError
-from guangxi_subsidy.engine.evaluate import ENGINE_VERSION
-from guangxi_subsidy.engine.frames import ROW
-from guangxi_subsidy.engine.layouts import BatchResult
-from guangxi_subsidy.engine.repeats import Repeats
-from guangxi_subsidy.engine.sinks import AtomicOutput, Outputs, format_of
-from guangxi_subsidy.engine.summary import Summary
-from guangxi_subsidy.engine.template import write_template
-from guangxi_subsidy.engine.xlsxsource import XlsxSource
+from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
+from guangxi_subsidy.engine.batch.layouts import BatchResult
+from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs, format_of
+from guangxi_subsidy.engine.batch.summary import Summary
+from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
+from guangxi_subsidy.engine.intake.cells import HeaderError
+from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
+from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.intake.repeats import Repeats
+from guangxi_subsidy.engine.intake.template import write_template
+from guangxi_subsidy.engine.intake.xlsxsource import XlsxSource
 
 from .main import State, cli, friendly_errors
 
 if TYPE_CHECKING:
-    from guangxi_subsidy.engine.widecsv import WideWriter
+    from guangxi_subsidy.engine.batch.widecsv import WideWriter
 
 BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
 Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
@@ -157,7 +157,7 @@ def template(path: Path) -> None:
 
 
 def _wide_writer(evaluator: Evaluator) -> WideWriter:
-    from guangxi_subsidy.engine.widecsv import WideWriter  # (pyarrow: imported only when a long file is written)
+    from guangxi_subsidy.engine.batch.widecsv import WideWriter  # (pyarrow: imported only when a long file is written)
 
     return WideWriter(evaluator.rules)
 

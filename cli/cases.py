@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from guangxi_subsidy.engine.cases import load_cases, run_case
+from guangxi_subsidy.engine.verify.cases import load_cases, run_case
 
 from .main import EXIT_INTERNAL, State, cli, friendly_errors
 

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from guangxi_subsidy.engine.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
-from guangxi_subsidy.engine.provenance import SEEDS
+from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
+from guangxi_subsidy.engine.rules.provenance import SEEDS
 
 from .main import EXIT_INTERNAL, State, friendly_errors
 from .rules import rules

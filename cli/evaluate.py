@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from guangxi_subsidy.engine.profile import Profile, load_profile
-from guangxi_subsidy.engine.report import evaluation_json, print_evaluation
+from guangxi_subsidy.engine.applicant.profile import Profile, load_profile
+from guangxi_subsidy.engine.evaluation.report import evaluation_json, print_evaluation
 
 from .main import State, cli, friendly_errors
 

@@ -18,10 +18,10 @@ import click
 from rich.console import Console
 
 from guangxi_subsidy.cli import allocator  # noqa: F401 - must run before anything imports polars
-from guangxi_subsidy.engine.cases import CaseFileError
-from guangxi_subsidy.engine.evaluate import Engine
-from guangxi_subsidy.engine.pack import RulePack, RulePackError, load_pack
-from guangxi_subsidy.engine.profile import ProfileError
+from guangxi_subsidy.engine.applicant.profile import ProfileError
+from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, load_pack
+from guangxi_subsidy.engine.verify.cases import CaseFileError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 

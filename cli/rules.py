@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from guangxi_subsidy.engine import expression as ex
-from guangxi_subsidy.engine.pack import CompiledRule, RulePackError, load_pack
-from guangxi_subsidy.engine.report import plain
-from guangxi_subsidy.engine.rule import RuleFile
+from guangxi_subsidy.engine.evaluation.report import plain
+from guangxi_subsidy.engine.language import expression as ex
+from guangxi_subsidy.engine.rules.format import RuleFile
+from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
 
 from .main import EXIT_BAD_INPUT, State, cli, err, friendly_errors
 
@@ -172,7 +172,7 @@ def rule_schema() -> None:
 @rules.command("fields")
 def fields() -> None:
     """List the profile fields a rule expression may read, with their types."""
-    from guangxi_subsidy.engine.profile import field_labels, field_symbols
+    from guangxi_subsidy.engine.applicant.profile import field_labels, field_symbols
 
     labels = field_labels()
     table = Table()

@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from guangxi_subsidy.engine.consistency import check_pack
-from guangxi_subsidy.engine.pack import RULE_FORMAT
+from guangxi_subsidy.engine.rules.consistency import check_pack
+from guangxi_subsidy.engine.rules.pack import RULE_FORMAT
 
 from .main import EXIT_BAD_INPUT, EXIT_INTERNAL, State, err, friendly_errors
 from .rules import rules
@@ -52,7 +52,7 @@ def verify(state: State, paths: tuple[Path, ...], examples: int, seed: int | Non
         err.print("[bold red]the pack is invalid[/]; no property was run.")
         sys.exit(EXIT_BAD_INPUT)
     pack = loaded
-    from guangxi_subsidy.engine.properties import verify_pack, write_counterexample  # imports hypothesis: slow
+    from guangxi_subsidy.engine.verify.properties import verify_pack, write_counterexample  # imports hypothesis: slow
 
     console.print(f"Properties: {examples} generated profiles each" + (f", seed {seed}" if seed is not None else ""))
     held = failed = 0

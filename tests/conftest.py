@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from guangxi_subsidy.engine.evaluate import Engine
-from guangxi_subsidy.engine.pack import RulePack, load_pack
+from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.profile import field_labels
+from guangxi_subsidy.engine.applicant.profile import field_labels
 
 FIELDS = list(field_labels())
 AS_OF = "2017-06-30"
@@ -392,7 +392,7 @@ def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops
 
 
 def test_long_outputs_reach_the_disk_as_they_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from guangxi_subsidy.engine import sinks
+    from guangxi_subsidy.engine.batch import sinks
 
     synced: list[int] = []
     monkeypatch.setattr(sinks, "SYNC_EVERY", 100)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from guangxi_subsidy.engine.cases import load_cases, run_case
-from guangxi_subsidy.engine.evaluate import Engine
+from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.verify.cases import load_cases, run_case
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 ALL = load_cases(CASES)

@@ -114,7 +114,7 @@ def test_the_case_runner_passes_and_reports_counts() -> None:
 
 
 def test_an_internal_error_exits_1_without_a_traceback(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from guangxi_subsidy.engine import evaluate as evaluate_module
+    from guangxi_subsidy.engine.evaluation import evaluate as evaluate_module
 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")

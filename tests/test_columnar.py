@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guangxi_subsidy.engine import strategies
-from guangxi_subsidy.engine.batch import Evaluator
-from guangxi_subsidy.engine.frames import BOOL_SPELLINGS
-from guangxi_subsidy.engine.pack import RulePack, load_pack
-from guangxi_subsidy.engine.profile import CITY_LABELS, KIND_LABELS
+from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS
+from guangxi_subsidy.engine.batch.evaluator import Evaluator
+from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
+from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
+from guangxi_subsidy.engine.verify import strategies
 
 PACK = load_pack()
 COLUMNAR = {drafts: Evaluator(PACK, include_drafts=drafts) for drafts in (False, True)}

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.coverage import (
+from guangxi_subsidy.engine.rules.coverage import (
     ENCODED,
     EXPLAINED,
     MONEY_FIGURE,
@@ -19,7 +19,7 @@ from guangxi_subsidy.engine.coverage import (
     passages,
     scan,
 )
-from guangxi_subsidy.engine.pack import DEFAULT_RULES, RulePack, load_pack
+from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, RulePack, load_pack
 
 NANNING = "002_b0a6d818020c8865.txt"
 

@@ -8,7 +8,7 @@ from durable.engine import Host, MessageNotHandledException
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guangxi_subsidy.engine.expression import (
+from guangxi_subsidy.engine.language.expression import (
     BoolOp,
     Call,
     Compare,

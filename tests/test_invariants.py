@@ -20,14 +20,14 @@ import pytest
 import yaml
 from hypothesis import given, settings
 
-from guangxi_subsidy.engine import expression as ex
-from guangxi_subsidy.engine.evaluate import Engine, Evaluation, Outcome, profile_values
+from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, parse_profile
+from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation, Outcome, profile_values
+from guangxi_subsidy.engine.evaluation.report import totals
+from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.money import round_fen
-from guangxi_subsidy.engine.pack import DEFAULT_RULES, CompiledRule, RulePack, load_pack
-from guangxi_subsidy.engine.profile import Profile, ProfileError, parse_profile
-from guangxi_subsidy.engine.properties import verify_pack
-from guangxi_subsidy.engine.report import totals
-from guangxi_subsidy.engine.strategies import (
+from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, CompiledRule, RulePack, load_pack
+from guangxi_subsidy.engine.verify.properties import verify_pack
+from guangxi_subsidy.engine.verify.strategies import (
     any_profile_data,
     evaluation_dates,
     invalid_profile_data,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guangxi_subsidy.engine.pack import RulePack
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 # The quantified benefits listed, row by row, in the benefit inventory of the five documents.
 INVENTORY_IDS = [

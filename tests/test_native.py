@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from guangxi_subsidy.engine import native, scan, widecsv
+from guangxi_subsidy.engine import native
+from guangxi_subsidy.engine.batch import widecsv
+from guangxi_subsidy.engine.intake import scan
 
 
 def test_the_compiled_passes_are_built_with_the_package() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from guangxi_subsidy.engine.pack import DEFAULT_RULES, RulePackError, load_pack
+from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, RulePackError, load_pack
 
 INVALID = Path(__file__).resolve().parent / "invalid_rules"
 

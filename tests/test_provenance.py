@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from guangxi_subsidy.engine.pack import RulePack, load_pack
-from guangxi_subsidy.engine.provenance import SEEDS, normalise, quote_found
+from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
+from guangxi_subsidy.engine.rules.provenance import SEEDS, normalise, quote_found
 
 PACK = load_pack()
 RULES = [r for r in [*PACK.rules.values(), *PACK.derived.values()] if r.spec.source is not None]

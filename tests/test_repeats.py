@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 from test_batch_files import run, write_csv
 
-from guangxi_subsidy.engine.repeats import Repeats
-from guangxi_subsidy.engine.seen import SeenTable
+from guangxi_subsidy.engine.intake.repeats import Repeats
+from guangxi_subsidy.engine.intake.seen import SeenTable
 
 # A recognised Nanning incubation base: 70% of rent and broadband, at most 550,000 yuan a year (seeds/001).
 BASE = {"kind": "incubation_base", "city": "南宁", "recognised_incubation_base": "是",

@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from test_batch_files import AS_OF, run, table
 from test_frames import texts_for
 
-from guangxi_subsidy.engine import csvsource
-from guangxi_subsidy.engine.batch import Evaluator
-from guangxi_subsidy.engine.cells import WHITESPACE
-from guangxi_subsidy.engine.csvsource import CsvSource
-from guangxi_subsidy.engine.expression import ValueType
-from guangxi_subsidy.engine.frames import field_specs
-from guangxi_subsidy.engine.profile import field_labels
-from guangxi_subsidy.engine.scan import Scanner, quotes_regular, text_clean
+from guangxi_subsidy.engine.applicant.profile import field_labels
+from guangxi_subsidy.engine.batch.evaluator import Evaluator
+from guangxi_subsidy.engine.intake import csvsource
+from guangxi_subsidy.engine.intake.cells import WHITESPACE
+from guangxi_subsidy.engine.intake.csvsource import CsvSource
+from guangxi_subsidy.engine.intake.frames import field_specs
+from guangxi_subsidy.engine.intake.scan import Scanner, quotes_regular, text_clean
+from guangxi_subsidy.engine.language.expression import ValueType
 
 FIELDS = list(field_labels())
 SPECS = field_specs()

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_columnar import COLUMNAR, PACK, frame, rows
 
-from guangxi_subsidy.engine.layouts import BatchResult
-from guangxi_subsidy.engine.sinks import defuse
-from guangxi_subsidy.engine.widecsv import LIMIT, WideWriter
+from guangxi_subsidy.engine.batch.layouts import BatchResult
+from guangxi_subsidy.engine.batch.sinks import defuse
+from guangxi_subsidy.engine.batch.widecsv import LIMIT, WideWriter
 
 WRITERS = {drafts: WideWriter(evaluator.rules) for drafts, evaluator in COLUMNAR.items()}
 

@@ -1,0 +1,195 @@
+"""The shapes a batch's results are published in: wide for people, long for analysis, totals per applicant.
+
+The columnar plan gives, per rule, the applicants it holds for (status, amount kind, figures in fen). A
+`BatchResult` turns those into frames whose amounts are exact Decimal yuan: `benefits`, one row per applicant
+and benefit shown, with the rule's benefit kind and departments; `results`, one row per applicant with a column
+per benefit (the amount when it counts, else what stands instead) and `report.totals` as columns; `totals`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+import polars as pl
+
+from guangxi_subsidy.engine.batch.columnar import DAY, INDEX, RULE, STATUS
+from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.intake.frames import ROW
+
+MONEY = pl.Decimal(38, 2)
+TOTALS = ("grants", "grants_min", "grants_max", "relief_estimate", "loan_quota")
+COUNTS = ("unquantified", "non_monetary", "incomplete")
+CELL = "cell"
+WIDE_TEXT = {"expired": "expired", "not_yet_in_force": "not yet in force", "unquantified": "unquantified",
+             "non_monetary": "non-monetary"}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the outputs say about a rule besides its outcome."""
+
+    id: str
+    name: str
+    benefit: str
+    draft: bool
+    departments: tuple[str, ...]
+    amount_kind: str  # the rule's kind of amount: formula, tiers, range, estimate, up_to, …
+
+    @property
+    def lead(self) -> str:
+        """The department a benefit's money is attributed to: the first the document lists."""
+        return self.departments[0] if self.departments else "(none listed)"
+
+
+
+@dataclass
+class BatchResult:
+    """One batch's results: frames for people (wide), for analysis (long), and the rows refused."""
+
+    rules: list[RuleInfo]
+    applicants: pl.DataFrame  # row, id, name, kind, city, as_of_used: one per evaluated applicant
+    outcomes: list[pl.DataFrame]  # per rule of the plan: the applicants (by position) it holds for
+    errors: pl.DataFrame
+
+    @property
+    def evaluated(self) -> int:
+        return self.applicants.height
+
+    @property
+    def rejected(self) -> int:
+        return self.errors[ROW].n_unique()
+
+    @cached_property
+    def every(self) -> pl.DataFrame:
+        """Every rule's outcomes in one frame, rule by rule: one step over it costs far less than one per rule."""
+        return pl.concat(self.outcomes, rechunk=True)
+
+    @cached_property
+    def totals(self) -> pl.DataFrame:
+        """report.totals for every applicant: grants, relief and loan quotas apart; eligible benefits only."""
+        benefit = pl.lit(pl.Series([r.benefit for r in self.rules])).gather(pl.col(RULE))
+        status, kind, value = pl.col("status"), pl.col("kind"), pl.col("value")
+        eligible = status == pl.lit("eligible")
+        quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
+        ranged = eligible & (kind == pl.lit("range"))
+        grant = quantified & benefit.is_in(list(GRANT_KINDS))
+        shares = self.every.lazy().select(
+            pl.col(INDEX),
+            pl.when(grant).then(value).alias("grants"),
+            pl.when(grant).then(value).when(ranged).then(pl.col("min")).alias("grants_min"),
+            pl.when(grant).then(value).when(ranged).then(pl.col("max")).alias("grants_max"),
+            pl.when(quantified & benefit.is_in(list(RELIEF_KINDS))).then(value).alias("relief_estimate"),
+            pl.when(quantified & (benefit == pl.lit("loan_quota"))).then(value).alias("loan_quota"),
+            (eligible & kind.is_in(["unquantified", "up_to"])).alias("unquantified"),
+            (eligible & (kind == pl.lit("non_monetary"))).alias("non_monetary"),
+            (eligible & (kind == pl.lit("incomplete"))).alias("incomplete"),
+        ).group_by(INDEX).agg(pl.col(n).sum() for n in (*TOTALS, *COUNTS))
+        every = pl.LazyFrame({INDEX: pl.int_range(0, self.applicants.height, dtype=pl.UInt32, eager=True)})
+        return every.join(shares, on=INDEX, how="left", maintain_order="left").select(
+            *[_money(pl.col(n).fill_null(0)).alias(n) for n in TOTALS],
+            *[pl.col(n).fill_null(0).cast(pl.Int64) for n in COUNTS],
+        ).collect()
+
+    @cached_property
+    def benefits(self) -> pl.DataFrame:
+        """Long: one row per applicant and benefit shown (eligible, expired, not yet in force)."""
+        long = self.every.sort(INDEX, RULE)
+        rules = self.rules
+        static = {
+            "rule_id": pl.Series([r.id for r in rules]),
+            "draft": pl.Series([r.draft for r in rules]),
+            "benefit_kind": pl.Series([r.benefit for r in rules]),
+            "departments": pl.Series(["、".join(r.departments) for r in rules]),
+            "lead_department": pl.Series([r.lead for r in rules]),
+        }
+        who = self.applicants.select(ROW, "id", DAY)[long[INDEX]]
+        return long.select(
+            who[ROW], who["id"],
+            pl.lit(static["rule_id"]).gather(pl.col(RULE)).alias("rule_id"),
+            pl.col("status"), pl.lit(static["draft"]).gather(pl.col(RULE)).alias("draft"),
+            pl.col("kind").alias("amount_kind"),
+            *[_money(pl.col(n)).alias(n) for n in ("value", "min", "max")],
+            pl.col("missing"),
+            *[pl.lit(static[n]).gather(pl.col(RULE)).alias(n) for n in ("benefit_kind", "departments",
+                                                                         "lead_department")],
+            who[DAY].alias("as_of"),
+        )
+
+    @cached_property
+    def results(self) -> pl.DataFrame:
+        """Wide: one row per applicant, a column per benefit (amount, or what stands instead), then totals."""
+        return self.wide(0, self.applicants.height)
+
+    @cached_property
+    def _positions(self) -> pl.DataFrame:
+        """Per rule, each applicant's row in the rule's outcome frame (null where the rule does not hold)."""
+        height = self.applicants.height
+        empty = pl.Series("", [], dtype=pl.UInt32).extend_constant(None, height)
+        counting = pl.int_range(0, max([f.height for f in self.outcomes] + [1]), dtype=pl.UInt32, eager=True)
+        columns = []
+        for number, frame in enumerate(self.outcomes):
+            column = empty.clone().rename(str(number))
+            if frame.height:
+                column.scatter(frame.get_column(INDEX), counting.slice(0, frame.height))
+            columns.append(column)
+        return pl.DataFrame(columns)
+
+    def wide(self, start: int, stop: int) -> pl.DataFrame:
+        """The wide rows of applicants start … stop-1 (a slice keeps memory small: cells are 16 bytes each)."""
+        stop = min(stop, self.applicants.height)
+        cells = [
+            pl.lit(_cells(frame, info)).gather(pl.col(str(number))).alias(wide_header(info))
+            for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True))
+        ]
+        base = self.applicants.slice(start, stop - start).rename({DAY: "as_of"})
+        picked = self._positions.slice(start, stop - start).lazy().select(cells).collect()
+        return pl.concat([base, picked, self.totals.slice(start, stop - start)], how="horizontal")
+
+    def wide_slices(self, rows: int) -> Iterator[pl.DataFrame]:
+        for start in range(0, max(self.applicants.height, 1), rows):
+            yield self.wide(start, start + rows)
+
+
+def _cells(frame: pl.DataFrame, info: RuleInfo) -> pl.Series:
+    """A rule's wide cells: computed beside its outcomes (`extra_columns`), or now."""
+    if CELL in frame.columns:
+        return frame.get_column(CELL)
+    return frame.select(wide_cell(info.amount_kind).alias(CELL)).to_series()
+
+
+def wide_header(info: RuleInfo) -> str:
+    return f"{info.id} (DRAFT)" if info.draft else info.id
+
+
+def extra_columns(info: RuleInfo, wide: bool) -> list[pl.Expr]:
+    """Computed beside each rule's outcome, on the rows where it holds: for the wide layout, its cell."""
+    return [wide_cell(info.amount_kind).alias(CELL)] if wide else []
+
+
+def wide_cell(amount_kind: str) -> pl.Expr:
+    """A benefit's cell in the wide layout: the amount in yuan when it counts, else what stands instead.
+    Built for the rule's kind of amount, so that only the figures it can have are formatted."""
+    status = pl.col("status")
+    status_text = pl.lit(pl.Series([WIDE_TEXT.get(s, s) for s in STATUS.categories])).gather(status.to_physical())
+    if amount_kind in ("non_monetary",):
+        shown: pl.Expr = pl.lit("non-monetary")
+    elif amount_kind in ("unquantified", "up_to"):
+        limit = _money(pl.col("max")).cast(pl.String)
+        shown = pl.when(pl.col("max").is_null()).then(pl.lit("unquantified")).otherwise(pl.lit("up to ") + limit)
+    else:
+        if amount_kind == "range":
+            figure = pl.concat_str([_money(pl.col(n)).cast(pl.String) for n in ("min", "max")], separator=" – ")
+        else:
+            figure = _money(pl.col("value")).cast(pl.String)
+        shown = pl.when(pl.col("kind") == pl.lit("incomplete")).then(pl.lit("needs ") + pl.col("missing")) \
+            .otherwise(figure)
+    return pl.when(status == pl.lit("eligible")).then(shown).otherwise(status_text)
+
+
+def _money(fen: pl.Expr) -> pl.Expr:
+    """Integer fen as exact Decimal yuan."""
+    return fen.cast(MONEY) * pl.lit(Decimal("0.01"))
+

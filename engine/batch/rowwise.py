@@ -1,0 +1,37 @@
+"""The reference for batches: `Engine.evaluate` on each profile, in the shape the columnar plan produces.
+
+Slow (durable_rules and the explanation, per row), but it is `subsidy evaluate` itself; `--engine reference`
+runs a batch through it, and the tests and the benchmark hold the columnar plan to it, fen for fen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.batch.columnar import INDEX, OUTCOME, RULE, Plan
+from guangxi_subsidy.engine.evaluation.evaluate import Engine
+
+
+def outcomes(engine: Engine, plan: Plan, profiles: list[Profile]) -> list[pl.DataFrame]:
+    """Per rule of the plan, the profiles (by position) for which it holds, with status and amount."""
+    number = {rule.id: i for i, rule in enumerate(plan.rules)}
+    found: list[dict[str, list[Any]]] = [{name: [] for name in OUTCOME} for _ in plan.rules]
+    for index, profile in enumerate(profiles):
+        evaluation = engine.evaluate(profile, as_of=plan.as_of, include_drafts=plan.include_drafts)
+        for outcome in evaluation.outcomes:
+            if outcome.status == "not_eligible" or outcome.rule.id not in number:
+                continue
+            award = outcome.award
+            assert award is not None
+            rows = found[number[outcome.rule.id]]
+            rows[INDEX].append(index)
+            rows[RULE].append(number[outcome.rule.id])
+            rows["status"].append(outcome.status)
+            rows["kind"].append(award.kind)
+            for part, value in (("value", award.value), ("min", award.minimum), ("max", award.maximum)):
+                rows[part].append(None if value is None else int(value.scaleb(2)))
+            rows["missing"].append(", ".join(award.missing) if award.kind == "incomplete" else None)
+    return [pl.DataFrame(rows, schema=OUTCOME) for rows in found]

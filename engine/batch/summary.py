@@ -1,0 +1,170 @@
+"""What a batch adds up to: rows accounted for, and money per benefit and per responsible department.
+
+Sums are kept as Python integers of fen across chunks, so a million applicants add up exactly. Per benefit: how
+many applicants are eligible (and how many would be but for the date), the amount of the quantified ones, and
+how many are unquantified, non-monetary or incomplete. Per department, a benefit's money is attributed to its
+lead department, the first its rule lists (documents name the lead department first; the others co-operate),
+and grants, relief estimates and loan quotas are kept apart as in a single evaluation's totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from rich.table import Table
+
+from guangxi_subsidy.engine.batch.columnar import RULE
+from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
+from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.money import format_yuan
+
+SCHEMA = "subsidy-batch-summary/1"
+_PER_RULE = ("eligible", "expired", "not_yet_in_force", "quantified", "amount", "amount_min", "amount_max",
+             "unquantified", "non_monetary", "incomplete")
+_MONEY = ("amount", "amount_min", "amount_max")
+TOTALS = ("grants", "grants_min", "grants_max", "relief_estimate", "loan_quota")
+
+
+def _yuan(fen: int) -> str:
+    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
+
+
+@dataclass
+class Summary:
+    rules: list[RuleInfo]
+    rows_read: int = 0
+    evaluated: int = 0
+    rejected: int = 0
+    repeated: int = 0  # of the rejected: rows repeating an earlier applicant for the same date
+    per_rule: list[dict[str, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.per_rule = [dict.fromkeys(_PER_RULE, 0) for _ in self.rules]
+
+    def add(self, result: BatchResult, rows_read: int, structural_rejections: int) -> None:
+        """Count one chunk: its rows, and its outcomes per rule."""
+        self.rows_read += rows_read
+        self.evaluated += result.evaluated
+        self.rejected += result.rejected + structural_rejections
+        if not result.every.height:
+            return
+        eligible = pl.col("status") == pl.lit("eligible")
+        quantified = eligible & pl.col("kind").is_in(["exact", "estimate"]) & pl.col("value").is_not_null()
+        ranged = eligible & (pl.col("kind") == pl.lit("range"))
+        counts = result.every.lazy().group_by(RULE).agg(
+            eligible.sum().alias("eligible"),
+            (pl.col("status") == pl.lit("expired")).sum().alias("expired"),
+            (pl.col("status") == pl.lit("not_yet_in_force")).sum().alias("not_yet_in_force"),
+            quantified.sum().alias("quantified"),
+            pl.when(quantified).then(pl.col("value")).sum().alias("amount"),
+            pl.when(quantified).then(pl.col("value")).when(ranged).then(pl.col("min")).sum().alias("amount_min"),
+            pl.when(quantified).then(pl.col("value")).when(ranged).then(pl.col("max")).sum().alias("amount_max"),
+            (eligible & pl.col("kind").is_in(["unquantified", "up_to"])).sum().alias("unquantified"),
+            (eligible & (pl.col("kind") == pl.lit("non_monetary"))).sum().alias("non_monetary"),
+            (eligible & (pl.col("kind") == pl.lit("incomplete"))).sum().alias("incomplete"),
+        ).collect()
+        for row in counts.iter_rows(named=True):
+            target = self.per_rule[row[RULE]]
+            for name in _PER_RULE:
+                target[name] += int(row[name] or 0)
+
+    def departments(self) -> dict[str, dict[str, int]]:
+        """Money per lead department, grants, relief and loan quotas apart."""
+        out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("eligible", *TOTALS), 0))
+        for info, counts in zip(self.rules, self.per_rule, strict=True):
+            target = out[info.lead]
+            target["eligible"] += counts["eligible"]
+            for name, value in _shares(info, counts).items():
+                target[name] += value
+        return dict(sorted(out.items()))
+
+    def totals(self) -> dict[str, int]:
+        out = dict.fromkeys(TOTALS, 0)
+        for info, counts in zip(self.rules, self.per_rule, strict=True):
+            for name, value in _shares(info, counts).items():
+                out[name] += value
+        return out
+
+    def as_json(self, source: str, engine: str, as_of: dt.date | None, include_drafts: bool,
+                digest: str, version: str) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "input": source,
+            "engine": engine,
+            "as_of": None if as_of is None else as_of.isoformat(),
+            "include_drafts": include_drafts,
+            "rows": {"read": self.rows_read, "evaluated": self.evaluated, "rejected": self.rejected,
+                     "repeated": self.repeated},
+            "benefits": [
+                {"rule_id": info.id, "name": info.name, "benefit_kind": info.benefit, "draft": info.draft,
+                 "lead_department": info.lead, "departments": list(info.departments),
+                 **{k: (_yuan(v) if k in _MONEY else v) for k, v in counts.items()}}
+                for info, counts in zip(self.rules, self.per_rule, strict=True)
+            ],
+            "departments": [
+                {"department": name, "eligible": values["eligible"], **{k: _yuan(values[k]) for k in TOTALS}}
+                for name, values in self.departments().items()
+            ],
+            "totals": {k: _yuan(v) for k, v in self.totals().items()},
+            "receipt": {"engine_version": version, "rules_digest": digest},
+        }
+
+    def table(self) -> Table:
+        title = (f"{self.rows_read:,} rows read · {self.evaluated:,} evaluated · {self.rejected:,} rejected"
+                 + (f" ({self.repeated:,} repeating an earlier applicant)" if self.repeated else ""))
+        table = Table(title=title, title_justify="left")
+        table.add_column("Benefit", overflow="fold")
+        table.add_column("Eligible", justify="right")
+        table.add_column("Amount (yuan)", justify="right")
+        table.add_column("Not counted", justify="right", overflow="fold")
+        for info, counts in zip(self.rules, self.per_rule, strict=True):
+            if not (counts["eligible"] or counts["expired"] or counts["not_yet_in_force"]):
+                continue
+            amount = format_yuan(Decimal(counts["amount"]) / 100)
+            if counts["amount_min"] != counts["amount"] or counts["amount_max"] != counts["amount"]:
+                amount = (f"{format_yuan(Decimal(counts['amount_min']) / 100)} – "
+                          f"{format_yuan(Decimal(counts['amount_max']) / 100)}")
+            aside = [f"{counts[k]:,} {k.replace('_', ' ')}" for k in ("unquantified", "non_monetary", "incomplete",
+                                                                        "expired", "not_yet_in_force") if counts[k]]
+            label = f"{info.name}\n{info.id}" + ("  DRAFT" if info.draft else "")
+            table.add_row(label, f"{counts['eligible']:,}", amount, ", ".join(aside))
+        table.add_section()
+        for name, values in self.departments().items():
+            if not any(values[k] for k in TOTALS):
+                continue
+            parts = [f"{k.replace('_', ' ')} {format_yuan(Decimal(values[k]) / 100)}"
+                     for k in ("grants", "relief_estimate", "loan_quota") if values[k]]
+            table.add_row(f"[bold]{name}[/] (lead department)", f"{values['eligible']:,}", "", "; ".join(parts))
+        totals = self.totals()
+        table.add_section()
+        table.add_row("[bold]Total grants[/]", "", format_yuan(Decimal(totals["grants"]) / 100), "")
+        if totals["grants_min"] != totals["grants"] or totals["grants_max"] != totals["grants"]:
+            span = (f"{format_yuan(Decimal(totals['grants_min']) / 100)} – "
+                    f"{format_yuan(Decimal(totals['grants_max']) / 100)}")
+            table.add_row("Grants including ranges", "", span, "")
+        for name in ("relief_estimate", "loan_quota"):
+            if totals[name]:
+                table.add_row(name.replace("_", " ").capitalize(), "", format_yuan(Decimal(totals[name]) / 100), "")
+        return table
+
+
+def _shares(info: RuleInfo, counts: dict[str, int]) -> dict[str, int]:
+    """One benefit's part of the totals, as report.totals divides them."""
+    out = dict.fromkeys(TOTALS, 0)
+    ranged_min = counts["amount_min"] - counts["amount"]
+    ranged_max = counts["amount_max"] - counts["amount"]
+    if info.benefit in GRANT_KINDS:
+        out["grants"] = counts["amount"]
+        out["grants_min"], out["grants_max"] = counts["amount"], counts["amount"]
+    elif info.benefit in RELIEF_KINDS:
+        out["relief_estimate"] = counts["amount"]
+    elif info.benefit == "loan_quota":
+        out["loan_quota"] = counts["amount"]
+    out["grants_min"] += ranged_min
+    out["grants_max"] += ranged_max
+    return out

@@ -1,0 +1,133 @@
+"""The wide layout written straight to CSV bytes, in one compiled pass over a batch's outcomes.
+
+Building the wide frame (a text column per benefit, totals by group-by) and handing it to a CSV writer costs a
+large part of a batch's time, most of it on cells that are empty. `WideWriter` instead walks each applicant's
+outcomes once, in C (`write_lines` in engine/_kernels.c), and writes the line as `layouts.BatchResult.wide` and
+`sinks.AtomicOutput` would have written it: the same cells (`layouts.wide_cell`), the same totals
+(`layouts.BatchResult.totals`), the same quoting (a cell holding a comma, a quote or a line break, or an empty
+text, is quoted; quotes doubled) and the same guard against spreadsheet formulas in applicant text
+(`sinks.defuse`). Amounts are integer fen formatted as yuan with two decimals.
+
+A batch whose figures do not fit the compiled pass's 64-bit integers (no amount in the pack comes near) is
+left to the frame path (`lines` returns None). tests/test_widecsv.py checks both write the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from guangxi_subsidy.engine import native
+from guangxi_subsidy.engine.batch.columnar import AMOUNT_KINDS, DAY, INDEX, RULE, STATUSES
+from guangxi_subsidy.engine.batch.layouts import WIDE_TEXT, BatchResult, RuleInfo
+from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.intake.frames import ROW, typed_schema
+
+LIMIT = (1 << 62) // 64  # figures up to this sum across any number of rules without leaving 64 bits
+# The rule's kind of amount, as layouts.wide_cell tells them apart.
+FIGURE, RANGE, UP_TO, NON_MONETARY = range(4)
+ELIGIBLE, EXPIRED = STATUSES.index("eligible"), STATUSES.index("expired")
+EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY, INCOMPLETE = (
+    AMOUNT_KINDS.index(k) for k in ("exact", "estimate", "range", "up_to", "unquantified", "non_monetary",
+                                    "incomplete"))
+FIRST_DAY, LAST_DAY = -719162, 2932896  # 0001-01-01 and 9999-12-31, as days since 1970-01-01
+
+
+# ------------------------------------------------------------ the batch's columns, as the compiled pass takes them
+
+
+def _text_buffers(series: pl.Series) -> tuple[Any, Any, Any]:
+    """UTF-8 bytes, offsets and validity of a text column."""
+    array = series.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = array.cast(pa.large_string())
+    _, offsets, data = array.buffers()
+    start = array.offset
+    offsets_np = np.frombuffer(offsets, dtype=np.int64)[start:start + len(array) + 1] if offsets is not None \
+        else np.zeros(len(array) + 1, dtype=np.int64)
+    data_np = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    return data_np, offsets_np, valid
+
+
+def _figures(frame: pl.DataFrame) -> tuple[Any, ...] | None:
+    """value, min and max in fen as 64-bit integers, each with where it is given; None if one is beyond LIMIT."""
+    names = ("value", "min", "max")
+    largest = frame.select(pl.max_horizontal(pl.col(names).abs().max())).item() if frame.height else None
+    if largest is not None and int(largest) > LIMIT:
+        return None
+    columns = frame.select(*[c for n in names for c in (pl.col(n).fill_null(0).cast(pl.Int64).alias(n),
+                                                        pl.col(n).is_not_null().alias(f"{n}_given"))])
+    return tuple(column.to_numpy() for column in columns.get_columns())
+
+
+class WideWriter:
+    """The wide CSV lines of batches evaluated for one rule list."""
+
+    def __init__(self, rules: list[RuleInfo], room: int = 2 << 20):
+        native.require({"FIGURE": FIGURE, "RANGE": RANGE, "UP_TO": UP_TO, "NON_MONETARY": NON_MONETARY})
+        self.codes = np.array([ELIGIBLE, EXPIRED, EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY,
+                               INCOMPLETE], dtype=np.int64)
+        shapes = {"non_monetary": NON_MONETARY, "unquantified": UP_TO, "up_to": UP_TO, "range": RANGE}
+        self.rule_shape = np.array([shapes.get(r.amount_kind, FIGURE) for r in rules], dtype=np.int64)
+        self.rule_grant = np.array([r.benefit in GRANT_KINDS for r in rules], dtype=np.bool_)
+        self.rule_relief = np.array([r.benefit in RELIEF_KINDS for r in rules], dtype=np.bool_)
+        self.rule_loan = np.array([r.benefit == "loan_quota" for r in rules], dtype=np.bool_)
+        schema = typed_schema()
+        kinds, cities = list(schema["kind"].categories), list(schema["city"].categories)
+        words = [WIDE_TEXT["expired"], WIDE_TEXT["not_yet_in_force"], "non-monetary", "unquantified", "up to ",
+                 "needs ", " – ", *kinds, *cities]
+        encoded = [w.encode("utf-8") for w in words]
+        assert all(not set(w) & set(b',"\r\n') and w for w in encoded), "names written unquoted"
+        self.word_data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        self.word_offsets = np.concatenate([[0], np.cumsum([len(w) for w in encoded])]).astype(np.int64)
+        self.city_base = 7 + len(kinds)
+        self.out = np.empty(room, dtype=np.uint8)
+        self._positions = np.empty((0, 0), dtype=np.int32)
+
+    def lines(self, result: BatchResult) -> Iterator[memoryview] | None:
+        """The batch's lines (no header) in pieces, each to be written before the next is asked for (they
+        share a buffer); None if its figures are too large for the compiled pass."""
+        applicants, n = result.applicants, result.applicants.height
+        frames = result.outcomes
+        if self._positions.shape[0] < n or self._positions.shape[1] != len(frames):
+            self._positions = np.empty((n, len(frames)), dtype=np.int32)
+        positions = self._positions[:n]  # per applicant, its outcome under each rule (-1: the rule does not hold)
+        positions.fill(-1)
+        every = result.every
+        positions[every.get_column(INDEX).to_numpy(), every.get_column(RULE).to_numpy()] = np.arange(
+            every.height, dtype=np.int32)
+        figures = _figures(every)
+        days = applicants.get_column(DAY).to_physical().to_numpy()
+        if figures is None or (n and not (FIRST_DAY <= days.min() and days.max() <= LAST_DAY)):
+            return None
+        value, value_valid, low, low_valid, high, high_valid = figures
+        missing = _text_buffers(every.get_column("missing"))
+        ids = _text_buffers(applicants.get_column("id"))
+        names = _text_buffers(applicants.get_column("name"))
+        status = every.get_column("status").to_physical().cast(pl.Int64).to_numpy()
+        kind = every.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
+        rows = applicants.get_column(ROW).cast(pl.Int64).to_numpy()
+        kinds = applicants.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
+        cities = applicants.get_column("city").to_physical().cast(pl.Int64).to_numpy()
+        columns = (rows, days.astype(np.int64), *ids, *names, kinds, cities, self.city_base, self.word_data,
+                   self.word_offsets, positions, positions.shape[1], status, kind, value, value_valid, low, low_valid,
+                   high, high_valid, *missing, self.rule_shape, self.rule_grant, self.rule_relief, self.rule_loan,
+                   self.codes)
+        return self._pieces(n, columns)
+
+    def _pieces(self, n: int, columns: tuple[Any, ...]) -> Iterator[memoryview]:
+        start = 0
+        while start < n:
+            used = np.zeros(1, dtype=np.int64)
+            stop = native.call("write_lines", start, n, *columns, self.out, self.out.shape[0], used)
+            if stop == start:  # a line longer than the room: make room
+                self.out = np.empty(2 * self.out.shape[0], dtype=np.uint8)
+                continue
+            yield self.out.data[:int(used[0])]
+            start = stop

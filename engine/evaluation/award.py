@@ -1,0 +1,164 @@
+"""How much: a rule's amount computed exactly, with the cap that bit and every input shown.
+
+An amount is computed in exact Decimal, capped, floored at zero, and rounded once to the fen (money.round_fen).
+What the documents do not quantify stays unquantified: it is never turned into 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from guangxi_subsidy.engine.language import expression as ex
+from guangxi_subsidy.engine.money import floor_fen, round_fen
+from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledCap, RulePack
+
+
+@dataclass(frozen=True)
+class CapOutcome:
+    text: str
+    per: str
+    says: str | None
+    value: Decimal | None
+    bit: bool
+
+
+@dataclass(frozen=True)
+class Award:
+    """An amount as reported.
+
+    kind: exact | range | estimate | up_to | unquantified | non_monetary | incomplete (eligible, but a figure the
+    amount needs is missing from the profile: `missing` names it).
+    """
+
+    kind: str
+    value: Decimal | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    uncapped: Decimal | None = None
+    formula: str | None = None
+    tier: str | None = None
+    caps: tuple[CapOutcome, ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict)
+    assumes: dict[str, tuple[Decimal | None, str | None]] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+    period: str | None = None
+    says: str | None = None
+
+    @property
+    def quantified(self) -> bool:
+        return self.kind in ("exact", "estimate")
+
+
+def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any) -> Award:
+    spec = amount.spec
+    common: dict[str, Any] = {"period": spec.period, "says": spec.says}
+    if spec.kind == "non_monetary":
+        return Award(kind="non_monetary", **common)
+
+    caps, cap_missing = _caps(amount.caps, env)
+    if spec.kind in ("unquantified", "up_to"):
+        ceiling = _evaluate_money(amount.maximum, env) if amount.maximum is not None else None
+        limits = [c.value for c in caps if c.value is not None] + ([ceiling] if ceiling is not None else [])
+        maximum = floor_fen(max(min(limits), Decimal(0))) if limits else None
+        kind = "up_to" if maximum is not None else "unquantified"
+        return Award(kind=kind, maximum=maximum, caps=caps, inputs=_inputs(amount, env), **common)
+
+    if spec.kind == "range":
+        assert amount.minimum is not None and amount.maximum is not None
+        low = _evaluate_money(amount.minimum, env)
+        high = _evaluate_money(amount.maximum, env)
+        missing = _missing(amount, env) if low is None or high is None or cap_missing else ()
+        if missing:
+            return Award(kind="incomplete", missing=missing, caps=caps, inputs=_inputs(amount, env), **common)
+        assert low is not None and high is not None
+        low_capped, _ = _apply_caps(low, caps)
+        high_capped, bit = _apply_caps(high, caps)
+        return Award(
+            kind="range",
+            minimum=round_fen(low_capped),
+            maximum=round_fen(high_capped),
+            uncapped=high,
+            formula=f"{spec.min} … {spec.max}",
+            caps=bit,
+            inputs=_inputs(amount, env),
+            **common,
+        )
+
+    formula, formula_text, tier = amount.formula, spec.formula, None
+    if spec.kind == "tiers":
+        for compiled in amount.tiers:
+            if ex.evaluate(compiled.when.node, env) is True:
+                formula, formula_text = compiled.formula, compiled.formula_text
+                tier = compiled.says or compiled.when.text
+                break
+        if formula is None:
+            return Award(kind="incomplete", missing=_missing(amount, env), inputs=_inputs(amount, env), **common)
+    assert formula is not None
+    value = _evaluate_money(formula, env)
+    if value is None or cap_missing:
+        known = [c.value for c in caps if c.value is not None]
+        ceiling = round_fen(min(known)) if known else None
+        return Award(
+            kind="incomplete", maximum=ceiling, caps=caps, missing=_missing(amount, env),
+            inputs=_inputs(amount, env), **common,
+        )
+    capped, outcomes = _apply_caps(value, caps)
+    assumes = {name: _parameter_at(pack, name, on) for name in spec.assumes}
+    return Award(
+        kind="estimate" if spec.kind == "estimate" else "exact",
+        value=round_fen(capped),
+        uncapped=value,
+        formula=formula_text,
+        tier=tier,
+        caps=outcomes,
+        inputs=_inputs(amount, env),
+        assumes=assumes,
+        **common,
+    )
+
+
+def _parameter_at(pack: RulePack, name: str, on: Any) -> tuple[Decimal | None, str | None]:
+    found = pack.parameters[name].at(on)
+    return (found[0], found[1]) if found else (None, None)
+
+
+def _evaluate_money(node: ex.Node, env: dict[str, Any]) -> Decimal | None:
+    value = ex.evaluate(node, env)
+    if value is None:
+        return None
+    assert isinstance(value, (Decimal, int)) and not isinstance(value, bool)
+    return Decimal(value)
+
+
+def _caps(caps: tuple[CompiledCap, ...], env: dict[str, Any]) -> tuple[tuple[CapOutcome, ...], bool]:
+    out, missing = [], False
+    for cap in caps:
+        value = _evaluate_money(cap.node, env)
+        missing |= value is None
+        limit = None if value is None else floor_fen(max(value, Decimal(0)))
+        out.append(CapOutcome(cap.text, cap.per, cap.says, limit, False))
+    return tuple(out), missing
+
+
+def _apply_caps(value: Decimal, caps: tuple[CapOutcome, ...]) -> tuple[Decimal, tuple[CapOutcome, ...]]:
+    """The lowest cap below the uncapped amount is the one that bit; the result is never below zero."""
+    result = max(value, Decimal(0))
+    binding = None
+    for i, cap in enumerate(caps):
+        if cap.value is not None and cap.value < result:
+            result, binding = cap.value, i
+    outcomes = tuple(
+        CapOutcome(c.text, c.per, c.says, c.value, bit=(i == binding)) for i, c in enumerate(caps)
+    )
+    return result, outcomes
+
+
+def _inputs(amount: CompiledAmount, env: dict[str, Any]) -> dict[str, Any]:
+    names = sorted({n for node in amount.nodes() for n in ex.names_read(node)})
+    return {n: env.get(n) for n in names}
+
+
+def _missing(amount: CompiledAmount, env: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(n for n, v in _inputs(amount, env).items() if v is None)

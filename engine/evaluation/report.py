@@ -1,0 +1,333 @@
+"""Results for people (rich tables and explanation trees) and for programs (a stable JSON shape).
+
+The JSON shape is `subsidy-evaluation/1`, documented in the README: amounts are decimal strings in yuan with two
+decimals, dates ISO 8601, and keys are only ever added, never renamed, within a schema version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from guangxi_subsidy.engine.evaluation.award import Award
+from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
+from guangxi_subsidy.engine.money import format_yuan, round_fen
+
+GRANT_KINDS = ("cash_subsidy", "award", "interest_subsidy")
+RELIEF_KINDS = ("tax_relief", "fee_relief")
+SHOWN = ("eligible", "expired", "not_yet_in_force")
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready values: Decimal as a string, dates as ISO text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def money_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(round_fen(value))
+
+
+def totals(evaluation: Evaluation) -> dict[str, Any]:
+    """Totals of what the applicant is eligible for now, kept apart by nature: grants are not loans."""
+    grants = relief = loans = Decimal(0)
+    low = high = Decimal(0)
+    unquantified = non_monetary = incomplete = 0
+    for outcome in evaluation.by_status("eligible"):
+        award, kind = outcome.award, outcome.rule.rule.benefit.value
+        if award is None:
+            continue
+        if award.kind in ("exact", "estimate") and award.value is not None:
+            if kind in GRANT_KINDS:
+                grants += award.value
+                low += award.value
+                high += award.value
+            elif kind in RELIEF_KINDS:
+                relief += award.value
+            elif kind == "loan_quota":
+                loans += award.value
+        elif award.kind == "range" and award.minimum is not None and award.maximum is not None:
+            low += award.minimum
+            high += award.maximum
+        elif award.kind in ("unquantified", "up_to"):
+            unquantified += 1
+        elif award.kind == "non_monetary":
+            non_monetary += 1
+        elif award.kind == "incomplete":
+            incomplete += 1
+    return {
+        "grants": money_text(grants),
+        "grants_range": {"min": money_text(low), "max": money_text(high)},
+        "relief_estimate": money_text(relief),
+        "loan_quota": money_text(loans),
+        "unquantified": unquantified,
+        "non_monetary": non_monetary,
+        "incomplete": incomplete,
+    }
+
+
+def award_json(award: Award | None) -> dict[str, Any] | None:
+    if award is None:
+        return None
+    return {
+        "kind": award.kind,
+        "value": money_text(award.value),
+        "min": money_text(award.minimum),
+        "max": money_text(award.maximum),
+        "unit": "yuan",
+        "period": award.period,
+        "formula": award.formula,
+        "tier": award.tier,
+        "uncapped": None if award.uncapped is None else str(award.uncapped),
+        "caps": [
+            {"value": money_text(c.value), "per": c.per, "says": c.says, "bit": c.bit, "expression": c.text}
+            for c in award.caps
+        ],
+        "inputs": plain(award.inputs),
+        "assumes": {k: {"value": plain(v), "reference": r} for k, (v, r) in award.assumes.items()},
+        "missing": list(award.missing),
+        "says": award.says,
+    }
+
+
+def check_json(check: Check) -> dict[str, Any]:
+    return {"id": check.id, "text": check.text, "held": check.held, "values": plain(check.values), "says": check.says}
+
+
+def outcome_json(outcome: Outcome, explain: bool) -> dict[str, Any]:
+    rule = outcome.rule
+    spec = rule.rule
+    data: dict[str, Any] = {
+        "rule_id": rule.id,
+        "name": rule.name,
+        "title": spec.title,
+        "status": outcome.status,
+        "draft": outcome.draft,
+        "benefit_kind": spec.benefit.value,
+        "jurisdiction": rule.jurisdiction,
+        "document": {"file": rule.document.file, "title": rule.document.title, "number": rule.document.number},
+        "clause": spec.source.clause,
+        "quote": spec.source.quote,
+        "effective": {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)},
+        "departments": list(spec.departments),
+        "amount": award_json(outcome.award),
+        "failed": [c.id for c in outcome.failed],
+        "facts_needed": list(outcome.facts_needed()),
+    }
+    if explain:
+        data["checks"] = [check_json(c) for c in outcome.checks]
+    return data
+
+
+def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, Any]:
+    profile = evaluation.profile
+    shown = [o for o in evaluation.outcomes if explain or o.status in SHOWN]
+    return {
+        "schema": "subsidy-evaluation/1",
+        "applicant": {"id": profile.id, "name": profile.name, "kind": profile.kind.value, "city": profile.city},
+        "as_of": evaluation.as_of.isoformat(),
+        "as_of_source": evaluation.as_of_source,
+        "include_drafts": evaluation.include_drafts,
+        "benefits": [outcome_json(o, explain) for o in shown],
+        "might_apply": [
+            {"rule_id": o.rule.id, "name": o.rule.name, "facts_needed": list(o.facts_needed())}
+            for o in evaluation.outcomes
+            if o.facts_needed()
+        ],
+        "totals": totals(evaluation),
+        "derived": evaluation.derived,
+        "receipt": {
+            "engine_version": evaluation.engine_version,
+            "rules_digest": evaluation.pack_digest,
+            "as_of": evaluation.as_of.isoformat(),
+        },
+    }
+
+
+def amount_text(award: Award | None) -> Text:
+    if award is None:
+        return Text("—")
+    if award.kind in ("exact", "estimate") and award.value is not None:
+        text = Text(format_yuan(award.value), style="bold")
+        if award.kind == "estimate":
+            text.append(" (estimate)", style="yellow")
+        return text
+    if award.kind == "range" and award.minimum is not None and award.maximum is not None:
+        return Text(f"{format_yuan(award.minimum)} – {format_yuan(award.maximum)}", style="bold")
+    if award.kind == "up_to" and award.maximum is not None:
+        return Text(f"unquantified (up to {format_yuan(award.maximum)})", style="cyan")
+    if award.kind == "unquantified":
+        return Text("unquantified", style="cyan")
+    if award.kind == "non_monetary":
+        return Text("non-monetary", style="magenta")
+    text = Text("needs " + ", ".join(award.missing), style="yellow")
+    if award.maximum is not None:
+        text.append(f" (at most {format_yuan(award.maximum)})", style="yellow")
+    return text
+
+
+STATUS_STYLE = {
+    "eligible": "green",
+    "expired": "red",
+    "not_yet_in_force": "yellow",
+    "not_eligible": "dim",
+}
+
+
+def render_table(evaluation: Evaluation) -> Table:
+    profile = evaluation.profile
+    title = f"{profile.name or profile.id} · {profile.kind.value} · {profile.city} · as of {evaluation.as_of}"
+    if evaluation.as_of_source == "today":
+        title += " (today: no date given)"
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("Benefit", overflow="fold", ratio=3)
+    table.add_column("Document · clause", overflow="fold", ratio=2)
+    table.add_column("Status", overflow="fold", ratio=1)
+    table.add_column("Amount (yuan)", justify="right", overflow="fold", ratio=2)
+    shown = evaluation.by_status(*SHOWN)
+    for outcome in shown:
+        rule = outcome.rule
+        name = Text(rule.name)
+        name.append(f"\n{rule.id}", style="dim")
+        if outcome.draft:
+            name.append("  DRAFT", style="bold yellow")
+        doc = Text(f"{rule.document.short}\n{rule.rule.source.clause}", style="dim")
+        status = Text(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
+        table.add_row(name, doc, status, amount_text(outcome.award))
+    if not shown:
+        table.add_row(Text("no benefit applies", style="dim"), "", "", "")
+    t = totals(evaluation)
+    table.add_section()
+    table.add_row(Text("Total grants (quantified)", style="bold"), "", "", Text(format_yuan(Decimal(t["grants"]))))
+    if t["grants_range"]["min"] != t["grants"] or t["grants_range"]["max"] != t["grants"]:
+        rng = t["grants_range"]
+        span = f"{format_yuan(Decimal(rng['min']))} – {format_yuan(Decimal(rng['max']))}"
+        table.add_row("Grants including ranges", "", "", span)
+    if Decimal(t["relief_estimate"]):
+        table.add_row("Tax and fee relief", "", "", format_yuan(Decimal(t["relief_estimate"])))
+    if Decimal(t["loan_quota"]):
+        table.add_row("Loan quota", "", "", format_yuan(Decimal(t["loan_quota"])))
+    extra = [f"{t[k]} {k.replace('_', '-')}" for k in ("unquantified", "non_monetary", "incomplete") if t[k]]
+    if extra:
+        table.add_row("Also eligible", "", "", ", ".join(extra))
+    return table
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _exact_text(value: Decimal) -> str:
+    """An unrounded amount, shown to the fen when that loses nothing and in full otherwise."""
+    return format_yuan(value) if value == round_fen(value) else f"{value:,}"
+
+
+def render_explanation(outcome: Outcome) -> Tree:
+    rule = outcome.rule
+    head = Text(f"{rule.name} ({rule.id}): ", style="bold")
+    head.append(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
+    tree = Tree(head)
+    source = rule.rule.source
+    tree.add(Text(f"{rule.document.title} · {source.clause}: “{source.quote}”", style="dim"))
+    if source.raw:
+        tree.add(Text(f"damaged text “{source.raw}” read as “{source.reading}”", style="dim yellow"))
+    for check in outcome.checks:
+        mark = Text("✓ " if check.held else "✗ ", style="green" if check.held else "red")
+        mark.append(check.text)
+        if check.values:
+            mark.append("   [" + ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items()) + "]", "dim")
+        if check.says:
+            mark.append(f"  — {check.says}", style="italic dim")
+        tree.add(mark)
+    award = outcome.award
+    if award is not None and award.kind not in ("non_monetary",):
+        node = tree.add(Text("amount: ", style="bold") + amount_text(award))
+        if award.formula:
+            node.add(f"formula: {award.formula}")
+        if award.tier:
+            node.add(f"tier: {award.tier}")
+        if award.inputs:
+            node.add("inputs: " + ", ".join(f"{k} = {_value_text(v)}" for k, v in award.inputs.items()))
+        if award.uncapped is not None:
+            node.add(f"before caps and rounding: {_exact_text(award.uncapped)}")
+        for cap in award.caps:
+            shown = "unknown" if cap.value is None else format_yuan(cap.value)
+            label = f"cap {cap.text} ({cap.per}) = {shown}"
+            node.add(Text(label + ("  ← applied" if cap.bit else ""), style="bold red" if cap.bit else ""))
+        for name, (value, reference) in award.assumes.items():
+            node.add(f"assumes {name} = {_value_text(value)} ({reference})")
+        if award.missing:
+            node.add(Text("missing from the profile: " + ", ".join(award.missing), style="yellow"))
+    elif award is not None:
+        tree.add(Text(f"non-monetary: {award.says}", style="magenta"))
+    return tree
+
+
+def render_refusal(outcome: Outcome) -> Text:
+    """One line per rule not met: which checks failed, with the profile's values."""
+    rule = outcome.rule
+    line = Text("✗ ", style="red")
+    line.append(f"{rule.name} ({rule.id}): ")
+    parts = []
+    for check in outcome.failed:
+        values = ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items())
+        parts.append(f"{check.text}" + (f" [{values}]" if values else ""))
+    line.append("; ".join(parts), style="dim")
+    return line
+
+
+def render_might_apply(evaluation: Evaluation) -> Text | None:
+    """Rules that fail only for want of facts the profile does not give: what to ask the applicant next."""
+    from guangxi_subsidy.engine.applicant.profile import field_labels
+
+    labels = field_labels()
+    maybe = [o for o in evaluation.outcomes if o.facts_needed()]
+    if not maybe:
+        return None
+    text = Text("Might also apply, if the profile gave these facts:\n", style="bold")
+    for outcome in maybe:
+        facts = ", ".join(f"{name} ({labels.get(name, name)})" for name in outcome.facts_needed())
+        text.append(f"  {outcome.rule.name} ({outcome.rule.id}): ", style="cyan")
+        text.append(facts + "\n", style="dim")
+    return text
+
+
+def print_evaluation(evaluation: Evaluation, console: Console, explain: bool) -> None:
+    console.print(render_table(evaluation))
+    maybe = render_might_apply(evaluation)
+    if maybe is not None:
+        console.print(maybe, end="")
+    if not explain:
+        return
+    kind = evaluation.profile.kind.value
+    mine = [o for o in evaluation.outcomes if kind in o.rule.kinds]
+    met = [o for o in mine if o.status != "not_eligible"]
+    unmet = [o for o in mine if o.status == "not_eligible"]
+    if met:
+        console.print(Group(*[render_explanation(o) for o in met]))
+    if unmet:
+        console.print(Text(f"Not met ({len(unmet)}), with the checks that failed:", style="bold"))
+        console.print(Group(*[render_refusal(o) for o in unmet]))
+    others = len(evaluation.outcomes) - len(mine)
+    if others:
+        console.print(
+            Text(f"{others} other rules are for other kinds of applicant than {kind}; "
+                 "`--format json --explain` lists every rule with all its checks.", style="dim")
+        )

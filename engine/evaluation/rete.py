@@ -1,0 +1,103 @@
+"""The one place that talks to durable_rules: compile the pack into a ruleset, assert a profile, collect what fired.
+
+durable_rules matches in its C RETE network; this module only translates. Keeping it alone here means the engine
+can be patched or replaced (it does not import on Python 3.13) without touching the rest.
+
+Facts, not events: each profile is asserted as a fact in a session of its own (posted events are consumed by the
+first rule that matches, which would hide benefits), and the session is deleted afterwards so memory stays flat
+and no profile sees another's facts. Values travel as JSON: money as integer fen, ratios as integer micro-units,
+dates as day ordinals (see expression.encode_value).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException
+
+from guangxi_subsidy.engine.language import expression as ex
+from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+
+_ruleset_numbers = itertools.count(1)
+
+
+def profile_fact(values: dict[str, Any], symbols: dict[str, ex.Symbol]) -> dict[str, Any]:
+    """Encode a profile's values for durable_rules; missing values are left out, as durable_rules expects."""
+    fact: dict[str, Any] = {}
+    for name, value in values.items():
+        symbol = symbols.get(name)
+        if symbol is None or value is None:
+            continue
+        fact[name] = ex.encode_value(symbol.type, value)
+    return fact
+
+
+def rule_condition(rule: CompiledRule, symbols: dict[str, ex.Symbol]) -> dict[str, Any]:
+    """The durable_rules condition on the profile fact: beneficiary kind, place, then the rule's own conditions."""
+    parts: list[dict[str, Any]] = [{"t": "profile"}]
+    parts.append(_one_of("kind", rule.kinds))
+    parts.append(_one_of("city", rule.cities))
+    parts.extend(ex.to_durable(c.node, symbols) for c in rule.conditions)
+    return {"$and": parts}
+
+
+def _one_of(field: str, values: tuple[str, ...]) -> dict[str, Any]:
+    if len(values) == 1:
+        return {field: values[0]}
+    return {"$or": [{field: v} for v in values]}
+
+
+def _nothing(c: Any) -> None:
+    return None
+
+
+class ReteNetwork:
+    """A compiled pack in durable_rules: built once, reused for every profile."""
+
+    def __init__(self, pack: RulePack):
+        self.pack = pack
+        self.name = f"subsidy_{os.getpid()}_{next(_ruleset_numbers)}_{pack.digest[:12]}"
+        self._host = Host()
+        self._sessions = itertools.count(1)
+        self._fired: set[str] | None = None
+        self._lock = threading.Lock()  # durable_rules' bindings are not thread-safe
+        definition: dict[str, Any] = {}
+        for number, rule in enumerate([*pack.derived_order(), *pack.rules.values()]):
+            patterns: list[dict[str, Any]] = [{"p": rule_condition(rule, pack.symbols)}]
+            for i, need in enumerate(rule.requires):
+                patterns.append({f"d{i}": {"$and": [{"t": "derived"}, {"name": need}]}})
+            definition[f"r{number}"] = {"all": patterns, "run": self._action(rule)}
+        # Every profile matches this rule, so every session has state to delete: durable_rules 2.0.28 aborts the
+        # process when delete_state is called for a session in which nothing ever matched.
+        definition["profile_seen"] = {"all": [{"p": {"t": "profile"}}], "run": _nothing}
+        self._host.register_rulesets({self.name: definition})
+
+    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
+        def run(c: Any) -> None:
+            assert self._fired is not None
+            self._fired.add(rule.id)
+            if rule.is_derived:
+                # Forward chaining: the derived fact joins the session and may complete other rules' patterns.
+                c.assert_fact({"t": "derived", "name": rule.id, "id": f"derived:{rule.id}"})
+
+        return run
+
+    def fired(self, values: dict[str, Any]) -> set[str]:
+        """Ids of the rules and derived facts whose patterns durable_rules matched for one profile."""
+        fact = profile_fact(values, self.pack.symbols)
+        with self._lock:
+            sid = str(next(self._sessions))
+            fact.update({"sid": sid, "id": "profile", "t": "profile"})
+            self._fired = set()
+            try:
+                self._host.assert_fact(self.name, fact)
+            except MessageNotHandledException:
+                pass  # no rule matched: no benefit, not an error
+            finally:
+                self._host.delete_state(self.name, sid)
+            fired, self._fired = self._fired, None
+        return fired

@@ -1,0 +1,238 @@
+"""Reading the clean lines of a CSV block straight into typed columns, in one compiled pass over its bytes.
+
+Most lines of a large applicant file are clean: the header's number of cells, and every cell in a spelling that
+`frames.read_cells` reads without help (`1234.56`, `85%`, `是`, `南宁`, `2017-06-30`), or money as its second stage
+reads it (`"1,234.56"`, `12.5万`), quoted or not. Parsing such lines into string columns and then reading each
+column with string expressions costs most of a batch's time; `Scanner` walks the bytes once instead, in C
+(`scan_block` in engine/_kernels.c), and writes integers straight into the columns of `frames.typed_schema`. This
+module sets the pass up: how each column is read and stored, and the tables of the spellings of choices and
+booleans.
+
+It accepts exactly what `frames.read_cells` reads to a value, and nothing else: a line holding anything else (a
+ragged or blank line, a required cell left empty, bytes that are not UTF-8, a cell in any other spelling, a quoted
+cell that is empty or holds a doubled quote) is handed back with its row number, and the usual readers read, or
+reject, it. A block holding a quote that does not open a cell and close it on the same line (a quoted cell may span
+lines) or a stray carriage return is handed back whole. So the compiled pass decides nothing the other readers
+would decide differently; tests/test_scan.py checks that both give the same typed rows, the same rejections and the
+same output files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from guangxi_subsidy.engine import native
+from guangxi_subsidy.engine.intake.cells import REQUIRED
+from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS, ROW, field_specs, typed_schema
+from guangxi_subsidy.engine.language.expression import ValueType
+
+# How each column is read (the `kinds` array), and where its values go (the `stores` array).
+TEXT_ID, TEXT_NAME, MONEY, RATIO, INTEGER, SPELLED, DATE = range(7)
+INTS, DAYS, BITS, CODES, TEXTS = range(5)  # int64, date32 days, bits (booleans), enum codes, text spans
+ID_LIMIT = 200  # characters in an applicant id (profile model)
+MASK62 = (1 << 62) - 1
+FNV_START, FNV_PRIME = 0xCBF29CE484222325 & MASK62, 0x100000001B3
+
+
+def _hash_bytes(data: bytes) -> int:
+    """FNV-1a of data, kept to 62 bits: the hash the compiled pass computes of a cell."""
+    h = FNV_START
+    for byte in data:
+        h = ((h ^ byte) * FNV_PRIME) & MASK62
+    return h
+
+
+def quotes_regular(block: bytes) -> bool:
+    """Whether every quote in the block opens a cell and closes it on the same line, before a separator: then
+    each line is one record, whichever reader reads it."""
+    return bool(native.call("quotes_regular", np.frombuffer(block or b"\0", dtype=np.uint8), len(block)))
+
+
+def text_clean(data: bytes, limit: int = 0) -> bool:
+    """Whether the compiled pass keeps a text cell as it is: valid UTF-8, at most `limit` characters (if not
+    0), no white space at either end."""
+    return bool(native.call("text_clean", np.frombuffer(data or b"\0", dtype=np.uint8), len(data), limit))
+
+
+def _gather(buf: Any, starts: Any, ends: Any, valid: Any) -> tuple[Any, Any]:
+    """Arrow offsets and bytes of a text column (`valid`: a bit per row)."""
+    rows = starts.shape[0]
+    offsets = np.empty(rows + 1, dtype=np.int64)
+    data = np.empty(native.call("gather_offsets", starts, ends, valid, rows, offsets), dtype=np.uint8)
+    native.call("gather_data", buf, starts, ends, valid, rows, data)
+    return offsets, data
+
+
+class Scanner:
+    """The compiled reader for one file's columns."""
+
+    def __init__(self, fields: tuple[str, ...], crlf: bool):
+        _check_layout()
+        specs = field_specs()
+        self.fields, self.crlf = fields, crlf
+        kinds, bounds, required, table_at, table_mask = [], [], [], [], []
+        spellings: list[bytes] = []
+        values: list[int] = []
+        table: list[int] = []
+        tables: dict[tuple[tuple[str, int], ...], tuple[int, int]] = {}  # spellings -> where their table is
+        for name in fields:
+            spec = specs[name]
+            at, mask = 0, 0
+            if name in ("id", "name"):
+                kind = TEXT_ID if name == "id" else TEXT_NAME
+            elif name == "as_of":
+                kind = DATE
+            elif spec.spellings is not None:
+                kind = SPELLED
+                if spec.vtype == ValueType.BOOL:  # as the CSV reader's enum of BOOL_SPELLINGS, then stage one
+                    items = tuple((text, int(value)) for text, value in BOOL_SPELLINGS.items())
+                else:  # the position of the code among the enum's categories
+                    codes = list(spec.dtype.categories)
+                    items = tuple((text, codes.index(code)) for text, code in spec.spellings.items())
+                if items not in tables:
+                    tables[items] = _table(items, spellings, values, table)
+                at, mask = tables[items]
+            elif spec.vtype == ValueType.MONEY:
+                kind = MONEY
+            elif spec.vtype == ValueType.DECIMAL:
+                kind = RATIO
+            elif spec.vtype == ValueType.INTEGER:
+                kind = INTEGER
+            else:
+                raise ValueError(f"no compiled reading for {name}")
+            kinds.append(kind)
+            bounds.append(spec.bound)
+            required.append(name in REQUIRED)
+            table_at.append(at)
+            table_mask.append(mask)
+        self.kinds = np.array(kinds, dtype=np.int64)
+        self.bounds = np.array(bounds, dtype=np.int64)
+        self.required = np.array(required, dtype=np.bool_)
+        stores = [_store(kind, specs[name].vtype) for kind, name in zip(kinds, fields, strict=True)]
+        self.stores = np.array(stores, dtype=np.int64)
+        self.counts = [stores.count(store) for store in range(5)]
+        self.slots = np.array([stores[:i].count(stores[i]) for i in range(len(stores))], dtype=np.int64)
+        self.spell_data = np.frombuffer(b"".join(spellings) or b"\0", dtype=np.uint8)
+        lengths = np.array([len(s) for s in spellings], dtype=np.int64)
+        self.spell_hi = np.cumsum(lengths)
+        self.spell_lo = self.spell_hi - lengths
+        self.spell_value = np.array(values, dtype=np.int64)
+        self.table = np.array(table or [-1], dtype=np.int64)
+        self.table_at = np.array(table_at, dtype=np.int64)
+        self.table_mask = np.array(table_mask, dtype=np.int64)
+
+    def read(self, block: bytes, first_row: int) -> tuple[pl.DataFrame, list[tuple[int, bytes]]] | None:
+        """The block's clean rows as typed columns (frames.typed_schema), and the other lines with their row
+        numbers; None if the block must be read the usual way (a quote that does not open and close a cell on
+        one line, a stray carriage return). `block` is UTF-8 (bytes that are not are found in the cells that
+        hold them) and ends with a line end."""
+        if not block.endswith(b"\n") or (not self.crlf and b"\r" in block):
+            return None  # a stray carriage return may end a line
+        buf = np.frombuffer(block, dtype=np.uint8)
+        rows = block.count(b"\n")
+        octets = (rows + 7) // 8
+        # Fresh arrays each block: the frame's columns are views of them (no copy).
+        ints = np.empty((self.counts[INTS], rows), dtype=np.int64)
+        days = np.empty((self.counts[DAYS], rows), dtype=np.int32)
+        bits = np.zeros((self.counts[BITS], octets), dtype=np.uint8)
+        codes = np.empty((self.counts[CODES], rows), dtype=np.uint32)
+        starts = np.empty((self.counts[TEXTS], rows), dtype=np.int64)
+        ends = np.empty((self.counts[TEXTS], rows), dtype=np.int64)
+        valid = np.zeros((len(self.fields), octets), dtype=np.uint8)
+        flags = np.empty(rows, dtype=np.uint8)
+        lines = np.empty(rows + 1, dtype=np.int64)
+        found = native.call("scan_block", buf, len(block), len(self.fields), self.kinds, self.stores, self.slots,
+                            self.bounds, self.required, self.spell_data, self.spell_lo, self.spell_hi,
+                            self.spell_value, self.table, self.table_at, self.table_mask, self.crlf, rows, octets,
+                            ints, days, bits, codes, starts, ends, valid, flags, lines)
+        if found != rows:
+            return None
+        flagged = np.flatnonzero(flags)
+        others: list[tuple[int, bytes]] = []
+        if flagged.size:
+            lines[rows] = len(block)
+            others = [(first_row + int(i), block[lines[i]:lines[i + 1] - 1]) for i in flagged]
+        frame = self._frame(buf, rows, first_row, (ints, days, bits, codes), starts, ends, valid)
+        if flagged.size:
+            frame = frame.filter(pl.Series(flags == 0))
+        return frame, others
+
+    def _frame(self, buf: Any, rows: int, first_row: int, stores: tuple[Any, ...], starts: Any, ends: Any,
+               valid: Any) -> pl.DataFrame:
+        """Arrow arrays over the pass's outputs (no copy), then polars' dtypes."""
+        schema = typed_schema()
+        types = {INTS: pa.int64(), DAYS: pa.date32(), BITS: pa.bool_(), CODES: pa.uint32()}
+        arrays: dict[str, pa.Array] = {}
+        for column, name in enumerate(self.fields):
+            store, slot = int(self.stores[column]), int(self.slots[column])
+            bitmap = pa.py_buffer(valid[column])
+            if store == TEXTS:
+                offsets, data = _gather(buf, starts[slot], ends[slot], valid[column])
+                arrays[name] = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(data),
+                                                                bitmap)
+            else:
+                values = pa.py_buffer(stores[store][slot])
+                arrays[name] = pa.Array.from_buffers(types[store], rows, [bitmap, values])
+        frame = pl.from_arrow(pa.table(arrays))
+        assert isinstance(frame, pl.DataFrame)
+        have = frame.schema
+        made = []  # only the columns that are not already as typed_schema has them: fewer steps to plan
+        for name, dtype in schema.items():
+            if name == ROW:
+                made.append(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW))
+            elif name not in arrays:
+                made.append(pl.lit(None, dtype=dtype).alias(name))
+            elif isinstance(dtype, pl.Enum):
+                categories = pl.Series(list(dtype.categories), dtype=dtype)
+                made.append(pl.lit(categories).gather(pl.col(name)).alias(name))
+            elif have[name] != dtype:
+                made.append(pl.col(name).cast(dtype))
+        return frame.with_columns(made).select(list(schema))
+
+
+def _store(kind: int, vtype: ValueType | None) -> int:
+    if kind in (TEXT_ID, TEXT_NAME):
+        return TEXTS
+    if kind == DATE:
+        return DAYS
+    if kind == SPELLED:
+        return BITS if vtype == ValueType.BOOL else CODES
+    return INTS
+
+
+def _table(items: tuple[tuple[str, int], ...], spellings: list[bytes], values: list[int],
+           table: list[int]) -> tuple[int, int]:
+    """Add the spellings, and an open-addressing hash table of their numbers, to the shared arrays; where
+    the table starts and its mask (its size less one: a power of two, at most half full)."""
+    size = 1
+    while size < 2 * len(items):
+        size *= 2
+    slots = [-1] * size
+    for text, value in items:
+        data = text.encode("utf-8")
+        slot = _hash_bytes(data) & (size - 1)
+        while slots[slot] >= 0:
+            slot = (slot + 1) & (size - 1)
+        slots[slot] = len(spellings)
+        spellings.append(data)
+        values.append(value)
+    at = len(table)
+    table.extend(slots)
+    return at, size - 1
+
+
+def _check_layout() -> None:
+    """The C pass numbers kinds and stores as this module does."""
+    native.require({"TEXT_ID": TEXT_ID, "TEXT_NAME": TEXT_NAME, "MONEY": MONEY, "RATIO": RATIO, "INTEGER": INTEGER,
+                    "SPELLED": SPELLED, "DATE": DATE, "INTS": INTS, "DAYS": DAYS, "BITS": BITS, "CODES": CODES,
+                    "TEXTS": TEXTS, "ID_LIMIT": ID_LIMIT})
+
+
+def scanner(fields: tuple[str, ...], crlf: bool) -> Scanner:
+    """A compiled reader for one file's columns."""
+    return Scanner(fields, crlf)
+

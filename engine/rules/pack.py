@@ -1,0 +1,526 @@
+"""Loading a rule pack: every file validated, every expression parsed and type-checked, or nothing at all.
+
+A pack with one bad rule is refused whole, with every problem listed (file, rule, where, reason): running with a
+rule silently dropped would under-pay an applicant without anyone noticing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES, field_symbols
+from guangxi_subsidy.engine.language import expression as ex
+from guangxi_subsidy.engine.rules.format import (
+    Amount,
+    Bounded,
+    Derived,
+    Document,
+    Effective,
+    Equals,
+    IndependentOf,
+    Monotone,
+    Property,
+    Rule,
+    RuleFile,
+    Status,
+    Untranslatable,
+    ZeroWhenZero,
+)
+from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, build_parameters
+from guangxi_subsidy.engine.yamlio import load_yaml
+
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+UNIQUE_IDS, FIELDS_IN_SCHEMA, PARAMETERS_IN_FORCE, RULE_FORMAT = (
+    "unique rule ids", "fields in the schema", "parameters in force", "rule format"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    rule: str | None
+    where: str
+    reason: str
+    check: str = RULE_FORMAT  # which consistency check the problem breaks
+
+
+    def __str__(self) -> str:
+        rule = f" rule {self.rule}" if self.rule else ""
+        where = f" [{self.where}]" if self.where else ""
+        return f"{self.file}:{rule}{where}: {self.reason}"
+
+
+class RulePackError(ValueError):
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("rule pack refused:\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+@dataclass(frozen=True)
+class CompiledCondition:
+    id: str
+    text: str
+    says: str | None
+    node: ex.Node  # normalised: `not` pushed down, as durable_rules will read it
+
+    @property
+    def fields(self) -> frozenset[str]:
+        return frozenset(ex.names_read(self.node))
+
+
+@dataclass(frozen=True)
+class CompiledCap:
+    text: str
+    node: ex.Node
+    per: str
+    says: str | None
+
+
+@dataclass(frozen=True)
+class CompiledTier:
+    when: CompiledCondition
+    formula: ex.Node
+    formula_text: str
+    says: str | None
+
+
+@dataclass(frozen=True)
+class CompiledAmount:
+    spec: Amount
+    formula: ex.Node | None
+    minimum: ex.Node | None
+    maximum: ex.Node | None
+    tiers: tuple[CompiledTier, ...]
+    caps: tuple[CompiledCap, ...]
+
+    @property
+    def parameters(self) -> set[str]:
+        return {n for node in self.nodes() for n in ex.names_read(node) if n not in field_symbols()}
+
+    def nodes(self) -> Iterable[ex.Node]:
+        for node in (self.formula, self.minimum, self.maximum):
+            if node is not None:
+                yield node
+        for tier in self.tiers:
+            yield tier.when.node
+            yield tier.formula
+        for cap in self.caps:
+            yield cap.node
+
+
+@dataclass(frozen=True)
+class CompiledProperty:
+    """A declared property, its fields checked against the schema and its expressions compiled."""
+
+    kind: str  # monotone | bounded | zero_when_zero | independent_of | equals
+    text: str  # as a rule author would write it, for reports
+    field: str | None = None  # monotone, zero_when_zero, independent_of
+    node: ex.Node | None = None  # bounded: the bound; equals: the formula
+    decreasing: bool = False
+    within: tuple[tuple[str, Decimal, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    name: str
+    file: str
+    document: Document
+    spec: Rule | Derived
+    is_derived: bool
+    kinds: tuple[str, ...]
+    jurisdiction: str
+    cities: tuple[str, ...]
+    effective: Effective
+    status: Status
+    requires: tuple[str, ...]
+    conditions: tuple[CompiledCondition, ...]
+    amount: CompiledAmount | None
+    properties: tuple[CompiledProperty, ...] = ()
+
+    @property
+    def rule(self) -> Rule:
+        assert isinstance(self.spec, Rule)
+        return self.spec
+
+    def fields_read(self) -> set[str]:
+        names = {n for c in self.conditions for n in c.fields}
+        if self.amount is not None:
+            names |= {n for node in self.amount.nodes() for n in ex.names_read(node)}
+        return names
+
+
+@dataclass
+class RulePack:
+    rules: dict[str, CompiledRule]
+    derived: dict[str, CompiledRule]
+    parameters: dict[str, Parameter]
+    documents: dict[str, Document]
+    not_encoded: list[tuple[str, Untranslatable]]
+    files: list[Path]
+    digest: str
+    symbols: dict[str, ex.Symbol] = field(default_factory=dict)
+
+    def derived_order(self) -> list[CompiledRule]:
+        """Derived facts in an order where each comes after what it requires."""
+        done: list[CompiledRule] = []
+        seen: set[str] = set()
+
+        def visit(rule: CompiledRule) -> None:
+            if rule.id in seen:
+                return
+            seen.add(rule.id)
+            for need in rule.requires:
+                visit(self.derived[need])
+            done.append(rule)
+
+        for rule in self.derived.values():
+            visit(rule)
+        return done
+
+    def parameters_on(self, day: dt.date) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, parameter in self.parameters.items():
+            found = parameter.at(day)
+            out[name] = None if found is None else found[0]
+        return out
+
+
+def _pydantic_problems(file: str, data: Any, error: ValidationError) -> list[Problem]:
+    out = []
+    for item in error.errors():
+        loc = list(item["loc"])
+        rule_id = None
+        if len(loc) >= 2 and loc[0] in ("rules", "derived") and isinstance(loc[1], int):
+            try:
+                rule_id = str(data[loc[0]][loc[1]].get("id", f"{loc[0]}[{loc[1]}]"))
+            except (KeyError, IndexError, TypeError, AttributeError):
+                rule_id = f"{loc[0]}[{loc[1]}]"
+            loc = loc[2:]
+        where = ".".join(str(p) for p in loc)
+        reason = item["msg"]
+        if item["type"] == "extra_forbidden":
+            reason = f"unknown key '{loc[-1]}'" if loc else "unknown key"
+        out.append(Problem(file, rule_id, where, reason))
+    return out
+
+
+def rule_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = None) -> RulePack:
+    """Load rule files (directories are searched for *.yaml) and the dated parameters they read."""
+    files = rule_files(list(paths) if paths else [DEFAULT_RULES])
+    problems: list[Problem] = []
+    parsed_files: list[tuple[Path, RuleFile]] = []
+    parameter_specs: list[tuple[Path, ParameterFile]] = []
+    digest = hashlib.sha256()
+
+    if not any(p.name == "parameters.yaml" for p in files):
+        files.append(parameters or DEFAULT_RULES / "parameters.yaml")
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            problems.append(Problem(str(path), None, "", f"cannot read: {error.strerror}"))
+            continue
+        digest.update(path.name.encode() + b"\0" + text.encode())
+        try:
+            data = load_yaml(text)
+        except yaml.YAMLError as error:
+            problems.append(Problem(str(path), None, "", f"not valid YAML: {error}"))
+            continue
+        kind = data.get("schema") if isinstance(data, dict) else None
+        try:
+            if kind == "subsidy-parameters/1":
+                parameter_specs.append((path, ParameterFile.model_validate(data)))
+            elif kind == "subsidy-rules/1":
+                parsed_files.append((path, RuleFile.model_validate(data)))
+            else:
+                problems.append(Problem(
+                    str(path), None, "schema",
+                    f"expected 'schema: subsidy-rules/1' or 'schema: subsidy-parameters/1', got {kind!r}",
+                ))
+        except ValidationError as error:
+            problems.extend(_pydantic_problems(str(path), data, error))
+
+    parameters_by_name: dict[str, Parameter] = {}
+    for path, parameter_file in parameter_specs:
+        for name, parameter in build_parameters(parameter_file).items():
+            if name in parameters_by_name:
+                problems.append(Problem(str(path), None, f"parameters.{name}", "parameter defined twice"))
+            parameters_by_name[name] = parameter
+
+    symbols = field_symbols()
+    for name in parameters_by_name:
+        if name in symbols:
+            problems.append(Problem("parameters", None, name, "a parameter may not share a profile field's name"))
+    all_symbols = dict(symbols)
+    all_symbols.update(
+        {n: ex.Symbol(name=n, type=_parameter_type(p), is_parameter=True) for n, p in parameters_by_name.items()}
+    )
+
+    pack = RulePack({}, {}, parameters_by_name, {}, [], files, digest.hexdigest(), all_symbols)
+    for path, rule_file in parsed_files:
+        pack.documents[rule_file.document.file] = rule_file.document
+        for item in rule_file.not_encoded:
+            pack.not_encoded.append((rule_file.document.file, item))
+        specs: list[Rule | Derived] = [*rule_file.derived, *rule_file.rules]
+        for item_spec in specs:
+            compiled = _compile(path, rule_file.document, item_spec, all_symbols, problems)
+            if compiled is None:
+                continue
+            target = pack.derived if compiled.is_derived else pack.rules
+            if compiled.id in pack.rules or compiled.id in pack.derived:
+                problems.append(Problem(str(path), compiled.id, "id", "rule id used twice in the pack", UNIQUE_IDS))
+                continue
+            target[compiled.id] = compiled
+
+    problems.extend(_cross_checks(pack))
+    if problems:
+        raise RulePackError(problems)
+    return pack
+
+
+def _parameter_type(parameter: Parameter) -> ex.ValueType:
+    return {"rate": ex.ValueType.DECIMAL, "yuan": ex.ValueType.MONEY}.get(parameter.unit, ex.ValueType.INTEGER)
+
+
+def _condition(
+    text: str, cid: str, says: str | None, where: str, symbols: dict[str, ex.Symbol], report: Any
+) -> CompiledCondition | None:
+    try:
+        node = ex.compile_condition(text, symbols)
+    except ex.ExpressionError as error:
+        report(where, str(error))
+        return None
+    return CompiledCondition(cid, text, says, node)
+
+
+def _compile(
+    path: Path, document: Document, spec: Rule | Derived, symbols: dict[str, ex.Symbol], problems: list[Problem]
+) -> CompiledRule | None:
+    before = len(problems)
+
+    def report(where: str, reason: str) -> None:
+        check = FIELDS_IN_SCHEMA if reason.startswith("unknown field") else RULE_FORMAT
+        problems.append(Problem(str(path), spec.id, where, reason, check))
+
+    conditions = []
+    for cond in spec.conditions:
+        compiled = _condition(cond.when, cond.id, cond.says, f"conditions.{cond.id}.when", symbols, report)
+        if compiled is not None:
+            conditions.append(compiled)
+
+    amount = None
+    properties: tuple[CompiledProperty, ...] = ()
+    if isinstance(spec, Rule):
+        amount = _compile_amount(spec.amount, symbols, report)
+        properties = _compile_properties(spec, symbols, report)
+        if spec.source.document and spec.source.document != document.file:
+            report("source.document", "a rule's quote must come from its file's document")
+
+    jurisdiction = spec.jurisdiction or document.jurisdiction
+    cities = GUANGXI_CITIES if jurisdiction == "guangxi" else (jurisdiction,)
+    effective = (spec.effective if isinstance(spec, Rule) and spec.effective else None) or document.effective
+    status = (spec.status if isinstance(spec, Rule) and spec.status else None) or document.status
+    if len(problems) > before:
+        return None
+    return CompiledRule(
+        id=spec.id,
+        name=spec.name,
+        file=str(path),
+        document=document,
+        spec=spec,
+        is_derived=isinstance(spec, Derived),
+        kinds=tuple(k.value for k in spec.beneficiary),
+        jurisdiction=jurisdiction,
+        cities=tuple(cities),
+        effective=effective,
+        status=status,
+        requires=tuple(spec.requires),
+        conditions=tuple(conditions),
+        amount=amount,
+        properties=properties,
+    )
+
+
+def _compile_amount(spec: Amount, symbols: dict[str, ex.Symbol], report: Any) -> CompiledAmount | None:
+    ok = True
+
+    def amount(text: str | None, where: str) -> ex.Node | None:
+        nonlocal ok
+        if text is None:
+            return None
+        try:
+            return ex.compile_amount(text, symbols)
+        except ex.ExpressionError as error:
+            report(where, str(error))
+            ok = False
+            return None
+
+    tiers = []
+    for i, tier in enumerate(spec.tiers or []):
+        when = _condition(tier.when, f"tier_{i + 1}", tier.says, f"amount.tiers[{i}].when", symbols, report)
+        formula = amount(tier.formula, f"amount.tiers[{i}].formula")
+        if when is None or formula is None:
+            ok = False
+            continue
+        tiers.append(CompiledTier(when, formula, tier.formula, tier.says))
+    caps = []
+    for i, cap in enumerate(spec.caps):
+        node = amount(str(cap.value), f"amount.caps[{i}].value")
+        if node is not None:
+            caps.append(CompiledCap(str(cap.value), node, cap.per, cap.says))
+    compiled = CompiledAmount(
+        spec=spec,
+        formula=amount(spec.formula, "amount.formula"),
+        minimum=amount(spec.min, "amount.min"),
+        maximum=amount(spec.max, "amount.max"),
+        tiers=tuple(tiers),
+        caps=tuple(caps),
+    )
+    for name in spec.assumes:
+        if name not in symbols or not symbols[name].is_parameter:
+            report("amount.assumes", f"'{name}' is not a dated parameter")
+            ok = False
+    return compiled if ok else None
+
+
+def _compile_properties(
+    spec: Rule, symbols: dict[str, ex.Symbol], report: Any
+) -> tuple[CompiledProperty, ...]:
+    """Refuse a property that names no profile field, reads a field of the wrong type or cannot be computed."""
+    out = []
+    numbered = spec.amount.kind != "non_monetary" and (
+        spec.amount.kind != "unquantified" or bool(spec.amount.caps) or spec.amount.max is not None
+    )
+    for i, item in enumerate(spec.properties):
+        where = f"properties[{i}]"
+        compiled = _compile_property(item, where, symbols, report)
+        if compiled is None:
+            continue
+        if compiled.kind != "independent_of" and not numbered:
+            report(where, f"'{compiled.kind}' needs an amount, but the rule's amount is {spec.amount.kind}")
+            continue
+        out.append(compiled)
+    return tuple(out)
+
+
+def _compile_property(
+    item: Property, where: str, symbols: dict[str, ex.Symbol], report: Any
+) -> CompiledProperty | None:
+    def field_of(name: str, at: str, numeric: bool) -> str | None:
+        symbol = symbols.get(name)
+        if symbol is None or symbol.is_parameter:
+            close = difflib.get_close_matches(name, [n for n, s in symbols.items() if not s.is_parameter], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else " (see `subsidy rules fields`)"
+            report(at, f"unknown field '{name}'{hint}")
+            return None
+        if numeric and symbol.type not in ex.NUMERIC:
+            report(at, f"'{name}' is {symbol.type.value}; this property needs a numeric field")
+            return None
+        return name
+
+    def expression(text: str, at: str) -> ex.Node | None:
+        try:
+            return ex.compile_amount(text, symbols)
+        except ex.ExpressionError as error:
+            report(at, str(error))
+            return None
+
+    if isinstance(item, Monotone):
+        name = field_of(item.monotone, f"{where}.monotone", numeric=True)
+        decreasing = item.direction == "decreasing"
+        text = f"monotone {item.monotone}" + (" (decreasing)" if decreasing else "")
+        return None if name is None else CompiledProperty("monotone", text, field=name, decreasing=decreasing)
+    if isinstance(item, ZeroWhenZero):
+        name = field_of(item.zero_when_zero, f"{where}.zero_when_zero", numeric=True)
+        text = f"zero_when_zero {item.zero_when_zero}"
+        return None if name is None else CompiledProperty("zero_when_zero", text, field=name)
+    if isinstance(item, IndependentOf):
+        name = field_of(item.independent_of, f"{where}.independent_of", numeric=False)
+        text = f"independent_of {item.independent_of}"
+        return None if name is None else CompiledProperty("independent_of", text, field=name)
+    if isinstance(item, Bounded):
+        node = expression(str(item.bounded), f"{where}.bounded")
+        return None if node is None else CompiledProperty("bounded", f"bounded {item.bounded}", node=node)
+    assert isinstance(item, Equals)
+    node = expression(str(item.equals), f"{where}.equals")
+    within = []
+    ok = node is not None
+    for name, (low_text, high_text) in item.within.items():
+        at = f"{where}.within.{name}"
+        if field_of(name, at, numeric=True) is None:
+            ok = False
+            continue
+        bounds = [expression(str(v), at) for v in (low_text, high_text)]
+        if bounds[0] is None or bounds[1] is None:
+            ok = False
+            continue
+        if any(ex.names_read(b) for b in bounds if b is not None):
+            report(at, "a range's bounds are numbers, not expressions over fields")
+            ok = False
+            continue
+        low, high = (Decimal(ex.evaluate(b, {})) for b in bounds)  # type: ignore[arg-type]
+        if low > high:
+            report(at, f"the range is empty: {low} > {high}")
+            ok = False
+            continue
+        within.append((name, low, high))
+    if not ok:
+        return None
+    ranges = ", ".join(f"{n} in [{lo}, {hi}]" for n, lo, hi in within)
+    text = f"equals {item.equals}" + (f" within {ranges}" if ranges else "")
+    return CompiledProperty("equals", text, node=node, within=tuple(within))
+
+
+def _cross_checks(pack: RulePack) -> list[Problem]:
+    problems = []
+    every = {**pack.derived, **pack.rules}
+    for rule in every.values():
+        for need in rule.requires:
+            if need not in pack.derived:
+                problems.append(Problem(rule.file, rule.id, "requires", f"'{need}' is not a derived fact in the pack"))
+        if rule.amount is not None:
+            for name in sorted(rule.amount.parameters):
+                first = pack.parameters[name].first_date
+                if first > rule.effective.from_:
+                    problems.append(Problem(
+                        rule.file, rule.id, "amount",
+                        f"parameter '{name}' has no value before {first}, but the rule is in force from "
+                        f"{rule.effective.from_}",
+                        PARAMETERS_IN_FORCE,
+                    ))
+    # A derived fact must not require itself, directly or through others.
+    for rule in pack.derived.values():
+        stack, seen = list(rule.requires), set()
+        while stack:
+            need = stack.pop()
+            if need == rule.id:
+                problems.append(Problem(rule.file, rule.id, "requires", "derived facts require each other in a cycle"))
+                break
+            if need in seen or need not in pack.derived:
+                continue
+            seen.add(need)
+            stack.extend(pack.derived[need].requires)
+    return problems
