@@ -26,6 +26,7 @@ typecheck: $(STAMP)
 	ln -sfn ../../../engine build/typecheck/guangxi_subsidy/engine
 	ln -sfn ../../../cli build/typecheck/guangxi_subsidy/cli
 	ln -sf ../../../pkg/__init__.py build/typecheck/guangxi_subsidy/__init__.py
+	ln -sfn ../../../pkg/data build/typecheck/guangxi_subsidy/data
 	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p guangxi_subsidy
 
 unit: $(STAMP)

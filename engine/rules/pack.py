@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from guangxi_subsidy import data
 from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES, field_symbols
 from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.format import (
@@ -39,7 +40,7 @@ from guangxi_subsidy.engine.rules.format import (
 from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, build_parameters
 from guangxi_subsidy.engine.yamlio import load_yaml
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+DEFAULT_RULES = data.RULES  # the bundled pack, from a wheel or a checkout alike
 
 
 UNIQUE_IDS, FIELDS_IN_SCHEMA, PARAMETERS_IN_FORCE, RULE_FORMAT = (

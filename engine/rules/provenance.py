@@ -7,7 +7,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+from guangxi_subsidy.data import SEEDS
+
 _SPACE = re.compile(r"\s+")
 
 
