@@ -4,10 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from durable.engine import Host, MessageNotHandledException
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from guangxi_subsidy.engine.evaluation.rete import Host, MessageNotHandledException  # (durable_rules, loadable)
 from guangxi_subsidy.engine.language.expression import (
     BoolOp,
     Call,

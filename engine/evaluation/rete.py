@@ -1,7 +1,7 @@
 """The one place that talks to durable_rules: compile the pack into a ruleset, assert a profile, collect what fired.
 
 durable_rules matches in its C RETE network; this module only translates. Keeping it alone here means the engine
-can be patched or replaced (it does not import on Python 3.13) without touching the rest.
+can be patched or replaced without touching the rest (on Python 3.13 its extension needs `callshim` first).
 
 Facts, not events: each profile is asserted as a fact in a session of its own (posted events are consumed by the
 first rule that matches, which would hide benefits), and the session is deleted afterwards so memory stays flat
@@ -17,7 +17,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+# isort: off
+from guangxi_subsidy.engine.evaluation import callshim  # noqa: F401 - on Python 3.13+, before durable_rules loads
 from durable.engine import Host, MessageNotHandledException
+# isort: on
 
 from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
