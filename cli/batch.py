@@ -36,7 +36,7 @@ from guangxi_subsidy.engine.intake.repeats import Repeats
 from guangxi_subsidy.engine.intake.template import write_template
 from guangxi_subsidy.engine.intake.xlsxsource import XlsxSource
 
-from .main import State, cli, friendly_errors
+from .main import State, friendly_errors
 
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.widecsv import WideWriter
@@ -51,7 +51,7 @@ class BadBatchInput(click.ClickException):
     exit_code = 2
 
 
-@cli.command()
+@click.command()
 @click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results file: .csv or .jsonl (or give --format).")
@@ -145,7 +145,7 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         Console(stderr=True).print(f"{summary.rejected:,} rows rejected: see {errors_path}", style="yellow")
 
 
-@cli.command()
+@click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def template(path: Path) -> None:
     """Write an empty applicant file (.csv or .xlsx): field names in row 1, Chinese labels in row 2."""

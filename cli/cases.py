@@ -8,18 +8,19 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from guangxi_subsidy.data import CASES
 from guangxi_subsidy.engine.verify.cases import load_cases, run_case
 
-from .main import EXIT_INTERNAL, State, cli, friendly_errors
+from .main import EXIT_INTERNAL, State, friendly_errors
 
 
-@cli.command("test")
-@click.argument("path", type=click.Path(exists=True, path_type=Path), default=Path("cases"))
+@click.command("test")
+@click.argument("path", type=click.Path(exists=True, path_type=Path), default=CASES)
 @click.option("-v", "--verbose", is_flag=True, help="List every case, not only failures.")
 @click.pass_obj
 @friendly_errors
 def test_cases(state: State, path: Path, verbose: bool) -> None:
-    """Run the worked cases in PATH (a file or a directory, default cases/) against the rule pack.
+    """Run the worked cases in PATH (a file or a directory, default: the bundled cases) against the rule pack.
 
     Exit 0 when every case passes, 1 when any fails, 2 when a case file cannot be read.
     """

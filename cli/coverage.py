@@ -15,12 +15,11 @@ from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINE
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 
 from .main import EXIT_INTERNAL, State, friendly_errors
-from .rules import rules
 
 _STYLE = {ENCODED: "green", EXPLAINED: "cyan", UNEXPLAINED: "bold red"}
 
 
-@rules.command("coverage")
+@click.command("coverage")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
     "--seeds",

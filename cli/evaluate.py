@@ -9,14 +9,17 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from guangxi_subsidy.data import examples
 from guangxi_subsidy.engine.applicant.profile import Profile, load_profile
 from guangxi_subsidy.engine.evaluation.report import evaluation_json, print_evaluation
 
-from .main import State, cli, friendly_errors
+from .main import State, friendly_errors
 
 
-@cli.command()
-@click.argument("profile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.command()
+@click.argument("profile", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--example", type=click.Choice(sorted(examples())), help="Evaluate a bundled example profile "
+              "instead of a file (`subsidy examples` lists them).")
 @click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -30,13 +33,14 @@ from .main import State, cli, friendly_errors
 @click.pass_obj
 @friendly_errors
 def evaluate(
-    state: State, profile: Path, as_of: dt.datetime | None, fmt: str, explain: bool, include_drafts: bool
+    state: State, profile: Path | None, example: str | None, as_of: dt.datetime | None, fmt: str, explain: bool,
+    include_drafts: bool,
 ) -> None:
     """Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.
 
     \b
     Examples:
-      subsidy evaluate cases/profiles/nanning_incubation_base.yaml
+      subsidy evaluate --example nanning_incubation_base
       subsidy evaluate firm.yaml --as-of 2017-06-30 --explain
       subsidy evaluate firm.json --format json | jq '.totals'
 
@@ -44,7 +48,9 @@ def evaluate(
     amount; unquantified and non-monetary benefits are listed as such, never as 0. Totals keep grants, tax and
     fee relief, and loan quotas apart.
     """
-    applicant = load_profile(profile)
+    if (profile is None) == (example is None):
+        raise click.UsageError("give a PROFILE file or --example NAME (one of them)")
+    applicant = load_profile(profile or examples()[example or ""])
     evaluation = state.engine.evaluate(
         applicant, as_of=as_of.date() if as_of else None, include_drafts=include_drafts
     )
@@ -54,7 +60,7 @@ def evaluate(
         print_evaluation(evaluation, Console(), explain)
 
 
-@cli.command()
+@click.command()
 def schema() -> None:
     """Print the applicant profile's JSON Schema, so other tools can produce valid profiles."""
     click.echo(json.dumps(Profile.model_json_schema(), ensure_ascii=False, indent=2))

@@ -12,21 +12,46 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from guangxi_subsidy.cli import allocator  # noqa: F401 - must run before anything imports polars
-from guangxi_subsidy.engine.applicant.profile import ProfileError
-from guangxi_subsidy.engine.evaluation.evaluate import Engine
-from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, load_pack
-from guangxi_subsidy.engine.verify.cases import CaseFileError
+from guangxi_subsidy.cli.lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from guangxi_subsidy.engine.evaluation.evaluate import Engine
+    from guangxi_subsidy.engine.rules.pack import RulePack
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
-err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Stderr:
+    """rich's console on stderr, made at the first message: `subsidy --help` does not import rich."""
+
+    _console: Console | None = None
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True)
+        self._console.print(*objects, **options)
+
+
+err = _Stderr()
+
+
+def _bad_input(error: Exception) -> bool:
+    from guangxi_subsidy.engine.applicant.profile import ProfileError
+    from guangxi_subsidy.engine.rules.pack import RulePackError
+    from guangxi_subsidy.engine.verify.cases import CaseFileError
+
+    return isinstance(error, ProfileError | RulePackError | CaseFileError)
 
 
 def friendly_errors(command: F) -> F:
@@ -36,14 +61,14 @@ def friendly_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (ProfileError, RulePackError, CaseFileError) as error:
-            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
-            sys.exit(EXIT_BAD_INPUT)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
             raise
         except Exception as error:  # the promise of exit code 1, with the traceback only on request
+            if _bad_input(error):
+                err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+                sys.exit(EXIT_BAD_INPUT)
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
             err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}", highlight=False)
@@ -62,17 +87,21 @@ class State:
     @property
     def pack(self) -> RulePack:
         if self._pack is None:
+            from guangxi_subsidy.engine.rules.pack import load_pack
+
             self._pack = load_pack(list(self.rules) or None)
         return self._pack
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from guangxi_subsidy.engine.evaluation.evaluate import Engine
+
             self._engine = Engine(self.pack)
         return self._engine
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--rules",
     "rules",
@@ -88,11 +117,12 @@ def cli(ctx: click.Context, rules: tuple[Path, ...]) -> None:
 
     \b
     Start here:
-      subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
+      subsidy examples
+      subsidy evaluate --example nanning_incubation_base --explain
       subsidy rules list
       subsidy rules show nanning.incubation_base_rent_subsidy
       subsidy schema > profile.schema.json
-      subsidy test cases/
+      subsidy test
 
     Every rule quotes its clause in the five source documents in seeds/; amounts are exact to the fen.
     """
@@ -103,8 +133,56 @@ def main() -> None:
     cli(prog_name="subsidy")
 
 
-# The command modules register themselves on `cli`; imported last because they import `cli` from here.
-import importlib  # noqa: E402
+# The commands, each imported only when it runs (its summary is the first line of its help).
 
-for _module in ("batch", "cases", "coverage", "evaluate", "rules", "verify"):
-    importlib.import_module(f"{__package__}.{_module}")
+
+@cli.lazy_command("evaluate", "Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.")
+def _evaluate() -> click.Command:
+    from guangxi_subsidy.cli.evaluate import evaluate
+
+    return evaluate
+
+
+@cli.lazy_command("examples", "List the bundled example profiles: name, file and what each describes.")
+def _examples() -> click.Command:
+    from guangxi_subsidy.cli.examples import examples
+
+    return examples
+
+
+@cli.lazy_command("schema", "Print the applicant profile's JSON Schema, so other tools can produce valid profiles.")
+def _schema() -> click.Command:
+    from guangxi_subsidy.cli.evaluate import schema
+
+    return schema
+
+
+@cli.lazy_command("rules", "Inspect and check the rule pack (one YAML file per source document, in rules/).")
+def _rules() -> click.Command:
+    from guangxi_subsidy.cli.rules import rules
+
+    return rules
+
+
+@cli.lazy_command("test", "Run the worked cases in PATH (a file or a directory, default: the bundled cases) "
+                  "against the rule pack.")
+def _test() -> click.Command:
+    from guangxi_subsidy.cli.cases import test_cases
+
+    return test_cases
+
+
+@cli.lazy_command("batch", "Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or "
+                  "Chinese labels).")
+def _batch() -> click.Command:
+    from guangxi_subsidy.cli.batch import batch
+
+    return batch
+
+
+@cli.lazy_command("template", "Write an empty applicant file (.csv or .xlsx): field names in row 1, Chinese labels "
+                  "in row 2.")
+def _template() -> click.Command:
+    from guangxi_subsidy.cli.batch import template
+
+    return template

@@ -17,12 +17,29 @@ from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.format import RuleFile
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
 
-from .main import EXIT_BAD_INPUT, State, cli, err, friendly_errors
+from .lazy import LazyGroup
+from .main import EXIT_BAD_INPUT, State, err, friendly_errors
 
 
-@cli.group()
+@click.group(cls=LazyGroup)
 def rules() -> None:
     """Inspect and check the rule pack (one YAML file per source document, in rules/)."""
+
+
+@rules.lazy_command("coverage", "Scan the source documents for amounts, rates and caps, and show the rule or reason "
+                    "covering each.")
+def _coverage() -> click.Command:
+    from guangxi_subsidy.cli.coverage import coverage
+
+    return coverage
+
+
+@rules.lazy_command("verify", "Check the pack's consistency, then each rule's declared properties on generated "
+                    "profiles.")
+def _verify() -> click.Command:
+    from guangxi_subsidy.cli.verify import verify
+
+    return verify
 
 
 def _amount_summary(rule: CompiledRule) -> str:

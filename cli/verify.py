@@ -13,10 +13,9 @@ from guangxi_subsidy.engine.rules.consistency import check_pack
 from guangxi_subsidy.engine.rules.pack import RULE_FORMAT
 
 from .main import EXIT_BAD_INPUT, EXIT_INTERNAL, State, err, friendly_errors
-from .rules import rules
 
 
-@rules.command("verify")
+@click.command("verify")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--examples", default=100, show_default=True, type=click.IntRange(min=1),
               help="Generated profiles per property.")
