@@ -1,7 +1,8 @@
 """Throughput and memory of `subsidy batch`, beside plain polars on the same file and the reference path.
 
 For each size (--rows, default 1,000,000) the benchmark generates an applicant list (benchmarks/data/, kept
-between runs), then runs, each in a child process whose peak resident memory is read from the kernel:
+between runs; generated in a child process), then runs, each in a child process whose peak resident memory is
+read from the kernel (the child started by a small launcher, so that it cannot inherit this process's peak):
 
 * ours: `subsidy batch FILE -o results.csv` (columnar engine, wide layout, CSV in and out);
 * baseline: plain polars reading the same file, computing one expression per output column and writing a CSV
@@ -25,14 +26,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import applicants  # noqa: E402
+APPLICANTS = Path(__file__).resolve().parent / "applicants.py"
 
 TARGET_RATE, TARGET_MB = 300_000, 500
 SUBSIDY = [sys.executable, "-c", "from guangxi_subsidy.cli.main import main; main()"]
@@ -50,15 +49,35 @@ frame.select(
 """
 
 
+# The command is started by a small interpreter of its own, which reports the command's seconds and peak. Linux
+# hands a process the high-water mark of the memory it was started from (a child started from this process, which
+# may have read large files, would report this process's peak if its own were lower): started from the small
+# launcher, a command can inherit only the launcher's ~10 MB.
+LAUNCH = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(process.pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, status)
+sys.stderr.write(process.stderr.read().decode(errors="replace"))
+"""
+
+
 def measure(command: list[str]) -> tuple[float, float]:
-    """Seconds and peak resident MB of a child process (its own rusage, from wait4)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, usage.ru_maxrss / 1024
+    """Seconds and peak resident MB of the command, run as the child of a fresh launcher (see LAUNCH)."""
+    done = subprocess.run([sys.executable, "-c", LAUNCH, *command], capture_output=True, text=True, check=True)
+    seconds, peak_kb, status = done.stdout.split()
+    if status != "0":
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr}")
+    return float(seconds), int(peak_kb) / 1024
+
+
+def generated(rows: int, seed: int, formatted: bool) -> Path:
+    """The applicant list of `rows` (benchmarks/applicants.py), generated in a child process the first time."""
+    command = [sys.executable, str(APPLICANTS), "--rows", str(rows), "--seed", str(seed)]
+    done = subprocess.run([*command, *(["--formatted"] if formatted else [])], capture_output=True, text=True,
+                          check=True)
+    return Path(done.stdout.strip().splitlines()[-1])
 
 
 def head(source: Path, rows: int, target: Path) -> Path:
@@ -129,8 +148,8 @@ def main() -> None:
         out = Path(folder)
         lines = []
         for rows in args.rows:
-            print(f"generating {rows:,} applicants …", file=sys.stderr)
-            source = applicants.write(rows, args.seed, formatted=args.formatted)
+            print(f"generating {rows:,} applicants (once) …", file=sys.stderr)
+            source = generated(rows, args.seed, args.formatted)
             more = ["--keep-repeats"] if args.keep_repeats else []
             ours, ours_mb = measure([*SUBSIDY, "batch", str(source), "-o", str(out / "ours.csv"), "-q", *more])
             base, base_mb = measure([sys.executable, "-c", BASELINE, str(source), str(out / "baseline.csv")])
