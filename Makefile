@@ -4,12 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+# The suite runs a second time on Python 3.13: python3.13 if it runs, else one under pyenv's versions.
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHON313 ?= $(firstword $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null) \
+                         $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3))
+VENV313 := .venv313
+STAMP313 := $(VENV313)/.installed
+# On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
+HYPOTHESIS_313 ?= quick
+
+.PHONY: demo test lint typecheck unit unit313 installed bench startup clean
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
 
-test: $(STAMP) lint typecheck unit
+# The two suites side by side (one core each; each one's output printed whole when it ends), then the wheels.
+test: $(STAMP) lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit unit313
+	$(MAKE) --no-print-directory installed
 
 $(STAMP): pyproject.toml setup.py engine/_kernels.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,11 +44,36 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
+ifeq ($(PYTHON313),)
+unit313:
+	@echo "SKIP: the test suite on Python 3.13 (no python3.13 on PATH nor under $(PYENV_ROOT)/versions; set PYTHON313)"
+else
+$(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_durable_compat.c
+	test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP313)
+
+unit313: $(STAMP313)
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_313) $(VENV313)/bin/python -m pytest
+endif
+
+# The wheel, built from the sdist and installed into a fresh environment outside the checkout, run from an empty
+# folder (.ci/installed); on 3.13 too when it is here.
+installed: $(STAMP) $(if $(PYTHON313),$(STAMP313))
+	.ci/installed $(BIN)/python $(BIN)/subsidy
+	$(if $(PYTHON313),.ci/installed $(VENV313)/bin/python $(BIN)/subsidy,@echo "SKIP: the wheel on Python 3.13")
+
 # The package's bytecode compiled first, as an installed package has it (an environment that forbids writing
 # bytecode at import would otherwise compile every module at every start).
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
+	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/batch_throughput.py
 
+startup: $(STAMP)
+	$(BIN)/python -m compileall -q engine cli pkg
+	$(BIN)/python benchmarks/startup.py
+
 clean:
-	rm -rf $(VENV) build
+	rm -rf $(VENV) $(VENV313) build

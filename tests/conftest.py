@@ -17,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 settings.register_profile(
     "ci", max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# The second run of the suite, on another Python (make unit313): the same tests on fewer examples.
+settings.register_profile(
+    "quick", max_examples=15, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
