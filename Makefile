@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup clean
+.PHONY: demo test lint typecheck unit unit313 installed bench startup clean catalog
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -74,6 +74,10 @@ bench: $(STAMP)
 startup: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/startup.py
+
+# The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
+catalog: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -D subsidy -d engine/i18n/locale
 
 clean:
 	rm -rf $(VENV) $(VENV313) build
