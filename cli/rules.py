@@ -16,7 +16,7 @@ from rich.text import Text
 from guangxi_subsidy.engine.evaluation.report import plain
 from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.money import format_yuan
-from guangxi_subsidy.engine.rules.format import RuleFile
+from guangxi_subsidy.engine.rules.format import rule_schema as rule_format_schema
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
 from guangxi_subsidy.engine.rules.periods import horizon
 
@@ -198,8 +198,8 @@ def check(state: State, paths: tuple[Path, ...]) -> None:
 
 @rules.command("schema")
 def rule_schema() -> None:
-    """Print the JSON Schema of rule files (subsidy-rules/1)."""
-    click.echo(json.dumps(RuleFile.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    """Print the JSON Schema of rule files (subsidy-rules/1; committed as schema/rules-1.json)."""
+    click.echo(json.dumps(rule_format_schema(), ensure_ascii=False, indent=2))
 
 
 @rules.command("fields")

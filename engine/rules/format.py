@@ -403,3 +403,9 @@ class RuleFile(Strict):
     derived: list[Derived] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     not_encoded: list[Untranslatable] = Field(default_factory=list)
+
+
+def rule_schema() -> dict[str, Any]:
+    """The JSON Schema of rule files in this format version, as committed in schema/rules-1.json."""
+    schema = RuleFile.model_json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": RULE_FORMAT, **schema}
