@@ -139,9 +139,9 @@ def show(state: State, rule_id: str, fmt: str) -> None:
             console.print(f"Place:    {rule.jurisdiction}, decided by “{spec.jurisdiction_quote}”", highlight=False)
         if spec.apply is not None:
             apply = spec.apply
-            for label, value in (("where", apply.where), ("when", apply.when)):
-                if value:
-                    console.print(f"Apply:    {label}: {value}", highlight=False)
+            for label, said in (("where", apply.where), ("when", apply.when)):
+                if said:
+                    console.print(f"Apply:    {label}: {said}", highlight=False)
             for item in apply.evidence:
                 console.print(f"Apply:    show: {item}", highlight=False)
             console.print(f"          “{apply.quote}”", highlight=False)
@@ -240,8 +240,9 @@ def readings(state: State, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([
             {
-                "rule_id": c.rule.id, "name": c.rule.name, "reading_id": c.reading.id, "clause": c.rule.rule.source.clause,
-                "document": c.rule.document.file, "question": c.reading.question, "quote": c.reading.quote,
+                "rule_id": c.rule.id, "name": c.rule.name, "reading_id": c.reading.id,
+                "clause": c.rule.rule.source.clause, "document": c.rule.document.file,
+                "question": c.reading.question, "quote": c.reading.quote,
                 "example": plain(c.example), "as_of": c.as_of.isoformat(), "status": c.status,
                 "chosen": {"reading": c.chosen.reading, "why": c.chosen.why, "amount": plain(c.chosen.amount),
                            "effect": c.chosen.effect, "ceiling": c.chosen.ceiling},

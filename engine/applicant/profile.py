@@ -373,12 +373,12 @@ class Profile(BaseModel):
     # Benefits with no amount and non-monetary ones (second reading of the five documents); mostly attested facts
     site_rent_paid: Yuan | None = money("场地租金", "Site rent paid to the base for the months of the utilities claim")
     underwriter_award_received: Yuan | None = money("已获主承销奖励", "Lead-underwriting awards already received")
-    bought_catalogue_products: bool | None = fact("采购目录内产品", "Bought products on Nanning's local purchase catalogue")
+    bought_catalogue_products: bool | None = fact("采购目录内产品", "Bought products on Nanning's purchase catalogue")
     startup_training_trainee: bool | None = fact(
         "符合条件的创业培训对象", "Rural migrant, unemployed, graduate or micro-business founder taking 创业培训"
     )
     registering_business: bool | None = fact("办理市场主体注册登记", "Registering an enterprise or 个体工商户")
-    dormant_firm_without_debts: bool | None = fact("未开业、无债权债务企业", "An enterprise not yet open, with no debts")
+    dormant_firm_without_debts: bool | None = fact("未开业、无债权债务企业", "Not yet open, with no debts")
     contest_winning_project: bool | None = fact("知名创业大赛获奖项目", "A project that won a known start-up contest")
     bought_startup_community_housing: bool | None = fact(
         "购买经认定的互联网+创业社区住房", "Bought certified 互联网+创业社区 housing in 五象新区 (as a legal person)"
@@ -406,7 +406,7 @@ class Profile(BaseModel):
         "股份制改造、券商签约辅导或挂牌上市", "In 股份制改造, broker coaching or listing"
     )
     tech_sme: bool | None = fact("科技型中小企业", "A technology SME")
-    early_stage_tech_sme: bool | None = fact("初创期或成长期科技型中小企业", "A technology SME at start-up or growth stage")
+    early_stage_tech_sme: bool | None = fact("初创期或成长期科技型中小企业", "Technology SME, start-up or growth stage")
     patent_applicant: bool | None = fact("专利转化应用或国际专利申请", "Applies patents in production or files abroad")
     st_service_provider: bool | None = fact(
         "科技服务机构、公共创新服务平台或科技服务性展会", "An S&T service institution, platform or fair"

@@ -7,7 +7,8 @@ word ("33万次", "65万人", "100万家") counts things, not yuan, and is not a
 
 The text is read as provenance reads it (white space dropped, full-width forms folded by NFKC) and split into
 clauses at 。 ; ! ? and line ends. A figure is *encoded* when it lies inside a passage that a rule quotes
-(`source.quote`, `source.more_quotes`, another source's quotes, a reading's or `apply`'s quote), *explained* when it lies inside the quote of a `not_encoded` entry
+(`source.quote`, `source.more_quotes`, another source's quotes, a reading's or `apply`'s quote),
+*explained* when it lies inside the quote of a `not_encoded` entry
 of its document's rule file (a target, a statistic, a rule of regulation that grants nothing), and
 *unexplained* otherwise. A pack is complete when no figure is unexplained.
 """
@@ -116,7 +117,7 @@ def quoted_passages(rule: CompiledRule) -> list[tuple[str, str, str]]:
     sources' documents (a reading may turn on another document's words).
     """
     spec = rule.rule
-    out = []
+    out: list[tuple[str, str, str]] = []
     for source in spec.sources:
         document = source.document or rule.document.file
         out.extend((document, q, source.clause) for q in (source.quote, *source.more_quotes))

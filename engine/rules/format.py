@@ -63,7 +63,7 @@ class OtherSource(Source):
     One benefit stated by two documents is one rule, listed once; each further document is recorded here.
     """
 
-    document: str = Field(..., description="Seed file of the other document")  # type: ignore[assignment]
+    document: str = Field(..., description="Seed file of the other document")
     effective: Effective | None = Field(None, description="The period this document states for the benefit")
 
 
