@@ -13,10 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import parse_profile
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, profile_values
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.money import round_fen
 from guangxi_subsidy.engine.rules.format import Reading
 from guangxi_subsidy.engine.rules.pack import CompiledRule

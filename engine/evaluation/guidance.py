@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
+from guangxi_subsidy.engine.rules.format import Status as DocumentStatus
 from guangxi_subsidy.engine.rules.pack import CompiledRule
 
 
@@ -22,8 +23,8 @@ def warnings(rule: CompiledRule, day: dt.date) -> list[str]:
     validity = rule.validity_warning(day)
     if validity:
         out.append(validity)
-    if rule.status.value == "draft":
-        out.append("DRAFT: a draft for comment (征求意见稿), not in force; never counted in in-force totals")
+    if rule.status == DocumentStatus.DRAFT:
+        out.append("DRAFT: a draft for comment (征求意见稿), not in force; totalled apart, never in in-force totals")
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from guangxi_subsidy.engine.language import expression as ex
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.rules.format import Alternative, Reading, Rule
 
 IDENTITY = ("kind", "city", "as_of", "id", "name")
