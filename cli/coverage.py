@@ -68,9 +68,17 @@ def _table(result: Coverage, show_all: bool) -> None:
         console.print(
             f"[yellow]quote not found[/] in {passage.document} ({who}): {passage.text}", highlight=False
         )
+    if show_all and result.decisions:
+        table = Table(title="Passages recorded as not a benefit (not_encoded), with the reason")
+        for column in ("Doc", "Clause", "Reason"):
+            table.add_column(column, overflow="fold")
+        for passage in result.decisions:
+            table.add_row(passage.document[:3], passage.clause or "", passage.reason or "")
+        console.print(table)
     summary = (
         f"{counts['figures']} figures in {counts['clauses']} clauses of {counts['documents']} documents: "
-        f"{counts[ENCODED]} encoded, {counts[EXPLAINED]} explained, {counts[UNEXPLAINED]} unexplained"
+        f"{counts[ENCODED]} encoded, {counts[EXPLAINED]} explained, {counts[UNEXPLAINED]} unexplained; "
+        f"{len(result.decisions)} passages recorded as not a benefit"
     )
     verdict = "[green]complete[/]" if result.complete else "[bold red]incomplete[/]"
     console.print(f"{verdict}: {summary}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ from rich.text import Text
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.report import plain
-from guangxi_subsidy.engine.rules.format import RuleFile
+from guangxi_subsidy.engine.money import format_yuan
+from guangxi_subsidy.engine.rules.format import rule_schema as rule_format_schema
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
+from guangxi_subsidy.engine.rules.periods import horizon
 
 from .lazy import LazyGroup
 from .main import EXIT_BAD_INPUT, State, err, friendly_errors
@@ -71,6 +74,9 @@ def rule_summary(rule: CompiledRule) -> dict[str, Any]:
         "clause": spec.source.clause,
         "amount_kind": spec.amount.kind,
         "amount": _amount_summary(rule),
+        "sources": [f"{s.document or rule.document.file} · {s.clause}" for s in spec.sources],
+        "readings": [r.id for r in spec.readings],
+        "horizon": plain(horizon(rule.effective, list(rule.documents or (rule.document,)))),
     }
 
 
@@ -96,7 +102,7 @@ def list_rules(state: State, fmt: str) -> None:
         period = Text(f"{rule.effective.from_} …\n{rule.effective.to or ''}")
         if rule.status.value == "draft":
             period.append("\nDRAFT", style="bold yellow")
-        clause = f"{rule.document.file[:3]} · {rule.rule.source.clause}"
+        clause = "\n".join(f"{(s.document or rule.document.file)[:3]} · {s.clause}" for s in rule.rule.sources)
         table.add_row(name, rule.jurisdiction, period, clause, rule.rule.amount.kind.replace("_", "-"))
     Console().print(table)
 
@@ -137,8 +143,30 @@ def show(state: State, rule_id: str, fmt: str) -> None:
             console.print(f"          “{more}”", highlight=False)
         if spec.source.raw:
             console.print(f"Damaged:  “{spec.source.raw}” read as “{spec.source.reading}”", style="yellow")
+        if spec.source.figures:
+            console.print(f"Figures:  {spec.source.figures}", highlight=False)
+        for other in spec.more_sources:
+            period = f"{other.effective.from_} … {other.effective.to or 'no end'}" if other.effective else "—"
+            console.print(f"Also:     {other.document} · {other.clause} (period {period})", highlight=False)
+            console.print(f"          “{other.quote}”", highlight=False)
+            if other.figures:
+                console.print(f"          figures: {other.figures}", highlight=False)
         console.print(f"Benefit:  {spec.benefit.value}; departments: {', '.join(spec.departments) or '—'}")
+        if spec.jurisdiction_quote:
+            console.print(f"Place:    {rule.jurisdiction}, decided by “{spec.jurisdiction_quote}”", highlight=False)
+        if spec.apply is not None:
+            apply = spec.apply
+            for label, said in (("where", apply.where), ("when", apply.when)):
+                if said:
+                    console.print(f"Apply:    {label}: {said}", highlight=False)
+            for item in apply.evidence:
+                console.print(f"Apply:    show: {item}", highlight=False)
+            console.print(f"          “{apply.quote}”", highlight=False)
     console.print(f"Status:   {rule.status.value}; in force {rule.effective.from_} … {rule.effective.to or 'no end'}")
+    if not rule.is_derived:
+        end = horizon(rule.effective, list(rule.documents or (rule.document,)))
+        if end is not None:
+            console.print(f"          no end date stated: results after {end} carry a validity warning")
     console.print(f"For:      {', '.join(rule.kinds)} in {rule.jurisdiction}")
     for need in rule.requires:
         console.print(f"Requires: {need} ({pack.derived[need].name})")
@@ -155,6 +183,11 @@ def show(state: State, rule_id: str, fmt: str) -> None:
             parameter = pack.parameters[name]
             for start, value, reference in parameter.values:
                 console.print(f"          {name} = {value} from {start} ({reference})", highlight=False)
+        for reading in rule.rule.readings:
+            console.print(f"Reading:  {reading.id}: {reading.question}", highlight=False)
+            console.print(f"          chosen: {reading.chosen} — {reading.why}", highlight=False)
+            for alternative in reading.alternatives:
+                console.print(f"          not:    {alternative.reading} — {alternative.why}", highlight=False)
         if rule.rule.notes:
             console.print(f"Notes:    {rule.rule.notes}")
 
@@ -182,8 +215,8 @@ def check(state: State, paths: tuple[Path, ...]) -> None:
 
 @rules.command("schema")
 def rule_schema() -> None:
-    """Print the JSON Schema of rule files (subsidy-rules/1)."""
-    click.echo(json.dumps(RuleFile.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    """Print the JSON Schema of rule files (subsidy-rules/1; committed as schema/rules-1.json)."""
+    click.echo(json.dumps(rule_format_schema(), ensure_ascii=False, indent=2))
 
 
 @rules.command("fields")
@@ -198,4 +231,61 @@ def fields() -> None:
     for name, symbol in field_symbols().items():
         kind = symbol.type.value if isinstance(symbol.type, ex.ValueType) else str(symbol.type)
         table.add_row(name, kind, labels.get(name, ""), ", ".join(symbol.choices or ()))
+    Console().print(table)
+
+
+def _effect_text(amount: Decimal | None, effect: str | None, ceiling: bool = False) -> str:
+    if amount is None:
+        return effect or "—"
+    return ("up to " if ceiling else "") + format_yuan(amount)
+
+
+@rules.command("readings")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@friendly_errors
+def readings(state: State, fmt: str) -> None:
+    """List every contested reading: the one implemented, the others, why, and each one's effect on an example.
+
+    Each reading's worked example is evaluated as the rule stands (the chosen reading) and with each
+    alternative's recorded formula, so that the price of the choice is shown in yuan, for a legal office to settle.
+    """
+    from guangxi_subsidy.engine.evaluation.contested import contested_readings
+    from guangxi_subsidy.engine.evaluation.evaluate import Engine
+
+    found = contested_readings(Engine(state.pack))
+    if fmt == "json":
+        click.echo(json.dumps([
+            {
+                "rule_id": c.rule.id, "name": c.rule.name, "reading_id": c.reading.id,
+                "clause": c.rule.rule.source.clause, "document": c.rule.document.file,
+                "question": c.reading.question, "quote": c.reading.quote,
+                "example": plain(c.example), "as_of": c.as_of.isoformat(), "status": c.status,
+                "chosen": {"reading": c.chosen.reading, "why": c.chosen.why, "amount": plain(c.chosen.amount),
+                           "effect": c.chosen.effect, "ceiling": c.chosen.ceiling},
+                "alternatives": [
+                    {"reading": a.reading, "why": a.why, "amount": plain(a.amount), "effect": a.effect}
+                    for a in c.alternatives
+                ],
+            }
+            for c in found
+        ], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(found)} contested readings, with their effect on a worked example", show_lines=True)
+    for column, ratio in (("Rule · clause", 2), ("Question", 3), ("Reading", 4), ("On the example", 2)):
+        table.add_column(column, overflow="fold", ratio=ratio)
+    for c in found:
+        facts = ", ".join(f"{k} = {v}" for k, v in c.example.items() if k not in ("id", "kind", "city"))
+        head = Text(f"{c.rule.id}\n{c.rule.document.short} · {c.rule.rule.source.clause}")
+        head.append(f"\n{c.reading.id}", style="dim")
+        question = Text(f"{c.reading.question}\n“{c.reading.quote}”")
+        question.append(f"\nexample ({c.as_of}): {facts}", style="dim")
+        chosen = Text("implemented: ", style="bold green")
+        chosen.append(f"{c.chosen.reading} — {c.chosen.why}")
+        amounts = Text(_effect_text(c.chosen.amount, c.chosen.effect, c.chosen.ceiling), style="bold green")
+        for alternative in c.alternatives:
+            chosen.append("\nnot: ", style="bold red")
+            chosen.append(f"{alternative.reading} — {alternative.why}")
+            amounts.append("\n" + _effect_text(alternative.amount, alternative.effect), style="red")
+        table.add_row(head, question, chosen, amounts)
     Console().print(table)

@@ -25,6 +25,10 @@ EXPECTED = {
     "bad_jurisdiction.yaml": ("test.bad_place", "shenzhen", False),
     "duplicate_yaml_key.yaml": (None, "duplicate key 'benefit'", False),
     "parameter_in_condition.yaml": ("test.parameter_in_condition", "", True),
+    "unknown_format_version.yaml": (None, "rule format version '2' is not known", False),
+    "relayed_place_unsaid.yaml": ("test.relayed_unsaid", "quote the words that decide it", False),
+    "relayed_place_unquoted.yaml": ("test.relayed_unquoted", "must stand in one of the rule's quotes", False),
+    "reading_unknown_field.yaml": ("test.reading_bad_formula", "rent_paid", True),
 }
 
 

@@ -307,7 +307,7 @@ class Profile(BaseModel):
         "科研人员离岗创业", "A researcher of a research institute leaving post, with approval, to found a firm"
     )
     transfers_job_related_results: bool | None = fact(
-        "转化职务科技成果", "A public institution transferring job-related scientific results"
+        "职务科技成果转化", "Job-related results of a city public institution's researcher (or team) are transferred"
     )
     foreign_graduate_with_business_plan: bool | None = fact(
         "持毕业证书和创业计划的外国留学生", "A foreign graduate of a Chinese university with a business plan"
@@ -368,6 +368,51 @@ class Profile(BaseModel):
     new_rd_institution: bool | None = fact("新组建研发机构", "Newly formed an enterprise R&D institution")
     city_incubation_area_subsidy: Yuan | None = money(
         "新增孵化面积获市财政补助", "City subsidy received for new or expanded incubation area"
+    )
+
+    # Benefits with no amount and non-monetary ones (second reading of the five documents); mostly attested facts
+    site_rent_paid: Yuan | None = money("场地租金", "Site rent paid to the base for the months of the utilities claim")
+    underwriter_award_received: Yuan | None = money("已获主承销奖励", "Lead-underwriting awards already received")
+    bought_catalogue_products: bool | None = fact("采购目录内产品", "Bought products on Nanning's purchase catalogue")
+    startup_training_trainee: bool | None = fact(
+        "符合条件的创业培训对象", "Rural migrant, unemployed, graduate or micro-business founder taking 创业培训"
+    )
+    registering_business: bool | None = fact("办理市场主体注册登记", "Registering an enterprise or 个体工商户")
+    dormant_firm_without_debts: bool | None = fact("未开业、无债权债务企业", "Not yet open, with no debts")
+    contest_winning_project: bool | None = fact("知名创业大赛获奖项目", "A project that won a known start-up contest")
+    bought_startup_community_housing: bool | None = fact(
+        "购买经认定的互联网+创业社区住房", "Bought certified 互联网+创业社区 housing in 五象新区 (as a legal person)"
+    )
+    approved_part_time_researcher: bool | None = fact(
+        "经审批兼职的科研院所科技人员", "Researcher of a publicly funded institute, part-time work approved"
+    )
+    tech_contract_registered: bool | None = fact("技术合同已认定登记", "A technology contract certified and registered")
+    region_filed_maker_space: bool | None = fact("自治区级备案众创空间", "A 众创空间 filed (备案) at region level")
+    park_selected_on_merit: bool | None = fact("择优入选奖补的农民工创业园", "A migrant-worker park chosen on merit")
+    foreign_masters_graduate: bool | None = fact(
+        "获硕士及以上学位的外国留学生", "A foreign graduate with a Chinese master's degree or higher"
+    )
+    foreign_founder: bool | None = fact("依法注册企业的外国人", "A foreigner who registered an enterprise")
+    foreign_high_level_talent: bool | None = fact("外国高层次人才", "A foreign high-level talent")
+    ip_pledge_financing: bool | None = fact(
+        "知识产权(专利权)质押融资或保证保险", "Patent-pledge or IP financing, or insurance of it, for a technology SME"
+    )
+    student_founder: bool | None = fact("自主创业学生", "A student starting a business")
+    university_researcher: bool | None = fact("高校、科研院所科技人员", "A researcher of a university or institute")
+    provincial_st_award_holder: bool | None = fact("获省级及以上科技奖励人员", "Holds a provincial or higher S&T award")
+    certified_or_filed_maker_space: bool | None = fact("经认定或备案的众创空间", "A certified or filed 众创空间")
+    selected_startup_project: bool | None = fact("入选的优秀创业项目或人物", "A start-up project or founder selected")
+    going_public_stage: bool | None = fact(
+        "股份制改造、券商签约辅导或挂牌上市", "In 股份制改造, broker coaching or listing"
+    )
+    tech_sme: bool | None = fact("科技型中小企业", "A technology SME")
+    early_stage_tech_sme: bool | None = fact("初创期或成长期科技型中小企业", "Technology SME, start-up or growth stage")
+    patent_applicant: bool | None = fact("专利转化应用或国际专利申请", "Applies patents in production or files abroad")
+    st_service_provider: bool | None = fact(
+        "科技服务机构、公共创新服务平台或科技服务性展会", "An S&T service institution, platform or fair"
+    )
+    digital_centre_applicant: bool | None = fact(
+        "申报数字创新中心资源和现金补贴", "Applied to a digital innovation centre's resource and cash subsidy call"
     )
 
 

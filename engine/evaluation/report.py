@@ -17,6 +17,7 @@ from rich.tree import Tree
 
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
+from guangxi_subsidy.engine.evaluation.guidance import apply_json, guidance_lines, readings_json, sources_json, warnings
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status, Totals
 from guangxi_subsidy.engine.money import format_yuan, round_fen
 
@@ -76,7 +77,7 @@ def check_json(check: Check) -> dict[str, Any]:
     return {"id": check.id, "text": check.text, "held": check.held, "values": plain(check.values), "says": check.says}
 
 
-def outcome_json(outcome: Outcome, explain: bool) -> dict[str, Any]:
+def outcome_json(outcome: Outcome, explain: bool, as_of: dt.date | None = None) -> dict[str, Any]:
     rule = outcome.rule
     spec = rule.rule
     data: dict[str, Any] = {
@@ -95,6 +96,10 @@ def outcome_json(outcome: Outcome, explain: bool) -> dict[str, Any]:
         "amount": award_json(outcome.award),
         "failed": [c.id for c in outcome.failed],
         "facts_needed": list(outcome.facts_needed()),
+        "sources": sources_json(rule),
+        "readings": readings_json(rule),
+        "apply": apply_json(rule),
+        "warnings": [] if as_of is None else warnings(rule, as_of),
     }
     if explain:
         data["checks"] = [check_json(c) for c in outcome.checks]
@@ -110,7 +115,7 @@ def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, 
         "as_of": evaluation.as_of.isoformat(),
         "as_of_source": evaluation.as_of_source,
         "include_drafts": evaluation.include_drafts,
-        "benefits": [outcome_json(o, explain) for o in shown],
+        "benefits": [outcome_json(o, explain, evaluation.as_of) for o in shown],
         "might_apply": [
             {"rule_id": o.rule.id, "name": o.rule.name, "facts_needed": list(o.facts_needed())}
             for o in evaluation.outcomes
@@ -176,6 +181,8 @@ def render_table(evaluation: Evaluation) -> Table:
             name.append("  DRAFT", style="bold yellow")
         doc = Text(f"{rule.document.short}\n{rule.rule.source.clause}", style="dim")
         status = Text(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
+        if rule.validity_warning(evaluation.as_of):
+            status.append("\n⚠ validity not established", style="yellow")
         table.add_row(name, doc, status, amount_text(outcome.award))
     if not shown:
         table.add_row(Text("no benefit applies", style="dim"), "", "", "")
@@ -209,7 +216,7 @@ def _exact_text(value: Decimal) -> str:
     return format_yuan(value) if value == round_fen(value) else f"{value:,}"
 
 
-def render_explanation(outcome: Outcome) -> Tree:
+def render_explanation(outcome: Outcome, as_of: dt.date | None = None) -> Tree:
     rule = outcome.rule
     head = Text(f"{rule.name} ({rule.id}): ", style="bold")
     head.append(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
@@ -247,6 +254,8 @@ def render_explanation(outcome: Outcome) -> Tree:
             node.add(Text("missing from the profile: " + ", ".join(award.missing), style="yellow"))
     elif award is not None:
         tree.add(Text(f"non-monetary: {award.says}", style="magenta"))
+    for line in guidance_lines(rule, as_of or rule.effective.from_):
+        tree.add(line)
     return tree
 
 
@@ -291,7 +300,7 @@ def print_evaluation(evaluation: Evaluation, console: Console, explain: bool) ->
     met = [o for o in mine if o.status != "not_eligible"]
     unmet = [o for o in mine if o.status == "not_eligible"]
     if met:
-        console.print(Group(*[render_explanation(o) for o in met]))
+        console.print(Group(*[render_explanation(o, evaluation.as_of) for o in met]))
     if unmet:
         console.print(Text(f"Not met ({len(unmet)}), with the checks that failed:", style="bold"))
         console.print(Group(*[render_refusal(o) for o in unmet]))

@@ -7,7 +7,8 @@ word ("33万次", "65万人", "100万家") counts things, not yuan, and is not a
 
 The text is read as provenance reads it (white space dropped, full-width forms folded by NFKC) and split into
 clauses at 。 ; ! ? and line ends. A figure is *encoded* when it lies inside a passage that a rule quotes
-(`source.quote` or `source.more_quotes`), *explained* when it lies inside the quote of a `not_encoded` entry
+(`source.quote`, `source.more_quotes`, another source's quotes, a reading's or `apply`'s quote),
+*explained* when it lies inside the quote of a `not_encoded` entry
 of its document's rule file (a target, a statistic, a rule of regulation that grants nothing), and
 *unexplained* otherwise. A pack is complete when no figure is unexplained.
 """
@@ -19,8 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guangxi_subsidy.engine.rules.pack import RulePack
-from guangxi_subsidy.engine.rules.provenance import SEEDS, normalise
+from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.provenance import SEEDS, normalise, quote_found
 
 _NUMBER = r"\d+(?:\.\d+)?"
 _MEASURE_WORDS = "次条份项家人名个件户张台套所元"
@@ -72,6 +73,7 @@ class Coverage:
     clauses: tuple[Clause, ...]
     documents: tuple[str, ...]
     unfound: tuple[Passage, ...] = field(default_factory=tuple)
+    decisions: tuple[Passage, ...] = field(default_factory=tuple)  # not_encoded entries: what is not a rule, and why
 
     def figures(self, status: str | None = None) -> list[Figure]:
         return [f for c in self.clauses for f in c.figures if status is None or f.status == status]
@@ -94,14 +96,36 @@ class Coverage:
 def passages(pack: RulePack) -> list[Passage]:
     """Every quoted passage of the pack: rules' and derived facts' quotes and more_quotes, not_encoded."""
     out: list[Passage] = []
-    for rule in [*pack.rules.values(), *pack.derived.values()]:
+    for rule in pack.derived.values():
         source = rule.spec.source
         if source is None:
             continue
         for quote in (source.quote, *source.more_quotes):
             out.append(Passage(rule.document.file, quote, rule=rule.id, clause=source.clause))
+    for rule in pack.rules.values():
+        for document, quote, clause in quoted_passages(rule):
+            out.append(Passage(document, quote, rule=rule.id, clause=clause))
     for document, item in pack.not_encoded:
         out.append(Passage(document, item.quote, clause=item.clause, reason=item.reason))
+    return out
+
+
+def quoted_passages(rule: CompiledRule) -> list[tuple[str, str, str]]:
+    """(document, quote, clause) of every passage a rule quotes: its sources, readings and how to apply.
+
+    A reading's or an application's quote is looked for in the rule's own document first, then in its other
+    sources' documents (a reading may turn on another document's words).
+    """
+    spec = rule.rule
+    out: list[tuple[str, str, str]] = []
+    for source in spec.sources:
+        document = source.document or rule.document.file
+        out.extend((document, q, source.clause) for q in (source.quote, *source.more_quotes))
+    files = [rule.document.file, *[str(s.document) for s in spec.more_sources]]
+    extra = [r.quote for r in spec.readings] + ([spec.apply.quote] if spec.apply else [])
+    for quote in extra:
+        found = next((f for f in files if quote_found(quote, f)), rule.document.file)
+        out.append((found, quote, spec.source.clause))
     return out
 
 
@@ -135,7 +159,8 @@ def scan(pack: RulePack, seeds: Path = SEEDS, quoted: Iterable[Passage] | None =
     `quoted` replaces the pack's passages (used to show what happens when a quote is taken away).
     """
     by_document: dict[str, list[Passage]] = {}
-    for passage in passages(pack) if quoted is None else quoted:
+    every = passages(pack) if quoted is None else list(quoted)
+    for passage in every:
         by_document.setdefault(passage.document, []).append(passage)
 
     clauses: list[Clause] = []
@@ -165,7 +190,8 @@ def scan(pack: RulePack, seeds: Path = SEEDS, quoted: Iterable[Passage] | None =
                     figures.append(Figure(match.group(), start, end, UNEXPLAINED))
             if figures:
                 clauses.append(Clause(path.name, clause, tuple(figures)))
-    return Coverage(tuple(clauses), tuple(p.name for p in files), tuple(unfound))
+    decisions = tuple(p for p in every if p.rule is None)
+    return Coverage(tuple(clauses), tuple(p.name for p in files), tuple(unfound), decisions)
 
 
 def coverage_json(coverage: Coverage) -> dict[str, object]:
@@ -184,6 +210,10 @@ def coverage_json(coverage: Coverage) -> dict[str, object]:
                 ],
             }
             for clause in coverage.clauses
+        ],
+        "not_encoded": [
+            {"document": p.document, "clause": p.clause, "quote": p.text, "reason": p.reason}
+            for p in coverage.decisions
         ],
         "quotes_not_found": [
             {"document": p.document, "rule": p.rule, "clause": p.clause, "quote": p.text}

@@ -48,11 +48,75 @@ class Source(Strict):
     raw: str | None = Field(None, description="Damaged text exactly as it stands in the document")
     reading: str | None = Field(None, description="How the damaged text is read")
     document: str | None = Field(None, description="Seed file, when not the file's own document")
+    figures: str | None = Field(None, description="The figures this source gives for the benefit, in its words")
 
     @model_validator(mode="after")
     def _raw_needs_reading(self) -> Source:
         if (self.raw is None) != (self.reading is None):
             raise ValueError("'raw' and 'reading' go together: record the damaged text and how it is read")
+        return self
+
+
+class OtherSource(Source):
+    """Another document stating the same benefit: its own quote, clause, period and figures.
+
+    One benefit stated by two documents is one rule, listed once; each further document is recorded here.
+    """
+
+    document: str = Field(..., description="Seed file of the other document")
+    effective: Effective | None = Field(None, description="The period this document states for the benefit")
+
+
+class Alternative(Strict):
+    """A reading of a contested clause that the rule does not implement."""
+
+    reading: str = Field(..., min_length=4, description="The other reading, in words")
+    why: str = Field(..., min_length=4, description="What speaks for it, and why it was not chosen")
+    formula: str | None = Field(None, description="The amount under this reading: an amount expression")
+    effect: str | None = Field(None, description="What this reading would grant, when it is not an amount")
+
+    @model_validator(mode="after")
+    def _says_its_effect(self) -> Alternative:
+        if self.formula is None and self.effect is None:
+            raise ValueError("an alternative reading states its 'formula' (an amount) or its 'effect' (in words)")
+        return self
+
+
+class Reading(Strict):
+    """A clause that admits more than one reading: the one implemented, the others, and why (for a legal office)."""
+
+    id: str = Field(..., pattern=r"^[a-z0-9_]+$")
+    question: str = Field(..., min_length=4, description="What the clause leaves open")
+    quote: str = Field(..., min_length=2, description="The words in contention, verbatim (found in seeds/)")
+    chosen: str = Field(..., min_length=4, description="The reading the rule implements")
+    why: str = Field(..., min_length=4, description="Why this reading was chosen")
+    effect: str | None = Field(None, description="What the chosen reading grants, when it is not an amount")
+    alternatives: list[Alternative] = Field(..., min_length=1)
+    example: dict[str, Any] = Field(
+        default_factory=dict, description="Profile facts of a worked example (kind, city and as_of may be given)"
+    )
+
+    @field_validator("example")
+    @classmethod
+    def _exact_example(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, item in value.items():
+            if isinstance(item, float):
+                raise ValueError(f"example.{name}: write numbers as integers or decimals in quotes, not floats")
+        return value
+
+
+class Apply(Strict):
+    """How to claim, where the sources say it: only what the text states."""
+
+    where: str | None = Field(None, description="Where to apply (the lead department), as the text names it")
+    when: str | None = Field(None, description="When to apply: 按季度申报, 自授牌之日起, 每年 …")
+    evidence: list[str] = Field(default_factory=list, description="What the applicant must show")
+    quote: str = Field(..., min_length=4, description="The words that say it, verbatim (found in seeds/)")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Apply:
+        if self.where is None and self.when is None and not self.evidence:
+            raise ValueError("'apply' states where, when or what evidence, with the quote that says it")
         return self
 
 
@@ -240,6 +304,14 @@ class Rule(Strict):
     benefit: BenefitKind
     departments: list[str] = Field(default_factory=list)
     source: Source
+    more_sources: list[OtherSource] = Field(
+        default_factory=list, description="Other documents stating the same benefit (one benefit, one rule)"
+    )
+    jurisdiction_quote: str | None = Field(
+        None, description="The words that decide where the rule applies; required when it is not the document's"
+    )
+    readings: list[Reading] = Field(default_factory=list, description="Contested readings of the clause")
+    apply: Apply | None = Field(None, description="Where, when and with what to apply, as the sources say")
     requires: list[str] = Field(default_factory=list, description="Derived facts that must hold (by id)")
     conditions: list[Condition] = Field(default_factory=list)
     amount: Amount
@@ -263,7 +335,25 @@ class Rule(Strict):
             raise ValueError(f"condition ids repeated: {', '.join(dupes)}")
         if self.benefit == BenefitKind.NON_MONETARY and self.amount.kind != "non_monetary":
             raise ValueError("a non_monetary benefit needs an amount of kind non_monetary")
+        readings = [r.id for r in self.readings]
+        if len(set(readings)) != len(readings):
+            raise ValueError("reading ids repeated")
         return self
+
+    @property
+    def sources(self) -> list[Source]:
+        """Every source of the rule: its own document's first, then the others."""
+        return [self.source, *self.more_sources]
+
+    def quotes(self) -> list[tuple[str | None, str]]:
+        """Every verbatim passage the rule relies on, with its document (None: the file's own)."""
+        out: list[tuple[str | None, str]] = []
+        for source in self.sources:
+            out.extend((source.document, q) for q in (source.quote, *source.more_quotes))
+        out.extend((None, r.quote) for r in self.readings)
+        if self.apply is not None:
+            out.append((None, self.apply.quote))
+        return out
 
 
 class Derived(Strict):
@@ -302,9 +392,20 @@ class Untranslatable(Strict):
     reason: str
 
 
+RULE_FORMAT = "subsidy-rules/1"  # the format version a rule file names in its `schema:` key
+
+
 class RuleFile(Strict):
-    schema_: Literal["subsidy-rules/1"] = Field(..., alias="schema")
+    schema_: Literal["subsidy-rules/1"] = Field(
+        ..., alias="schema", description="The rule format version the file is written in (schema/rules-1.json)"
+    )
     document: Document
     derived: list[Derived] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     not_encoded: list[Untranslatable] = Field(default_factory=list)
+
+
+def rule_schema() -> dict[str, Any]:
+    """The JSON Schema of rule files in this format version, as committed in schema/rules-1.json."""
+    schema = RuleFile.model_json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": RULE_FORMAT, **schema}

@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,9 @@ from guangxi_subsidy.engine.rules.format import (
     ZeroWhenZero,
 )
 from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, build_parameters
+from guangxi_subsidy.engine.rules.periods import validity_warning
+from guangxi_subsidy.engine.rules.provenance import normalise
+from guangxi_subsidy.engine.rules.readings import CompiledReading, compile_readings
 from guangxi_subsidy.engine.yamlio import load_yaml
 
 DEFAULT_RULES = data.RULES  # the bundled pack, from a wheel or a checkout alike
@@ -150,6 +153,12 @@ class CompiledRule:
     conditions: tuple[CompiledCondition, ...]
     amount: CompiledAmount | None
     properties: tuple[CompiledProperty, ...] = ()
+    readings: tuple[CompiledReading, ...] = ()
+    documents: tuple[Document, ...] = ()  # every source's document, the rule's own first (set once all are loaded)
+
+    def validity_warning(self, day: dt.date) -> str | None:
+        """A warning when no end date is stated and `day` lies beyond what the sources speak for."""
+        return validity_warning(self.effective, list(self.documents or (self.document,)), day)
 
     @property
     def rule(self) -> Rule:
@@ -256,6 +265,12 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
                 parameter_specs.append((path, ParameterFile.model_validate(data)))
             elif kind == "subsidy-rules/1":
                 parsed_files.append((path, RuleFile.model_validate(data)))
+            elif isinstance(kind, str) and kind.startswith("subsidy-rules/"):
+                problems.append(Problem(
+                    str(path), None, "schema",
+                    f"rule format version '{kind.partition('/')[2]}' is not known: this engine reads "
+                    "'schema: subsidy-rules/1' (schema/rules-1.json)",
+                ))
             else:
                 problems.append(Problem(
                     str(path), None, "schema",
@@ -297,6 +312,13 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
             target[compiled.id] = compiled
 
     problems.extend(_cross_checks(pack))
+    for rule_id, rule in pack.rules.items():
+        others = [pack.documents.get(str(s.document)) for s in rule.rule.more_sources]
+        for source, other in zip(rule.rule.more_sources, others, strict=True):
+            if other is None:
+                problems.append(Problem(rule.file, rule_id, "more_sources", f"no rule file for '{source.document}'"))
+        found = tuple(d for d in others if d is not None)
+        pack.rules[rule_id] = replace(rule, documents=(rule.document, *found))
     if problems:
         raise RulePackError(problems)
     return pack
@@ -334,11 +356,14 @@ def _compile(
 
     amount = None
     properties: tuple[CompiledProperty, ...] = ()
+    readings: tuple[CompiledReading, ...] = ()
     if isinstance(spec, Rule):
         amount = _compile_amount(spec.amount, symbols, report)
         properties = _compile_properties(spec, symbols, report)
         if spec.source.document and spec.source.document != document.file:
             report("source.document", "a rule's quote must come from its file's document")
+        _check_place(spec, document, report)
+        readings = compile_readings(spec, symbols, report)
 
     jurisdiction = spec.jurisdiction or document.jurisdiction
     cities = GUANGXI_CITIES if jurisdiction == "guangxi" else (jurisdiction,)
@@ -362,7 +387,19 @@ def _compile(
         conditions=tuple(conditions),
         amount=amount,
         properties=properties,
+        readings=readings,
     )
+
+
+def _check_place(spec: Rule, document: Document, report: Any) -> None:
+    """A rule that applies elsewhere than its document says which of its words decide it (relayed policy)."""
+    if spec.jurisdiction is not None and spec.jurisdiction != document.jurisdiction and not spec.jurisdiction_quote:
+        report("jurisdiction_quote", f"jurisdiction {spec.jurisdiction} differs from the document's "
+               f"({document.jurisdiction}): quote the words that decide it in 'jurisdiction_quote'")
+    if spec.jurisdiction_quote is not None:
+        quoted = normalise("".join(q for _, q in spec.quotes()))
+        if normalise(spec.jurisdiction_quote) not in quoted:
+            report("jurisdiction_quote", "the words that decide the place must stand in one of the rule's quotes")
 
 
 def _compile_amount(spec: Amount, symbols: dict[str, ex.Symbol], report: Any) -> CompiledAmount | None:

@@ -1,4 +1,10 @@
-"""Finding a rule's quote in its source document, whitespace and full/half-width punctuation aside."""
+"""Finding a rule's quote in its source document, whitespace and full/half-width punctuation aside.
+
+`quote_found` is the lenient search the coverage scan needs (a quote may span a line break of the seed). It
+normalises: NFKC folds full-width forms and the no-break space (U+00A0) onto their plain forms, and every white
+space is dropped. The test suite holds rule files to more: each quote stands in its seed byte for byte
+(`quote_verbatim`), no-break spaces included.
+"""
 
 from __future__ import annotations
 
@@ -24,3 +30,13 @@ def document_text(file: str, seeds: Path = SEEDS) -> str:
 
 def quote_found(quote: str, file: str, seeds: Path = SEEDS) -> bool:
     return normalise(quote) in document_text(file, seeds)
+
+
+def quote_verbatim(quote: str, file: str, seeds: Path = SEEDS) -> bool:
+    """The quote as it stands in the seed, byte for byte (no normalisation)."""
+    return quote in _raw_text(file, seeds)
+
+
+@lru_cache(maxsize=16)
+def _raw_text(file: str, seeds: Path) -> str:
+    return (seeds / file).read_text(encoding="utf-8")
