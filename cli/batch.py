@@ -29,6 +29,7 @@ from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
+from guangxi_subsidy.engine.intake.arrowsource import ArrowSource, is_arrow_file
 from guangxi_subsidy.engine.intake.cells import HeaderError
 from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
 from guangxi_subsidy.engine.intake.frames import ROW
@@ -54,11 +55,12 @@ class BadBatchInput(click.ClickException):
 @cli.command()
 @click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file: .csv or .jsonl (or give --format).")
+              help="Results file: .csv, .jsonl, .parquet or .arrow (or give --format).")
 @click.option("--layout", type=click.Choice(["wide", "long"]), help="wide: a row per applicant, a column per "
-              "benefit, then totals; long: a row per applicant and benefit. Default: wide for CSV, long for JSON "
-              "Lines.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Results format (default: from -o).")
+              "benefit, then totals; long: a row per applicant and benefit. Default: wide for CSV, Parquet and "
+              "Arrow, long for JSON Lines.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "arrow"]),
+              help="Results format (default: from -o).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Evaluate every applicant for this date. Default: each row's as_of, else today.")
 @click.option("--include-drafts", is_flag=True, help="Also apply draft documents (marked DRAFT).")
@@ -77,12 +79,13 @@ class BadBatchInput(click.ClickException):
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
           encoding: str | None, engine: str, keep_repeats: bool, quiet: bool) -> None:
-    """Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or Chinese labels).
+    """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
     \b
     Examples:
       subsidy batch applicants.csv -o results.csv --as-of 2017-06-30
       subsidy batch applicants.xlsx -o benefits.jsonl --summary summary.json
+      subsidy batch registry.parquet -o results.parquet
       subsidy template applicants.xlsx
 
     Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it.
@@ -96,16 +99,16 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         source = _open(applicants, encoding, engine == "columnar")
     except (ValueError, LookupError, OSError) as error:
         raise BadBatchInput(str(error)) from None
-    layout = layout or ("wide" if results_format == "csv" else "long")
+    layout = layout or ("long" if results_format == "jsonl" else "wide")
     day = as_of.date() if as_of else None
     # A long file read by the compiled reader is also checked for repeats and written by compiled code.
-    compiled = isinstance(source, CsvSource) and source.compiled
+    compiled = isinstance(source, CsvSource | ArrowSource) and source.compiled
     wide_lines = compiled and layout == "wide" and results_format == "csv"
     evaluator = Evaluator(state.pack, as_of=day, include_drafts=include_drafts, engine=engine,
                           wide=layout == "wide" and not wide_lines)
     summary = Summary(evaluator.rules)
     repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"), compiled,
-                                                 source.expected_rows if isinstance(source, CsvSource) else 0)
+                                                 0 if isinstance(source, XlsxSource) else source.expected_rows)
     size = BATCH_ROWS if engine == "columnar" else 1  # the reference engine gains nothing from batches
     with _terminated_cleanly(), Outputs() as outputs, _Progress(quiet, source.size) as advance:
         try:
@@ -162,12 +165,14 @@ def _wide_writer(evaluator: Evaluator) -> WideWriter:
     return WideWriter(evaluator.rules)
 
 
-def _open(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource:
+def _open(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource | ArrowSource:
     """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (engine/scan.py),
     which types clean rows directly, for the columnar engine."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             return XlsxSource(path)
+        if is_arrow_file(path):
+            return ArrowSource.open(path)
         return CsvSource(path, encoding, compiled=None if compiled else False)
     except (HeaderError, FileError) as error:
         raise BadBatchInput(f"{path}: {error}") from None
@@ -188,7 +193,8 @@ def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, 
     errors.write_header(empty.errors)
 
 
-def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator, repeats: Repeats | None) -> Iterator[Block]:
+def _admitted(source: CsvSource | XlsxSource | ArrowSource, evaluator: Evaluator,
+              repeats: Repeats | None) -> Iterator[Block]:
     """Blocks read and admitted one by one, in file order (typed rows take a third of the memory of cells);
     rows that repeat an earlier applicant are refused here, unless `repeats` is None."""
     for chunk in source.chunks():
