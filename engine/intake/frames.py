@@ -133,7 +133,7 @@ def _stage_one(spec: FieldSpec, dtype: Any) -> pl.Expr:
 def _stage_one_cached(name: str, _key: str, dtype: Any) -> pl.Expr:
     spec = field_specs()[name]
     text = pl.col(name)
-    if spec.spellings is not None:
+    if spec.spellings is not None and dtype != pl.Boolean:  # (a boolean column is read as it is: _typed)
         return _spelled(spec, dtype, text)
     if spec.vtype == ValueType.INTEGER and dtype.is_integer():
         return pl.when((text >= 0) & (text <= spec.bound)).then(text.cast(pl.Int64))
