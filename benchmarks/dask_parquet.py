@@ -149,7 +149,7 @@ def main() -> None:
           + ", ".join(f"{mb:,.0f} MB" for mb in peaks.values()) + f"  (set-up {setup:.1f} s, apart)")
     print(f"  cluster / one process: {single / seconds:.2f}")
     print(f"  rows an hour: one process {rows / single * 3600:,.0f}; cluster {rows / seconds * 3600:,.0f}")
-    print(f"  same rows, decisions and totals: {'yes' if same else 'NO'}  (grants {found['totals']['grants']})")  # type: ignore[index]
+    print(f"  same rows, decisions and totals: {'yes' if same else 'NO'}  (grants {found['totals']['grants']})")
     if not same:
         raise SystemExit(1)
 

@@ -140,3 +140,16 @@ def test_a_typed_value_out_of_range_is_rejected_naming_field_and_value() -> None
 
 def test_a_pack_from_a_folder_is_the_bundled_one_when_it_is_the_same_folder() -> None:
     assert load_pack(ROOT / "rules").digest == load_pack().digest
+
+
+def test_the_readme_python_example_runs_and_gives_what_it_says() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## From Python"):]
+    code = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python"))]
+    space: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), space)  # noqa: S102 - the README's own example
+    assert space["result"]["totals"]["grants"] == "550000.00"
+    outcome = space["outcome"]
+    assert outcome.results["id"].to_list() == ["A"] and outcome.results["row"].to_list() == [1]
+    assert outcome.rejections.select("row", "field", "value").rows() == [(2, "rent_and_broadband_paid", "abc")]
+    assert outcome.totals["grants"] == Decimal("550000.00")

@@ -157,16 +157,22 @@ def evaluate_part(part: Part, settings: Settings) -> PartOutcome:
 
 
 def evaluate_dataset(client: Any, dataset: str | Path | Sequence[str | Path], *, output: str | Path | None = None,
-                     as_of: dt.date | None = None, include_drafts: bool = False,
+                     as_of: dt.date | str | None = None, include_drafts: bool = False,
                      rules: Sequence[str | Path] | None = None, keep_repeats: bool = False, layout: str = "wide",
                      rows_per_part: int = ROWS_PER_PART) -> DatasetOutcome:
     """Evaluate a partitioned Parquet dataset on the cluster `client` (a dask.distributed Client): one task a
     part, results written to `output` (a folder, one Parquet file a part; None writes none), totals added up
-    exactly. Rows are numbered by record index in the whole dataset, from 1."""
+    exactly. Rows are numbered by record index in the whole dataset, from 1. Raises RepeatsAcrossParts when an
+    applicant is in two parts (unless `keep_repeats`)."""
     from dask.distributed import as_completed
 
     if layout not in ("wide", "long"):
         raise ValueError(f"layout: got {layout!r}, expected wide or long")
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise ValueError(f"as_of: got {as_of!r}, expected a date (YYYY-MM-DD)") from None
     parts = partitions(dataset, rows_per_part)
     settings = Settings(tuple(str(r) for r in rules) if rules else None, as_of, include_drafts, keep_repeats,
                         None if output is None else str(output), layout)
