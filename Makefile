@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean catalog
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -36,6 +36,10 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/batch_throughput.py
+
+# The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
+catalog: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -D subsidy -d engine/i18n/locale
 
 clean:
 	rm -rf $(VENV) build

@@ -44,7 +44,7 @@ sys.path.insert(0, sys.argv[3])
 from applicants import applicants
 from guangxi_subsidy.engine.applicant.profile import Profile, field_symbols
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
-from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.language import ValueType
 
 rows, target, step = int(sys.argv[1]), sys.argv[2], 500_000
 symbols = field_symbols()

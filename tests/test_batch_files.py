@@ -342,10 +342,10 @@ def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, how: signa
 
 
 def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the_caller() -> None:
-    from guangxi_subsidy.cli.batch import _InOrder
+    from guangxi_subsidy.engine.batch.threads import InOrder
 
     done: list[int] = []
-    with _InOrder() as jobs:
+    with InOrder() as jobs:
         for number in range(5):
             jobs.submit(lambda number=number: done.append(number))
     assert done == [0, 1, 2, 3, 4]
@@ -354,7 +354,7 @@ def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the
         raise OSError("disk full")
 
     done.clear()
-    with pytest.raises(OSError, match="disk full"), _InOrder() as jobs:
+    with pytest.raises(OSError, match="disk full"), InOrder() as jobs:
         jobs.submit(fail)
         for number in range(3):
             time.sleep(0.01)
@@ -363,7 +363,7 @@ def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the
 
 
 def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops_when_left() -> None:
-    from guangxi_subsidy.cli.batch import _Prefetch
+    from guangxi_subsidy.engine.batch.threads import Prefetch
 
     made: list[int] = []
     closed: list[bool] = []
@@ -376,7 +376,7 @@ def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops
         finally:
             closed.append(True)
 
-    with _Prefetch(batches()) as taken:
+    with Prefetch(batches()) as taken:
         assert next(taken) == 0
         time.sleep(0.05)
         assert made == [0, 1]  # one read ahead, the next only once that one is taken
@@ -387,7 +387,7 @@ def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops
         yield 1
         raise OSError("read error")
 
-    with _Prefetch(failing()) as taken, pytest.raises(OSError, match="read error"):
+    with Prefetch(failing()) as taken, pytest.raises(OSError, match="read error"):
         list(taken)
 
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import polars as pl
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.batch import scaled as sc
 from guangxi_subsidy.engine.evaluation.award import compute
 from guangxi_subsidy.engine.intake.frames import field_specs
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledRule, RulePack
 
 STATUSES = ("eligible", "expired", "not_yet_in_force")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from guangxi_subsidy.engine.language import expression as ex
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.money import floor_fen, round_fen
 from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledCap, RulePack
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from guangxi_subsidy import __version__
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import CompiledCondition, CompiledRule, RulePack, load_pack
 
-ENGINE_VERSION = "0.1.0"
+ENGINE_VERSION = __version__
 
 
 class EngineDisagreement(RuntimeError):

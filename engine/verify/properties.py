@@ -33,10 +33,10 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as seeded
 from hypothesis import strategies as st
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile, parse_profile
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Outcome, profile_values
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.money import round_fen
 from guangxi_subsidy.engine.rules.pack import CompiledProperty, CompiledRule, RulePack
 from guangxi_subsidy.engine.verify.strategies import (

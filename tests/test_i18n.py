@@ -1,0 +1,54 @@
+"""The message catalogues: compiled catalogues up to date, the language chosen as documented."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from guangxi_subsidy.engine import i18n
+
+
+@pytest.mark.parametrize("po", sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/*.po")), ids=lambda p: p.parent.parent.name)
+def test_compiled_catalogue_matches_its_source(po):
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=True)
+    assert po.with_suffix(".mo").read_bytes() == compiled.getvalue(), f"run `make catalog`: {po.name} changed"
+
+
+def test_every_message_in_the_chinese_catalogue_is_translated():
+    with (i18n.LOCALE_DIR / "zh/LC_MESSAGES/subsidy.po").open("rb") as handle:
+        catalog = read_po(handle)
+    untranslated = [m.id for m in catalog if m.id and not m.string]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize(("explicit", "env", "expected"), [
+    (None, {"LANG": "zh_CN.UTF-8"}, "zh"),
+    (None, {"LANG": "en_US.UTF-8"}, "en"),
+    (None, {"LC_ALL": "zh_CN.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+    (None, {"SUBSIDY_LANG": "en", "LANG": "zh_CN.UTF-8"}, "en"),
+    ("zh", {"LANG": "C"}, "zh"),
+    ("en", {"SUBSIDY_LANG": "zh"}, "en"),
+    (None, {}, "en"),
+])
+def test_language_is_chosen_by_flag_then_variable_then_locale(monkeypatch, explicit, env, expected):
+    for name in ("SUBSIDY_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert i18n.detect(explicit) == expected
+
+
+def test_chinese_translates_and_english_is_the_message_itself():
+    try:
+        i18n.set_language("zh")
+        assert i18n._("expired") == "已失效"
+        i18n.set_language("en")
+        assert i18n._("expired") == "expired"
+    finally:
+        i18n.set_language(None)
