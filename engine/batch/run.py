@@ -75,8 +75,9 @@ class BatchRun:
 
 def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
               progress: Callable[[int], AbstractContextManager[Progress]] | None = None) -> BatchRun:
-    """Evaluate every applicant in a CSV, .xlsx, Parquet or Arrow file. `progress(size)`, given the file's size, is entered for
-    the run and gives a function told (bytes read, rows read) as batches are written (a progress bar)."""
+    """Evaluate every applicant in a CSV, .xlsx, Parquet or Arrow file. `progress(size)`, given the file's size
+    (a Parquet file's: its records), is entered for the run and gives a function told (bytes or records read,
+    rows read) as batches are written (a progress bar)."""
     try:
         results_format = format_of(options.output, options.fmt)
         errors_path = options.errors_path or options.output.with_name(options.output.stem + ".errors.csv")
