@@ -37,7 +37,7 @@ typecheck: $(STAMP)
 	mkdir -p build/typecheck/guangxi_subsidy
 	ln -sfn ../../../engine build/typecheck/guangxi_subsidy/engine
 	ln -sfn ../../../cli build/typecheck/guangxi_subsidy/cli
-	ln -sf ../../../pkg/__init__.py build/typecheck/guangxi_subsidy/__init__.py
+	for f in pkg/*.py; do ln -sf ../../../$$f build/typecheck/guangxi_subsidy/$$(basename $$f); done
 	ln -sfn ../../../pkg/data build/typecheck/guangxi_subsidy/data
 	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p guangxi_subsidy
 

@@ -33,11 +33,12 @@ class BadBatchInput(click.ClickException):
 @click.command()
 @click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file: .csv or .jsonl (or give --format).")
+              help="Results file: .csv, .jsonl, .parquet or .arrow (or give --format).")
 @click.option("--layout", type=click.Choice(["wide", "long"]), help="wide: a row per applicant, a column per "
-              "benefit, then totals; long: a row per applicant and benefit. Default: wide for CSV, long for JSON "
-              "Lines.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Results format (default: from -o).")
+              "benefit, then totals; long: a row per applicant and benefit. Default: wide for CSV, Parquet and "
+              "Arrow, long for JSON Lines.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "arrow"]),
+              help="Results format (default: from -o).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Evaluate every applicant for this date. Default: each row's as_of, else today.")
 @click.option("--include-drafts", is_flag=True, help="Also apply draft documents (marked DRAFT).")
@@ -56,15 +57,17 @@ class BadBatchInput(click.ClickException):
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
           encoding: str | None, engine: str, keep_repeats: bool, quiet: bool) -> None:
-    """Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or Chinese labels).
+    """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
     \b
     Examples:
       subsidy batch applicants.csv -o results.csv --as-of 2017-06-30
       subsidy batch applicants.xlsx -o benefits.jsonl --summary summary.json
+      subsidy batch registry.parquet -o results.parquet
       subsidy template applicants.xlsx
 
-    Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it.
+    Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it
+    (in a Parquet or Arrow file, its record index: the first record is row 1).
     A row with the same applicant id and date as an earlier row is rejected (it would count twice in the
     totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes.
     """

@@ -5,8 +5,8 @@ Chinese label, text or the enums of `frames.fast_schema`, and a `row` column wit
 returns a `layouts.BatchResult` of plain frames: `benefits` (long: one row per applicant and benefit shown),
 `results` (wide: one row per applicant, a column per benefit and the totals), `errors` (one row per problem of a
 rejected row). It keeps no state between calls, so the same function can be mapped over the partitions of a
-dataset by Dask, Ray or Spark (see the README); the CLI reads a file block by block (`admit`) and evaluates many
-blocks at once (`decide`).
+dataset by Dask, Ray or Spark (README, "Evaluating on a cluster (Dask)": engine/batch/cluster.py does it on
+Dask); the CLI reads a file block by block (`admit`) and evaluates many blocks at once (`decide`).
 
 Rows the fast readers of `engine/frames.py` cannot read completely are read by the profile model, exactly as
 `subsidy evaluate` reads a profile; a row the model refuses is rejected with each field, value and reason.
@@ -97,7 +97,10 @@ class Evaluator:
 
     def empty(self) -> BatchResult:
         """The result of no applicants: its frames name the columns of every output."""
-        return self.decide([Admitted(pl.DataFrame(schema=typed_schema()), _errors([]))])
+        return self.decide([self.empty_admitted()])
+
+    def empty_admitted(self) -> Admitted:
+        return Admitted(pl.DataFrame(schema=typed_schema()), _errors([]))
 
     def decide(self, admitted: list[Admitted]) -> BatchResult:
         """The second half of `evaluate`: every rule, for every applicant admitted."""

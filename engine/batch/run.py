@@ -27,6 +27,7 @@ from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
+from guangxi_subsidy.engine.intake.arrowsource import ArrowSource, is_arrow_file
 from guangxi_subsidy.engine.intake.cells import HeaderError
 from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
 from guangxi_subsidy.engine.intake.frames import ROW
@@ -74,8 +75,9 @@ class BatchRun:
 
 def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
               progress: Callable[[int], AbstractContextManager[Progress]] | None = None) -> BatchRun:
-    """Evaluate every applicant in a CSV or .xlsx file. `progress(size)`, given the file's size, is entered for
-    the run and gives a function told (bytes read, rows read) as batches are written (a progress bar)."""
+    """Evaluate every applicant in a CSV, .xlsx, Parquet or Arrow file. `progress(size)`, given the file's size
+    (a Parquet file's: its records), is entered for the run and gives a function told (bytes or records read,
+    rows read) as batches are written (a progress bar)."""
     try:
         results_format = format_of(options.output, options.fmt)
         errors_path = options.errors_path or options.output.with_name(options.output.stem + ".errors.csv")
@@ -83,16 +85,16 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         source = open_source(applicants, options.encoding, options.engine == "columnar")
     except (ValueError, LookupError, OSError) as error:
         raise BatchInputError(str(error)) from None
-    layout = options.layout or ("wide" if results_format == "csv" else "long")
+    layout = options.layout or ("long" if results_format == "jsonl" else "wide")
     # A long file read by the compiled reader is also checked for repeats and written by compiled code.
-    compiled = isinstance(source, CsvSource) and source.compiled
+    compiled = isinstance(source, CsvSource | ArrowSource) and source.compiled
     wide_lines = compiled and layout == "wide" and results_format == "csv"
     evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts, engine=options.engine,
                           wide=layout == "wide" and not wide_lines)
     summary = Summary(evaluator.rules)
     repeats = None if options.keep_repeats else Repeats(
         evaluator.plan.day(), source.columns.header_of("id"), compiled,
-        source.expected_rows if isinstance(source, CsvSource) else 0)
+        0 if isinstance(source, XlsxSource) else source.expected_rows)
     size = BATCH_ROWS if options.engine == "columnar" else 1  # the reference engine gains nothing from batches
     shown = progress(source.size) if progress is not None else nullcontext(_unseen)
     with Outputs() as outputs, shown as advance:
@@ -136,12 +138,14 @@ def _unseen(position: int, rows: int) -> None:
     """No progress shown."""
 
 
-def open_source(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource:
+def open_source(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource | ArrowSource:
     """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (intake/scan.py),
     which types clean rows directly, for the columnar engine."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             return XlsxSource(path)
+        if is_arrow_file(path):
+            return ArrowSource.open(path)
         return CsvSource(path, encoding, compiled=None if compiled else False)
     except (HeaderError, FileError) as error:
         raise BatchInputError(f"{path}: {error}") from None
@@ -168,7 +172,8 @@ def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, 
     errors.write_header(empty.errors)
 
 
-def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator, repeats: Repeats | None) -> Iterator[Block]:
+def _admitted(source: CsvSource | XlsxSource | ArrowSource, evaluator: Evaluator,
+              repeats: Repeats | None) -> Iterator[Block]:
     """Blocks read and admitted one by one, in file order (typed rows take a third of the memory of cells);
     rows that repeat an earlier applicant are refused here, unless `repeats` is None."""
     for chunk in source.chunks():

@@ -5,7 +5,8 @@ only when the run finishes (a rename within a directory is atomic), so a run kil
 `.NAME.*.partial` file, never a truncated NAME. CSV outputs are for spreadsheets: a text cell taken from the
 applicant file that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading `'`, so
 a spreadsheet shows it as text instead of running it as a formula. JSON Lines outputs are data and are written
-as they are; amounts are decimal strings in both.
+as they are; amounts are decimal strings in both. Parquet and Arrow IPC outputs hold the same columns, typed:
+amounts as decimal128(38, 2) yuan, exact, and a row group (or record batch) for each batch written.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet",
+           ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow"}
+TABLES = ("parquet", "arrow")  # written by pyarrow, a batch at a time: amounts as decimal128(38, 2), never float
 _FORMULA = r"^[=+\-@\t\r]"
 SYNC_EVERY = 16 << 20
 
@@ -64,9 +67,12 @@ class AtomicOutput:
         self._header_written = False
         self._synced = 0  # bytes known to be on disk
         self.rows = 0
+        self._table: Any = None  # the pyarrow writer of a Parquet or Arrow output, made at the first batch
 
     def write(self, frame: pl.DataFrame) -> None:
-        if self.format == "csv":
+        if self.format in TABLES:
+            self._write_table(frame)
+        elif self.format == "csv":
             defuse(frame, self.text_columns).write_csv(self._handle, include_header=not self._header_written)
             self._header_written = True
         else:
@@ -90,16 +96,35 @@ class AtomicOutput:
             getattr(os, "fdatasync", os.fsync)(self._handle.fileno())  # (macOS has fsync only)
             self._synced = self._handle.tell()
 
+    def _write_table(self, frame: pl.DataFrame) -> None:
+        table = frame.to_arrow()
+        if self._table is None:
+            if self.format == "parquet":
+                import pyarrow.parquet as pq
+
+                self._table = pq.ParquetWriter(self._handle, table.schema)
+            else:
+                import pyarrow.ipc as ipc
+
+                self._table = ipc.new_file(self._handle, table.schema)
+            self._schema = table.schema
+        self._table.write_table(table.cast(self._schema))
+
     def write_text(self, text: str) -> None:
         self._handle.write(text.encode("utf-8"))
 
     def write_header(self, frame: pl.DataFrame) -> None:
-        """A CSV header even when no row follows (an empty result still names its columns)."""
+        """A CSV header even when no row follows (an empty result still names its columns); for a table,
+        its schema."""
+        if self.format in TABLES and self._table is None:
+            self._write_table(frame.clear())
         if self.format == "csv" and not self._header_written:
             frame.clear().write_csv(self._handle, include_header=True)
             self._header_written = True
 
     def commit(self) -> None:
+        if self._table is not None:
+            self._table.close()  # (the footer: Parquet's and Arrow's writers leave the file open)
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self._handle.close()

@@ -80,6 +80,18 @@ class Summary:
             for name in _PER_RULE:
                 target[name] += int(row[name] or 0)
 
+    def merge(self, other: Summary) -> None:
+        """Add another part's counts (of the same rules): partitions of a dataset add up exactly, in integers."""
+        if [r.id for r in other.rules] != [r.id for r in self.rules]:
+            raise ValueError("summaries of different rule packs or settings cannot be added")
+        self.rows_read += other.rows_read
+        self.evaluated += other.evaluated
+        self.rejected += other.rejected
+        self.repeated += other.repeated
+        for mine, theirs in zip(self.per_rule, other.per_rule, strict=True):
+            for name in _PER_RULE:
+                mine[name] += theirs[name]
+
     def departments(self) -> dict[str, dict[str, int]]:
         """Money per lead department, grants, relief and loan quotas apart."""
         out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((Status.ELIGIBLE, *TOTALS), 0))

@@ -133,12 +133,12 @@ def _stage_one(spec: FieldSpec, dtype: Any) -> pl.Expr:
 def _stage_one_cached(name: str, _key: str, dtype: Any) -> pl.Expr:
     spec = field_specs()[name]
     text = pl.col(name)
-    if spec.spellings is not None:
+    if spec.spellings is not None and dtype != pl.Boolean:  # (a boolean column is read as it is: _typed)
         return _spelled(spec, dtype, text)
     if spec.vtype == ValueType.INTEGER and dtype.is_integer():
         return pl.when((text >= 0) & (text <= spec.bound)).then(text.cast(pl.Int64))
     if dtype != pl.String:
-        return pl.lit(None, dtype=spec.dtype)
+        return _typed(spec, dtype, text)
     if name in ("id", "name"):  # the model trims whitespace and reads an empty cell as not given
         limit = 200 if name == "id" else 10**9
         return pl.when(text.str.len_chars().is_between(1, limit) & ~text.str.contains(r"^\s|\s$")).then(text)
@@ -153,6 +153,32 @@ def _stage_one_cached(name: str, _key: str, dtype: Any) -> pl.Expr:
     if spec.vtype == ValueType.DECIMAL:  # a share with at most six decimals, from 0 to 1
         micro = text.cast(pl.Decimal(38, 6), strict=False).to_physical().cast(pl.Int64)
         return pl.when(text.str.contains(_CANONICAL_RATIO)).then(micro)
+    return pl.lit(None, dtype=spec.dtype)
+
+
+def _typed(spec: FieldSpec, dtype: Any, value: pl.Expr) -> pl.Expr:
+    """A column that arrives typed (Parquet, Arrow: integers, decimals, dates, booleans), read as it is, with no
+    trip through text: money and shares from integers or decimals scaled exactly to fen or millionths (a
+    decimal with more places is read when the extra places are zeros, as the profile model reads 1.230 as
+    1.23), dates and booleans as they are. A value outside the field's range is left unread, so the row goes to
+    the profile model, which names it; any other type (floats among them) must come as text."""
+    if (spec.vtype == ValueType.BOOL and dtype == pl.Boolean) or (spec.name == "as_of" and dtype == pl.Date):
+        return value
+    if spec.vtype not in (ValueType.MONEY, ValueType.DECIMAL):
+        return pl.lit(None, dtype=spec.dtype)
+    if dtype.is_integer():
+        top = spec.bound // 10**spec.scale
+        return pl.when((value >= 0) & (value <= top)).then(value.cast(pl.Int64) * 10**spec.scale)
+    if isinstance(dtype, pl.Decimal):
+        units = value.to_physical()
+        given = dtype.scale or 0
+        if given > spec.scale:  # extra places: read only when they are zeros
+            step = 10 ** (given - spec.scale)
+            units = pl.when(units % step == 0).then(units // step)
+        elif given < spec.scale:  # (the bound is checked first: a scaled 38-digit decimal would not fit)
+            step = 10 ** (spec.scale - given)
+            units = pl.when(units <= spec.bound // step).then(units * step)
+        return pl.when((units >= 0) & (units <= spec.bound)).then(units).cast(pl.Int64)
     return pl.lit(None, dtype=spec.dtype)
 
 

@@ -63,6 +63,12 @@ class Repeats:
         self.repeated += int(repeated.sum())
         return ~repeated, self._problems(keyed.with_columns(first.alias(FIRST)).filter(repeated))
 
+    def keys(self, applicants: pl.DataFrame) -> pl.DataFrame:
+        """The key (hash of id and date) and row of each applicant, as `sift` compares them: for telling apart
+        repeats between parts of a dataset that were checked apart."""
+        return applicants.select(pl.struct(pl.col("id"), self.day).hash(_SEED).alias(KEY),
+                                 pl.col(ROW).cast(pl.UInt32).alias(FIRST))
+
     def _problems(self, repeats: pl.DataFrame) -> pl.DataFrame:
         """batch.ERRORS rows for repeated rows (ROW, id, day, FIRST)."""
         reason = pl.format("the same applicant is on row {} for {}: only that row is evaluated", pl.col(FIRST),

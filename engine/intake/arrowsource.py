@@ -1,0 +1,169 @@
+"""Reading applicants that come as Arrow data: a Parquet file, an Arrow IPC file, or a table in memory.
+
+A data team's registry is a Parquet table, not a spreadsheet, so its columns arrive typed. They are read as they
+are: integer, decimal, date and boolean columns go straight into the typed columns (`frames._typed`: money and
+shares scaled exactly, with no trip through text), while text columns (and the spellings they hold: 南宁, 是,
+55万) go through the same cell readers as a CSV file's. Floating-point columns are not exact; they are read as
+the shortest decimal that prints each value, as a spreadsheet cell is (`xlsxsource.cell_text`). A row with a
+value out of its field's range is read by the profile model from its cells as text, which names the field,
+value and reason, exactly as for a CSV row.
+
+The file is read a record batch at a time (Parquet: `ParquetFile.iter_batches`, row group by row group), so
+memory stays bounded however many rows it holds. Rows are numbered by their record index, the first record
+being row 1 (there is no header row); a partition of a larger dataset starts at the number `first_row` of its
+first record in the dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from guangxi_subsidy.engine.intake.cells import Columns, resolve_header
+from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError
+from guangxi_subsidy.engine.intake.frames import ROW
+
+CHUNK_ROWS = 65_536  # rows handed on at a time (a Parquet row group is read in batches of at most this)
+PARQUET = (".parquet", ".pq")
+ARROW = (".arrow", ".feather", ".ipc")
+
+
+def is_arrow_file(path: Path) -> bool:
+    """Whether a path names a Parquet or Arrow IPC file (by its extension)."""
+    return path.suffix.lower() in PARQUET + ARROW
+
+
+class ArrowSource:
+    """Record batches of applicants, handed on as chunks of cells named by profile field, plus ROW."""
+
+    def __init__(self, schema: pa.Schema, batches: Callable[[], Iterator[pa.RecordBatch]], rows: int,
+                 first_row: int = 1, close: Callable[[], None] | None = None, name: str = "table"):
+        self.columns: Columns = resolve_header(schema.names)
+        _check_types(schema, self.columns, name)
+        self._batches = batches
+        self.size = rows  # progress counts records
+        self.expected_rows = rows
+        self.first_row = first_row
+        self._close = close
+        self.compiled = _compiled()
+
+    @classmethod
+    def open(cls, path: Path, first_row: int = 1, row_groups: list[int] | None = None,
+             rows_per_chunk: int = CHUNK_ROWS) -> ArrowSource:
+        """A Parquet file (all its row groups, or those given) or an Arrow IPC file (file or stream format)."""
+        try:
+            if path.suffix.lower() in PARQUET:
+                return cls._parquet(path, first_row, row_groups, rows_per_chunk)
+            return cls._ipc(path, first_row, rows_per_chunk)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
+            raise FileError(f"{path}: not a readable {'Parquet' if path.suffix.lower() in PARQUET else 'Arrow'} "
+                            f"file ({error})") from None
+
+    @classmethod
+    def _parquet(cls, path: Path, first_row: int, row_groups: list[int] | None, rows_per_chunk: int) -> ArrowSource:
+        import pyarrow.parquet as pq
+
+        file = pq.ParquetFile(path)
+        groups = list(range(file.num_row_groups)) if row_groups is None else row_groups
+        rows = sum(file.metadata.row_group(g).num_rows for g in groups)
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            if groups:
+                yield from file.iter_batches(batch_size=rows_per_chunk, row_groups=groups)
+
+        return cls(file.schema_arrow, batches, rows, first_row, file.close, str(path))
+
+    @classmethod
+    def _ipc(cls, path: Path, first_row: int, rows_per_chunk: int) -> ArrowSource:
+        import pyarrow.ipc as ipc
+
+        source = pa.memory_map(str(path))
+        try:
+            reader: Any = ipc.open_file(source)
+            count = reader.num_record_batches
+            rows = sum(reader.get_batch(i).num_rows for i in range(count))  # (mapped: reads no data)
+            every: Callable[[], Iterator[pa.RecordBatch]] = lambda: (reader.get_batch(i) for i in range(count))  # noqa: E731
+        except pa.ArrowInvalid:  # the stream format: its length is known only at the end
+            source.seek(0)
+            reader = ipc.open_stream(source)
+            rows, every = 0, lambda: iter(reader)
+        return cls(reader.schema, lambda: _sliced(every(), rows_per_chunk), rows, first_row, source.close, str(path))
+
+    @classmethod
+    def of(cls, table: pa.Table | pl.DataFrame, first_row: int = 1, rows_per_chunk: int = CHUNK_ROWS) -> ArrowSource:
+        """A table in memory (Arrow, or polars)."""
+        if isinstance(table, pl.DataFrame):
+            table = table.to_arrow()
+        return cls(table.schema, lambda: iter(table.to_batches(max_chunksize=rows_per_chunk)), table.num_rows,
+                   first_row)
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+
+    def chunks(self) -> Iterator[Chunk]:
+        row = self.first_row
+        for batch in self._batches():
+            if not batch.num_rows:
+                continue
+            arrived = pl.from_arrow(batch)
+            assert isinstance(arrived, pl.DataFrame)  # (a record batch is a frame, never a column)
+            frame = _cells(arrived, self.columns, row)
+            row += batch.num_rows
+            yield Chunk(frame, position=row - self.first_row, texts=[_as_text(frame)])
+
+
+def _compiled() -> bool:
+    """Whether the compiled kernels load (the repeat check then keeps its table in compiled code)."""
+    from guangxi_subsidy.engine import native
+
+    return native.AVAILABLE
+
+
+def _sliced(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        for start in range(0, batch.num_rows, rows):
+            yield batch.slice(start, rows)
+
+
+def _readable(dtype: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(dtype) or pa.types.is_decimal(dtype) or pa.types.is_floating(dtype)
+                or pa.types.is_boolean(dtype) or pa.types.is_date(dtype) or pa.types.is_timestamp(dtype)
+                or pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_null(dtype)
+                or (pa.types.is_dictionary(dtype) and _readable(dtype.value_type)))
+
+
+def _check_types(schema: pa.Schema, columns: Columns, name: str) -> None:
+    """A column of lists, structs or bytes cannot hold a profile field: the file is refused, naming it."""
+    problems = [f"column '{schema.field(i).name}' holds {schema.field(i).type} values"
+                for i in range(len(schema.names)) if not _readable(schema.field(i).type)]
+    if problems:
+        raise FileError(f"{name}: " + "; ".join(problems) + " (expected text, integers, decimals, floats, dates "
+                        "or booleans)")
+
+
+def _cells(frame: pl.DataFrame, columns: Columns, first_row: int) -> pl.DataFrame:
+    """A batch as cells named by field: typed columns kept, the rest as text, and the rows numbered."""
+    frame = frame.rename(dict(zip(frame.columns, columns.fields, strict=True)))
+    kept = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if name in ("id", "name") or not (dtype.is_integer() or dtype in (pl.Boolean, pl.Date)
+                                          or isinstance(dtype, pl.Decimal)):
+            if isinstance(dtype, pl.Datetime):  # a date at midnight is a date
+                column = pl.when(column.dt.time() == pl.time(0)).then(column.dt.date().cast(pl.String)) \
+                    .otherwise(column.cast(pl.String))
+            else:
+                column = column.cast(pl.String)
+        kept.append(column.alias(name))
+    rows = pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
+    return frame.select(*kept, rows)
+
+
+def _as_text(frame: pl.DataFrame) -> Callable[[], pl.DataFrame]:
+    """The cells as text, for rows the profile model reads: what each typed value prints as."""
+    return lambda: frame.select(pl.col(n).cast(pl.String) if n != ROW else pl.col(n) for n in frame.columns)
