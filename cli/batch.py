@@ -37,6 +37,7 @@ from guangxi_subsidy.engine.intake.template import write_template
 from guangxi_subsidy.engine.intake.xlsxsource import XlsxSource
 
 from .main import State, cli, friendly_errors
+from .scenarios import alternative, side_paths
 
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.widecsv import WideWriter
@@ -72,11 +73,17 @@ class BadBatchInput(click.ClickException):
 @click.option("--keep-repeats", is_flag=True, help="Evaluate every row, even one that repeats an earlier row's "
               "applicant id for the same date (default: only the first is evaluated, the others are rejected).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
+@click.option("--reform", "reform_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also evaluate under this reform file: its results in RESULTS.reform.*, the difference per "
+              "applicant in RESULTS.difference.*, both sides in the summary.")
+@click.option("--compare-as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Also evaluate every applicant for this date, as --reform does for a reform.")
 @click.pass_obj
 @friendly_errors
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
-          encoding: str | None, engine: str, keep_repeats: bool, quiet: bool) -> None:
+          encoding: str | None, engine: str, keep_repeats: bool, quiet: bool, reform_path: Path | None = None,
+          compare_as_of: dt.datetime | None = None) -> None:
     """Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or Chinese labels).
 
     \b
@@ -104,6 +111,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     evaluator = Evaluator(state.pack, as_of=day, include_drafts=include_drafts, engine=engine,
                           wide=layout == "wide" and not wide_lines)
     summary = Summary(evaluator.rules)
+    other = alternative(state.pack, reform_path, compare_as_of.date() if compare_as_of else None, day,
+                        include_drafts, engine, layout == "wide" and not wide_lines)
     repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"), compiled,
                                                  source.expected_rows if isinstance(source, CsvSource) else 0)
     size = BATCH_ROWS if engine == "columnar" else 1  # the reference engine gains nothing from batches
@@ -115,8 +124,11 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                 header = evaluator.empty().results if wide_lines else None
                 results = outputs.open(output, results_format, ("id", "name"))
                 errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
+                if other is not None:
+                    other.open(outputs, *side_paths(output, other.kind), results_format, layout, wide_lines)
 
-                def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int) -> None:
+                def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int,
+                            second: BatchResult | None = None) -> None:
                     lines = None if writer is None else writer.lines(result)
                     if lines is not None:
                         assert header is not None
@@ -127,20 +139,32 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                     if rejected.height or result.errors.height:
                         errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
                     summary.add(result, rows, rejected[ROW].n_unique())
+                    if other is not None and second is not None:
+                        other.publish(result, second, rows, rejected[ROW].n_unique())
                     advance(position, summary.rows_read)
 
                 with _collector_skips_the_set_up(), _InOrder() as publishing:  # writing overlaps deciding
                     for admitted, rejected, rows, position in batches:
-                        publishing.submit(partial(publish, evaluator.decide(admitted), rejected, rows, position))
+                        decided = evaluator.decide(admitted)
+                        second = other.decide(admitted) if other is not None else None
+                        publishing.submit(partial(publish, decided, rejected, rows, position, second))
         finally:
             source.close()  # (after the reading thread has stopped)
         summary.repeated = repeats.repeated if repeats is not None else 0
         _headers(results, errors, evaluator, layout)
+        if other is not None:
+            other.summary.repeated = summary.repeated
+            other.finish(other.evaluator.empty())
         if summary_path is not None:
             data = summary.as_json(str(applicants), engine, day, include_drafts, state.pack.digest, ENGINE_VERSION)
+            if other is not None:
+                data["scenario"] = other.as_json(summary, str(applicants), engine, day, include_drafts,
+                                                 other.evaluator.pack.digest, ENGINE_VERSION)
             outputs.open(summary_path, "json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if not quiet:
         Console().print(summary.table())
+        if other is not None:
+            Console().print(other.table(summary))
     if summary.rejected:
         Console(stderr=True).print(f"{summary.rejected:,} rows rejected: see {errors_path}", style="yellow")
 

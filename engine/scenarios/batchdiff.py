@@ -1,0 +1,232 @@
+"""A batch evaluated twice, baseline and alternative (a reform, or another date), with the difference per applicant.
+
+The file is read and admitted once; each batch of admitted applicants is decided by the baseline's plan and by
+the alternative's (a reformed pack is compiled by the same columnar plan, so both run at batch speed). The
+alternative's results are written beside the baseline's, in the same shape; a third file gives, per applicant,
+the totals on each side, their difference and the benefits whose outcome changed. The summary adds, per
+benefit and per lead department, the money on each side, and counts the applicants who gain, lose or are
+unchanged (by quantified grants) and by how much.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from rich.table import Table
+
+from guangxi_subsidy.engine.batch.columnar import INDEX, RULE
+from guangxi_subsidy.engine.batch.evaluator import Admitted, Evaluator
+from guangxi_subsidy.engine.batch.layouts import TOTALS, BatchResult
+from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs
+from guangxi_subsidy.engine.batch.summary import Summary
+from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.money import format_yuan
+
+SIDES = ("grants", "relief_estimate", "loan_quota")
+_COMPARED = ("status", "kind", "value", "min", "max", "missing")
+
+
+def _yuan(fen: int) -> str:
+    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
+
+
+def _fen(value: Any) -> int:
+    return int(Decimal(value) * 100)
+
+
+def _signed(fen: int) -> str:
+    return ("+" if fen > 0 else "") + format_yuan(Decimal(fen) / 100)
+
+
+@dataclass
+class Movement:
+    """Applicants who gain, lose or keep the same quantified grants, and how much moves."""
+
+    gain: int = 0
+    lose: int = 0
+    unchanged: int = 0
+    changed_benefits: int = 0  # applicants with any benefit's outcome changed
+    gained: int = 0  # fen
+    lost: int = 0  # fen (positive)
+    largest_gain: int = 0
+    largest_loss: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"gain": self.gain, "lose": self.lose, "unchanged": self.unchanged,
+                "benefits_changed": self.changed_benefits, "gained": _yuan(self.gained), "lost": _yuan(self.lost),
+                "largest_gain": _yuan(self.largest_gain), "largest_loss": _yuan(self.largest_loss),
+                "net": _yuan(self.gained - self.lost)}
+
+
+@dataclass
+class Alternative:
+    """The second side of a batch: its evaluator, its outputs, its summary and the movement between the two."""
+
+    kind: str  # reform | as_of
+    label: str  # the reform's name, or the date
+    evaluator: Evaluator
+    detail: dict[str, Any] = field(default_factory=dict)  # what the summary says of the scenario
+    summary: Summary = field(init=False)
+    movement: Movement = field(default_factory=Movement)
+
+    def __post_init__(self) -> None:
+        self.summary = Summary(self.evaluator.rules)
+        self._results: AtomicOutput | None = None
+        self._difference: AtomicOutput | None = None
+        self._writer: Any = None
+        self._header: pl.DataFrame | None = None
+
+    def open(self, outputs: Outputs, results: Path, difference: Path, fmt: str, layout: str, wide_lines: bool
+             ) -> None:
+        self.results_path, self.difference_path, self.layout = results, difference, layout
+        self._results = outputs.open(results, fmt, ("id", "name"))
+        self._difference = outputs.open(difference, fmt, ("id", "name"))
+        if wide_lines:
+            from guangxi_subsidy.engine.batch.widecsv import WideWriter
+
+            self._writer = WideWriter(self.evaluator.rules)
+            self._header = self.evaluator.empty().results
+
+    def decide(self, admitted: list[Admitted]) -> BatchResult:
+        return self.evaluator.decide(admitted)
+
+    def publish(self, base: BatchResult, other: BatchResult, rows: int, structural: int) -> None:
+        """Write one batch's alternative results and differences, and count them (on the writing thread)."""
+        assert self._results is not None and self._difference is not None
+        lines = None if self._writer is None else self._writer.lines(other)
+        if lines is not None:
+            assert self._header is not None
+            self._results.write_lines(lines, other.evaluated, self._header)
+        else:
+            pieces: Iterable[pl.DataFrame] = other.wide_slices(15_000) if self.layout == "wide" else [other.benefits]
+            for piece in pieces:
+                self._results.write(piece)
+        self.summary.add(other, rows, structural)
+        difference = differences(base, other)
+        self._count(difference)
+        self._difference.write(difference)
+
+    def finish(self, empty: BatchResult) -> None:
+        """Name the columns of outputs that received no rows."""
+        assert self._results is not None and self._difference is not None
+        if not self._results.rows:
+            self._results.write_header(empty.results if self.layout == "wide" else empty.benefits)
+        if not self._difference.rows:
+            self._difference.write_header(differences(empty, empty))
+
+    def _count(self, difference: pl.DataFrame) -> None:
+        d = difference.get_column("grants_difference")
+        changed = difference.get_column("benefits_changed").str.len_bytes() > 0
+        gains, losses = d.filter(d > 0), d.filter(d < 0)
+        m = self.movement
+        m.gain += gains.len()
+        m.lose += losses.len()
+        m.unchanged += d.len() - gains.len() - losses.len()
+        m.changed_benefits += int(changed.sum())
+        m.gained += _fen(gains.sum()) if gains.len() else 0
+        m.lost -= _fen(losses.sum()) if losses.len() else 0
+        if gains.len():
+            m.largest_gain = max(m.largest_gain, _fen(gains.max()))
+        if losses.len():
+            m.largest_loss = max(m.largest_loss, -_fen(losses.min()))
+
+    def as_json(self, baseline: Summary, source: str, engine: str, as_of: dt.date | None, include_drafts: bool,
+                digest: str, version: str) -> dict[str, Any]:
+        """The scenario's part of the batch summary: both sides per benefit and department, and the movement."""
+        other = self.summary.as_json(source, engine, as_of, include_drafts, digest, version)
+        base = {b["rule_id"]: b for b in baseline.as_json(source, engine, as_of, include_drafts, "", "")["benefits"]}
+        mine = {b["rule_id"]: b for b in other["benefits"]}
+        benefits = []
+        for rule_id in [*base, *[k for k in mine if k not in base]]:
+            a, b = base.get(rule_id), mine.get(rule_id)
+            amount_a = Decimal(a["amount"]) if a else Decimal(0)
+            amount_b = Decimal(b["amount"]) if b else Decimal(0)
+            benefits.append({
+                "rule_id": rule_id, "name": (b or a or {}).get("name"),
+                "lead_department": (b or a or {}).get("lead_department"),
+                "baseline": {"eligible": a["eligible"] if a else 0, "amount": str(amount_a)},
+                "alternative": {"eligible": b["eligible"] if b else 0, "amount": str(amount_b)},
+                "difference": str(amount_b - amount_a),
+                "in_baseline": a is not None, "in_alternative": b is not None,
+            })
+        departments = _sides(baseline.departments(), self.summary.departments())
+        totals = {k: {"baseline": _yuan(v), "alternative": _yuan(self.summary.totals()[k]),
+                      "difference": _yuan(self.summary.totals()[k] - v)} for k, v in baseline.totals().items()}
+        return {"kind": self.kind, "label": self.label, **self.detail,
+                "outputs": {"results": str(self.results_path), "differences": str(self.difference_path)},
+                "benefits": benefits, "departments": departments, "totals": totals,
+                "applicants": self.movement.as_json(), "summary": other}
+
+    def table(self, baseline: Summary) -> Table:
+        table = Table(title=_("Baseline against {label}").format(label=self.label), title_justify="left")
+        for name, justify in ((_("Benefit"), "left"), (_("Baseline (yuan)"), "right"),
+                              (_("Alternative (yuan)"), "right"), (_("Difference"), "right")):
+            table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        base = {info.id: (info, c) for info, c in zip(baseline.rules, baseline.per_rule, strict=True)}
+        mine = {info.id: (info, c) for info, c in zip(self.summary.rules, self.summary.per_rule, strict=True)}
+        for rule_id in [*base, *[k for k in mine if k not in base]]:
+            a, b = base.get(rule_id), mine.get(rule_id)
+            fa, fb = (a[1]["amount"] if a else 0), (b[1]["amount"] if b else 0)
+            if not (fa or fb or (a and a[1]["eligible"]) or (b and b[1]["eligible"])):
+                continue
+            info = (b or a)[0]  # type: ignore[index]
+            table.add_row(f"{info.name}\n{info.id}", format_yuan(Decimal(fa) / 100), format_yuan(Decimal(fb) / 100),
+                          _signed(fb - fa))
+        table.add_section()
+        for name, sides in _sides(baseline.departments(), self.summary.departments()).items():
+            if sides["baseline"]["grants"] != "0.00" or sides["alternative"]["grants"] != "0.00":
+                a_, b_ = Decimal(sides["baseline"]["grants"]), Decimal(sides["alternative"]["grants"])
+                table.add_row(_("{name} (lead department)").format(name=name), format_yuan(a_), format_yuan(b_),
+                              _signed(int((b_ - a_) * 100)))
+        table.add_section()
+        ta, tb = baseline.totals()["grants"], self.summary.totals()["grants"]
+        table.add_row(_("Total grants"), format_yuan(Decimal(ta) / 100), format_yuan(Decimal(tb) / 100),
+                      _signed(tb - ta))
+        m = self.movement
+        table.add_row(_("Applicants: {gain:,} gain (+{gained}), {lose:,} lose (−{lost}), {same:,} unchanged").format(
+            gain=m.gain, gained=format_yuan(Decimal(m.gained) / 100), lose=m.lose,
+            lost=format_yuan(Decimal(m.lost) / 100), same=m.unchanged), "", "", "")
+        return table
+
+
+def _sides(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict[str, Any]:
+    names = sorted(set(a) | set(b))
+    zero = dict.fromkeys(("eligible", *TOTALS), 0)
+    return {n: {"baseline": {k: (_yuan(v) if k != "eligible" else v) for k, v in a.get(n, zero).items()},
+                "alternative": {k: (_yuan(v) if k != "eligible" else v) for k, v in b.get(n, zero).items()}}
+            for n in names}
+
+
+def differences(base: BatchResult, other: BatchResult) -> pl.DataFrame:
+    """Per applicant: each side's totals, the difference, and the benefits whose outcome changed."""
+    changed = _changed(base, other)
+    columns = []
+    for name in SIDES:
+        a, b = base.totals.get_column(name), other.totals.get_column(name)
+        columns += [a.alias(f"{name}_baseline"), b.alias(f"{name}_alternative"), (b - a).alias(f"{name}_difference")]
+    who = base.applicants.select(ROW, "id", "name")
+    frame = pl.concat([who, pl.DataFrame(columns)], how="horizontal")
+    return frame.with_columns(changed.alias("benefits_changed"))
+
+
+def _changed(base: BatchResult, other: BatchResult) -> pl.Series:
+    height = base.applicants.height
+    sides = []
+    for result in (base, other):
+        ids = pl.Series([r.id for r in result.rules], dtype=pl.String)
+        sides.append(result.every.lazy().select(
+            pl.col(INDEX), pl.lit(ids).gather(pl.col(RULE)).alias("rule_id"),
+            pl.col("status").cast(pl.String), pl.col("kind").cast(pl.String), *[pl.col(c) for c in _COMPARED[2:]]))
+    joined = sides[0].join(sides[1], on=[INDEX, "rule_id"], how="full", coalesce=True, suffix="_b")
+    differs = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_b")) for c in _COMPARED)
+    found = joined.filter(differs).group_by(INDEX).agg(pl.col("rule_id").sort().str.join(" "))
+    every = pl.LazyFrame({INDEX: pl.int_range(0, height, dtype=pl.UInt32, eager=True)})
+    return every.join(found, on=INDEX, how="left", maintain_order="left").select(
+        pl.col("rule_id").fill_null("")).collect().to_series()
