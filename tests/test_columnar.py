@@ -18,7 +18,7 @@ from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 from guangxi_subsidy.engine.scenarios.reform import Reform
 from guangxi_subsidy.engine.verify import strategies
-from guangxi_subsidy.engine.verify.reforms import reforms
+from guangxi_subsidy.engine.verify.scenarios import reforms
 
 PACK = load_pack()
 COLUMNAR = {drafts: Evaluator(PACK, include_drafts=drafts) for drafts in (False, True)}

@@ -6,16 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from guangxi_subsidy.engine import i18n
 from guangxi_subsidy.engine.applicant.profile import Profile, field_symbols, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE, FIXED
 from guangxi_subsidy.engine.scenarios.nearmiss import UNITS, NearMiss, line_text, near_misses
-from guangxi_subsidy.engine.verify import strategies
+from guangxi_subsidy.engine.verify.scenarios import near_thresholds
 
 PACK = load_pack()
 ENGINE = Engine(PACK)
@@ -87,24 +85,8 @@ def _one_unit_back(miss: NearMiss, field: str) -> Any:
     return int(value) if isinstance(change.after, int) else value
 
 
-def _near_threshold() -> st.SearchStrategy[dict[str, Any]]:
-    """Profiles drawn to meet one rule, but for one changeable field drawn at its thresholds and a unit either
-    side (so that it often just fails), or anywhere."""
-    pairs = sorted({(rule.id, name) for rule in PACK.rules.values()
-                    for node in strategies.conditions_of(rule, PACK) for name in ex.names_read(node)
-                    if name in CHANGEABLE})
-
-    def drawn(pair: tuple[str, str]) -> st.SearchStrategy[dict[str, Any]]:
-        rule = PACK.rules[pair[0]]
-        spec = strategies.schema_fields()[pair[1]]
-        special = strategies.rule_thresholds(rule, PACK).values(pair[1])
-        return strategies.rule_profile_data(rule, PACK, fixed={pair[1]: strategies.field_values(spec, special)})
-
-    return st.sampled_from(pairs).flatmap(drawn)
-
-
 @settings(max_examples=40)
-@given(_near_threshold())
+@given(near_thresholds(PACK))
 def test_each_suggestion_makes_its_rule_pay_and_one_unit_less_does_not(data: dict[str, Any]) -> None:
     profile = parse_profile(data)
     evaluation = ENGINE.evaluate(profile)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import typing
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -62,17 +63,21 @@ class NearMiss:
 
 
 @functools.cache
-def _bounds() -> dict[str, tuple[Decimal | None, Decimal | None]]:
-    schema = Profile.model_json_schema()["properties"]
-    out = {}
-    for name, info in schema.items():
-        variant = next((v for v in info.get("anyOf", [info]) if v.get("type") != "null"), info)
-        low = variant.get("minimum", variant.get("ge"))
-        high = variant.get("maximum", variant.get("le"))
-        if "max_digits" in variant:  # money: 18 digits, 2 of them decimals
-            high = Decimal(10) ** (variant["max_digits"] - variant.get("decimal_places", 2)) - Decimal("0.01")
-        out[name] = (None if low is None else Decimal(str(low)), None if high is None else Decimal(str(high)))
-    return out
+def _bounds(name: str) -> tuple[Decimal | None, Decimal | None]:
+    """The field's bounds as the profile model declares them (ge, le; money's digits), read from its annotations
+    rather than its JSON schema, which takes tens of milliseconds to build."""
+    low = high = None
+    for part in typing.get_args(Profile.model_fields[name].annotation):
+        for info in typing.get_args(part)[1:] if typing.get_origin(part) is typing.Annotated else ():
+            for item in getattr(info, "metadata", []):
+                if getattr(item, "ge", None) is not None:
+                    low = Decimal(item.ge)
+                if getattr(item, "le", None) is not None:
+                    high = Decimal(item.le)
+                if getattr(item, "max_digits", None) is not None:
+                    places = getattr(item, "decimal_places", None) or 0
+                    high = Decimal(10) ** (item.max_digits - places) - Decimal(1).scaleb(-places)
+    return low, high
 
 
 def near_misses(evaluation: Evaluation, pack: RulePack) -> list[NearMiss]:
@@ -200,7 +205,7 @@ def _threshold(node: ex.Compare, env: dict[str, Any]) -> dict[str, Any] | None:
     up = new > Decimal(value)
     if (up and rule.direction == "down") or (not up and rule.direction == "up") or new == Decimal(value):
         return None
-    low, high = _bounds().get(name, (None, None))
+    low, high = _bounds(name)
     if (low is not None and new < low) or (high is not None and new > high):
         return None
     return {name: int(new) if symbol.type == ex.ValueType.INTEGER else new.quantize(unit)}

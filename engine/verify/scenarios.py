@@ -1,6 +1,10 @@
-"""Reforms drawn at random for property tests: caps, rates and thresholds moved, periods and beneficiaries changed,
-parameters given new values, rules repealed or added. Each draw is a valid reform file of the pack, applied by
-`scenarios.reform.apply_reform` exactly as a reform file is."""
+"""Scenarios drawn at random for property tests and benchmarks.
+
+Reforms: caps, rates and thresholds moved, periods and beneficiaries changed, parameters given new values, rules
+repealed or added; each draw is a valid reform file of the pack, applied by `scenarios.reform.apply_reform`
+exactly as a reform file is. Profiles near a threshold: drawn to meet one rule but for one changeable field,
+drawn at the rule's thresholds and a unit either side, so that near misses are common.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,9 @@ from guangxi_subsidy.engine.applicant.profile import ApplicantKind
 from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 from guangxi_subsidy.engine.scenarios.reform import Reform, ReformError, apply_reform
+from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE
 from guangxi_subsidy.engine.scenarios.reformfile import ReformFile
+from guangxi_subsidy.engine.verify import strategies
 
 DRAWN = Path("drawn-reform.yaml")
 
@@ -94,3 +100,19 @@ def reforms(draw: Any, pack: RulePack) -> Reform:
 
         reject()
         raise
+
+
+def near_thresholds(pack: RulePack) -> st.SearchStrategy[dict[str, Any]]:
+    """Profile data drawn to meet one rule, but for one changeable field its conditions read, drawn at the rule's
+    thresholds and a unit either side (so that it often just fails), or anywhere in its range."""
+    pairs = sorted({(rule.id, name) for rule in pack.rules.values()
+                    for node in strategies.conditions_of(rule, pack) for name in ex.names_read(node)
+                    if name in CHANGEABLE})
+
+    def drawn(pair: tuple[str, str]) -> st.SearchStrategy[dict[str, Any]]:
+        rule = pack.rules[pair[0]]
+        spec = strategies.schema_fields()[pair[1]]
+        special = strategies.rule_thresholds(rule, pack).values(pair[1])
+        return strategies.rule_profile_data(rule, pack, fixed={pair[1]: strategies.field_values(spec, special)})
+
+    return st.sampled_from(pairs).flatmap(drawn)
