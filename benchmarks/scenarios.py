@@ -5,7 +5,8 @@
   -o R` on the same file, each in a child process, alternately, --repeat times; the applicant list is generated in
   a child process too (benchmarks/applicants.py, kept under benchmarks/data/). Target: at most 2.2 times.
 * Near misses: for generated profiles (each drawn to meet one rule of the pack but for one changeable field,
-  drawn near its thresholds, so that near misses are common) and the bundled ones, the time of `Engine.evaluate` and, beyond it, of `near_misses`. Target: under 50 ms a profile.
+  drawn near its thresholds, so that near misses are common) and the bundled ones, the time of `Engine.evaluate`
+  and, beyond it, of `near_misses`. Target: under 50 ms a profile.
 
     .venv/bin/python benchmarks/scenarios.py                 # 1,000,000 applicants
     .venv/bin/python benchmarks/scenarios.py --rows 200000

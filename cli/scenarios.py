@@ -140,10 +140,11 @@ def side_paths(output: Path, kind: str) -> tuple[Path, Path]:
               help="For an applicant list (CSV or .xlsx): the results file, as `subsidy batch -o`.")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path),
               help="For an applicant list: the summary JSON, with both dates.")
+@click.option("-q", "--quiet", is_flag=True, help="For an applicant list: no progress bar and no tables.")
 @click.pass_context
 @friendly_errors
 def compare(ctx: click.Context, profile: Path, dates: tuple[dt.datetime, ...], fmt: str, include_drafts: bool,
-            output: Path | None, summary_path: Path | None) -> None:
+            output: Path | None, summary_path: Path | None, quiet: bool) -> None:
     """What started, ended or changed for an applicant (or a whole list) between two dates.
 
     \b
@@ -160,7 +161,7 @@ def compare(ctx: click.Context, profile: Path, dates: tuple[dt.datetime, ...], f
         from .batch import batch
 
         ctx.invoke(batch, applicants=profile, output=output, as_of=dates[0], include_drafts=include_drafts,
-                   summary_path=summary_path, compare_as_of=dates[1])
+                   summary_path=summary_path, compare_as_of=dates[1], quiet=quiet)
         return
     state: State = ctx.obj
     applicant = load_profile(profile)
@@ -216,7 +217,7 @@ def whatif(state: State, profile: Path, field: str, start: str, stop: str, steps
     if chart is not None:
         if chart.suffix.lower() != ".svg":
             raise BadScenarioInput(f"--chart: {chart} — charts are written as .svg")
-        chart.write_text(curve_chart(curve), encoding="utf-8")
+        chart.write_text(curve.svg(), encoding="utf-8")
     if fmt == "json":
         click.echo(json.dumps(curve.as_json(), ensure_ascii=False, indent=2))
         return
@@ -233,15 +234,6 @@ def whatif(state: State, profile: Path, field: str, start: str, stop: str, steps
     Console().print(table)
     if chart is not None:
         Console(stderr=True).print(_("wrote {path}").format(path=chart))
-
-
-def curve_chart(curve: Any) -> str:
-    from guangxi_subsidy.engine.scenarios.charts import curve_svg
-
-    label = field_labels().get(curve.field, curve.field)
-    names = dict(curve.benefits())
-    series = [(names[rid], values) for rid, values in curve.series().items()]
-    return curve_svg(_("Amount as {label} varies").format(label=label), label, list(curve.values), series)
 
 
 # ---------------------------------------------------------------- charts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,8 +148,8 @@ def test_compare_dates_names_what_ended(tmp_path: Path) -> None:
                        encoding="utf-8")
     engine = Engine(PACK)
     applicant = load_profile(profile)
-    from datetime import date
-    lines = compare(engine.evaluate(applicant, as_of=date(2017, 6, 30)), engine.evaluate(applicant, as_of=date(2018, 1, 1)))
+    before, after = (engine.evaluate(applicant, as_of=day) for day in (date(2017, 6, 30), date(2018, 1, 1)))
+    lines = compare(before, after)
     vat = next(line for line in lines if line.rule_id == "nanning.vat_exemption_small_scale")
     assert vat.change == "ended" and vat.difference == Decimal("-600.00")
     code, out, _ = run("compare", str(profile), "--as-of", "2017-06-30", "--as-of", "2018-01-01", "--format", "json")

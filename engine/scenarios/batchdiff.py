@@ -5,7 +5,7 @@ the alternative's (a reformed pack is compiled by the same columnar plan, so bot
 alternative's results are written beside the baseline's, in the same shape; a third file gives, per applicant,
 the totals on each side, their difference and the benefits whose outcome changed. The summary adds, per
 benefit and per lead department, the money on each side, and counts the applicants who gain, lose or are
-unchanged (by quantified grants) and by how much.
+unchanged (by quantified grants and relief estimates together) and by how much.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def _signed(fen: int) -> str:
 
 @dataclass
 class Movement:
-    """Applicants who gain, lose or keep the same quantified grants, and how much moves."""
+    """Applicants who gain, lose or keep the same money (quantified grants and relief estimates together; loan
+    quotas are not money given), and how much moves."""
 
     gain: int = 0
     lose: int = 0
@@ -59,7 +60,7 @@ class Movement:
     largest_loss: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"gain": self.gain, "lose": self.lose, "unchanged": self.unchanged,
+        return {"measured_by": "grants + relief_estimate", "gain": self.gain, "lose": self.lose, "unchanged": self.unchanged,
                 "benefits_changed": self.changed_benefits, "gained": _yuan(self.gained), "lost": _yuan(self.lost),
                 "largest_gain": _yuan(self.largest_gain), "largest_loss": _yuan(self.largest_loss),
                 "net": _yuan(self.gained - self.lost)}
@@ -122,7 +123,7 @@ class Alternative:
             self._difference.write_header(differences(empty, empty))
 
     def _count(self, difference: pl.DataFrame) -> None:
-        d = difference.get_column("grants_difference")
+        d = difference.get_column("grants_difference") + difference.get_column("relief_estimate_difference")
         changed = difference.get_column("benefits_changed").str.len_bytes() > 0
         gains, losses = d.filter(d > 0), d.filter(d < 0)
         m = self.movement

@@ -71,18 +71,19 @@ def bars_svg(title: str, labels: Sequence[str], sides: Sequence[tuple[str, Seque
         body.append(_text(x + 18, 51, name, 12))
     y0 = 66
     for k in range(5):
-        x = label_width + bar_width * k / 4
-        body.append(f'<line x1="{_n(x)}" y1="{y0}" x2="{_n(x)}" y2="{height - 36}" stroke="#ddd"/>')
-        body.append(_text(x, height - 20, _short(top * k / 4), 11, "middle", fill="#666"))
+        grid = label_width + bar_width * k / 4
+        body.append(f'<line x1="{_n(grid)}" y1="{y0}" x2="{_n(grid)}" y2="{height - 36}" stroke="#ddd"/>')
+        body.append(_text(grid, height - 20, _short(top * k / 4), 11, "middle", fill="#666"))
     for row, label in enumerate(labels):
         y = y0 + row * group + 6
         body.append(_text(label_width - 8, y + bar * len(sides) / 2 + 4, label, 12, "end"))
-        for i, (_name, values) in enumerate(sides):
+        for i, (side, values) in enumerate(sides):
             value = values[row]
+            tip = f"{escape(label)} · {escape(side)}: {format_yuan(value)}"
             length = bar_width * float(max(value, Decimal(0)) / top)
             colour = COLOURS[i % len(COLOURS)]
             body.append(f'<rect x="{label_width}" y="{_n(y + i * bar)}" width="{_n(length)}" height="{bar - 2}" '
-                        f'fill="{colour}"><title>{escape(label)} · {escape(_name)}: {format_yuan(value)}</title></rect>')
+                        f'fill="{colour}"><title>{tip}</title></rect>')
             body.append(_text(label_width + length + 4, y + i * bar + bar - 4, format_yuan(value), 10, fill="#444"))
     return _document(width, height, body, title)
 
@@ -116,11 +117,11 @@ def curve_svg(title: str, axis: str, xs: Sequence[Decimal | int], series: Sequen
     for i, (name, values) in enumerate(series):
         colour = COLOURS[i % len(COLOURS)]
         path, drawing = [], False
-        for x, v in zip(xs, values, strict=True):
+        for point, v in zip(xs, values, strict=True):
             if v is None:
                 drawing = False
                 continue
-            path.append(("L" if drawing else "M") + f"{_n(px(x))},{_n(py(v))}")
+            path.append(("L" if drawing else "M") + f"{_n(px(point))},{_n(py(v))}")
             drawing = True
         if path:
             body.append(f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2"/>')

@@ -126,7 +126,8 @@ def _near_miss(outcome: Outcome, env: dict[str, Any], pack: RulePack, day: dt.da
 
 
 def _conditions(rule: CompiledRule, pack: RulePack) -> list[Any]:
-    out, seen = [], set()
+    out: list[Any] = []
+    seen: set[str] = set()
     stack = list(rule.requires)
     while stack:
         need = stack.pop()

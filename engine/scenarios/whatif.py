@@ -48,6 +48,17 @@ class Curve:
     def series(self) -> dict[str, list[Decimal | None]]:
         return {rule_id: [self.amount(i, rule_id) for i in range(len(self.values))] for rule_id, _ in self.benefits()}
 
+    def svg(self) -> str:
+        """The curve as an SVG chart (for `subsidy whatif --chart` and the web calculator)."""
+        from guangxi_subsidy.engine.applicant.profile import field_labels
+        from guangxi_subsidy.engine.i18n import _
+        from guangxi_subsidy.engine.scenarios.charts import curve_svg
+
+        label = field_labels().get(self.field, self.field)
+        names = dict(self.benefits())
+        series = [(names[rule_id], values) for rule_id, values in self.series().items()]
+        return curve_svg(_("Amount as {label} varies").format(label=label), label, list(self.values), series)
+
     def as_json(self) -> dict[str, Any]:
         names = dict(self.benefits())
         points = []

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from guangxi_subsidy.engine.applicant.profile import ApplicantKind
 from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
-from guangxi_subsidy.engine.scenarios.reform import Reform, ReformError, apply_reform
 from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE
+from guangxi_subsidy.engine.scenarios.reform import Reform, ReformError, apply_reform
 from guangxi_subsidy.engine.scenarios.reformfile import ReformFile
 from guangxi_subsidy.engine.verify import strategies
 
@@ -53,7 +53,8 @@ def _change(draw: Any, pack: RulePack) -> dict[str, Any]:
     if kind == "rate":
         rule = draw(st.sampled_from([r for r in rules if r.amount is not None and r.amount.spec.kind == "formula"]))
         rate = draw(st.integers(0, 150))
-        return {"rule": rule.id, "formula": f"({rule.amount.spec.formula}) * {rate}%", "reason": reason}  # type: ignore[union-attr]
+        assert rule.amount is not None
+        return {"rule": rule.id, "formula": f"({rule.amount.spec.formula}) * {rate}%", "reason": reason}
     if kind == "threshold":
         candidates = [(r, t) for r in rules for t in _thresholds(r)]
         rule, (cid, field, op, value) = draw(st.sampled_from(candidates))
