@@ -60,7 +60,8 @@ class Movement:
     largest_loss: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"measured_by": "grants + relief_estimate", "gain": self.gain, "lose": self.lose, "unchanged": self.unchanged,
+        return {"measured_by": "grants + relief_estimate", "gain": self.gain, "lose": self.lose,
+                "unchanged": self.unchanged,
                 "benefits_changed": self.changed_benefits, "gained": _yuan(self.gained), "lost": _yuan(self.lost),
                 "largest_gain": _yuan(self.largest_gain), "largest_loss": _yuan(self.largest_loss),
                 "net": _yuan(self.gained - self.lost)}
