@@ -146,7 +146,7 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                 with _collector_skips_the_set_up(), _InOrder() as publishing:  # writing overlaps deciding
                     for admitted, rejected, rows, position in batches:
                         decided = evaluator.decide(admitted)
-                        second = other.decide(admitted) if other is not None else None
+                        second = other.decide(admitted, decided) if other is not None else None
                         publishing.submit(partial(publish, decided, rejected, rows, position, second))
         finally:
             source.close()  # (after the reading thread has stopped)

@@ -106,14 +106,15 @@ def alternative(pack: RulePack, reform_path: Path | None, compare_day: dt.date |
                 include_drafts: bool, engine: str, wide: bool) -> Any:
     """The batch's alternative side, or None: a reform (its pack) or another evaluation date."""
     from guangxi_subsidy.engine.batch.evaluator import Evaluator
-    from guangxi_subsidy.engine.scenarios.batchdiff import Alternative
+    from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
 
     if reform_path is not None and compare_day is not None:
         raise BadScenarioInput("give --reform or --compare-as-of, not both")
     if reform_path is not None:
         reform = load_reform(reform_path, pack)
         evaluator = Evaluator(reform.pack, as_of=day, include_drafts=include_drafts, engine=engine, wide=wide)
-        return Alternative("reform", reform.name, evaluator, {"reform": reform_json(reform)})
+        return Alternative("reform", reform.name, evaluator, {"reform": reform_json(reform)},
+                           unchanged_rules(pack, reform.pack))
     if compare_day is not None:
         evaluator = Evaluator(pack, as_of=compare_day, include_drafts=include_drafts, engine=engine, wide=wide)
         return Alternative("as_of", compare_day.isoformat(), evaluator, {"as_of": compare_day.isoformat()})

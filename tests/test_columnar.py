@@ -16,6 +16,7 @@ from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.batch.evaluator import Evaluator
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
+from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
 from guangxi_subsidy.engine.scenarios.reform import Reform
 from guangxi_subsidy.engine.verify import strategies
 from guangxi_subsidy.engine.verify.scenarios import reforms
@@ -107,6 +108,14 @@ def test_columnar_agrees_with_the_reference_on_a_reformed_pack(reform: Reform, d
     assert ours.errors.equals(theirs.errors)
     assert ours.benefits.equals(theirs.benefits), _difference(ours.benefits, theirs.benefits)
     assert ours.results.equals(theirs.results)
+    # A batch run decides again only the rules the reform touched and takes the others from the baseline.
+    baseline = COLUMNAR[drafts].evaluate(cells)
+    side = Alternative("reform", "drawn", Evaluator(reform.pack, include_drafts=drafts),
+                       same=unchanged_rules(PACK, reform.pack))
+    admitted = [side.evaluator.admit(cells)]
+    partial = side.decide(admitted, baseline)
+    assert partial.benefits.equals(ours.benefits)
+    assert partial.results.equals(ours.results)
 
 
 DIVIDING_RULE = """

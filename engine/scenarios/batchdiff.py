@@ -10,6 +10,7 @@ unchanged (by quantified grants and relief estimates together) and by how much.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,14 +21,16 @@ from typing import Any
 import polars as pl
 from rich.table import Table
 
-from guangxi_subsidy.engine.batch.columnar import INDEX, RULE
+from guangxi_subsidy.engine.batch.columnar import INDEX, OUTCOME, RULE
 from guangxi_subsidy.engine.batch.evaluator import Admitted, Evaluator
-from guangxi_subsidy.engine.batch.layouts import TOTALS, BatchResult
+from guangxi_subsidy.engine.batch.layouts import MONEY, TOTALS, BatchResult, _money
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs
 from guangxi_subsidy.engine.batch.summary import Summary
+from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.money import format_yuan
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 SIDES = ("grants", "relief_estimate", "loan_quota")
 _COMPARED = ("status", "kind", "value", "min", "max", "missing")
@@ -75,11 +78,21 @@ class Alternative:
     label: str  # the reform's name, or the date
     evaluator: Evaluator
     detail: dict[str, Any] = field(default_factory=dict)  # what the summary says of the scenario
+    same: frozenset[str] = frozenset()  # rules known to decide alike on both sides
     summary: Summary = field(init=False)
     movement: Movement = field(default_factory=Movement)
 
     def __post_init__(self) -> None:
         self.summary = Summary(self.evaluator.rules)
+        self._partial: Evaluator | None = None
+        changed = [r for r in self.evaluator.plan.rules if r.id not in self.same]
+        if self.same and self.evaluator.engine == "columnar":
+            # Only the rules the reform touched are decided again; the others' outcomes are the baseline's.
+            pack = self.evaluator.pack
+            subset = dataclasses.replace(pack, rules={r.id: r for r in changed})
+            plan = self.evaluator.plan
+            self._partial = Evaluator(subset, as_of=plan.as_of, include_drafts=plan.include_drafts,
+                                      today=plan.today, wide=self.evaluator.wide)
         self._results: AtomicOutput | None = None
         self._difference: AtomicOutput | None = None
         self._writer: Any = None
@@ -96,8 +109,21 @@ class Alternative:
             self._writer = WideWriter(self.evaluator.rules)
             self._header = self.evaluator.empty().results
 
-    def decide(self, admitted: list[Admitted]) -> BatchResult:
-        return self.evaluator.decide(admitted)
+    def decide(self, admitted: list[Admitted], base: BatchResult | None = None) -> BatchResult:
+        """The alternative's result for the applicants admitted; given the baseline's, only the rules that may
+        decide otherwise are evaluated, and the rest taken from it."""
+        if self._partial is None or base is None:
+            return self.evaluator.decide(admitted)
+        decided = self._partial.decide(admitted)
+        fresh = {info.id: frame for info, frame in zip(decided.rules, decided.outcomes, strict=True)}
+        kept = {info.id: frame for info, frame in zip(base.rules, base.outcomes, strict=True)}
+        frames = []
+        for number, info in enumerate(self.evaluator.rules):
+            frame = fresh[info.id] if info.id in fresh else kept[info.id]
+            if frame.height and frame.item(0, RULE) != number:  # numbered as the alternative's plan numbers rules
+                frame = frame.with_columns(pl.lit(number, dtype=pl.UInt16).alias(RULE))
+            frames.append(frame)
+        return BatchResult(self.evaluator.rules, decided.applicants, frames, decided.errors)
 
     def publish(self, base: BatchResult, other: BatchResult, rows: int, structural: int) -> None:
         """Write one batch's alternative results and differences, and count them (on the writing thread)."""
@@ -111,9 +137,10 @@ class Alternative:
             for piece in pieces:
                 self._results.write(piece)
         self.summary.add(other, rows, structural)
-        difference = differences(base, other)
-        self._count(difference)
-        self._difference.write(difference)
+        difference = differences(base, other, self.same)
+        self._count(difference, base.evaluated)
+        if difference.height:
+            self._difference.write(difference)
 
     def finish(self, empty: BatchResult) -> None:
         """Name the columns of outputs that received no rows."""
@@ -121,16 +148,16 @@ class Alternative:
         if not self._results.rows:
             self._results.write_header(empty.results if self.layout == "wide" else empty.benefits)
         if not self._difference.rows:
-            self._difference.write_header(differences(empty, empty))
+            self._difference.write_header(_no_difference())
 
-    def _count(self, difference: pl.DataFrame) -> None:
+    def _count(self, difference: pl.DataFrame, evaluated: int) -> None:
         d = difference.get_column("grants_difference") + difference.get_column("relief_estimate_difference")
         changed = difference.get_column("benefits_changed").str.len_bytes() > 0
         gains, losses = d.filter(d > 0), d.filter(d < 0)
         m = self.movement
         m.gain += gains.len()
         m.lose += losses.len()
-        m.unchanged += d.len() - gains.len() - losses.len()
+        m.unchanged += evaluated - gains.len() - losses.len()
         m.changed_benefits += int(changed.sum())
         m.gained += _fen(gains.sum()) if gains.len() else 0
         m.lost -= _fen(losses.sum()) if losses.len() else 0
@@ -206,29 +233,73 @@ def _sides(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict[s
             for n in names}
 
 
-def differences(base: BatchResult, other: BatchResult) -> pl.DataFrame:
-    """Per applicant: each side's totals, the difference, and the benefits whose outcome changed."""
-    changed = _changed(base, other)
-    columns = []
+def differences(base: BatchResult, other: BatchResult, same: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """One row per applicant whose outcomes differ: each side's totals (as `report.totals` divides them), the
+    difference, and the benefits whose outcome changed. Applicants not listed are the same on both sides.
+    Rules are matched by id (a reform may add or repeal some); those in `same` are known to decide alike (a
+    reform left them and what they require untouched) and are not compared."""
+    found = []
+    mine = {info.id: frame for info, frame in zip(other.rules, other.outcomes, strict=True)}
+    theirs = {info.id: frame for info, frame in zip(base.rules, base.outcomes, strict=True)}
+    for rule_id in [*theirs, *[k for k in mine if k not in theirs]]:
+        if rule_id in same:
+            continue
+        a, b = (side.get(rule_id) for side in (theirs, mine))
+        a = _EMPTY if a is None else a.select(INDEX, *_COMPARED)
+        b = _EMPTY if b is None else b.select(INDEX, *_COMPARED)
+        joined = a.join(b, on=INDEX, how="full", coalesce=True, suffix="_b")
+        differs = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_b")) for c in _COMPARED)
+        changed = joined.filter(differs).select(INDEX, pl.lit(rule_id).alias("rule_id"))
+        if changed.height:
+            found.append(changed)
+    if not found:
+        return _no_difference()
+    changed = pl.concat(found)
+    lists = changed.group_by(INDEX).agg(pl.col("rule_id").sort().str.join(" ").alias("list"))
+    who = lists.get_column(INDEX).implode()
+    sums = [_shares(result).filter(pl.col(INDEX).is_in(who)).group_by(INDEX).agg(
+        *[pl.col(n).sum().alias(f"{n}_{label}") for n in SIDES]) for result, label in
+        ((base, "baseline"), (other, "alternative"))]
+    rows = lists.lazy().join(sums[0], on=INDEX, how="left").join(sums[1], on=INDEX, how="left") \
+        .sort(INDEX).collect()
+    money = []
     for name in SIDES:
-        a, b = base.totals.get_column(name), other.totals.get_column(name)
-        columns += [a.alias(f"{name}_baseline"), b.alias(f"{name}_alternative"), (b - a).alias(f"{name}_difference")]
-    who = base.applicants.select(ROW, "id", "name")
-    frame = pl.concat([who, pl.DataFrame(columns)], how="horizontal")
-    return frame.with_columns(changed.alias("benefits_changed"))
+        a_, b_ = (pl.col(f"{name}_{label}").fill_null(0) for label in ("baseline", "alternative"))
+        money += [_money(a_).alias(f"{name}_baseline"), _money(b_).alias(f"{name}_alternative"),
+                  _money(b_ - a_).alias(f"{name}_difference")]
+    people = base.applicants.select(ROW, "id", "name")[rows.get_column(INDEX)]
+    return pl.concat([people, rows.select(*money, pl.col("list").alias("benefits_changed"))], how="horizontal")
 
 
-def _changed(base: BatchResult, other: BatchResult) -> pl.Series:
-    height = base.applicants.height
-    sides = []
-    for result in (base, other):
-        ids = pl.Series([r.id for r in result.rules], dtype=pl.String)
-        sides.append(result.every.lazy().select(
-            pl.col(INDEX), pl.lit(ids).gather(pl.col(RULE)).alias("rule_id"),
-            pl.col("status").cast(pl.String), pl.col("kind").cast(pl.String), *[pl.col(c) for c in _COMPARED[2:]]))
-    joined = sides[0].join(sides[1], on=[INDEX, "rule_id"], how="full", coalesce=True, suffix="_b")
-    differs = pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_b")) for c in _COMPARED)
-    found = joined.filter(differs).group_by(INDEX).agg(pl.col("rule_id").sort().str.join(" "))
-    every = pl.LazyFrame({INDEX: pl.int_range(0, height, dtype=pl.UInt32, eager=True)})
-    return every.join(found, on=INDEX, how="left", maintain_order="left").select(
-        pl.col("rule_id").fill_null("")).collect().to_series()
+_EMPTY = pl.DataFrame(schema={k: v for k, v in OUTCOME.items() if k != RULE})
+
+
+def _no_difference() -> pl.DataFrame:
+    columns: dict[str, Any] = {ROW: pl.Int64, "id": pl.String, "name": pl.String}
+    for name in SIDES:
+        columns.update({f"{name}_{s}": MONEY for s in ("baseline", "alternative", "difference")})
+    columns["benefits_changed"] = pl.String
+    return pl.DataFrame(schema=columns)
+
+
+def unchanged_rules(baseline: RulePack, reformed: RulePack) -> frozenset[str]:
+    """Rules a reform left as they were, with every derived fact they require: they decide alike."""
+    def same(rule_id: str, seen: frozenset[str] = frozenset()) -> bool:
+        old = baseline.rules.get(rule_id) or baseline.derived.get(rule_id)
+        new = reformed.rules.get(rule_id) or reformed.derived.get(rule_id)
+        return old is not None and old is new and all(same(r, seen | {rule_id}) for r in new.requires
+                                                      if r not in seen)
+    return frozenset(rule_id for rule_id in baseline.rules if same(rule_id))
+
+
+def _shares(result: BatchResult) -> pl.LazyFrame:
+    """A side's long frame with, per outcome, what it adds to each of the applicant's totals, in fen."""
+    benefit = pl.lit(pl.Series([r.benefit for r in result.rules], dtype=pl.String)).gather(pl.col(RULE))
+    quantified = (pl.col("status") == pl.lit("eligible")) & pl.col("kind").is_in(["exact", "estimate"]) \
+        & pl.col("value").is_not_null()
+    return result.every.lazy().select(
+        pl.col(INDEX),
+        *[pl.when(quantified & benefit.is_in(list(kinds))).then(pl.col("value")).otherwise(0).alias(name)
+          for name, kinds in (("grants", GRANT_KINDS), ("relief_estimate", RELIEF_KINDS),
+                              ("loan_quota", ("loan_quota",)))],
+    )
