@@ -121,13 +121,6 @@ def alternative(pack: RulePack, reform_path: Path | None, compare_day: dt.date |
     return None
 
 
-def side_paths(output: Path, kind: str) -> tuple[Path, Path]:
-    """Where the alternative's results and the differences go, beside the results file."""
-    side = "reform" if kind == "reform" else "compared"
-    return (output.with_name(f"{output.stem}.{side}{output.suffix}"),
-            output.with_name(f"{output.stem}.difference{output.suffix}"))
-
-
 # ---------------------------------------------------------------- compare
 
 

@@ -26,7 +26,7 @@ from guangxi_subsidy.engine.batch.evaluator import Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import MONEY, TOTALS, BatchResult, _money
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs
 from guangxi_subsidy.engine.batch.summary import Summary
-from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.evaluation.outcome import GRANT_KINDS, LOAN_KINDS, RELIEF_KINDS
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.money import format_yuan
@@ -84,23 +84,36 @@ class Alternative:
 
     def __post_init__(self) -> None:
         self.summary = Summary(self.evaluator.rules)
-        self._partial: Evaluator | None = None
-        changed = [r for r in self.evaluator.plan.rules if r.id not in self.same]
-        if self.same and self.evaluator.engine == "columnar":
-            # Only the rules the reform touched are decided again; the others' outcomes are the baseline's.
-            pack = self.evaluator.pack
-            subset = dataclasses.replace(pack, rules={r.id: r for r in changed})
-            plan = self.evaluator.plan
-            self._partial = Evaluator(subset, as_of=plan.as_of, include_drafts=plan.include_drafts,
-                                      today=plan.today, wide=self.evaluator.wide)
+        self._partial = self._partly(self.evaluator)
         self._results: AtomicOutput | None = None
         self._difference: AtomicOutput | None = None
         self._writer: Any = None
         self._header: pl.DataFrame | None = None
 
+    def _partly(self, evaluator: Evaluator) -> Evaluator | None:
+        """An evaluator of the rules that may decide otherwise, when the others are known to decide alike: only
+        those are decided again, the others' outcomes are the baseline's."""
+        if not self.same or evaluator.engine != "columnar":
+            return None
+        changed = [r for r in evaluator.plan.rules if r.id not in self.same]
+        plan = evaluator.plan
+        return Evaluator(dataclasses.replace(evaluator.pack, rules={r.id: r for r in changed}), as_of=plan.as_of,
+                         include_drafts=plan.include_drafts, today=plan.today, wide=evaluator.wide)
+
+    def _rebuilt(self, wide: bool) -> None:
+        """The evaluators again when the run computes wide cells otherwise than they were made to: the two
+        sides' outcome frames must have the same columns."""
+        if self.evaluator.wide == wide:
+            return
+        plan = self.evaluator.plan
+        self.evaluator = Evaluator(self.evaluator.pack, as_of=plan.as_of, include_drafts=plan.include_drafts,
+                                   engine=self.evaluator.engine, today=plan.today, wide=wide)
+        self._partial = self._partly(self.evaluator)
+
     def open(self, outputs: Outputs, results: Path, difference: Path, fmt: str, layout: str, wide_lines: bool
              ) -> None:
         self.results_path, self.difference_path, self.layout = results, difference, layout
+        self._rebuilt(layout == "wide" and not wide_lines)
         self._results = outputs.open(results, fmt, ("id", "name"))
         self._difference = outputs.open(difference, fmt, ("id", "name"))
         if wide_lines:
@@ -142,9 +155,10 @@ class Alternative:
         if difference.height:
             self._difference.write(difference)
 
-    def finish(self, empty: BatchResult) -> None:
+    def finish(self) -> None:
         """Name the columns of outputs that received no rows."""
         assert self._results is not None and self._difference is not None
+        empty = self.evaluator.empty()
         if not self._results.rows:
             self._results.write_header(empty.results if self.layout == "wide" else empty.benefits)
         if not self._difference.rows:
@@ -167,9 +181,10 @@ class Alternative:
             m.largest_loss = max(m.largest_loss, -_fen(losses.min()))
 
     def as_json(self, baseline: Summary, source: str, engine: str, as_of: dt.date | None, include_drafts: bool,
-                digest: str, version: str) -> dict[str, Any]:
+                version: str) -> dict[str, Any]:
         """The scenario's part of the batch summary: both sides per benefit and department, and the movement."""
-        other = self.summary.as_json(source, engine, as_of, include_drafts, digest, version)
+        day = self.evaluator.plan.as_of or as_of
+        other = self.summary.as_json(source, engine, day, include_drafts, self.evaluator.pack.digest, version)
         base = {b["rule_id"]: b for b in baseline.as_json(source, engine, as_of, include_drafts, "", "")["benefits"]}
         mine = {b["rule_id"]: b for b in other["benefits"]}
         benefits = []
@@ -293,13 +308,15 @@ def unchanged_rules(baseline: RulePack, reformed: RulePack) -> frozenset[str]:
 
 
 def _shares(result: BatchResult) -> pl.LazyFrame:
-    """A side's long frame with, per outcome, what it adds to each of the applicant's totals, in fen."""
+    """A side's long frame with, per outcome, what it adds to each of the applicant's in-force totals, in fen
+    (a draft's benefit adds to none of them, as `outcome.contributions` has it)."""
     benefit = pl.lit(pl.Series([r.benefit for r in result.rules], dtype=pl.String)).gather(pl.col(RULE))
+    draft = pl.lit(pl.Series([r.draft for r in result.rules], dtype=pl.Boolean)).gather(pl.col(RULE))
     quantified = (pl.col("status") == pl.lit("eligible")) & pl.col("kind").is_in(["exact", "estimate"]) \
-        & pl.col("value").is_not_null()
+        & pl.col("value").is_not_null() & ~draft
     return result.every.lazy().select(
         pl.col(INDEX),
         *[pl.when(quantified & benefit.is_in(list(kinds))).then(pl.col("value")).otherwise(0).alias(name)
           for name, kinds in (("grants", GRANT_KINDS), ("relief_estimate", RELIEF_KINDS),
-                              ("loan_quota", ("loan_quota",)))],
+                              ("loan_quota", LOAN_KINDS))],
     )

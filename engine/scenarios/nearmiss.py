@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile, field_labels, field_symbols
 from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation, Outcome, profile_values
 from guangxi_subsidy.engine.i18n import _
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 from guangxi_subsidy.engine.scenarios.changeable import changeable

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, field_symbols, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
+from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import award_json, plain, totals
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.scenarios.nearmiss import UNITS
 
 MAX_STEPS = 1000
@@ -31,7 +32,7 @@ class Curve:
         """(rule id, name) of every benefit eligible at some point, in the pack's order."""
         seen: dict[str, str] = {}
         for evaluation in self.evaluations:
-            for outcome in evaluation.by_status("eligible"):
+            for outcome in evaluation.by_status(Status.ELIGIBLE):
                 seen.setdefault(outcome.rule.id, outcome.rule.name)
         order = [o.rule.id for o in self.evaluations[0].outcomes] if self.evaluations else []
         return sorted(seen.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))

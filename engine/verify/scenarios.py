@@ -15,8 +15,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import ApplicantKind
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE
 from guangxi_subsidy.engine.scenarios.reform import Reform, ReformError, apply_reform
