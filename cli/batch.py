@@ -24,6 +24,7 @@ from guangxi_subsidy.engine.batch.run import BatchInputError, BatchOptions, run_
 from guangxi_subsidy.engine.intake.template import write_template
 
 from .main import State, friendly_errors
+from .scenarios import alternative
 
 
 class BadBatchInput(click.ClickException):
@@ -52,11 +53,17 @@ class BadBatchInput(click.ClickException):
 @click.option("--keep-repeats", is_flag=True, help="Evaluate every row, even one that repeats an earlier row's "
               "applicant id for the same date (default: only the first is evaluated, the others are rejected).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
+@click.option("--reform", "reform_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also evaluate under this reform file: its results in RESULTS.reform.*, the applicants whose "
+              "outcomes differ in RESULTS.difference.*, both sides in the summary.")
+@click.option("--compare-as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Also evaluate every applicant for this date, as --reform does for a reform.")
 @click.pass_obj
 @friendly_errors
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
-          encoding: str | None, engine: str, keep_repeats: bool, quiet: bool) -> None:
+          encoding: str | None, engine: str, keep_repeats: bool, quiet: bool, reform_path: Path | None = None,
+          compare_as_of: dt.datetime | None = None) -> None:
     """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
     \b
@@ -71,8 +78,12 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     A row with the same applicant id and date as an earlier row is rejected (it would count twice in the
     totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes.
     """
-    options = BatchOptions(output, layout, fmt, as_of.date() if as_of else None, include_drafts, errors_path,
-                           summary_path, encoding, engine, keep_repeats)
+    day = as_of.date() if as_of else None
+    layout_used = layout or ("wide" if (fmt or output.suffix.lstrip(".").lower()) == "csv" else "long")
+    other = alternative(state.pack, reform_path, compare_as_of.date() if compare_as_of else None, day,
+                        include_drafts, engine, layout_used == "wide")
+    options = BatchOptions(output, layout, fmt, day, include_drafts, errors_path,
+                           summary_path, encoding, engine, keep_repeats, other)
     try:
         with _terminated_cleanly():
             run = run_batch(state.pack, applicants, options, partial(_Progress, quiet))
@@ -81,6 +92,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     summary, errors_path = run.summary, run.errors_path
     if not quiet:
         Console().print(summary.table())
+        if other is not None:
+            Console().print(other.table(summary))
     if summary.rejected:
         Console(stderr=True).print(f"{summary.rejected:,} rows rejected: see {errors_path}", style="yellow")
 

@@ -11,9 +11,10 @@ from rich.console import Console
 
 from guangxi_subsidy.data import examples
 from guangxi_subsidy.engine.applicant.profile import Profile, load_profile
-from guangxi_subsidy.engine.evaluation.report import evaluation_json, print_evaluation
+from guangxi_subsidy.engine.evaluation.report import print_evaluation
 
 from .main import State, friendly_errors
+from .scenarios import evaluation_with_near_misses, print_near_misses, show_reform
 
 
 @click.command()
@@ -30,11 +31,14 @@ from .main import State, friendly_errors
               "each amount was computed (formula, inputs, the cap that bit).")
 @click.option("--include-drafts", is_flag=True, help="Also apply draft documents (the Wuzhou draft); their "
               "results are marked DRAFT.")
+@click.option("--reform", "reform_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also evaluate under this reform file and show the baseline and the reform side by side.")
 @click.pass_obj
 @friendly_errors
 def evaluate(
     state: State, profile: Path | None, example: str | None, as_of: dt.datetime | None, fmt: str, explain: bool,
     include_drafts: bool,
+    reform_path: Path | None = None,
 ) -> None:
     """Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.
 
@@ -43,6 +47,7 @@ def evaluate(
       subsidy evaluate --example nanning_incubation_base
       subsidy evaluate firm.yaml --as-of 2017-06-30 --explain
       subsidy evaluate firm.json --format json | jq '.totals'
+      subsidy evaluate base.yaml --reform cases/reforms/rent_cap_60wan.yaml
 
     The table lists eligible benefits (and any that would apply but have expired) with document, clause and
     amount; unquantified and non-monetary benefits are listed as such, never as 0. Totals keep grants, tax and
@@ -54,10 +59,15 @@ def evaluate(
     evaluation = state.engine.evaluate(
         applicant, as_of=as_of.date() if as_of else None, include_drafts=include_drafts
     )
-    if fmt == "json":
-        click.echo(json.dumps(evaluation_json(evaluation, explain), ensure_ascii=False, indent=2))
+    if reform_path is not None:
+        show_reform(state, reform_path, evaluation, fmt, explain)
+    elif fmt == "json":
+        data = evaluation_with_near_misses(evaluation, state.pack, explain)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        print_evaluation(evaluation, Console(), explain)
+        console = Console()
+        print_evaluation(evaluation, console, explain)
+        print_near_misses(evaluation, state.pack, console)
 
 
 @click.command()

@@ -186,3 +186,25 @@ def _template() -> click.Command:
     from guangxi_subsidy.cli.batch import template
 
     return template
+
+
+@cli.lazy_command("compare", "What started, ended or changed for an applicant (or a whole list) between two dates.")
+def _compare() -> click.Command:
+    from guangxi_subsidy.cli.scenarios import compare
+
+    return compare
+
+
+@cli.lazy_command("whatif", "Vary one FIELD of PROFILE from a value to another: each benefit's amount along the way.")
+def _whatif() -> click.Command:
+    from guangxi_subsidy.cli.scenarios import whatif
+
+    return whatif
+
+
+@cli.lazy_command("chart", "Draw a batch SUMMARY written with --reform or --compare-as-of: money baseline against "
+                  "the alternative.")
+def _chart() -> click.Command:
+    from guangxi_subsidy.cli.scenarios import chart
+
+    return chart

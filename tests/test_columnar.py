@@ -16,7 +16,10 @@ from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.batch.evaluator import Evaluator
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
+from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
+from guangxi_subsidy.engine.scenarios.reform import Reform
 from guangxi_subsidy.engine.verify import strategies
+from guangxi_subsidy.engine.verify.scenarios import reforms
 
 PACK = load_pack()
 COLUMNAR = {drafts: Evaluator(PACK, include_drafts=drafts) for drafts in (False, True)}
@@ -92,6 +95,27 @@ def test_columnar_agrees_for_a_batch_date(data: list[dict[str, str]], day: dt.da
     ours = Evaluator(PACK, as_of=day).evaluate(cells)
     theirs = Evaluator(PACK, as_of=day, engine="reference").evaluate(cells)
     assert ours.benefits.equals(theirs.benefits)
+
+
+@settings(max_examples=12)
+@given(reforms(PACK), rows(PACK), st.booleans())
+def test_columnar_agrees_with_the_reference_on_a_reformed_pack(reform: Reform, data: list[dict[str, str]],
+                                                               drafts: bool) -> None:
+    """A reform is a pack like any other: the compiled plan and the reference engine decide it alike."""
+    cells = frame(data)
+    ours = Evaluator(reform.pack, include_drafts=drafts).evaluate(cells)
+    theirs = Evaluator(reform.pack, include_drafts=drafts, engine="reference").evaluate(cells)
+    assert ours.errors.equals(theirs.errors)
+    assert ours.benefits.equals(theirs.benefits), _difference(ours.benefits, theirs.benefits)
+    assert ours.results.equals(theirs.results)
+    # A batch run decides again only the rules the reform touched and takes the others from the baseline.
+    baseline = COLUMNAR[drafts].evaluate(cells)
+    side = Alternative("reform", "drawn", Evaluator(reform.pack, include_drafts=drafts),
+                       same=unchanged_rules(PACK, reform.pack))
+    admitted = [side.evaluator.admit(cells)]
+    partial = side.decide(admitted, baseline)
+    assert partial.benefits.equals(ours.benefits)
+    assert partial.results.equals(ours.results)
 
 
 DIVIDING_RULE = """

@@ -44,6 +44,7 @@ class Evaluator:
         self.pack = pack if pack is not None else load_pack()
         self.plan = Plan(self.pack, as_of=as_of, include_drafts=include_drafts, today=today)
         self.engine = engine
+        self.wide = wide
         self._reference = Engine(self.pack) if engine == "reference" else None
         self.rules = [
             RuleInfo(r.id, r.name, r.rule.benefit.value, r.status.value == "draft", tuple(r.rule.departments),

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
@@ -45,6 +45,29 @@ Batch = tuple[list[Admitted], pl.DataFrame, int, int]
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 
 
+class SecondSide(Protocol):
+    """A second evaluation of every batch beside the first (a reform, another date: `scenarios.batchdiff`),
+    with outputs of its own; told of each batch decided, on the writing thread."""
+
+    kind: str
+    summary: Summary
+
+    def open(self, outputs: Outputs, results: Path, difference: Path, fmt: str, layout: str,
+             wide_lines: bool) -> None: ...
+    def decide(self, admitted: list[Admitted], base: BatchResult | None = None) -> BatchResult: ...
+    def publish(self, base: BatchResult, other: BatchResult, rows: int, structural: int) -> None: ...
+    def finish(self) -> None: ...
+    def as_json(self, baseline: Summary, source: str, engine: str, as_of: dt.date | None, include_drafts: bool,
+                version: str) -> dict[str, Any]: ...
+
+
+def side_paths(output: Path, kind: str) -> tuple[Path, Path]:
+    """Where a second side's results and the differences go, beside the results file."""
+    side = "reform" if kind == "reform" else "compared"
+    return (output.with_name(f"{output.stem}.{side}{output.suffix}"),
+            output.with_name(f"{output.stem}.difference{output.suffix}"))
+
+
 class BatchInputError(ValueError):
     """The file or the options cannot be run at all (before any row is evaluated): a bad-input error."""
 
@@ -63,6 +86,7 @@ class BatchOptions:
     encoding: str | None = None
     engine: str = "columnar"
     keep_repeats: bool = False
+    second: SecondSide | None = None  # also evaluate every batch so, beside the first
 
 
 @dataclass(frozen=True)
@@ -92,6 +116,7 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
     evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts, engine=options.engine,
                           wide=layout == "wide" and not wide_lines)
     summary = Summary(evaluator.rules)
+    other = options.second
     repeats = None if options.keep_repeats else Repeats(
         evaluator.plan.day(), source.columns.header_of("id"), compiled,
         0 if isinstance(source, XlsxSource) else source.expected_rows)
@@ -105,8 +130,11 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
                 header = evaluator.empty().results if wide_lines else None
                 results = outputs.open(options.output, results_format, ("id", "name"))
                 errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
+                if other is not None:
+                    other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
 
-                def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int) -> None:
+                def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int,
+                            second: BatchResult | None = None) -> None:
                     lines = None if writer is None else writer.lines(result)
                     if lines is not None:
                         assert header is not None
@@ -117,18 +145,28 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
                     if rejected.height or result.errors.height:
                         errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
                     summary.add(result, rows, rejected[ROW].n_unique())
+                    if other is not None and second is not None:
+                        other.publish(result, second, rows, rejected[ROW].n_unique())
                     advance(position, summary.rows_read)
 
                 with _collector_skips_the_set_up(), InOrder() as publishing:  # writing overlaps deciding
                     for admitted, rejected, rows, position in batches:
-                        publishing.submit(partial(publish, evaluator.decide(admitted), rejected, rows, position))
+                        decided = evaluator.decide(admitted)
+                        second = other.decide(admitted, decided) if other is not None else None
+                        publishing.submit(partial(publish, decided, rejected, rows, position, second))
         finally:
             source.close()  # (after the reading thread has stopped)
         summary.repeated = repeats.repeated if repeats is not None else 0
         _headers(results, errors, evaluator, layout)
+        if other is not None:
+            other.summary.repeated = summary.repeated
+            other.finish()
         if options.summary_path is not None:
             data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
                                    pack.digest, ENGINE_VERSION)
+            if other is not None:
+                data["scenario"] = other.as_json(summary, str(applicants), options.engine, options.as_of,
+                                                 options.include_drafts, ENGINE_VERSION)
             text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
             outputs.open(options.summary_path, "json").write_text(text)
     return BatchRun(summary, errors_path)

@@ -87,8 +87,8 @@ def load_cases(path: Path) -> list[tuple[Path, Case]]:
     files = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
     out: list[tuple[Path, Case]] = []
     for file in files:
-        if "profiles" in file.relative_to(path if path.is_dir() else file.parent).parts:
-            continue  # profiles referenced by cases, not case files
+        if {"profiles", "reforms"} & set(file.relative_to(path if path.is_dir() else file.parent).parts):
+            continue  # profiles referenced by cases, and reform files: not case files
         try:
             data = CaseFile.model_validate(load_yaml(file.read_text(encoding="utf-8")))
         except ValidationError as error:

@@ -1,0 +1,260 @@
+"""`subsidy compare`, `subsidy whatif`, `subsidy chart`, and the scenario parts of `evaluate` and `batch`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from guangxi_subsidy.engine.applicant.profile import ProfileError, field_labels, load_profile
+from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
+from guangxi_subsidy.engine.evaluation.report import evaluation_json
+from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.money import format_yuan
+from guangxi_subsidy.engine.rules.pack import RulePack
+from guangxi_subsidy.engine.scenarios.compare import comparison_json, comparison_table
+from guangxi_subsidy.engine.scenarios.nearmiss import NearMiss, change_text, gain_text, near_misses, near_misses_json
+from guangxi_subsidy.engine.scenarios.reform import Reform, load_reform
+
+from .main import State, friendly_errors
+
+BATCH_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
+
+
+class BadScenarioInput(click.ClickException):
+    exit_code = 2
+
+
+# ---------------------------------------------------------------- evaluate: near misses and reforms
+
+
+def near_miss_table(misses: list[NearMiss]) -> Table | None:
+    if not misses:
+        return None
+    table = Table(title=_("Might also apply with a small change (near misses)"), title_justify="left")
+    table.add_column(_("Change"), overflow="fold", ratio=3)
+    table.add_column(_("Would pay (yuan)"), justify="right", ratio=1)
+    table.add_column(_("Benefit · condition"), overflow="fold", ratio=3)
+    for miss in misses:
+        says = "; ".join(c.says or c.condition for c in miss.changes)
+        benefit = Text(miss.rule.name)
+        benefit.append(f"\n{miss.rule.id} · {says}", style="dim")
+        table.add_row("; ".join(change_text(c) for c in miss.changes), Text(gain_text(miss), style="bold green"),
+                      benefit)
+    return table
+
+
+def evaluation_with_near_misses(evaluation: Evaluation, pack: RulePack, explain: bool) -> dict[str, Any]:
+    data = evaluation_json(evaluation, explain)
+    data["near_misses"] = near_misses_json(near_misses(evaluation, pack))
+    return data
+
+
+def print_near_misses(evaluation: Evaluation, pack: RulePack, console: Console) -> None:
+    table = near_miss_table(near_misses(evaluation, pack))
+    if table is not None:
+        console.print(table)
+
+
+def reform_of(state: State, path: Path) -> Reform:
+    return load_reform(path, state.pack)
+
+
+def reform_json(reform: Reform) -> dict[str, Any]:
+    return {"name": reform.name, "file": str(reform.path), "description": reform.description,
+            "changes": [{"kind": c.kind, "target": c.target, "reason": c.reason, "changed": list(c.what)}
+                        for c in reform.changes],
+            "rules_digest": reform.pack.digest}
+
+
+def show_reform(state: State, reform_path: Path, baseline: Evaluation, fmt: str, explain: bool) -> None:
+    """`subsidy evaluate PROFILE --reform R.yaml`: the baseline and the reform side by side."""
+    reform = reform_of(state, reform_path)
+    engine = Engine(reform.pack)
+    reformed = engine.evaluate(baseline.profile, as_of=baseline.as_of, include_drafts=baseline.include_drafts)
+    labels = ("baseline", "reform")
+    if fmt == "json":
+        data = {"schema": "subsidy-reform-evaluation/1", "reform": reform_json(reform),
+                "baseline": evaluation_with_near_misses(baseline, state.pack, explain),
+                "reform_evaluation": evaluation_with_near_misses(reformed, reform.pack, explain),
+                "comparison": comparison_json(baseline, reformed, labels)}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    profile = baseline.profile
+    title = _("{who} · as of {day} · baseline against the reform “{name}”").format(
+        who=profile.name or profile.id, day=baseline.as_of, name=reform.name)
+    console.print(comparison_table(baseline, reformed, (_("Baseline (yuan)"), _("Reform (yuan)")), title))
+    console.print(Text(_("The reform's changes:"), style="bold"))
+    for change in reform.changes:
+        what = ", ".join(change.what)
+        console.print(Text(f"  {change.kind} {change.target}" + (f" ({what})" if what else "") + f": {change.reason}"))
+    print_near_misses(reformed, reform.pack, console)
+
+
+# ---------------------------------------------------------------- batch: the second side
+
+
+def alternative(pack: RulePack, reform_path: Path | None, compare_day: dt.date | None, day: dt.date | None,
+                include_drafts: bool, engine: str, wide: bool) -> Any:
+    """The batch's alternative side, or None: a reform (its pack) or another evaluation date."""
+    from guangxi_subsidy.engine.batch.evaluator import Evaluator
+    from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
+
+    if reform_path is not None and compare_day is not None:
+        raise BadScenarioInput("give --reform or --compare-as-of, not both")
+    if reform_path is not None:
+        reform = load_reform(reform_path, pack)
+        evaluator = Evaluator(reform.pack, as_of=day, include_drafts=include_drafts, engine=engine, wide=wide)
+        return Alternative("reform", reform.name, evaluator, {"reform": reform_json(reform)},
+                           unchanged_rules(pack, reform.pack))
+    if compare_day is not None:
+        evaluator = Evaluator(pack, as_of=compare_day, include_drafts=include_drafts, engine=engine, wide=wide)
+        return Alternative("as_of", compare_day.isoformat(), evaluator, {"as_of": compare_day.isoformat()})
+    return None
+
+
+# ---------------------------------------------------------------- compare
+
+
+@click.command()
+@click.argument("profile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", "dates", multiple=True, required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The two dates, given twice: --as-of A --as-of B.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--include-drafts", is_flag=True, help="Also apply draft documents (marked DRAFT).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="For an applicant list (CSV or .xlsx): the results file, as `subsidy batch -o`.")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="For an applicant list: the summary JSON, with both dates.")
+@click.option("-q", "--quiet", is_flag=True, help="For an applicant list: no progress bar and no tables.")
+@click.pass_context
+@friendly_errors
+def compare(ctx: click.Context, profile: Path, dates: tuple[dt.datetime, ...], fmt: str, include_drafts: bool,
+            output: Path | None, summary_path: Path | None, quiet: bool) -> None:
+    """What started, ended or changed for an applicant (or a whole list) between two dates.
+
+    \b
+    Examples:
+      subsidy compare firm.yaml --as-of 2017-06-30 --as-of 2018-01-01
+      subsidy compare applicants.csv --as-of 2017-06-30 --as-of 2018-01-01 -o results.csv --summary s.json
+    """
+    if len(dates) != 2:
+        raise BadScenarioInput(f"--as-of: got {len(dates)} dates, expected two (--as-of A --as-of B)")
+    first, second = (d.date() for d in dates)
+    if profile.suffix.lower() in BATCH_SUFFIXES:
+        if output is None:
+            raise BadScenarioInput("an applicant list needs -o RESULTS (the results on the first date)")
+        from .batch import batch
+
+        ctx.invoke(batch, applicants=profile, output=output, as_of=dates[0], include_drafts=include_drafts,
+                   summary_path=summary_path, compare_as_of=dates[1], quiet=quiet)
+        return
+    state: State = ctx.obj
+    applicant = load_profile(profile)
+    a = state.engine.evaluate(applicant, as_of=first, include_drafts=include_drafts)
+    b = state.engine.evaluate(applicant, as_of=second, include_drafts=include_drafts)
+    if fmt == "json":
+        data = {"schema": "subsidy-date-comparison/1", "applicant": applicant.id,
+                "dates": [first.isoformat(), second.isoformat()],
+                "comparison": comparison_json(a, b, (first.isoformat(), second.isoformat())),
+                "evaluations": [evaluation_json(a), evaluation_json(b)]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    title = _("{who}: {first} against {second}").format(who=applicant.name or applicant.id, first=first,
+                                                        second=second)
+    Console().print(comparison_table(a, b, (first.isoformat(), second.isoformat()), title))
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def _decimal(text: str, option: str) -> Decimal:
+    try:
+        return Decimal(text.replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        raise ProfileError(option, [(option, text, "a number")]) from None
+
+
+@click.command()
+@click.argument("profile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--vary", "field", required=True, help="The numeric profile field to vary (see `subsidy rules fields`).")
+@click.option("--from", "start", required=True, help="The first value.")
+@click.option("--to", "stop", required=True, help="The last value.")
+@click.option("--steps", default=11, show_default=True, help="How many values, both ends included.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Evaluate for this date.")
+@click.option("--include-drafts", is_flag=True, help="Also apply draft documents (marked DRAFT).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the curve (.svg).")
+@click.pass_obj
+@friendly_errors
+def whatif(state: State, profile: Path, field: str, start: str, stop: str, steps: int, as_of: dt.datetime | None,
+           include_drafts: bool, fmt: str, chart: Path | None) -> None:
+    """Vary one FIELD of PROFILE from a value to another: each benefit's amount along the way.
+
+    \b
+    Example:
+      subsidy whatif cases/profiles/nanning_incubation_base.yaml --vary rent_and_broadband_paid \\
+          --from 0 --to 1000000 --steps 11 --chart rent.svg
+    """
+    from guangxi_subsidy.engine.scenarios.whatif import vary
+
+    curve = vary(state.engine, load_profile(profile), field, _decimal(start, "--from"), _decimal(stop, "--to"),
+                 steps, as_of.date() if as_of else None, include_drafts)
+    if chart is not None:
+        if chart.suffix.lower() != ".svg":
+            raise BadScenarioInput(f"--chart: {chart} — charts are written as .svg")
+        chart.write_text(curve.svg(), encoding="utf-8")
+    if fmt == "json":
+        click.echo(json.dumps(curve.as_json(), ensure_ascii=False, indent=2))
+        return
+    label = field_labels().get(field, field)
+    table = Table(title=_("What if {label} ({field}) varies").format(label=label, field=field), title_justify="left")
+    table.add_column(label, justify="right")
+    benefits = curve.benefits()
+    for _rule_id, name in benefits:
+        table.add_column(name, justify="right", overflow="fold")
+    series = curve.series()
+    for i, value in enumerate(curve.values):
+        cells = [format_yuan(v) if (v := series[rid][i]) is not None else "—" for rid, _n in benefits]
+        table.add_row(f"{value:,}", *cells)
+    Console().print(table)
+    if chart is not None:
+        Console(stderr=True).print(_("wrote {path}").format(path=chart))
+
+
+# ---------------------------------------------------------------- charts
+
+
+@click.command()
+@click.argument("summary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .svg file.")
+@click.option("--by", type=click.Choice(["benefit", "department"]), default="benefit", show_default=True)
+@friendly_errors
+def chart(summary: Path, output: Path, by: str) -> None:
+    """Draw a batch SUMMARY written with --reform or --compare-as-of: money baseline against the alternative.
+
+    \b
+    Example:
+      subsidy batch applicants.csv -o r.csv --reform cases/reforms/rent_cap_60wan.yaml --summary s.json
+      subsidy chart s.json -o budget.svg --by department
+    """
+    from guangxi_subsidy.engine.scenarios.charts import budget_svg
+
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BadScenarioInput(f"{summary}: not a readable summary JSON ({error})") from None
+    if not isinstance(data, dict) or "scenario" not in data:
+        raise BadScenarioInput(f"{summary}: no 'scenario' in it: write it with `subsidy batch --reform … --summary`")
+    if output.suffix.lower() != ".svg":
+        raise BadScenarioInput(f"-o: {output} — charts are written as .svg")
+    output.write_text(budget_svg(data["scenario"], by), encoding="utf-8")
+    click.echo(_("wrote {path}").format(path=output))
