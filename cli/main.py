@@ -106,5 +106,5 @@ def main() -> None:
 # The command modules register themselves on `cli`; imported last because they import `cli` from here.
 import importlib  # noqa: E402
 
-for _module in ("batch", "cases", "coverage", "evaluate", "rules", "verify"):
+for _module in ("batch", "cases", "coverage", "evaluate", "rules", "serve", "verify"):
     importlib.import_module(f"{__package__}.{_module}")
