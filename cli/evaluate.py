@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import click
@@ -27,10 +28,14 @@ from .main import State, cli, friendly_errors
               "each amount was computed (formula, inputs, the cap that bit).")
 @click.option("--include-drafts", is_flag=True, help="Also apply draft documents (the Wuzhou draft); their "
               "results are marked DRAFT.")
+@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the applicant's report (测算报告) to this file: .html (printable) or .pdf. "
+              "Chinese unless SUBSIDY_LANG=en.")
 @click.pass_obj
 @friendly_errors
 def evaluate(
-    state: State, profile: Path, as_of: dt.datetime | None, fmt: str, explain: bool, include_drafts: bool
+    state: State, profile: Path, as_of: dt.datetime | None, fmt: str, explain: bool, include_drafts: bool,
+    report: Path | None = None,
 ) -> None:
     """Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.
 
@@ -39,11 +44,14 @@ def evaluate(
       subsidy evaluate cases/profiles/nanning_incubation_base.yaml
       subsidy evaluate firm.yaml --as-of 2017-06-30 --explain
       subsidy evaluate firm.json --format json | jq '.totals'
+      subsidy evaluate firm.yaml --report report.pdf
 
     The table lists eligible benefits (and any that would apply but have expired) with document, clause and
     amount; unquantified and non-monetary benefits are listed as such, never as 0. Totals keep grants, tax and
     fee relief, and loan quotas apart.
     """
+    if report is not None and report.suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise click.BadParameter(f"{report}: a report is .html or .pdf", param_hint="--report")
     applicant = load_profile(profile)
     evaluation = state.engine.evaluate(
         applicant, as_of=as_of.date() if as_of else None, include_drafts=include_drafts
@@ -52,6 +60,13 @@ def evaluate(
         click.echo(json.dumps(evaluation_json(evaluation, explain), ensure_ascii=False, indent=2))
     else:
         print_evaluation(evaluation, Console(), explain)
+    if report is not None:
+        from guangxi_subsidy.engine.web.report import write_report  # the page and PDF stack, only when asked
+
+        try:
+            write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"))
+        except OSError as error:
+            raise click.BadParameter(f"{report}: {error.strerror}", param_hint="--report") from None
 
 
 @cli.command()

@@ -42,13 +42,15 @@ class TooLarge(Exception):
     pass
 
 
-def problem_body(status: int, title: str, detail: str, **extra: Any) -> bytes:
-    """An RFC 7807 problem document."""
-    data = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+def problem_body(status: int, title: str, detail: str, field: str = "(request)", value: str = "",
+                 expected: str = "") -> bytes:
+    """An RFC 7807 problem document, with the one problem's field, value and expectation."""
+    data = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "errors": [{"field": field, "value": value, "expected": expected or detail}]}
     return json.dumps(data, ensure_ascii=False).encode()
 
 
-async def send_problem(send: Send, status: int, title: str, detail: str, **extra: Any) -> None:
+async def send_problem(send: Send, status: int, title: str, detail: str, **extra: str) -> None:
     body = problem_body(status, title, detail, **extra)
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
