@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean catalog
+.PHONY: demo test lint typecheck unit bench bench-web browser clean catalog
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -28,14 +28,29 @@ typecheck: $(STAMP)
 	ln -sf ../../../pkg/__init__.py build/typecheck/guangxi_subsidy/__init__.py
 	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p guangxi_subsidy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright). Installed here when missing
+# and this is root on Debian; otherwise those tests are skipped, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium chromium-driver fonts-noto-cjk >/dev/null \
+	      || echo "Chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "Chromium is missing (install chromium and chromium-driver as root): the browser tests will be skipped"; fi; }
 
 # The package's bytecode compiled first, as an installed package has it (an environment that forbids writing
 # bytecode at import would otherwise compile every module at every start).
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/batch_throughput.py
+
+# The evaluate endpoint under 50 concurrent clients, beside `subsidy evaluate`'s time per profile.
+bench-web: $(STAMP)
+	$(BIN)/python -m compileall -q engine cli pkg
+	$(BIN)/python benchmarks/web_load.py
 
 # The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
 catalog: $(STAMP)

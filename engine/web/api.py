@@ -15,7 +15,7 @@ import functools
 import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -28,6 +28,7 @@ from guangxi_subsidy.engine.rules.pack import CompiledRule
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 
 PROBLEM = "application/problem+json"
+Day = Annotated[dt.date | None, Query(description="Evaluate for this date (YYYY-MM-DD), as the CLI's --as-of")]
 MAX_LINE = 1024 * 1024
 PROFILE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Profile"}}}}}
@@ -116,7 +117,7 @@ def router(engine: Engine) -> APIRouter:
 
     @api.post("/evaluate", summary="Evaluate one profile (subsidy-evaluation/1, as `subsidy evaluate --format json`)",
               openapi_extra=PROFILE_BODY, response_class=Response)
-    async def evaluate(request: Request, as_of: dt.date | None = Query(None, description="YYYY-MM-DD"),
+    async def evaluate(request: Request, as_of: Day = None,
                        include_drafts: bool = False, explain: bool = False) -> Response:
         profile = read_profile(await request.body(), "request body")
         evaluation = engine.evaluate(profile, as_of=as_of, include_drafts=include_drafts)
@@ -124,7 +125,7 @@ def router(engine: Engine) -> APIRouter:
 
     @api.post("/evaluate-many", summary="Evaluate JSON Lines of profiles; one JSON line out per line in, streamed",
               response_class=LineStream)
-    async def evaluate_many(request: Request, as_of: dt.date | None = Query(None, description="YYYY-MM-DD"),
+    async def evaluate_many(request: Request, as_of: Day = None,
                             include_drafts: bool = False, explain: bool = False) -> StreamingResponse:
         async def lines() -> AsyncIterator[bytes]:
             buffer = b""

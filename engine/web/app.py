@@ -141,6 +141,15 @@ def create_app(rules: Sequence[Path] = (), engine: Engine | None = None) -> Any:
     return Guard(app)
 
 
+def from_environment() -> Any:
+    """The application for a worker process started by uvicorn (`subsidy serve --workers N`): the rule paths
+    come from SUBSIDY_RULES (separated by the path separator), as the CLI's --rules would give them."""
+    import os
+
+    paths = [Path(p) for p in os.environ.get("SUBSIDY_RULES", "").split(os.pathsep) if p]
+    return create_app(paths)
+
+
 def _batch_form(request: Request, language: str, error: str | None, status: int) -> HTMLResponse:
     gettext = i18n.translations(language).gettext
     return pages.page(request, "batch.html", language, status, path="/batch", title=gettext("Batch evaluation"),

@@ -62,7 +62,7 @@ def environment(language: str) -> jinja2.Environment:
         kinds=list(KIND_LABELS),
         cities=list(CITY_LABELS),
         label=lambda name: field_label(name, language),
-        unit_label=lambda unit: _gettext(language, UNITS.get(unit, unit)),
+        unit_label=lambda unit: _gettext(language, UNITS.get(unit) or unit),
         placeholder=lambda kind: PLACEHOLDERS.get(kind, ""),
     )
     return env
