@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
-from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.language import ValueType
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -7,44 +7,23 @@ from guangxi_subsidy.cli import allocator  # noqa: F401 - before polars is impor
 # isort: on
 
 import datetime as dt
-import gc
-import json
-import queue
 import signal
 import sys
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
-from guangxi_subsidy.engine.batch.layouts import BatchResult
-from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs, format_of
-from guangxi_subsidy.engine.batch.summary import Summary
-from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
-from guangxi_subsidy.engine.intake.cells import HeaderError
-from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
-from guangxi_subsidy.engine.intake.frames import ROW
-from guangxi_subsidy.engine.intake.repeats import Repeats
+from guangxi_subsidy.engine.batch.run import BatchInputError, BatchOptions, run_batch
 from guangxi_subsidy.engine.intake.template import write_template
-from guangxi_subsidy.engine.intake.xlsxsource import XlsxSource
 
 from .main import State, cli, friendly_errors
-
-if TYPE_CHECKING:
-    from guangxi_subsidy.engine.batch.widecsv import WideWriter
-
-BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
-Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
-Batch = tuple[list[Admitted], pl.DataFrame, int, int]
-WIDE_ROWS = 15_000  # wide rows built and written at a time
 
 
 class BadBatchInput(click.ClickException):
@@ -89,56 +68,14 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     A row with the same applicant id and date as an earlier row is rejected (it would count twice in the
     totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes.
     """
+    options = BatchOptions(output, layout, fmt, as_of.date() if as_of else None, include_drafts, errors_path,
+                           summary_path, encoding, engine, keep_repeats)
     try:
-        results_format = format_of(output, fmt)
-        errors_path = errors_path or output.with_name(output.stem + ".errors.csv")
-        errors_format = format_of(errors_path)
-        source = _open(applicants, encoding, engine == "columnar")
-    except (ValueError, LookupError, OSError) as error:
+        with _terminated_cleanly():
+            run = run_batch(state.pack, applicants, options, partial(_Progress, quiet))
+    except BatchInputError as error:
         raise BadBatchInput(str(error)) from None
-    layout = layout or ("wide" if results_format == "csv" else "long")
-    day = as_of.date() if as_of else None
-    # A long file read by the compiled reader is also checked for repeats and written by compiled code.
-    compiled = isinstance(source, CsvSource) and source.compiled
-    wide_lines = compiled and layout == "wide" and results_format == "csv"
-    evaluator = Evaluator(state.pack, as_of=day, include_drafts=include_drafts, engine=engine,
-                          wide=layout == "wide" and not wide_lines)
-    summary = Summary(evaluator.rules)
-    repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"), compiled,
-                                                 source.expected_rows if isinstance(source, CsvSource) else 0)
-    size = BATCH_ROWS if engine == "columnar" else 1  # the reference engine gains nothing from batches
-    with _terminated_cleanly(), Outputs() as outputs, _Progress(quiet, source.size) as advance:
-        try:
-            with _Prefetch(_batches(_admitted(source, evaluator, repeats), size)) as batches:
-                # the file is being read while the compiled writer loads
-                writer = _wide_writer(evaluator) if wide_lines else None
-                header = evaluator.empty().results if wide_lines else None
-                results = outputs.open(output, results_format, ("id", "name"))
-                errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
-
-                def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int) -> None:
-                    lines = None if writer is None else writer.lines(result)
-                    if lines is not None:
-                        assert header is not None
-                        results.write_lines(lines, result.evaluated, header)
-                    else:
-                        for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
-                            results.write(piece)
-                    if rejected.height or result.errors.height:
-                        errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
-                    summary.add(result, rows, rejected[ROW].n_unique())
-                    advance(position, summary.rows_read)
-
-                with _collector_skips_the_set_up(), _InOrder() as publishing:  # writing overlaps deciding
-                    for admitted, rejected, rows, position in batches:
-                        publishing.submit(partial(publish, evaluator.decide(admitted), rejected, rows, position))
-        finally:
-            source.close()  # (after the reading thread has stopped)
-        summary.repeated = repeats.repeated if repeats is not None else 0
-        _headers(results, errors, evaluator, layout)
-        if summary_path is not None:
-            data = summary.as_json(str(applicants), engine, day, include_drafts, state.pack.digest, ENGINE_VERSION)
-            outputs.open(summary_path, "json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    summary, errors_path = run.summary, run.errors_path
     if not quiet:
         Console().print(summary.table())
     if summary.rejected:
@@ -154,156 +91,6 @@ def template(path: Path) -> None:
     except ValueError as error:
         raise BadBatchInput(str(error)) from None
     click.echo(f"wrote {path}")
-
-
-def _wide_writer(evaluator: Evaluator) -> WideWriter:
-    from guangxi_subsidy.engine.batch.widecsv import WideWriter  # (pyarrow: imported only when a long file is written)
-
-    return WideWriter(evaluator.rules)
-
-
-def _open(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource:
-    """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (engine/scan.py),
-    which types clean rows directly, for the columnar engine."""
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return XlsxSource(path)
-        return CsvSource(path, encoding, compiled=None if compiled else False)
-    except (HeaderError, FileError) as error:
-        raise BadBatchInput(f"{path}: {error}") from None
-
-
-def _structural(chunk: Chunk) -> pl.DataFrame:
-    """Rows the reader refused before any cell was read (ragged, stray quote, wrong encoding, empty)."""
-    rows = [(r.row, None, r.column, "", r.value[:200], r.reason) for r in chunk.rejected]
-    return pl.DataFrame(rows, schema=ERRORS, orient="row")
-
-
-def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, layout: str) -> None:
-    """Name the columns of outputs that received no rows."""
-    if results.rows and errors.rows:
-        return
-    empty = evaluator.empty()
-    results.write_header(empty.results if layout == "wide" else empty.benefits)
-    errors.write_header(empty.errors)
-
-
-def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator, repeats: Repeats | None) -> Iterator[Block]:
-    """Blocks read and admitted one by one, in file order (typed rows take a third of the memory of cells);
-    rows that repeat an earlier applicant are refused here, unless `repeats` is None."""
-    for chunk in source.chunks():
-        rows, position, rejected = chunk.rows, chunk.position, _structural(chunk)
-        admitted = evaluator.admit(chunk.take, source.columns, chunk.as_text, chunk.typed)
-        if repeats is not None:
-            admitted = admitted.only(*repeats.sift(admitted.applicants))
-        yield admitted, rejected, rows, position
-
-
-def _batches(blocks: Iterator[Block], size: int) -> Iterator[Batch]:
-    """Admitted blocks handed on `size` rows at a time: deciding has a cost per call."""
-    pending: list[Block] = []
-    for block in blocks:
-        pending.append(block)
-        if sum(b[2] for b in pending) >= size:
-            yield _batch(pending)
-            pending = []
-    if pending:
-        yield _batch(pending)
-
-
-def _batch(blocks: list[Block]) -> Batch:
-    return [b[0] for b in blocks], pl.concat([b[1] for b in blocks]), sum(b[2] for b in blocks), blocks[-1][3]
-
-
-class _Prefetch:
-    """Batches read, admitted and gathered on a thread of their own, from entering the block, while earlier
-    ones are decided and written: on two cores the two overlap. One batch is read ahead, and the next only once
-    it is taken, so memory stays flat. (Gathering here, not in the deciding thread, keeps a whole batch ready
-    when the last one is decided.) An error in reading is raised where the batches are taken; leaving the
-    block stops the reading."""
-
-    def __init__(self, batches: Iterator[Batch]) -> None:
-        self._batches = batches
-        self._handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-
-    def __enter__(self) -> Iterator[Batch]:
-        self._thread.start()
-        return self._taken()
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stopped.set()
-        while self._thread.is_alive():  # a reader waiting to hand on a batch sees the stop
-            try:
-                self._handoff.get(timeout=0.05)
-                self._handoff.task_done()
-            except queue.Empty:
-                pass
-
-    def _read(self) -> None:
-        try:
-            for batch in self._batches:
-                self._handoff.put(batch)
-                self._handoff.join()  # the next is read once this one is taken: two batches in memory, not three
-                if self._stopped.is_set():
-                    return
-            self._handoff.put(_DONE)
-        except BaseException as error:  # noqa: BLE001 - handed to the taking thread, which raises it
-            self._handoff.put(error)
-        finally:
-            if isinstance(self._batches, Generator):
-                self._batches.close()  # a reader stopped early finishes its blocks in hand and lets go of them
-
-    def _taken(self) -> Iterator[Batch]:
-        while True:
-            item = self._handoff.get()
-            self._handoff.task_done()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-
-_DONE = object()
-
-
-class _InOrder:
-    """Jobs run one after another on a thread of their own, in the order given; at most one waits. The first
-    error a job raises is raised in the submitting thread (at the next submit or at the end), and no job runs
-    after it; leaving the block on an error stops the thread before the error goes on."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> _InOrder:
-        self._thread.start()
-        return self
-
-    def submit(self, job: Callable[[], None]) -> None:
-        if self._error is not None:
-            raise self._error
-        self._jobs.put(job)
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: Any) -> None:
-        if kind is not None:
-            self._stopped = True
-        self._jobs.put(None)
-        self._thread.join()
-        if kind is None and self._error is not None:
-            raise self._error
-
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            if self._error is None and not self._stopped:
-                try:
-                    job()
-                except BaseException as error:  # noqa: BLE001 - raised in the submitting thread
-                    self._error = error
 
 
 class _Progress:
@@ -334,18 +121,6 @@ class _Progress:
     def __exit__(self, *exc: Any) -> None:
         if self.enabled:
             self.bar.stop()
-
-
-@contextmanager
-def _collector_skips_the_set_up() -> Iterator[None]:
-    """What is made before the batches (the pack, the compiled plan, imported modules) lives for the run: the
-    garbage collector need not walk it again at every collection. Given back to it afterwards, so that a process
-    running many batches does not keep each one's set-up for ever."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @contextmanager

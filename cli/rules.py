@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.report import plain
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.format import RuleFile
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
 

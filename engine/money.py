@@ -8,10 +8,21 @@ is not a whole number of fen is first rounded down to the fen, so that no amount
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from decimal import (
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 
 FEN = Decimal("0.01")
-ARITHMETIC = Context(prec=50)
+# The one Decimal context: 50 significant digits keep every realistic sum and product exact; its traps make an
+# invalid operation, an overflow or a division by zero an error instead of a NaN or an infinity.
+ARITHMETIC = Context(prec=50, traps=[InvalidOperation, Overflow, DivisionByZero])
 
 
 def round_fen(amount: Decimal) -> Decimal:
@@ -32,10 +43,6 @@ def to_fen(amount: Decimal) -> int:
     if fen != fen.to_integral_value():
         raise ValueError(f"{amount} yuan is not a whole number of fen")
     return int(fen)
-
-
-def from_fen(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(FEN)
 
 
 def parse_yuan(text: str) -> Decimal:

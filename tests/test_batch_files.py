@@ -286,7 +286,7 @@ def test_long_jsonl_rows_carry_rule_status_amounts_as_strings_and_departments(tm
     assert rent["lead_department"] == rent["departments"].split("、")[0]
 
 
-def test_drafts_only_with_include_drafts_and_marked(tmp_path: Path) -> None:
+def test_drafts_only_with_include_drafts_marked_and_totalled_apart(tmp_path: Path) -> None:
     source = tmp_path / "wuzhou.csv"
     write_csv(source, [{"id": "WZ-1", "kind": "individual", "city": "梧州", "high_level_talent": "是",
                         "local_share_of_income_tax_paid": "12000", "first_home_deed_tax_paid": "3000"}])
@@ -297,7 +297,10 @@ def test_drafts_only_with_include_drafts_and_marked(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
     draft = next(r for r in rows if r["rule_id"] == "wuzhou.high_level_talent_tax_refund")
     assert draft["draft"] is True and draft["value"] == "15000.00"
-    assert with_drafts["totals"]["grants"] == "15000.00"
+    # a draft's money is never in the in-force totals: 12,000 + 3,000 is the drafts' own total
+    assert with_drafts["totals"]["grants"] == "0.00"
+    assert with_drafts["draft_totals"]["grants"] == "15000.00"
+    assert "draft_totals" not in without
     batch(source, tmp_path / "c.csv", "--as-of", "2018-01-01", "--include-drafts")
     assert "wuzhou.high_level_talent_tax_refund (DRAFT)" in (tmp_path / "c.csv").read_text(encoding="utf-8")
 
@@ -342,10 +345,10 @@ def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, how: signa
 
 
 def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the_caller() -> None:
-    from guangxi_subsidy.cli.batch import _InOrder
+    from guangxi_subsidy.engine.batch.threads import InOrder
 
     done: list[int] = []
-    with _InOrder() as jobs:
+    with InOrder() as jobs:
         for number in range(5):
             jobs.submit(lambda number=number: done.append(number))
     assert done == [0, 1, 2, 3, 4]
@@ -354,7 +357,7 @@ def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the
         raise OSError("disk full")
 
     done.clear()
-    with pytest.raises(OSError, match="disk full"), _InOrder() as jobs:
+    with pytest.raises(OSError, match="disk full"), InOrder() as jobs:
         jobs.submit(fail)
         for number in range(3):
             time.sleep(0.01)
@@ -363,7 +366,7 @@ def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the
 
 
 def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops_when_left() -> None:
-    from guangxi_subsidy.cli.batch import _Prefetch
+    from guangxi_subsidy.engine.batch.threads import Prefetch
 
     made: list[int] = []
     closed: list[bool] = []
@@ -376,7 +379,7 @@ def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops
         finally:
             closed.append(True)
 
-    with _Prefetch(batches()) as taken:
+    with Prefetch(batches()) as taken:
         assert next(taken) == 0
         time.sleep(0.05)
         assert made == [0, 1]  # one read ahead, the next only once that one is taken
@@ -387,7 +390,7 @@ def test_reading_ahead_holds_one_batch_raises_a_read_error_where_taken_and_stops
         yield 1
         raise OSError("read error")
 
-    with _Prefetch(failing()) as taken, pytest.raises(OSError, match="read error"):
+    with Prefetch(failing()) as taken, pytest.raises(OSError, match="read error"):
         list(taken)
 
 

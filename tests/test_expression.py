@@ -8,7 +8,8 @@ from durable.engine import Host, MessageNotHandledException
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guangxi_subsidy.engine.language.expression import (
+from guangxi_subsidy.engine.evaluation.compiler import encode_value, to_durable
+from guangxi_subsidy.engine.language import (
     BoolOp,
     Call,
     Compare,
@@ -25,13 +26,11 @@ from guangxi_subsidy.engine.language.expression import (
     check,
     compile_amount,
     compile_condition,
-    encode_value,
     evaluate,
     names_read,
     normalize,
     parse,
     render,
-    to_durable,
 )
 
 MONEY, INTEGER, DECIMAL = ValueType.MONEY, ValueType.INTEGER, ValueType.DECIMAL

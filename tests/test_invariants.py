@@ -20,10 +20,10 @@ import pytest
 import yaml
 from hypothesis import given, settings
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation, Outcome, profile_values
 from guangxi_subsidy.engine.evaluation.report import totals
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.money import round_fen
 from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, CompiledRule, RulePack, load_pack
 from guangxi_subsidy.engine.verify.properties import verify_pack

@@ -21,7 +21,7 @@ from guangxi_subsidy.engine.intake.cells import WHITESPACE
 from guangxi_subsidy.engine.intake.csvsource import CsvSource
 from guangxi_subsidy.engine.intake.frames import field_specs
 from guangxi_subsidy.engine.intake.scan import Scanner, quotes_regular, text_clean
-from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.language import ValueType
 
 FIELDS = list(field_labels())
 SPECS = field_specs()

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from guangxi_subsidy.engine.language.expression import Symbol, ValueType
+from guangxi_subsidy.engine.language import Symbol, ValueType
 from guangxi_subsidy.engine.money import parse_yuan
 from guangxi_subsidy.engine.yamlio import load_yaml
 

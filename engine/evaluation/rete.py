@@ -6,7 +6,7 @@ can be patched or replaced (it does not import on Python 3.13) without touching 
 Facts, not events: each profile is asserted as a fact in a session of its own (posted events are consumed by the
 first rule that matches, which would hide benefits), and the session is deleted afterwards so memory stays flat
 and no profile sees another's facts. Values travel as JSON: money as integer fen, ratios as integer micro-units,
-dates as day ordinals (see expression.encode_value).
+dates as day ordinals (see compiler.encode_value).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException
 
-from guangxi_subsidy.engine.language import expression as ex
+from guangxi_subsidy.engine import language as ex
+from guangxi_subsidy.engine.evaluation.compiler import encode_value, to_durable
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 
 _ruleset_numbers = itertools.count(1)
@@ -32,7 +33,7 @@ def profile_fact(values: dict[str, Any], symbols: dict[str, ex.Symbol]) -> dict[
         symbol = symbols.get(name)
         if symbol is None or value is None:
             continue
-        fact[name] = ex.encode_value(symbol.type, value)
+        fact[name] = encode_value(symbol.type, value)
     return fact
 
 
@@ -41,7 +42,7 @@ def rule_condition(rule: CompiledRule, symbols: dict[str, ex.Symbol]) -> dict[st
     parts: list[dict[str, Any]] = [{"t": "profile"}]
     parts.append(_one_of("kind", rule.kinds))
     parts.append(_one_of("city", rule.cities))
-    parts.extend(ex.to_durable(c.node, symbols) for c in rule.conditions)
+    parts.extend(to_durable(c.node, symbols) for c in rule.conditions)
     return {"$and": parts}
 
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from guangxi_subsidy.engine.applicant.profile import Profile, field_labels, field_symbols, parse_profile
-from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.language import ValueType
 
 # Unicode White_Space, the characters Rust's `char::is_whitespace` (and so polars) treats as whitespace.
 WHITESPACE = (

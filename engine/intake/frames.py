@@ -23,7 +23,7 @@ import polars as pl
 
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile, field_symbols
 from guangxi_subsidy.engine.intake.cells import LOOSE_DATE, REQUIRED, WHITESPACE, YES_NO
-from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.language import ValueType
 from guangxi_subsidy.engine.money import to_fen
 
 ROW = "row"  # the row number as a spreadsheet counts it (the header is row 1)

@@ -28,7 +28,7 @@ import pyarrow as pa
 from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.intake.cells import REQUIRED
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS, ROW, field_specs, typed_schema
-from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.language import ValueType
 
 # How each column is read (the `kinds` array), and where its values go (the `stores` array).
 TEXT_ID, TEXT_NAME, MONEY, RATIO, INTEGER, SPELLED, DATE = range(7)

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES, field_symbols
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.format import (
     Amount,
     Bounded,

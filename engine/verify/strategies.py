@@ -19,8 +19,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind, Profile, field_symbols, parse_profile
-from guangxi_subsidy.engine.language import expression as ex
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 
 UNITS: dict[ex.ValueType, Decimal] = {

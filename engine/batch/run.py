@@ -1,0 +1,207 @@
+"""One batch run: an applicant file in, the results, rejected rows and summary out, nothing lost.
+
+`run_batch` is what `subsidy batch` does, without click: a program (or a notebook) evaluates a file with it
+and gets the `Summary` back. A reader thread reads, admits and checks the blocks for repeats and gathers them
+into batches (`threads.Prefetch`); this thread decides a batch while the next is read; a third writes the last
+(`threads.InOrder`). Outputs are written to partial files and published only when the run completes
+(`sinks.Outputs`). Every row ends in the results or in the errors file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
+from guangxi_subsidy.engine.batch.layouts import BatchResult
+from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs, format_of
+from guangxi_subsidy.engine.batch.summary import Summary
+from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
+from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
+from guangxi_subsidy.engine.intake.cells import HeaderError
+from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
+from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.intake.repeats import Repeats
+from guangxi_subsidy.engine.intake.xlsxsource import XlsxSource
+from guangxi_subsidy.engine.rules.pack import RulePack
+
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.batch.widecsv import WideWriter
+
+BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
+WIDE_ROWS = 15_000  # wide rows built and written at a time
+Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
+Batch = tuple[list[Admitted], pl.DataFrame, int, int]
+Progress = Callable[[int, int], None]  # (bytes read, rows read)
+
+
+class BatchInputError(ValueError):
+    """The file or the options cannot be run at all (before any row is evaluated): a bad-input error."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What `subsidy batch` is asked to do; None: the defaults it documents."""
+
+    output: Path
+    layout: str | None = None
+    fmt: str | None = None
+    as_of: dt.date | None = None
+    include_drafts: bool = False
+    errors_path: Path | None = None
+    summary_path: Path | None = None
+    encoding: str | None = None
+    engine: str = "columnar"
+    keep_repeats: bool = False
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """What a finished run wrote: the summary, and where the rejected rows are."""
+
+    summary: Summary
+    errors_path: Path
+
+
+def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
+              progress: Callable[[int], AbstractContextManager[Progress]] | None = None) -> BatchRun:
+    """Evaluate every applicant in a CSV or .xlsx file. `progress(size)`, given the file's size, is entered for
+    the run and gives a function told (bytes read, rows read) as batches are written (a progress bar)."""
+    try:
+        results_format = format_of(options.output, options.fmt)
+        errors_path = options.errors_path or options.output.with_name(options.output.stem + ".errors.csv")
+        errors_format = format_of(errors_path)
+        source = open_source(applicants, options.encoding, options.engine == "columnar")
+    except (ValueError, LookupError, OSError) as error:
+        raise BatchInputError(str(error)) from None
+    layout = options.layout or ("wide" if results_format == "csv" else "long")
+    # A long file read by the compiled reader is also checked for repeats and written by compiled code.
+    compiled = isinstance(source, CsvSource) and source.compiled
+    wide_lines = compiled and layout == "wide" and results_format == "csv"
+    evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts, engine=options.engine,
+                          wide=layout == "wide" and not wide_lines)
+    summary = Summary(evaluator.rules)
+    repeats = None if options.keep_repeats else Repeats(
+        evaluator.plan.day(), source.columns.header_of("id"), compiled,
+        source.expected_rows if isinstance(source, CsvSource) else 0)
+    size = BATCH_ROWS if options.engine == "columnar" else 1  # the reference engine gains nothing from batches
+    shown = progress(source.size) if progress is not None else nullcontext(_unseen)
+    with Outputs() as outputs, shown as advance:
+        try:
+            with Prefetch(_batches(_admitted(source, evaluator, repeats), size)) as batches:
+                # the file is being read while the compiled writer loads
+                writer = _wide_writer(evaluator) if wide_lines else None
+                header = evaluator.empty().results if wide_lines else None
+                results = outputs.open(options.output, results_format, ("id", "name"))
+                errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
+
+                def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int) -> None:
+                    lines = None if writer is None else writer.lines(result)
+                    if lines is not None:
+                        assert header is not None
+                        results.write_lines(lines, result.evaluated, header)
+                    else:
+                        for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
+                            results.write(piece)
+                    if rejected.height or result.errors.height:
+                        errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
+                    summary.add(result, rows, rejected[ROW].n_unique())
+                    advance(position, summary.rows_read)
+
+                with _collector_skips_the_set_up(), InOrder() as publishing:  # writing overlaps deciding
+                    for admitted, rejected, rows, position in batches:
+                        publishing.submit(partial(publish, evaluator.decide(admitted), rejected, rows, position))
+        finally:
+            source.close()  # (after the reading thread has stopped)
+        summary.repeated = repeats.repeated if repeats is not None else 0
+        _headers(results, errors, evaluator, layout)
+        if options.summary_path is not None:
+            data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
+                                   pack.digest, ENGINE_VERSION)
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+            outputs.open(options.summary_path, "json").write_text(text)
+    return BatchRun(summary, errors_path)
+
+
+def _unseen(position: int, rows: int) -> None:
+    """No progress shown."""
+
+
+def open_source(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource:
+    """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (intake/scan.py),
+    which types clean rows directly, for the columnar engine."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return XlsxSource(path)
+        return CsvSource(path, encoding, compiled=None if compiled else False)
+    except (HeaderError, FileError) as error:
+        raise BatchInputError(f"{path}: {error}") from None
+
+
+def _wide_writer(evaluator: Evaluator) -> WideWriter:
+    from guangxi_subsidy.engine.batch.widecsv import WideWriter  # (pyarrow: imported only when a long file is written)
+
+    return WideWriter(evaluator.rules)
+
+
+def _structural(chunk: Chunk) -> pl.DataFrame:
+    """Rows the reader refused before any cell was read (ragged, stray quote, wrong encoding, empty)."""
+    rows = [(r.row, None, r.column, "", r.value[:200], r.reason) for r in chunk.rejected]
+    return pl.DataFrame(rows, schema=ERRORS, orient="row")
+
+
+def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, layout: str) -> None:
+    """Name the columns of outputs that received no rows."""
+    if results.rows and errors.rows:
+        return
+    empty = evaluator.empty()
+    results.write_header(empty.results if layout == "wide" else empty.benefits)
+    errors.write_header(empty.errors)
+
+
+def _admitted(source: CsvSource | XlsxSource, evaluator: Evaluator, repeats: Repeats | None) -> Iterator[Block]:
+    """Blocks read and admitted one by one, in file order (typed rows take a third of the memory of cells);
+    rows that repeat an earlier applicant are refused here, unless `repeats` is None."""
+    for chunk in source.chunks():
+        rows, position, rejected = chunk.rows, chunk.position, _structural(chunk)
+        admitted = evaluator.admit(chunk.take, source.columns, chunk.as_text, chunk.typed)
+        if repeats is not None:
+            admitted = admitted.only(*repeats.sift(admitted.applicants))
+        yield admitted, rejected, rows, position
+
+
+def _batches(blocks: Iterator[Block], size: int) -> Iterator[Batch]:
+    """Admitted blocks handed on `size` rows at a time: deciding has a cost per call."""
+    pending: list[Block] = []
+    for block in blocks:
+        pending.append(block)
+        if sum(b[2] for b in pending) >= size:
+            yield _batch(pending)
+            pending = []
+    if pending:
+        yield _batch(pending)
+
+
+def _batch(blocks: list[Block]) -> Batch:
+    return [b[0] for b in blocks], pl.concat([b[1] for b in blocks]), sum(b[2] for b in blocks), blocks[-1][3]
+
+
+@contextmanager
+def _collector_skips_the_set_up() -> Iterator[None]:
+    """What is made before the batches (the pack, the compiled plan, imported modules) lives for the run: the
+    garbage collector need not walk it again at every collection. Given back to it afterwards, so that a process
+    running many batches does not keep each one's set-up for ever."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
