@@ -24,7 +24,7 @@ from guangxi_subsidy.engine.applicant.profile import (
     parse_profile,
 )
 from guangxi_subsidy.engine.intake.cells import cell_value, clean
-from guangxi_subsidy.engine.language.expression import ValueType
+from guangxi_subsidy.engine.language.syntax import ValueType
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 
 IDENTITY = ("id", "name", "kind", "city", "as_of")
