@@ -112,8 +112,8 @@ def test_a_workbook_uploaded_gives_a_results_workbook_to_download(page, base_url
 
     book = Workbook()
     sheet = book.active
-    sheet.append(["申请人编号", "申请人类型", "所在城市", "评估日期", "经认定为创业孵化基地", "实际缴纳房租和宽带接入费",
-                  "已享受房租补助年数"])
+    sheet.append(["申请人编号", "申请人类型", "所在城市", "评估日期", "经认定为创业孵化基地",
+                  "实际缴纳房租和宽带接入费", "已享受房租补助年数"])
     sheet.append(["W1", "众创空间/创业孵化基地", "南宁", "2017-03-01", "是", 900000, 0])  # capped: 550,000
     sheet.append(["W2", "众创空间/创业孵化基地", "南宁市", "2017-03-01", "是", "40万", 1])  # 400,000 × 70% = 280,000
     sheet.append(["W3", "众创空间/创业孵化基地", "北京", "2017-03-01", "是", 1, 0])      # rejected: not Guangxi
