@@ -102,6 +102,19 @@ def mutated(rng: random.Random) -> tuple[str, bytes]:
     return "not a mapping", json.dumps(rng.choice([[1, 2], "text", 3, None, True, [BASE]])).encode()
 
 
+def raw_post(host: str, port: int, body: bytes) -> tuple[int, bytes]:
+    """A body over the limit: the server answers 413 and closes while it is still being sent."""
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(b"POST /api/v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        try:
+            sock.sendall(body)
+        except OSError:
+            pass
+        head = sock.recv(4096)
+    return int(head.split()[1]), b""
+
+
 def test_bad_requests_are_each_answered_4xx_while_the_server_keeps_serving(server):
     host, port, _ = server
     conn = http.client.HTTPConnection(host, port, timeout=10)
@@ -115,7 +128,7 @@ def test_bad_requests_are_each_answered_4xx_while_the_server_keeps_serving(serve
         except (OSError, http.client.HTTPException):  # the server closed after a refusal: reconnect
             conn.close()
             conn = http.client.HTTPConnection(host, port, timeout=10)
-            status, answer = post(conn, body)
+            status, answer = post(conn, body) if len(body) < 1024 * 1024 else raw_post(host, port, body)
         if not 400 <= status < 500:
             wrong.append((what, body[:60], status))
         elif status != 413:
