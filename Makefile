@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup clean catalog
+.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser clean catalog
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -41,7 +41,7 @@ typecheck: $(STAMP)
 	ln -sfn ../../../pkg/data build/typecheck/guangxi_subsidy/data
 	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p guangxi_subsidy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 ifeq ($(PYTHON313),)
@@ -64,6 +64,16 @@ installed: $(STAMP) $(if $(PYTHON313),$(STAMP313))
 	.ci/installed $(BIN)/python $(BIN)/subsidy
 	$(if $(PYTHON313),.ci/installed $(VENV313)/bin/python $(BIN)/subsidy,@echo "SKIP: the wheel on Python 3.13")
 
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright). Installed here when missing
+# and this is root on Debian; otherwise those tests are skipped, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium chromium-driver fonts-noto-cjk >/dev/null \
+	      || echo "Chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "Chromium is missing (install chromium and chromium-driver as root): the browser tests will be skipped"; fi; }
+
 # The package's bytecode compiled first, as an installed package has it (an environment that forbids writing
 # bytecode at import would otherwise compile every module at every start).
 bench: $(STAMP)
@@ -74,6 +84,11 @@ bench: $(STAMP)
 startup: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/startup.py
+
+# The evaluate endpoint under 50 concurrent clients, beside `subsidy evaluate`'s time per profile.
+bench-web: $(STAMP)
+	$(BIN)/python -m compileall -q engine cli pkg
+	$(BIN)/python benchmarks/web_load.py
 
 # The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
 catalog: $(STAMP)

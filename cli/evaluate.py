@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import click
@@ -33,12 +34,16 @@ from .scenarios import evaluation_with_near_misses, print_near_misses, show_refo
               "results are marked DRAFT.")
 @click.option("--reform", "reform_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also evaluate under this reform file and show the baseline and the reform side by side.")
+@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the applicant's report (测算报告) to this file: .html (printable) or .pdf. "
+              "Chinese unless SUBSIDY_LANG=en.")
 @click.pass_obj
 @friendly_errors
 def evaluate(
     state: State, profile: Path | None, example: str | None, as_of: dt.datetime | None, fmt: str, explain: bool,
     include_drafts: bool,
     reform_path: Path | None = None,
+    report: Path | None = None,
 ) -> None:
     """Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.
 
@@ -48,6 +53,7 @@ def evaluate(
       subsidy evaluate firm.yaml --as-of 2017-06-30 --explain
       subsidy evaluate firm.json --format json | jq '.totals'
       subsidy evaluate base.yaml --reform cases/reforms/rent_cap_60wan.yaml
+      subsidy evaluate firm.yaml --report report.pdf
 
     The table lists eligible benefits (and any that would apply but have expired) with document, clause and
     amount; unquantified and non-monetary benefits are listed as such, never as 0. Totals keep grants, tax and
@@ -55,6 +61,8 @@ def evaluate(
     """
     if (profile is None) == (example is None):
         raise click.UsageError("give a PROFILE file or --example NAME (one of them)")
+    if report is not None and report.suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise click.BadParameter(f"{report}: a report is .html or .pdf", param_hint="--report")
     applicant = load_profile(profile or examples()[example or ""])
     evaluation = state.engine.evaluate(
         applicant, as_of=as_of.date() if as_of else None, include_drafts=include_drafts
@@ -68,6 +76,13 @@ def evaluate(
         console = Console()
         print_evaluation(evaluation, console, explain)
         print_near_misses(evaluation, state.pack, console)
+    if report is not None:
+        from guangxi_subsidy.engine.web.report import write_report  # the page and PDF stack, only when asked
+
+        try:
+            write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"))
+        except OSError as error:
+            raise click.BadParameter(f"{report}: {error.strerror}", param_hint="--report") from None
 
 
 @click.command()

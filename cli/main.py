@@ -208,3 +208,11 @@ def _chart() -> click.Command:
     from guangxi_subsidy.cli.scenarios import chart
 
     return chart
+
+
+@cli.lazy_command("serve", "Serve the policy calculator (Chinese, English by a switch) and the HTTP API (/api/v1, "
+                  "/openapi.json).")
+def _serve() -> click.Command:
+    from guangxi_subsidy.cli.serve import serve
+
+    return serve

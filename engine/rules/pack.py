@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -79,8 +80,8 @@ class CompiledCondition:
     says: str | None
     node: ex.Node  # normalised: `not` pushed down, as durable_rules will read it
 
-    @property
-    def fields(self) -> frozenset[str]:
+    @functools.cached_property
+    def fields(self) -> frozenset[str]:  # read on every evaluation: computed once
         return frozenset(ex.names_read(self.node))
 
 

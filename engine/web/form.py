@@ -1,0 +1,197 @@
+"""The calculator's questions: only the fields a kind of applicant's rules read, grouped by the benefit that asks.
+
+An enterprise should not be asked about a bank's loans. For a kind and a city, the questions are the profile
+fields read by the rules (and the derived facts they require) that could apply there; each field is asked once,
+under the first benefit in the documents' order that reads it, which groups the form by topic as the documents
+do. Label, unit and help come from the profile model (its Chinese label) and from the rules' own `says`, so the
+form speaks the documents' words. Answers are read exactly as a spreadsheet cell is (`intake.cells.cell_value`,
+then `parse_profile`): 是/否, 55万, 2017年3月1日 mean what they mean in a batch file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from guangxi_subsidy.engine.applicant.profile import (
+    CITY_LABELS,
+    KIND_LABELS,
+    Profile,
+    ProfileError,
+    field_symbols,
+    parse_profile,
+)
+from guangxi_subsidy.engine.intake.cells import cell_value, clean
+from guangxi_subsidy.engine.language.syntax import ValueType
+from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+
+IDENTITY = ("id", "name", "kind", "city", "as_of")
+DEFAULT_ID = "WEB-1"
+MAX_FIELD_TEXT = 200  # characters of one answer; longer is refused as a bad value, never stored
+
+
+@dataclass(frozen=True)
+class Question:
+    """One profile field as a form input."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    unit: str | None
+    input: str  # bool | choice | number | money | ratio | date | text
+    choices: tuple[str, ...] = ()
+    help: tuple[str, ...] = ()  # the rules' `says` for conditions reading this field
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The questions one benefit asks first, under its name and clause."""
+
+    rule_id: str
+    title: str
+    clause: str
+    document: str
+    questions: tuple[Question, ...]
+
+
+@dataclass
+class Answers:
+    """What the form sent, as typed, and the profile read from it (or the problems, per field)."""
+
+    values: dict[str, str]
+    profile: Profile | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _meta() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, info in Profile.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        out[name] = {"label_zh": str(extra.get("label_zh", name)), "label_en": info.description or name,
+                     "unit": extra.get("unit")}
+    return out
+
+
+_META = _meta()
+
+
+def _input_kind(name: str) -> tuple[str, tuple[str, ...]]:
+    symbol = field_symbols().get(name)
+    if symbol is None:  # id and name: text
+        return "text", ()
+    if symbol.choices:
+        return "choice", symbol.choices
+    unit = _META[name]["unit"]
+    if symbol.type == ValueType.BOOL:
+        return "bool", ()
+    if unit == "yuan" or symbol.type == ValueType.MONEY:
+        return "money", ()
+    if unit == "ratio":
+        return "ratio", ()
+    if symbol.type == ValueType.DATE:
+        return "date", ()
+    if symbol.type in (ValueType.INTEGER, ValueType.DECIMAL):
+        return "number", ()
+    return "text", ()
+
+
+def question(name: str, help_texts: tuple[str, ...] = ()) -> Question:
+    meta = _META[name]
+    kind, choices = _input_kind(name)
+    return Question(name, meta["label_zh"], meta["label_en"], meta["unit"], kind, choices, help_texts)
+
+
+def _applies(rule: CompiledRule, kind: str, city: str, include_drafts: bool) -> bool:
+    draft = rule.status.value == "draft"
+    return kind in rule.kinds and city in rule.cities and (include_drafts or not draft)
+
+
+def topics(pack: RulePack, kind: str, city: str, include_drafts: bool = False) -> list[Topic]:
+    """The questions for this kind in this city, grouped under the first benefit that reads each."""
+    says: dict[str, list[str]] = {}
+
+    def note_says(rule: CompiledRule) -> None:
+        for condition in rule.conditions:
+            for name in condition.fields:
+                if condition.says and condition.says not in says.setdefault(name, []):
+                    says[name].append(condition.says)
+
+    def reads(rule: CompiledRule, seen: set[str]) -> list[str]:
+        names: list[str] = []
+        for need in rule.requires:
+            if need not in seen:
+                seen.add(need)
+                names += reads(pack.derived[need], seen)
+        note_says(rule)
+        names += sorted(rule.fields_read())
+        return names
+
+    asked: set[str] = set(IDENTITY)
+    out: list[Topic] = []
+    for rule in pack.rules.values():
+        if not _applies(rule, kind, city, include_drafts):
+            continue
+        fresh = [n for n in dict.fromkeys(reads(rule, set())) if n not in asked and n in _META]
+        asked.update(fresh)
+        if fresh:
+            qs = tuple(question(n, tuple(says.get(n, ()))) for n in fresh)
+            out.append(Topic(rule.id, rule.name, rule.rule.source.clause, rule.document.short, qs))
+    return out
+
+
+def read_answers(form: Mapping[str, str], kind: str, city: str, as_of: str | None) -> Answers:
+    """The profile the answers give, or every problem beside its field. Unknown form keys are ignored."""
+    values: dict[str, str] = {}
+    data: dict[str, Any] = {"kind": kind, "city": city}
+    errors: dict[str, str] = {}
+    for name in _META:
+        if name in ("kind", "city"):
+            continue
+        text = form.get(name)
+        if text is None:
+            continue
+        text = str(text)
+        values[name] = text
+        if len(text) > MAX_FIELD_TEXT:
+            errors[name] = f"at most {MAX_FIELD_TEXT} characters"
+            continue
+        cell = cell_value(name, text)
+        if cell is not None:
+            data[name] = cell
+    if as_of:
+        values["as_of"] = as_of
+        data["as_of"] = cell_value("as_of", as_of)
+    data.setdefault("id", DEFAULT_ID)
+    answers = Answers(values)
+    if errors:
+        answers.errors = errors
+        return answers
+    try:
+        answers.profile = parse_profile(data, "form")
+    except ProfileError as error:
+        answers.errors = {name: f"{value} — {expected}" for name, value, expected in error.problems}
+    return answers
+
+
+def choose(kind: str | None, city: str | None, as_of: str | None) -> tuple[str, str, str, dict[str, str]]:
+    """Kind, city and date from the query, each read the forgiving way; unknown ones fall back, with an error."""
+    errors: dict[str, str] = {}
+    k = clean(kind) or "enterprise"
+    k = next((code for code, label in KIND_LABELS.items() if k in (code, label)), k)
+    if k not in KIND_LABELS:
+        errors["kind"] = f"{k!r} — one of {', '.join(KIND_LABELS)}"
+        k = "enterprise"
+    c = clean(city) or "nanning"
+    c = next((code for code, label in CITY_LABELS.items() if c.lower() == code or c in (label, label + "市")), c)
+    if c not in CITY_LABELS:
+        errors["city"] = f"{c!r} — a Guangxi city, e.g. 南宁"
+        c = "nanning"
+    day = cell_value("as_of", as_of) or dt.date.today().isoformat()
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        errors["as_of"] = f"{day!r} — a date such as 2017-03-01 or 2017年3月1日"
+        day = dt.date.today().isoformat()
+    return k, c, day, errors

@@ -1,0 +1,113 @@
+"""The calculator and the applicant's report, as server-rendered pages.
+
+One form does everything, with no script: it posts the kind, city and date with every answer; "show the
+questions" redraws the form for another kind or city, "calculate" evaluates and shows the result above the
+questions, with the facts that might change it asked first. Nothing is kept between requests: the answers travel
+in the form, and the report is drawn from the same answers posted again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from guangxi_subsidy.engine import i18n
+from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.web import form as forms
+from guangxi_subsidy.engine.web.render import language_of, render
+from guangxi_subsidy.engine.web.results import view
+
+
+def switch_url(request: Request, language: str, path: str | None = None) -> str:
+    """The same page in the other language (for a GET page; a posted page switches back to its form)."""
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    query["lang"] = "en" if language == "zh" else "zh"
+    return (path or request.url.path) + "?" + urlencode(query)
+
+
+def page(request: Request, template: str, language: str, status: int = 200, path: str | None = None,
+         **context: Any) -> HTMLResponse:
+    text = render(template, language, switch_url=switch_url(request, language, path), **context)
+    return HTMLResponse(text, status_code=status)
+
+
+def _lang(request: Request, posted: Mapping[str, Any] | None = None) -> str:
+    return language_of(request.query_params.get("lang") or (posted or {}).get("lang"))
+
+
+def _strings(posted: Mapping[str, Any]) -> dict[str, str]:
+    """Text fields only: a file or a repeated key is not an answer."""
+    return {k: v for k, v in posted.items() if isinstance(v, str)}
+
+
+def router(engine: Engine) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    pack = engine.pack
+
+    def calculator(request: Request, language: str, posted: Mapping[str, str], evaluate: bool) -> HTMLResponse:
+        kind, city, day, errors = forms.choose(posted.get("kind"), posted.get("city"), posted.get("as_of"))
+        include_drafts = posted.get("include_drafts") == "1"
+        answers = forms.read_answers(posted, kind, city, day) if evaluate else forms.Answers(dict(posted))
+        errors = {**answers.errors, **errors}
+        result = None
+        if evaluate and answers.profile is not None and not errors:
+            result = view(engine.evaluate(answers.profile, include_drafts=include_drafts), pack)
+        status = 422 if evaluate and errors else 200
+        return page(request, "calculator.html", language, status, path="/",
+                    title=i18n.translations(language).gettext("Policy calculator"),
+                    kind=kind, city=city, as_of=day, include_drafts=include_drafts,
+                    topics=forms.topics(pack, kind, city, include_drafts), values=answers.values, errors=errors,
+                    view=result, asked=result["asked"] if result else [], shown_next=[],
+                    id_q=forms.question("id"), name_q=forms.question("name"))
+
+    @pages.get("/", response_class=HTMLResponse)
+    async def home(request: Request) -> HTMLResponse:
+        return calculator(request, _lang(request), _strings(request.query_params), evaluate=False)
+
+    @pages.post("/", response_class=HTMLResponse)
+    async def calculate(request: Request) -> HTMLResponse:
+        posted = _strings(await request.form())
+        return calculator(request, _lang(request, posted), posted, evaluate=posted.get("action") != "questions")
+
+    async def report_view(request: Request) -> tuple[str, Any, Mapping[str, str]]:
+        posted = _strings(await request.form())
+        language = _lang(request, posted)
+        kind, city, day, errors = forms.choose(posted.get("kind"), posted.get("city"), posted.get("as_of"))
+        answers = forms.read_answers(posted, kind, city, day)
+        if answers.profile is None or errors:
+            return language, None, {**answers.errors, **errors}
+        evaluation = engine.evaluate(answers.profile, include_drafts=posted.get("include_drafts") == "1")
+        return language, view(evaluation, pack), {}
+
+    @pages.post("/report", response_class=HTMLResponse)
+    async def report(request: Request) -> HTMLResponse:
+        language, result, errors = await report_view(request)
+        if result is None:
+            return _refused(request, language, errors)
+        return page(request, "report.html", language, path="/", view=result, today=dt.date.today().isoformat(),
+                    title=i18n.translations(language).gettext("Subsidy assessment report"))
+
+    @pages.post("/report.pdf")
+    async def report_pdf(request: Request) -> Response:
+        from guangxi_subsidy.engine.web.pdf import report_pdf as build
+
+        language, result, errors = await report_view(request)
+        if result is None:
+            return _refused(request, language, errors)
+        name = f"report-{result['data']['applicant']['id']}.pdf".encode("ascii", "replace").decode()
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        return Response(build(result, language), media_type="application/pdf",
+                        headers={"content-disposition": f'attachment; filename="{safe}"'})
+
+    def _refused(request: Request, language: str, errors: Mapping[str, str]) -> HTMLResponse:
+        gettext = i18n.translations(language).gettext
+        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        return page(request, "problem.html", language, 422, path="/", title=gettext("Please check the answers"),
+                    detail=detail)
+
+    return pages

@@ -1,0 +1,85 @@
+"""An evaluation as pages show it: the `subsidy-evaluation/1` data plus what only a reader needs.
+
+The pages and the report are drawn from `evaluation_json(..., explain=True)`, the same data the API and the CLI
+give, so a page can never say something the JSON does not. Added here: the damaged text of a clause and how it
+is read (a contested reading), the period's note, and, for "might also apply", the questions to ask next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from guangxi_subsidy.engine.evaluation.evaluate import Evaluation
+from guangxi_subsidy.engine.evaluation.report import SHOWN, evaluation_json
+from guangxi_subsidy.engine.rules.pack import RulePack
+from guangxi_subsidy.engine.web.form import IDENTITY, Question, question
+
+# Checks every rule has that a reader does not need spelled out on a benefit that holds.
+ROUTINE = ("beneficiary", "jurisdiction")
+
+
+@dataclass(frozen=True)
+class Next:
+    """A rule that fails only for want of facts, and the questions that would settle it."""
+
+    rule_id: str
+    name: str
+    clause: str
+    questions: tuple[Question, ...]
+
+
+def _benefit(item: dict[str, Any], pack: RulePack) -> dict[str, Any]:
+    rule = pack.rules[item["rule_id"]]
+    source = rule.rule.source
+    item = dict(item)
+    item["raw"], item["reading"] = source.raw, source.reading
+    item["period_note"] = rule.effective.note
+    item["notes"] = rule.rule.notes
+    item["document_short"] = rule.document.short
+    checks = item.get("checks", [])
+    item["reasons"] = [c for c in checks if c["id"] not in ROUTINE]
+    # what to show the department: the evidence of each condition that held, in the document's words
+    item["evidence"] = [c["says"] for c in checks if c["held"] and c.get("says") and c["id"] not in ROUTINE]
+    return item
+
+
+def view(evaluation: Evaluation, pack: RulePack) -> dict[str, Any]:
+    """Everything a results page or a report shows for one evaluation."""
+    data = evaluation_json(evaluation, explain=True)
+    kind = data["applicant"]["kind"]
+    benefits = [_benefit(b, pack) for b in data["benefits"] if b["status"] in SHOWN]
+    unmet = [
+        _benefit(b, pack)
+        for b in data["benefits"]
+        if b["status"] == "not_eligible" and kind in pack.rules[b["rule_id"]].kinds
+        and data["applicant"]["city"] in pack.rules[b["rule_id"]].cities
+    ]
+    says: dict[str, tuple[str, ...]] = {}
+    for rule in pack.rules.values():
+        for condition in rule.conditions:
+            for name in condition.fields:
+                if condition.says:
+                    says[name] = (*says.get(name, ()), condition.says)
+    nexts = [
+        Next(m["rule_id"], m["name"], pack.rules[m["rule_id"]].rule.source.clause,
+             tuple(question(f, tuple(dict.fromkeys(says.get(f, ())))) for f in m["facts_needed"]
+                   if f not in IDENTITY))
+        for m in data["might_apply"]
+    ]
+    asked = sorted({q.name for n in nexts for q in n.questions})
+    eligible = [b for b in benefits if b["status"] == "eligible"]
+    departments = sorted({d for b in eligible for d in b["departments"]})
+    warnings = [b for b in benefits if b["status"] != "eligible" or b["draft"] or b["period_note"] or b["raw"]]
+    return {
+        "data": data,
+        "benefits": benefits,
+        "eligible": eligible,
+        "unmet": unmet,
+        "next": nexts,
+        "asked": asked,
+        "departments": departments,
+        "warnings": warnings,
+        "totals": data["totals"],
+        "receipt": data["receipt"],
+    }

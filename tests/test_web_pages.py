@@ -1,0 +1,162 @@
+"""The calculator, the report and batch pages: Chinese by default, the rules' words, errors beside the field, and
+applicant text always escaped."""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from guangxi_subsidy.cli.main import cli
+from guangxi_subsidy.engine.web.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKED = {"kind": "incubation_base", "city": "nanning", "as_of": "2017-03-01", "action": "evaluate",
+          "recognised_incubation_base": "true", "rent_and_broadband_paid": "900000",
+          "rent_subsidy_years_received": "0"}
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def client(engine):
+    return TestClient(create_app(engine=engine))
+
+
+def field_block(html: str, name: str) -> str:
+    start = html.index(f'id="q-{name}"')
+    return html[start:html.index('<div class="field', start + 1)]
+
+
+def test_the_home_page_is_chinese_with_a_switch_to_english(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="zh-CN">' in page.text and "政策计算器" in page.text
+    assert 'href="/?lang=en"' in page.text
+    english = client.get("/?lang=en")
+    assert '<html lang="en">' in english.text and "Policy calculator" in english.text
+    assert "政策计算器" not in english.text
+
+
+def test_the_form_asks_only_what_the_kinds_rules_read_each_label_tied_to_its_input(client):
+    page = client.get("/?kind=incubation_base&city=nanning").text
+    for name in ("recognised_incubation_base", "rent_and_broadband_paid", "rent_subsidy_years_received"):
+        assert f'id="q-{name}"' in page
+    assert 'name="monthly_sales"' not in page  # an enterprise's question
+    assert "经认定为创业孵化基地" in page  # the label, and the rule's `says` as help
+    for input_id in re.findall(r'<input id="(f-[a-z_]+)"', page):
+        assert f'for="{input_id}"' in page
+    assert "实际缴纳房租和宽带接入费" in page and "(元)" in page
+
+
+def test_the_worked_example_shows_550000_with_its_clause_quote_and_department(client):
+    page = client.post("/", data={**WORKED, "rent_and_broadband_paid": "90万",
+                                  "recognised_incubation_base": "是"})
+    assert page.status_code == 200
+    text = page.text
+    assert "550,000.00" in text and "三(四)18" in text
+    assert "每个基地每年实际缴纳的房租和宽带接入费的70%" in text
+    assert "市科技局" in text
+    assert "符合条件" in text  # the status, translated
+
+
+def test_a_bad_answer_is_shown_beside_its_field(client):
+    page = client.post("/", data={**WORKED, "rent_and_broadband_paid": "很多"})
+    assert page.status_code == 422
+    block = field_block(page.text, "rent_and_broadband_paid")
+    assert 'aria-invalid="true"' in block and 'role="alert"' in block and "很多" in block
+    assert 'id="result"' not in page.text
+
+
+def test_a_near_miss_is_asked_the_question_that_would_change_the_result(client):
+    answers = {k: v for k, v in WORKED.items() if k != "recognised_incubation_base"}
+    page = client.post("/", data=answers).text
+    result = page[page.index('id="result"'):page.index("</section>", page.index('class="next"'))]
+    assert 'name="recognised_incubation_base"' in result  # asked in the result, as the next question
+    assert page.count('name="recognised_incubation_base" id=') == 3  # yes, no, not given: asked once only
+
+
+def test_applicant_text_is_escaped_in_the_page_and_the_report(client):
+    for path in ("/", "/report"):
+        page = client.post(path, data={**WORKED, "name": SCRIPT, "id": SCRIPT}).text
+        assert SCRIPT not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_report_page_lists_benefit_clause_department_totals_and_receipt(client, pack):
+    page = client.post("/report", data={**WORKED, "name": "南宁某众创空间"}).text
+    assert "政策测算报告" in page and "南宁某众创空间" in page and "三(四)18" in page
+    assert "550,000.00" in page and "市人社局" in page and pack.digest in page
+
+
+def test_the_report_as_pdf_is_a_pdf(client):
+    response = client.post("/report.pdf", data=WORKED)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-") and b"STSong-Light" in response.content
+
+
+def test_the_cli_writes_the_report_as_html_and_pdf(tmp_path):
+    profile = str(ROOT / "cases/profiles/nanning_incubation_base.yaml")
+    for name in ("report.html", "report.pdf"):
+        result = CliRunner().invoke(cli, ["evaluate", profile, "--report", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "550,000.00" in html and "三(四)18" in html and "<style>" in html
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+    refused = CliRunner().invoke(cli, ["evaluate", profile, "--report", str(tmp_path / "report.doc")])
+    assert refused.exit_code == 2
+
+
+def _csv(rows: list[str]) -> bytes:
+    header = "id,name,kind,city,as_of,recognised_incubation_base,rent_and_broadband_paid,rent_subsidy_years_received"
+    return ("\n".join([header, *rows]) + "\n").encode("utf-8")
+
+
+BATCH = _csv([
+    "B1,甲基地,incubation_base,南宁,2017-03-01,是,900000,0",     # 900,000 × 70% = 630,000 → cap 550,000
+    f"B2,{SCRIPT},incubation_base,南宁,2017-03-01,是,500000,0",  # 500,000 × 70% = 350,000
+    "B3,丙,incubation_base,南宁,2017-03-01,是,很多,0",            # rejected: not an amount
+])
+
+
+def leftovers() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("subsidy-batch-*")}
+
+
+def test_a_batch_upload_accounts_for_every_row_and_charts_the_totals(client):
+    before = leftovers()
+    page = client.post("/batch", files={"applicants": ("名单.csv", BATCH, "text/csv")}, data={"lang": "zh"})
+    assert page.status_code == 200
+    text = page.text
+    counts = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)', text))
+    assert counts["读取行数"] == "3" and counts["已测算"] == "2" and counts["已退回"] == "1"
+    assert "900,000.00" in text  # 550,000 + 350,000
+    assert text.count("<svg") == 2 and "创业孵化基地房租和宽带接入费补助" in text
+    assert "很多" in text and SCRIPT not in text  # the rejected cell, escaped
+    assert 'download="results.xlsx"' in text and "data:text/csv;base64," in text
+    assert leftovers() == before  # the upload's folder is gone
+
+
+def test_the_batch_api_returns_results_workbook_errors_and_summary(client):
+    response = client.post("/api/v1/batch", files={"applicants": ("list.csv", BATCH, "text/csv")},
+                           data={"as_of": "2017-03-01"})
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert set(archive.namelist()) == {"results.csv", "results.xlsx", "errors.csv", "summary.json"}
+    results = archive.read("results.csv").decode("utf-8-sig")
+    assert "550000.00" in results and "350000.00" in results
+    assert "很多" in archive.read("errors.csv").decode("utf-8-sig")
+
+
+def test_a_batch_upload_that_is_not_a_list_is_refused_with_4xx(client):
+    assert client.post("/batch", files={"applicants": ("notes.txt", b"hello", "text/plain")}).status_code == 415
+    assert client.post("/batch", files={"applicants": ("empty.csv", b"", "text/csv")}).status_code == 400
+    unknown = client.post("/batch", files={"applicants": ("x.csv", b"id,kind,city,colour\n1,enterprise,nanning,red\n",
+                                                          "text/csv")})
+    assert unknown.status_code == 422 and "colour" in unknown.text
+    assert client.post("/api/v1/batch", data={"as_of": "2017-01-01"}).status_code == 400
