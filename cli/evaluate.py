@@ -13,9 +13,10 @@ from rich.console import Console
 from guangxi_subsidy.data import examples
 from guangxi_subsidy.engine.applicant.profile import Profile, load_profile
 from guangxi_subsidy.engine.evaluation.report import print_evaluation
+from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
 from .main import State, friendly_errors
-from .scenarios import evaluation_with_near_misses, print_near_misses, show_reform
+from .scenarios import print_near_misses, show_reform
 
 
 @click.command()
@@ -70,7 +71,7 @@ def evaluate(
     if reform_path is not None:
         show_reform(state, reform_path, evaluation, fmt, explain)
     elif fmt == "json":
-        data = evaluation_with_near_misses(evaluation, state.pack, explain)
+        data = evaluation_document(evaluation, state.pack, explain)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         console = Console()

@@ -172,8 +172,8 @@ def _test() -> click.Command:
     return test_cases
 
 
-@cli.lazy_command("batch", "Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or "
-                  "Chinese labels).")
+@cli.lazy_command("batch", "Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named "
+                  "by field or label).")
 def _batch() -> click.Command:
     from guangxi_subsidy.cli.batch import batch
 

@@ -20,7 +20,7 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.scenarios.compare import comparison_json, comparison_table
-from guangxi_subsidy.engine.scenarios.nearmiss import NearMiss, change_text, gain_text, near_misses, near_misses_json
+from guangxi_subsidy.engine.scenarios.nearmiss import NearMiss, change_text, evaluation_document, gain_text, near_misses
 from guangxi_subsidy.engine.scenarios.reform import Reform, load_reform
 
 from .main import State, friendly_errors
@@ -51,12 +51,6 @@ def near_miss_table(misses: list[NearMiss]) -> Table | None:
     return table
 
 
-def evaluation_with_near_misses(evaluation: Evaluation, pack: RulePack, explain: bool) -> dict[str, Any]:
-    data = evaluation_json(evaluation, explain)
-    data["near_misses"] = near_misses_json(near_misses(evaluation, pack))
-    return data
-
-
 def print_near_misses(evaluation: Evaluation, pack: RulePack, console: Console) -> None:
     table = near_miss_table(near_misses(evaluation, pack))
     if table is not None:
@@ -82,8 +76,8 @@ def show_reform(state: State, reform_path: Path, baseline: Evaluation, fmt: str,
     labels = ("baseline", "reform")
     if fmt == "json":
         data = {"schema": "subsidy-reform-evaluation/1", "reform": reform_json(reform),
-                "baseline": evaluation_with_near_misses(baseline, state.pack, explain),
-                "reform_evaluation": evaluation_with_near_misses(reformed, reform.pack, explain),
+                "baseline": evaluation_document(baseline, state.pack, explain),
+                "reform_evaluation": evaluation_document(reformed, reform.pack, explain),
                 "comparison": comparison_json(baseline, reformed, labels)}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -83,15 +83,17 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
     (values as a profile file holds them: '900000', 900000, Decimal, '南宁', True …; a mapping with a
     `profile` key is read as a case file's profile) or a Profile. Raises ProfileError naming each field,
     value and expectation."""
-    from guangxi_subsidy.engine.evaluation.report import evaluation_json
+    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
     if not isinstance(profile, Profile):
         data = dict(profile)
         if isinstance(data.get("profile"), Mapping):
             data = dict(data["profile"])
         profile = parse_profile(data, "profile")
-    found = _engine(pack).evaluate(profile, as_of=_day(as_of), include_drafts=include_drafts)
-    return evaluation_json(found, explain)
+    engine = _engine(pack)
+    found_pack = engine.pack
+    found = engine.evaluate(profile, as_of=_day(as_of), include_drafts=include_drafts)
+    return evaluation_document(found, found_pack, explain)
 
 
 @dataclass

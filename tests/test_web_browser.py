@@ -59,7 +59,7 @@ def choose_incubation_base(page, base_url: str) -> None:
 
 def test_the_worked_example_filled_in_shows_550000_and_its_clause(page, base_url):
     choose_incubation_base(page, base_url)
-    page.get_by_label("是").first.check()  # 经认定为创业孵化基地: 是
+    page.check("#f-recognised_incubation_base-true")  # 经认定为创业孵化基地: 是
     page.get_by_label("实际缴纳房租和宽带接入费").fill("90万")
     page.get_by_label("已享受房租补助年数").fill("0")
     page.get_by_role("button", name="测算", exact=True).click()
@@ -136,7 +136,7 @@ def test_a_workbook_uploaded_gives_a_results_workbook_to_download(page, base_url
 
 def test_the_report_prints_to_pdf(page, base_url, tmp_path):
     choose_incubation_base(page, base_url)
-    page.get_by_label("是").first.check()
+    page.check("#f-recognised_incubation_base-true")
     page.get_by_label("实际缴纳房租和宽带接入费").fill("900000")
     page.get_by_label("已享受房租补助年数").fill("0")
     page.get_by_role("button", name="测算", exact=True).click()

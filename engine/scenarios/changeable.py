@@ -62,6 +62,7 @@ FIXED: dict[str, str] = {
     "as_of": "the evaluation date: a past date does not change, and waiting is not a change to the profile",
     "rent_subsidy_years_received": "years of subsidy already received cannot be undone",
     "bond_issuance_award_received": "awards already received cannot be undone",
+    "underwriter_award_received": "awards already received cannot be undone",
     "first_set_award_received_total": "awards already received cannot be undone",
     "graduate_loan_quota_used": "loan quota already used cannot be undone",
     "new_product_subsidy_received_this_year": "subsidy already received cannot be undone",
@@ -74,6 +75,7 @@ FIXED: dict[str, str] = {
     # it would be no advice.
     "rent_and_broadband_paid": "the figure the subsidy is paid on, not a threshold to reach",
     "utilities_paid": "the figure the subsidy is paid on, not a threshold to reach",
+    "site_rent_paid": "the figure the subsidy is paid on, not a threshold to reach",
     "first_set_sale_price": "the price of a sale made",
     "first_set_purchase_price": "the price of a purchase made",
     "lead_underwritten_amount": "the figure the award is paid on, not a threshold to reach",

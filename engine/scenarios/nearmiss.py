@@ -259,3 +259,13 @@ def near_misses_json(misses: list[NearMiss]) -> list[dict[str, Any]]:
          "amount": award_json(m.award), "text": line_text(m)}
         for m in misses
     ]
+
+
+def evaluation_document(evaluation: Evaluation, pack: RulePack, explain: bool) -> dict[str, Any]:
+    """The `subsidy-evaluation/1` document with its near misses: what `subsidy evaluate --format json` prints,
+    the HTTP API returns and the Python API gives, built in this one place so the three stay byte-equal."""
+    from guangxi_subsidy.engine.evaluation.report import evaluation_json
+
+    data = evaluation_json(evaluation, explain)
+    data["near_misses"] = near_misses_json(near_misses(evaluation, pack))
+    return data

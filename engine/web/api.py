@@ -22,10 +22,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
-from guangxi_subsidy.engine.evaluation.report import evaluation_json, plain
+from guangxi_subsidy.engine.evaluation.report import plain
 from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
 from guangxi_subsidy.engine.rules.pack import CompiledRule
 from guangxi_subsidy.engine.rules.provenance import SEEDS
+from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
 PROBLEM = "application/problem+json"
 Day = Annotated[dt.date | None, Query(description="Evaluate for this date (YYYY-MM-DD), as the CLI's --as-of")]
@@ -121,7 +122,7 @@ def router(engine: Engine) -> APIRouter:
                        include_drafts: bool = False, explain: bool = False) -> Response:
         profile = read_profile(await request.body(), "request body")
         evaluation = engine.evaluate(profile, as_of=as_of, include_drafts=include_drafts)
-        return Response(cli_json(evaluation_json(evaluation, explain)), media_type="application/json")
+        return Response(cli_json(evaluation_document(evaluation, pack, explain)), media_type="application/json")
 
     @api.post("/evaluate-many", summary="Evaluate JSON Lines of profiles; one JSON line out per line in, streamed",
               response_class=LineStream)
@@ -151,7 +152,7 @@ def router(engine: Engine) -> APIRouter:
             except Problem as problem:
                 return _problem_line(problem, number)
             evaluation = engine.evaluate(profile, as_of=as_of, include_drafts=include_drafts)
-            return (json.dumps(evaluation_json(evaluation, explain), ensure_ascii=False) + "\n").encode()
+            return (json.dumps(evaluation_document(evaluation, pack, explain), ensure_ascii=False) + "\n").encode()
 
         return LineStream(lines(), media_type="application/x-ndjson")
 
