@@ -172,7 +172,7 @@ def rule_schema() -> None:
 @rules.command("fields")
 def fields() -> None:
     """List the profile fields a rule expression may read, with their types."""
-    from guangxi_subsidy.engine.applicant.profile import field_labels, field_symbols
+    from guangxi_subsidy.engine.applicant.fields import field_labels, field_symbols
 
     labels = field_labels()
     table = Table()

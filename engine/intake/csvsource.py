@@ -79,8 +79,11 @@ class Chunk:
         self.rows = self.cells.height + typed + len({r.row for r in self.rejected})
 
     def take(self) -> pl.DataFrame:
-        """Hand the cells over (the chunk keeps no reference, so they are freed once read)."""
+        """Hand the cells over (the chunk keeps no reference, so they are freed once read). Cells read line by
+        line are text already: `as_text` then gives the cells handed over, not the emptied frame."""
         cells, self.cells = self.cells, self.cells.clear()
+        if not self.texts:
+            self.texts = [lambda: cells]
         return cells
 
 

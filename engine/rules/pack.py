@@ -19,7 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES, field_symbols
+from guangxi_subsidy.engine.applicant.fields import field_symbols
+from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
 from guangxi_subsidy.engine.rules.format import (
     Amount,
     Bounded,
