@@ -19,6 +19,7 @@ from rich.console import Console
 
 from guangxi_subsidy.cli import allocator  # noqa: F401 - must run before anything imports polars
 from guangxi_subsidy.engine.applicant.profile import ProfileError
+from guangxi_subsidy.engine.evaluation.award import AmountError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, load_pack
 from guangxi_subsidy.engine.verify.cases import CaseFileError
@@ -36,7 +37,7 @@ def friendly_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (ProfileError, RulePackError, CaseFileError) as error:
+        except (ProfileError, RulePackError, CaseFileError, AmountError) as error:
             err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
             sys.exit(EXIT_BAD_INPUT)
         except click.exceptions.Exit:

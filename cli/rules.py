@@ -145,6 +145,7 @@ def show(state: State, rule_id: str, fmt: str) -> None:
 @rules.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.pass_obj
+@friendly_errors
 def check(state: State, paths: tuple[Path, ...]) -> None:
     """Validate rule files (default: the whole pack): format, expressions, parameters, cross-references.
 

@@ -49,6 +49,7 @@ DATE_PATTERNS: tuple[str, ...] = (
 )
 
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity", ".nan", ".inf"})
 _DATES = tuple(re.compile(p) for p in DATE_PATTERNS)
 
 
@@ -78,6 +79,8 @@ def decimal(value: Any, what: str = "a number") -> Decimal:
     if not isinstance(value, str):
         raise BadValue(_("expected {what}").format(what=what))
     text = value.strip()
+    if text.lower().lstrip("+-") in _NOT_FINITE:
+        raise BadValue(_("expected {what}, not NaN or infinity").format(what=what))
     if len(text) > MAX_TEXT or not _NUMBER.match(text):
         raise BadValue(_("expected {what}").format(what=what))
     mantissa = text.split("e")[0].split("E")[0]

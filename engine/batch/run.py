@@ -120,6 +120,8 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
                 with _collector_skips_the_set_up(), InOrder() as publishing:  # writing overlaps deciding
                     for admitted, rejected, rows, position in batches:
                         publishing.submit(partial(publish, evaluator.decide(admitted), rejected, rows, position))
+        except FileError as error:  # found part-way (a workbook's sheet cut short): no output is kept
+            raise BatchInputError(f"{applicants}: {error}") from None
         finally:
             source.close()  # (after the reading thread has stopped)
         summary.repeated = repeats.repeated if repeats is not None else 0

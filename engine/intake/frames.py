@@ -172,7 +172,7 @@ def _stage_two(spec: ColumnSpec, texts: pl.Series) -> pl.Series:
         iso = pl.concat_str([pl.col("a"), pl.col("b").str.zfill(2), pl.col("c").str.zfill(2)], separator="-")
         expr = pl.when(pl.col("a").cast(pl.Int32) >= 1).then(iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
     elif spec.vtype == ValueType.MONEY:
-        # money.parse_yuan drops these characters anywhere, then reads digits and an optional trailing 万.
+        # values.money drops these characters anywhere, then reads digits and an optional trailing 万.
         frame = _parts(frame, text.str.replace_all("[,，_元]", ""), _MONEY)
         places = pl.col("b").str.len_chars().fill_null(0)
         whole = pl.col("a").cast(pl.Int64)

@@ -176,6 +176,13 @@ class Checker:
             )
         operands = children(node)
         operand_types = [self.infer(operand) for operand in operands]
+        if isinstance(node, Binary) and node.op == "/" and not names_read(node.right):
+            try:
+                zero = fold(node.right) == 0
+            except ArithmeticError:
+                zero = False  # reported below, where the whole is folded or the divisor is checked alone
+            if zero:
+                raise ExpressionError("division by zero", node.right.position)
         for operand, types in zip(operands, operand_types, strict=True):
             if not types & NUMERIC:
                 raise ExpressionError(f"'{node.op}' needs numbers, not {_describe(types)}", operand.position)
@@ -184,6 +191,10 @@ class Checker:
                 return _number_types(fold(node), self.condition)
             except ZeroDivisionError:
                 raise ExpressionError("division by zero", node.position) from None
+            except ArithmeticError:  # decimal.Inexact, Overflow: not exact in 50 digits
+                raise ExpressionError(
+                    "a constant too large to compute exactly", node.position, hint="Decimal holds 50 digits"
+                ) from None
         if isinstance(node, Unary):
             return operand_types[0]
         left, right = operand_types

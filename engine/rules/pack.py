@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
+from guangxi_subsidy.engine.rules import limits
 from guangxi_subsidy.engine.rules.format import (
     Amount,
     Bounded,
@@ -38,7 +39,7 @@ from guangxi_subsidy.engine.rules.format import (
     ZeroWhenZero,
 )
 from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, build_parameters
-from guangxi_subsidy.engine.yamlio import load_yaml
+from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -240,9 +241,12 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
         files.append(parameters or DEFAULT_RULES / "parameters.yaml")
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode_text(path.read_bytes())
         except OSError as error:
             problems.append(Problem(str(path), None, "", f"cannot read: {error.strerror}"))
+            continue
+        except TextDecodeError as error:
+            problems.append(Problem(str(path), None, "", str(error)))
             continue
         digest.update(path.name.encode() + b"\0" + text.encode())
         try:
@@ -297,6 +301,9 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
             target[compiled.id] = compiled
 
     problems.extend(_cross_checks(pack))
+    if not problems:  # (on a pack whose references resolve)
+        found = [*limits.unguarded_divisions(pack), *limits.long_chains(pack)]
+        problems.extend(Problem(file, rule, where, reason) for file, rule, where, reason in found)
     if problems:
         raise RulePackError(problems)
     return pack

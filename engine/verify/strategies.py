@@ -270,7 +270,9 @@ def field_values(spec: FieldDomain, special: list[Any] | None = None) -> st.Sear
     return _numbers(spec, spec.low, spec.high, special or [])
 
 
-def _numbers(spec: FieldDomain, low: Decimal | None, high: Decimal | None, special: list[Any]) -> st.SearchStrategy[Any]:
+def _numbers(
+    spec: FieldDomain, low: Decimal | None, high: Decimal | None, special: list[Any]
+) -> st.SearchStrategy[Any]:
     inside = sorted({v for v in special if (low is None or v >= low) and (high is None or v <= high)})
     if spec.type == ex.ValueType.INTEGER:
         lo = 0 if low is None else int(low)
