@@ -412,7 +412,10 @@ def load_profile(path: Path) -> Profile:
         raise refuse(f"a profile of at most {MAX_PROFILE_BYTES >> 20} MB")
     try:
         text = decode_text(raw)
-        data = json.loads(text, parse_float=Decimal) if path.suffix.lower() == ".json" else load_yaml(text)
+        if path.suffix.lower() == ".json":
+            data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal)
+        else:
+            data = load_yaml(text)
         measure(data, path.name)
     except TextDecodeError as error:
         raise refuse(str(error)) from None
@@ -427,3 +430,8 @@ def load_profile(path: Path) -> Profile:
 
 
 MAX_PROFILE_BYTES = 16 << 20
+
+
+def _json_int(text: str) -> int | str:
+    """An integer too long for Python to convert is kept as text: the field's reader refuses it by name."""
+    return int(text) if len(text) <= 4000 else text

@@ -77,12 +77,12 @@ def decimal(value: Any, what: str = "a number") -> Decimal:
     if isinstance(value, Decimal):
         return _bounded(value, what)
     if not isinstance(value, str):
-        raise BadValue(_("expected {what}").format(what=what))
+        raise BadValue(_("not {what}").format(what=what))
     text = value.strip()
     if text.lower().lstrip("+-") in _NOT_FINITE:
         raise BadValue(_("expected {what}, not NaN or infinity").format(what=what))
     if len(text) > MAX_TEXT or not _NUMBER.match(text):
-        raise BadValue(_("expected {what}").format(what=what))
+        raise BadValue(_("'{text}' is not {what}").format(text=_cut(text), what=what))
     mantissa = text.split("e")[0].split("E")[0]
     if sum(c.isdigit() for c in mantissa) > MAX_DIGITS:
         raise BadValue(_("expected {what} of at most {n} digits").format(what=what, n=MAX_DIGITS))
@@ -100,6 +100,10 @@ def _bounded(value: Decimal, what: str) -> Decimal:
     if len(digits) > MAX_DIGITS or abs(exponent) > MAX_EXPONENT + MAX_DIGITS:
         raise BadValue(_("expected {what} of at most {n} digits").format(what=what, n=MAX_DIGITS))
     return value
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _without_separators(text: str) -> str:
@@ -148,7 +152,7 @@ def count(value: Any) -> int:
         return value
     number = decimal(value, what)
     if number != number.to_integral_value():
-        raise BadValue(_("expected {what}").format(what=what))
+        raise BadValue(_("'{text}' is not {what}").format(text=_cut(str(value)), what=what))
     return int(number)
 
 
@@ -164,7 +168,8 @@ def boolean(value: Any) -> bool:
             return True
         if text in NO:
             return False
-    raise BadValue(_("expected yes or no ({choices})").format(choices="/".join(YES[:3] + NO[:3])))
+    shown = "/".join((*YES[-1:], *NO[-1:], *YES[:2], *NO[:2]))
+    raise BadValue(_("expected a boolean: yes or no ({choices})").format(choices=shown))
 
 
 def date(value: Any) -> dt.date:
@@ -180,7 +185,7 @@ def date(value: Any) -> dt.date:
                 try:
                     return dt.date(int(m[1]), int(m[2]), int(m[3]))
                 except ValueError:
-                    raise BadValue(_("'{text}' is not a day of the calendar").format(text=text)) from None
+                    raise BadValue(_("'{text}' is not a valid date").format(text=text)) from None
     raise BadValue(_("expected a date (2017-06-30)"))
 
 

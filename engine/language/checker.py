@@ -182,7 +182,7 @@ class Checker:
             except ArithmeticError:
                 zero = False  # reported below, where the whole is folded or the divisor is checked alone
             if zero:
-                raise ExpressionError("division by zero", node.right.position)
+                raise ExpressionError("division by zero", node.position)
         for operand, types in zip(operands, operand_types, strict=True):
             if not types & NUMERIC:
                 raise ExpressionError(f"'{node.op}' needs numbers, not {_describe(types)}", operand.position)
