@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean catalog
+.PHONY: demo test lint typecheck unit bench clean catalog fuzz
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -36,6 +36,19 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/batch_throughput.py
+
+# Coverage-guided fuzzing (atheris) of the cell reader, the profile loader and the expression parser, each for
+# FUZZ_SECONDS, from the committed corpus (inputs found are kept in build/fuzz/, crashes in build/fuzz/crashes/),
+# then the generated hostile files through the CLI for as long: `make fuzz FUZZ_SECONDS=3600` for an hour each.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	mkdir -p build/fuzz/crashes
+	for target in cells profile expression; do \
+	  mkdir -p build/fuzz/$$target && cp -n tests/fuzz/corpus/$$target/* build/fuzz/$$target/; \
+	  $(BIN)/python tests/fuzz/targets.py $$target build/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=20 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/crashes/ || exit 1; \
+	done
+	SUBSIDY_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest tests/fuzz -q
 
 # The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
 catalog: $(STAMP)

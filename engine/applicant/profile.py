@@ -408,6 +408,15 @@ def load_profile(path: Path) -> Profile:
             raw = handle.read(MAX_PROFILE_BYTES + 1)
     except OSError as error:
         raise refuse(f"a readable file ({error.strerror})") from None
+    return profile_from_bytes(raw, path)
+
+
+def profile_from_bytes(raw: bytes, path: Path) -> Profile:
+    """A profile file's contents read as `load_profile` reads them (`path` names it and, by its suffix, says
+    whether it is JSON)."""
+    def refuse(reason: str) -> ProfileError:
+        return ProfileError(str(path), [("(file)", path.name, reason)])
+
     if len(raw) > MAX_PROFILE_BYTES:
         raise refuse(f"a profile of at most {MAX_PROFILE_BYTES >> 20} MB")
     try:

@@ -109,7 +109,7 @@ class XlsxSource:
         """(row number, cell values by column from 1) for each row the sheet holds, in order."""
         from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
-        class Parser(WorkSheetParser):  # type: ignore[misc]
+        class Parser(WorkSheetParser):
             def parse_cell(self, element: Any) -> dict[str, Any]:
                 try:
                     cell: dict[str, Any] = super().parse_cell(element)
