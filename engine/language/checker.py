@@ -176,6 +176,9 @@ class Checker:
             )
         operands = children(node)
         operand_types = [self.infer(operand) for operand in operands]
+        for operand, types in zip(operands, operand_types, strict=True):
+            if not types & NUMERIC:
+                raise ExpressionError(f"'{node.op}' needs numbers, not {_describe(types)}", operand.position)
         if isinstance(node, Binary) and node.op == "/" and not names_read(node.right):
             try:
                 zero = fold(node.right) == 0
@@ -183,9 +186,6 @@ class Checker:
                 zero = False  # reported below, where the whole is folded or the divisor is checked alone
             if zero:
                 raise ExpressionError("division by zero", node.position)
-        for operand, types in zip(operands, operand_types, strict=True):
-            if not types & NUMERIC:
-                raise ExpressionError(f"'{node.op}' needs numbers, not {_describe(types)}", operand.position)
         if not names_read(node):
             try:
                 return _number_types(fold(node), self.condition)

@@ -49,6 +49,15 @@ def budget(seconds: float) -> float:
     return DEFAULT_SECONDS or seconds
 
 
+def report(tried: int, ran: int | None = None) -> None:
+    """The count of inputs a fuzz test tried (shown with `pytest -s`, for the README's figures)."""
+    import inspect
+
+    caller = inspect.stack()[1].function
+    more = "" if ran is None else f", {ran} run to the end (the others refused whole, exit 2)"
+    print(f"\n{caller}: {tried} inputs{more}")
+
+
 def runs(seconds: float, most: int, seed_offset: int = 0) -> Iterator[random.Random]:
     """Generators, one per input, until the budget or `most` inputs (in a long run, only the budget)."""
     start = time.monotonic()

@@ -17,6 +17,7 @@ def test_hostile_yaml_profiles_are_evaluated_or_refused_cleanly(run: Any, tmp_pa
         path.write_bytes(data)
         clean(run("evaluate", str(path), "--as-of", "2017-06-30"), shown_bytes(data))
         tried += 1
+    hostile.report(tried)
     assert tried >= 10
 
 
@@ -28,6 +29,7 @@ def test_hostile_json_profiles_are_evaluated_or_refused_cleanly(run: Any, tmp_pa
         path.write_bytes(data)
         clean(run("evaluate", str(path), "--format", rng.choice(["json", "table"])), shown_bytes(data))
         tried += 1
+    hostile.report(tried)
     assert tried >= 10
 
 
@@ -41,4 +43,5 @@ def test_hostile_rule_expressions_are_checked_or_refused_cleanly(run: Any, tmp_p
         path.write_text(text, encoding="utf-8")
         clean(run("rules", "check", str(path)), (condition, formula))
         tried += 1
+    hostile.report(tried)
     assert tried >= 10
