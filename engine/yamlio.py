@@ -134,8 +134,16 @@ def load_yaml(text: str) -> Any:
         loader.dispose()
 
 
+def _text_only(value: str, what: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate, as JSON's "\udcff" escape writes one
+        raise YamlLimitError(f"{what}: a string holds {value[error.start]!a}, which is not a character") from None
+
+
 def measure(data: Any, what: str = "the document") -> None:
-    """Refuse already-built data (JSON) nested deeper than MAX_DEPTH or holding more than MAX_NODES values."""
+    """Refuse already-built data nested deeper than MAX_DEPTH, holding more than MAX_NODES values, or strings
+    that are not text (lone surrogates, which no output can write)."""
     stack, seen = [(data, 1)], 0
     while stack:
         value, depth = stack.pop()
@@ -144,7 +152,12 @@ def measure(data: Any, what: str = "the document") -> None:
             raise YamlLimitError(f"{what}: values nest more than {MAX_DEPTH} levels deep")
         if seen > MAX_NODES:
             raise YamlLimitError(f"{what}: more than {MAX_NODES:,} values")
-        if isinstance(value, dict):
+        if isinstance(value, str):
+            _text_only(value, what)
+        elif isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str):
+                    _text_only(key, what)
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)

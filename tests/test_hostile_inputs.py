@@ -153,6 +153,7 @@ BAD_PROFILES = {
     "nan.json": '{"id": "X", "kind": "enterprise", "city": "nanning", "rent_and_broadband_paid": NaN}',
     "digits.json": '{"id": "X", "kind": "enterprise", "city": "nanning", "graduates_hired": ' + "9" * 5000 + "}",
     "cycle.yaml": "a: &a [*a]\n",
+    "surrogate.json": '{"id": "\\udcff", "kind": "enterprise", "city": "nanning"}',
 }
 
 

@@ -58,12 +58,13 @@ def report(tried: int, ran: int | None = None) -> None:
     print(f"\n{caller}: {tried} inputs{more}")
 
 
-def runs(seconds: float, most: int, seed_offset: int = 0) -> Iterator[random.Random]:
-    """Generators, one per input, until the budget or `most` inputs (in a long run, only the budget)."""
+def runs(seconds: float, most: int, seed_offset: int = 0, least: int = 10) -> Iterator[random.Random]:
+    """Generators, one per input, until the budget or `most` inputs (in a long run, only the budget); at least
+    `least` inputs however slow the machine, so that a run always tries something."""
     start = time.monotonic()
     limit = 10**9 if DEFAULT_SECONDS else most
     for number in range(limit):
-        if number and time.monotonic() - start > budget(seconds):
+        if number >= least and time.monotonic() - start > budget(seconds):
             return
         yield random.Random(SEED * 1_000_003 + seed_offset * 7919 + number)
 
