@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser clean catalog
+.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser clean catalog fuzz
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -89,6 +89,19 @@ startup: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/web_load.py
+
+# Coverage-guided fuzzing (atheris) of the cell reader, the profile loader and the expression parser, each for
+# FUZZ_SECONDS, from the committed corpus (inputs found are kept in build/fuzz/, crashes in build/fuzz/crashes/),
+# then the generated hostile files through the CLI for as long: `make fuzz FUZZ_SECONDS=3600` for an hour each.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	mkdir -p build/fuzz/crashes
+	for target in cells profile expression; do \
+	  mkdir -p build/fuzz/$$target && cp -n tests/fuzz/corpus/$$target/* build/fuzz/$$target/; \
+	  $(BIN)/python tests/fuzz/targets.py $$target build/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=20 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/crashes/ || exit 1; \
+	done
+	SUBSIDY_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest tests/fuzz -q
 
 # The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
 catalog: $(STAMP)

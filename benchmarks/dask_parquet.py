@@ -42,7 +42,8 @@ import polars as pl
 import pyarrow.parquet as pq
 sys.path.insert(0, sys.argv[3])
 from applicants import applicants
-from guangxi_subsidy.engine.applicant.profile import Profile, field_symbols
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
 from guangxi_subsidy.engine.language import ValueType
 

@@ -195,6 +195,7 @@ def show(state: State, rule_id: str, fmt: str) -> None:
 @rules.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.pass_obj
+@friendly_errors
 def check(state: State, paths: tuple[Path, ...]) -> None:
     """Validate rule files (default: the whole pack): format, expressions, parameters, cross-references.
 
@@ -222,7 +223,7 @@ def rule_schema() -> None:
 @rules.command("fields")
 def fields() -> None:
     """List the profile fields a rule expression may read, with their types."""
-    from guangxi_subsidy.engine.applicant.profile import field_labels, field_symbols
+    from guangxi_subsidy.engine.applicant.fields import field_labels, field_symbols
 
     labels = field_labels()
     table = Table()

@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from guangxi_subsidy.engine.applicant.profile import ProfileError, field_labels, load_profile
+from guangxi_subsidy.engine.applicant.fields import field_labels
+from guangxi_subsidy.engine.applicant.profile import ProfileError, load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
 from guangxi_subsidy.engine.evaluation.report import evaluation_json
 from guangxi_subsidy.engine.i18n import _

@@ -198,7 +198,7 @@ EXPORT int64_t quotes_regular(const uint8_t *buf, int64_t size) {
     return 1;
 }
 
-/* Money as stage two reads it (frames._stage_two, money.parse_yuan): the separators , ， _ 元 dropped anywhere,
+/* Money as stage two reads it (frames._stage_two, applicant/values.py money): the separators , ， _ 元 dropped anywhere,
  * then ^[0-9]{1,16}(\.[0-9]{1,6})?(万)?$, at most two decimals without 万 and twelve whole digits with it; fen,
  * or -1 if not so spelled or above `bound`. */
 static inline int64_t money_loose(const uint8_t *buf, int64_t start, int64_t end, int64_t bound) {

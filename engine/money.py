@@ -14,15 +14,20 @@ from decimal import (
     Context,
     Decimal,
     DivisionByZero,
+    Inexact,
     InvalidOperation,
     Overflow,
+    Underflow,
     localcontext,
 )
 
 FEN = Decimal("0.01")
 # The one Decimal context: 50 significant digits keep every realistic sum and product exact; its traps make an
 # invalid operation, an overflow or a division by zero an error instead of a NaN or an infinity.
-ARITHMETIC = Context(prec=50, traps=[InvalidOperation, Overflow, DivisionByZero])
+ARITHMETIC = Context(prec=50, traps=[InvalidOperation, Overflow, DivisionByZero, Underflow])
+# The same context where a result is claimed exact (sums, products, scaling to fen): a result that 50 digits cannot
+# hold raises Inexact instead of being rounded silently. Divisions keep ARITHMETIC: 1/3 legitimately rounds.
+EXACT = Context(prec=50, traps=[InvalidOperation, Overflow, DivisionByZero, Underflow, Inexact])
 
 
 def round_fen(amount: Decimal) -> Decimal:
@@ -39,25 +44,11 @@ def floor_fen(limit: Decimal) -> Decimal:
 
 def to_fen(amount: Decimal) -> int:
     """Exact yuan to integer fen; refuses sub-fen amounts rather than rounding them silently."""
-    fen = amount * 100
+    with localcontext(EXACT):
+        fen = amount * 100
     if fen != fen.to_integral_value():
         raise ValueError(f"{amount} yuan is not a whole number of fen")
     return int(fen)
-
-
-def parse_yuan(text: str) -> Decimal:
-    """Read a yuan amount written by a person: '550000', '550,000.00', '55万'."""
-    cleaned = text.strip().replace(",", "").replace("，", "").replace("_", "").replace("元", "")
-    multiplier = Decimal(1)
-    if cleaned.endswith("万"):
-        cleaned, multiplier = cleaned[:-1], Decimal(10000)
-    try:
-        value = Decimal(cleaned) * multiplier
-    except InvalidOperation:
-        raise ValueError(f"'{text}' is not an amount of money") from None
-    if not value.is_finite():
-        raise ValueError(f"'{text}' is not an amount of money")
-    return value
 
 
 def format_yuan(amount: Decimal) -> str:

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.applicant.profile import field_labels
+from guangxi_subsidy.engine.applicant.fields import field_labels
 
 FIELDS = list(field_labels())
 AS_OF = "2017-06-30"

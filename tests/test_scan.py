@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from test_batch_files import AS_OF, run, table
 from test_frames import texts_for
 
-from guangxi_subsidy.engine.applicant.profile import field_labels
+from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.batch.evaluator import Evaluator
 from guangxi_subsidy.engine.intake import csvsource
 from guangxi_subsidy.engine.intake.cells import WHITESPACE

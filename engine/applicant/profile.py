@@ -9,21 +9,17 @@ spreadsheet headers) and, where it is money, the unit: yuan, exact Decimal with 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from types import MappingProxyType
 from typing import Annotated, Any
 
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from guangxi_subsidy.engine.language import Symbol, ValueType
-from guangxi_subsidy.engine.money import parse_yuan
-from guangxi_subsidy.engine.yamlio import load_yaml
+from guangxi_subsidy.engine.applicant import values
+from guangxi_subsidy.engine.yamlio import TextDecodeError, YamlLimitError, decode_text, load_yaml, measure
 
 
 class ApplicantKind(StrEnum):
@@ -89,29 +85,14 @@ def _kind(value: Any) -> Any:
     return value
 
 
-def _yuan(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("write money as a decimal string or integer (e.g. '1234.56'), not a float")
-    if isinstance(value, str):
-        return parse_yuan(value)
-    return value
+Yuan = Annotated[Decimal, BeforeValidator(values.money), Field(ge=0, decimal_places=2, max_digits=18)]
+Ratio = Annotated[Decimal, BeforeValidator(values.ratio), Field(ge=0, le=1, decimal_places=6)]
+Count = Annotated[int, BeforeValidator(values.count), Field(ge=0, le=10_000_000)]
+Years = Annotated[int, BeforeValidator(values.count), Field(ge=0, le=100)]
+Flag = Annotated[bool, BeforeValidator(values.boolean)]
+Day = Annotated[dt.date, BeforeValidator(values.date)]
 
 
-def _ratio(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            return Decimal(value.strip()[:-1]) / 100
-        except InvalidOperation:  # '0+%': named as a bad value, not an internal error
-            raise ValueError(f"'{value.strip()}' is not a percentage") from None
-    return value
-
-
-Yuan = Annotated[Decimal, BeforeValidator(_yuan), Field(ge=0, decimal_places=2, max_digits=18)]
-Ratio = Annotated[Decimal, BeforeValidator(_ratio), Field(ge=0, le=1, decimal_places=6)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
-Years = Annotated[int, Field(ge=0, le=100)]
 def _one_of(choices: tuple[str, ...], what: str) -> Any:
     def check(value: str) -> str:
         if value not in choices:
@@ -156,12 +137,12 @@ class Profile(BaseModel):
         ..., description="Prefecture-level city where the applicant is registered (or outside_guangxi)",
         json_schema_extra={"label_zh": "所在城市", "enum": list(CITY_LABELS)},
     )
-    as_of: dt.date | None = fact(
+    as_of: Day | None = fact(
         "评估日期", "Date the evaluation is for; policies in force on this date apply (the CLI's --as-of wins)"
     )
 
     # Enterprises: industry, products and equipment — 002 (二)9
-    industrial_enterprise: bool | None = fact("工业企业", "An industrial enterprise")
+    industrial_enterprise: Flag | None = fact("工业企业", "An industrial enterprise")
     new_products_certified: Count | None = fact(
         "认定并发布的工业新产品数", "Industrial new products certified and published on the Guangxi platform this year",
         "products",
@@ -172,32 +153,32 @@ class Profile(BaseModel):
     guangxi_new_product_share: Ratio | None = fact(
         "使用区内工业新产品比例", "Share of Guangxi industrial new products in what the enterprise uses (0–1)", "ratio"
     )
-    first_set_certified: bool | None = fact("首台(套)认定", "Holds a 国内首台(套)重大技术装备 certification")
+    first_set_certified: Flag | None = fact("首台(套)认定", "Holds a 国内首台(套)重大技术装备 certification")
     first_set_sale_price: Yuan | None = money("首台(套)销售价格", "Sale price of the first set sold")
-    first_set_product_awarded_before: bool | None = fact(
+    first_set_product_awarded_before: Flag | None = fact(
         "该产品已获首台(套)奖励", "This product already received the first-set award"
     )
     first_set_award_received_total: Yuan | None = money(
         "本企业已获首台(套)奖励总额", "First-set awards this enterprise already received"
     )
     first_set_purchase_price: Yuan | None = money("购买首台(套)价格", "Price paid for a first set bought")
-    first_set_maker_in_guangxi: bool | None = fact(
+    first_set_maker_in_guangxi: Flag | None = fact(
         "首台(套)由区内企业生产", "The first set bought was made by an enterprise in Guangxi"
     )
-    first_set_purchase_subsidy_received: bool | None = fact(
+    first_set_purchase_subsidy_received: Flag | None = fact(
         "该首台(套)已获购买补助", "A purchase subsidy was already granted for this first set"
     )
 
     # Taxes and fees — 002 (二)10–12
-    vat_small_scale_taxpayer: bool | None = fact("增值税小规模纳税人", "A VAT small-scale taxpayer")
+    vat_small_scale_taxpayer: Flag | None = fact("增值税小规模纳税人", "A VAT small-scale taxpayer")
     monthly_sales: Yuan | None = money("月销售额", "Monthly sales or turnover (for monthly filers)")
     quarterly_sales: Yuan | None = money("季度销售额", "Quarterly sales or turnover (for quarterly filers)")
-    small_low_profit_enterprise: bool | None = fact("小型微利企业", "Qualifies as a 小型微利企业")
+    small_low_profit_enterprise: Flag | None = fact("小型微利企业", "Qualifies as a 小型微利企业")
     annual_taxable_income: Yuan | None = money("年应纳税所得额", "Annual taxable income")
-    tax_payment_difficulty: bool | None = fact(
+    tax_payment_difficulty: Flag | None = fact(
         "按期缴纳税款有困难", "Has genuine difficulty paying tax on time, within the tax rules"
     )
-    small_micro_enterprise: bool | None = fact("小微企业", "A small or micro enterprise")
+    small_micro_enterprise: Flag | None = fact("小微企业", "A small or micro enterprise")
     termite_control_fee_standard: Yuan | None = money("白蚁防治费(标准)", "Termite control fee at the standard rate")
     quality_inspection_fee_standard: Yuan | None = money(
         "产品质量监督检验费(标准)", "Product quality inspection fee at the standard rate"
@@ -205,7 +186,7 @@ class Profile(BaseModel):
     unemployment_insurance_wage_base: Yuan | None = money(
         "失业保险缴费工资基数", "Annual wage base on which unemployment insurance is paid"
     )
-    meets_job_stabilization_conditions: bool | None = fact(
+    meets_job_stabilization_conditions: Flag | None = fact(
         "符合桂人社发〔2015〕47号条件", "Meets the conditions of 桂人社发〔2015〕47号 (attested by the applicant)"
     )
     unemployment_insurance_paid_last_year: Yuan | None = money(
@@ -213,12 +194,12 @@ class Profile(BaseModel):
     )
 
     # Finance — 002 (三)13–14, 000 tasks (35) (36)
-    meets_startup_loan_conditions: bool | None = fact(
+    meets_startup_loan_conditions: Flag | None = fact(
         "符合创业担保贷款条件", "An individual meeting the start-up guaranteed loan conditions (attested)"
     )
     loan_requested: Yuan | None = money("申请贷款金额", "Loan amount applied for")
-    neeq_listed: bool | None = fact("新三板挂牌", "Successfully listed on the NEEQ (新三板)")
-    neeq_region_grant_received: bool | None = fact(
+    neeq_listed: Flag | None = fact("新三板挂牌", "Successfully listed on the NEEQ (新三板)")
+    neeq_region_grant_received: Flag | None = fact(
         "已获自治区新三板挂牌补助", "Already received the region's one-time NEEQ listing grant"
     )
     securities_issued_amount: Yuan | None = money(
@@ -240,16 +221,16 @@ class Profile(BaseModel):
     sme_loan_avg_balance_current: Yuan | None = money(
         "当年小微企业贷款平均余额", "Average small and micro enterprise loan balance, current year"
     )
-    guarantees_sme_financing: bool | None = fact(
+    guarantees_sme_financing: Flag | None = fact(
         "为中小微企业融资提供担保", "Guarantees loans, acceptances, trade/project finance or L/Cs for SMEs"
     )
     largest_single_guarantee: Yuan | None = money("单笔最大担保额", "Largest single guarantee in that business")
-    guarantees_sme_collective_bonds: bool | None = fact(
+    guarantees_sme_collective_bonds: Flag | None = fact(
         "为中小企业集合债等提供担保", "Guarantees SME collective bonds, notes or short-term financing bills"
     )
 
     # Incubation bases (众创空间 recognised as 创业孵化基地) — 002 (四)18
-    recognised_incubation_base: bool | None = fact(
+    recognised_incubation_base: Flag | None = fact(
         "经认定为创业孵化基地", "A 众创空间 recognised (授牌) as a 创业孵化基地"
     )
     rent_and_broadband_paid: Yuan | None = money(
@@ -262,15 +243,15 @@ class Profile(BaseModel):
     )
 
     # Firms incubated in a base — 002 (四)20
-    in_incubation_base: bool | None = fact("入驻创业孵化基地", "Located in a recognised incubation base")
-    has_site_lease: bool | None = fact("与基地签订场地租用合同", "Signed a site lease with the base")
+    in_incubation_base: Flag | None = fact("入驻创业孵化基地", "Located in a recognised incubation base")
+    has_site_lease: Flag | None = fact("与基地签订场地租用合同", "Signed a site lease with the base")
     utilities_paid: Yuan | None = money("场地水电费", "Water and electricity paid for the months claimed")
     utilities_months: Count | None = fact("水电补贴申报月数", "Months covered by the utilities claim", "months")
     months_operating_in_base: Count | None = fact(
         "在基地正常纳税经营月数", "Months of normal, tax-paying operation in the base", "months"
     )
-    social_insurance_paid_in_full: bool | None = fact("依法足额缴纳社会保险费", "Social insurance paid in full")
-    one_time_subsidy_received: bool | None = fact("已获一次性补贴", "Already received the 2,000 yuan one-time subsidy")
+    social_insurance_paid_in_full: Flag | None = fact("依法足额缴纳社会保险费", "Social insurance paid in full")
+    one_time_subsidy_received: Flag | None = fact("已获一次性补贴", "Already received the 2,000 yuan one-time subsidy")
     registered_unemployed_hired: Count | None = fact(
         "吸纳登记失业人员数(满1年)",
         "Registered unemployed hired (excluding 就业援助对象) whose one-year contract has been served", "persons",
@@ -297,24 +278,24 @@ class Profile(BaseModel):
         None, description="Graduate's employer below county level: " + ", ".join(GRASSROOTS_EMPLOYERS),
         json_schema_extra={"label_zh": "基层就业单位类型", "enum": list(GRASSROOTS_EMPLOYERS)},
     )
-    below_county_level: bool | None = fact(
+    below_county_level: Flag | None = fact(
         "县级以下(不含县级和县政府驻地)", "Works below county level (not in a county seat)"
     )
     grassroots_service_years: Years | None = fact("服务年限", "Years of service committed or served", "years")
     tuition_per_academic_year: Yuan | None = money("每学年学费或助学贷款", "Tuition or student loan per academic year")
     academic_years: Years | None = fact("学年数", "Academic years of study", "years")
-    researcher_leaving_to_found_firm: bool | None = fact(
+    researcher_leaving_to_found_firm: Flag | None = fact(
         "科研人员离岗创业", "A researcher of a research institute leaving post, with approval, to found a firm"
     )
-    transfers_job_related_results: bool | None = fact(
+    transfers_job_related_results: Flag | None = fact(
         "职务科技成果转化", "Job-related results of a city public institution's researcher (or team) are transferred"
     )
-    foreign_graduate_with_business_plan: bool | None = fact(
+    foreign_graduate_with_business_plan: Flag | None = fact(
         "持毕业证书和创业计划的外国留学生", "A foreign graduate of a Chinese university with a business plan"
     )
-    returning_migrant_worker: bool | None = fact("返乡农民工", "A migrant worker returning home to start a business")
-    veteran: bool | None = fact("退役军人", "A veteran starting a business")
-    high_level_talent: bool | None = fact("高层次人才", "Recognised as a high-level talent")
+    returning_migrant_worker: Flag | None = fact("返乡农民工", "A migrant worker returning home to start a business")
+    veteran: Flag | None = fact("退役军人", "A veteran starting a business")
+    high_level_talent: Flag | None = fact("高层次人才", "Recognised as a high-level talent")
     local_share_of_income_tax_paid: Yuan | None = money(
         "个人所得税地方留成部分", "Local share of the individual income tax paid"
     )
@@ -326,46 +307,46 @@ class Profile(BaseModel):
     interns_retained: Count | None = fact("见习期满留用人数", "Interns retained at the end", "persons")
 
     # Parks — 002 (六)29
-    accepted_as_region_demo_park: bool | None = fact(
+    accepted_as_region_demo_park: Flag | None = fact(
         "验收为自治区示范性农民工创业园", "Accepted as a region-level demonstration 农民工创业园"
     )
-    demo_park_award_received: bool | None = fact("已获示范园奖励", "Already received the demonstration-park award")
+    demo_park_award_received: Flag | None = fact("已获示范园奖励", "Already received the demonstration-park award")
 
     # Technology and R&D — 000 tasks (8) (62) (65), 001 (二)3 (二)13, 004 一(一)三, 003 (十三)(十六)
     tech_transaction_paid: Yuan | None = money(
         "技术合同实际发生技术交易额", "Technology transaction amount actually paid under a technology contract"
     )
-    tech_for_target_industries: bool | None = fact(
+    tech_for_target_industries: Flag | None = fact(
         "购买新兴产业/传统优势产业所需科技成果", "Bought results needed by emerging or traditional advantage industries"
     )
-    tech_put_into_production: bool | None = fact("科技成果实现转化", "The results bought were put into production")
-    sme: bool | None = fact("中小企业", "A small or medium-sized enterprise (中小企业, micro included)")
-    bought_university_results: bool | None = fact(
+    tech_put_into_production: Flag | None = fact("科技成果实现转化", "The results bought were put into production")
+    sme: Flag | None = fact("中小企业", "A small or medium-sized enterprise (中小企业, micro included)")
+    bought_university_results: Flag | None = fact(
         "购买高校、科研院所科技成果或开展产学研合作",
         "Bought results of universities or research institutes in China, or joined them in research",
     )
-    uses_existing_property_for_supported_industry: bool | None = fact(
+    uses_existing_property_for_supported_industry: Flag | None = fact(
         "利用存量房产土地发展国家支持产业",
         "Uses existing buildings or land for nationally supported industries without changing user or plan",
     )
-    above_designated_size: bool | None = fact("规模以上企业", "An enterprise above designated size (规上)")
+    above_designated_size: Flag | None = fact("规模以上企业", "An enterprise above designated size (规上)")
     rd_expenses: Yuan | None = money("研发费用", "R&D expenses of the year")
-    rd_intensity_grew: bool | None = fact(
+    rd_intensity_grew: Flag | None = fact(
         "研发投入强度或增量增长", "R&D intensity or its increase qualifies under the graded award (attested)"
     )
-    high_tech_enterprise: bool | None = fact("高新技术企业", "A certified high-tech enterprise")
-    gazelle_enterprise: bool | None = fact("瞪羚企业", "A gazelle enterprise")
-    in_high_tech_zone: bool | None = fact("位于高新区", "Located in a high-tech zone")
-    won_national_major_project: bool | None = fact(
+    high_tech_enterprise: Flag | None = fact("高新技术企业", "A certified high-tech enterprise")
+    gazelle_enterprise: Flag | None = fact("瞪羚企业", "A gazelle enterprise")
+    in_high_tech_zone: Flag | None = fact("位于高新区", "Located in a high-tech zone")
+    won_national_major_project: Flag | None = fact(
         "获得国家科技重大专项或重点研发计划项目", "Won a national major S&T project or key R&D programme project"
     )
-    incubated_firm_certified_high_tech: bool | None = fact(
+    incubated_firm_certified_high_tech: Flag | None = fact(
         "孵化企业被认定为高新技术企业", "A firm this incubator incubated was certified high-tech"
     )
-    high_tech_application_failed: bool | None = fact(
+    high_tech_application_failed: Flag | None = fact(
         "申报高新技术企业未获认定", "Was recommended for high-tech certification and not certified"
     )
-    new_rd_institution: bool | None = fact("新组建研发机构", "Newly formed an enterprise R&D institution")
+    new_rd_institution: Flag | None = fact("新组建研发机构", "Newly formed an enterprise R&D institution")
     city_incubation_area_subsidy: Yuan | None = money(
         "新增孵化面积获市财政补助", "City subsidy received for new or expanded incubation area"
     )
@@ -373,105 +354,50 @@ class Profile(BaseModel):
     # Benefits with no amount and non-monetary ones (second reading of the five documents); mostly attested facts
     site_rent_paid: Yuan | None = money("场地租金", "Site rent paid to the base for the months of the utilities claim")
     underwriter_award_received: Yuan | None = money("已获主承销奖励", "Lead-underwriting awards already received")
-    bought_catalogue_products: bool | None = fact("采购目录内产品", "Bought products on Nanning's purchase catalogue")
-    startup_training_trainee: bool | None = fact(
+    bought_catalogue_products: Flag | None = fact("采购目录内产品", "Bought products on Nanning's purchase catalogue")
+    startup_training_trainee: Flag | None = fact(
         "符合条件的创业培训对象", "Rural migrant, unemployed, graduate or micro-business founder taking 创业培训"
     )
-    registering_business: bool | None = fact("办理市场主体注册登记", "Registering an enterprise or 个体工商户")
-    dormant_firm_without_debts: bool | None = fact("未开业、无债权债务企业", "Not yet open, with no debts")
-    contest_winning_project: bool | None = fact("知名创业大赛获奖项目", "A project that won a known start-up contest")
-    bought_startup_community_housing: bool | None = fact(
+    registering_business: Flag | None = fact("办理市场主体注册登记", "Registering an enterprise or 个体工商户")
+    dormant_firm_without_debts: Flag | None = fact("未开业、无债权债务企业", "Not yet open, with no debts")
+    contest_winning_project: Flag | None = fact("知名创业大赛获奖项目", "A project that won a known start-up contest")
+    bought_startup_community_housing: Flag | None = fact(
         "购买经认定的互联网+创业社区住房", "Bought certified 互联网+创业社区 housing in 五象新区 (as a legal person)"
     )
-    approved_part_time_researcher: bool | None = fact(
+    approved_part_time_researcher: Flag | None = fact(
         "经审批兼职的科研院所科技人员", "Researcher of a publicly funded institute, part-time work approved"
     )
-    tech_contract_registered: bool | None = fact("技术合同已认定登记", "A technology contract certified and registered")
-    region_filed_maker_space: bool | None = fact("自治区级备案众创空间", "A 众创空间 filed (备案) at region level")
-    park_selected_on_merit: bool | None = fact("择优入选奖补的农民工创业园", "A migrant-worker park chosen on merit")
-    foreign_masters_graduate: bool | None = fact(
+    tech_contract_registered: Flag | None = fact("技术合同已认定登记", "A technology contract certified and registered")
+    region_filed_maker_space: Flag | None = fact("自治区级备案众创空间", "A 众创空间 filed (备案) at region level")
+    park_selected_on_merit: Flag | None = fact("择优入选奖补的农民工创业园", "A migrant-worker park chosen on merit")
+    foreign_masters_graduate: Flag | None = fact(
         "获硕士及以上学位的外国留学生", "A foreign graduate with a Chinese master's degree or higher"
     )
-    foreign_founder: bool | None = fact("依法注册企业的外国人", "A foreigner who registered an enterprise")
-    foreign_high_level_talent: bool | None = fact("外国高层次人才", "A foreign high-level talent")
-    ip_pledge_financing: bool | None = fact(
+    foreign_founder: Flag | None = fact("依法注册企业的外国人", "A foreigner who registered an enterprise")
+    foreign_high_level_talent: Flag | None = fact("外国高层次人才", "A foreign high-level talent")
+    ip_pledge_financing: Flag | None = fact(
         "知识产权(专利权)质押融资或保证保险", "Patent-pledge or IP financing, or insurance of it, for a technology SME"
     )
-    student_founder: bool | None = fact("自主创业学生", "A student starting a business")
-    university_researcher: bool | None = fact("高校、科研院所科技人员", "A researcher of a university or institute")
-    provincial_st_award_holder: bool | None = fact("获省级及以上科技奖励人员", "Holds a provincial or higher S&T award")
-    certified_or_filed_maker_space: bool | None = fact("经认定或备案的众创空间", "A certified or filed 众创空间")
-    selected_startup_project: bool | None = fact("入选的优秀创业项目或人物", "A start-up project or founder selected")
-    going_public_stage: bool | None = fact(
+    student_founder: Flag | None = fact("自主创业学生", "A student starting a business")
+    university_researcher: Flag | None = fact("高校、科研院所科技人员", "A researcher of a university or institute")
+    provincial_st_award_holder: Flag | None = fact("获省级及以上科技奖励人员", "Holds a provincial or higher S&T award")
+    certified_or_filed_maker_space: Flag | None = fact("经认定或备案的众创空间", "A certified or filed 众创空间")
+    selected_startup_project: Flag | None = fact("入选的优秀创业项目或人物", "A start-up project or founder selected")
+    going_public_stage: Flag | None = fact(
         "股份制改造、券商签约辅导或挂牌上市", "In 股份制改造, broker coaching or listing"
     )
-    tech_sme: bool | None = fact("科技型中小企业", "A technology SME")
-    early_stage_tech_sme: bool | None = fact("初创期或成长期科技型中小企业", "Technology SME, start-up or growth stage")
-    patent_applicant: bool | None = fact("专利转化应用或国际专利申请", "Applies patents in production or files abroad")
-    st_service_provider: bool | None = fact(
+    tech_sme: Flag | None = fact("科技型中小企业", "A technology SME")
+    early_stage_tech_sme: Flag | None = fact("初创期或成长期科技型中小企业", "Technology SME, start-up or growth stage")
+    patent_applicant: Flag | None = fact("专利转化应用或国际专利申请", "Applies patents in production or files abroad")
+    st_service_provider: Flag | None = fact(
         "科技服务机构、公共创新服务平台或科技服务性展会", "An S&T service institution, platform or fair"
     )
-    digital_centre_applicant: bool | None = fact(
+    digital_centre_applicant: Flag | None = fact(
         "申报数字创新中心资源和现金补贴", "Applied to a digital innovation centre's resource and cash subsidy call"
     )
 
 
-_PY_TYPES: dict[Any, ValueType] = {
-    Decimal: ValueType.MONEY,
-    int: ValueType.INTEGER,
-    bool: ValueType.BOOL,
-    str: ValueType.TEXT,
-    dt.date: ValueType.DATE,
-}
-
-
-def field_symbols() -> Mapping[str, Symbol]:
-    """The fields rules may read, with their types: the expression checker's symbol table. Built once (from the
-    model's JSON schema, which takes a while) and shared read-only."""
-    return _field_symbols()
-
-
-@functools.cache
-def _field_symbols() -> Mapping[str, Symbol]:
-    schema = Profile.model_json_schema()["properties"]
-    symbols: dict[str, Symbol] = {}
-    for name, info in Profile.model_fields.items():
-        if name in ("id", "name", "as_of"):
-            continue
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        choices: tuple[str, ...] | None = None
-        if name == "kind":
-            vtype, choices = ValueType.TEXT, tuple(k.value for k in ApplicantKind)
-        else:
-            base = _base_type(info.annotation)
-            vtype = _PY_TYPES[base]
-            if base is Decimal and extra.get("unit") == "ratio":
-                vtype = ValueType.DECIMAL
-            enum = extra.get("enum") or schema[name].get("enum")
-            if isinstance(enum, list):
-                choices = tuple(str(v) for v in enum)
-        symbols[name] = Symbol(name=name, type=vtype, choices=choices)
-    return MappingProxyType(symbols)
-
-
-def _base_type(annotation: Any) -> Any:
-    import typing
-
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if not args:
-        return annotation
-    inner = args[0]
-    if typing.get_origin(inner) is Annotated:
-        return typing.get_args(inner)[0]
-    return _base_type(inner) if typing.get_args(inner) else inner
-
-
-def field_labels() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, info in Profile.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        out[name] = str(extra.get("label_zh", name))
-    return out
+SHOWN_PROBLEMS = 20  # a message lists this many problems, then says how many more there are
 
 
 class ProfileError(ValueError):
@@ -481,18 +407,20 @@ class ProfileError(ValueError):
         self.source = source
         self.problems = problems  # (field, value as given, what was expected)
         lines = [f"{source}: {len(problems)} problem(s)"]
-        lines += [f"  {field}: got {value} — {expected}" for field, value, expected in problems]
+        lines += [f"  {field}: got {value} — {expected}" for field, value, expected in problems[:SHOWN_PROBLEMS]]
+        if len(problems) > SHOWN_PROBLEMS:
+            lines.append(f"  … and {len(problems) - SHOWN_PROBLEMS} more")
         super().__init__("\n".join(lines))
 
 
 def problems_from(error: ValidationError) -> list[tuple[str, str, str]]:
     out = []
-    for item in error.errors():
-        field = ".".join(str(p) for p in item["loc"]) or "(profile)"
-        value = "(missing)" if item["type"] == "missing" else repr(item.get("input"))
-        message = item["msg"]
+    for number, item in enumerate(error.errors()):
+        field = values.shown(".".join(str(p) for p in item["loc"]) or "(profile)").strip("'")
+        value = "(missing)" if item["type"] == "missing" else values.shown(item.get("input"))
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = "not a profile field" + _suggest(field)
+            message = "not a profile field" + (_suggest(field) if number < SHOWN_PROBLEMS else "")
         out.append((field, value, message))
     return out
 
@@ -500,13 +428,13 @@ def problems_from(error: ValidationError) -> list[tuple[str, str, str]]:
 def _suggest(field: str) -> str:
     import difflib
 
-    close = difflib.get_close_matches(field, list(Profile.model_fields), n=1)
+    close = difflib.get_close_matches(field[:100], list(Profile.model_fields), n=1)
     return f" (did you mean '{close[0]}'?)" if close else " (see `subsidy schema`)"
 
 
 def parse_profile(data: Any, source: str = "profile") -> Profile:
     if not isinstance(data, dict):
-        raise ProfileError(source, [("(profile)", repr(data)[:60], "a mapping of field names to values")])
+        raise ProfileError(source, [("(profile)", values.shown(data), "a mapping of field names to values")])
     try:
         return Profile.model_validate(data)
     except ValidationError as error:
@@ -514,15 +442,50 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
 
 
 def load_profile(path: Path) -> Profile:
-    """Read a profile from YAML or JSON; decimals are read as Decimal, never float, so amounts stay exact."""
+    """Read a profile from YAML or JSON; decimals are read as Decimal, never float, so amounts stay exact. The
+    file is decoded as batch files are (UTF-8, UTF-16 with its byte order mark, GBK), and refused, with the
+    reason, when it is too large, too deep or not text."""
+    def refuse(reason: str) -> ProfileError:
+        return ProfileError(str(path), [("(file)", path.name, reason)])
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PROFILE_BYTES + 1)
     except OSError as error:
-        raise ProfileError(str(path), [("(file)", str(path), f"a readable file ({error.strerror})")]) from None
+        raise refuse(f"a readable file ({error.strerror})") from None
+    return profile_from_bytes(raw, path)
+
+
+def profile_from_bytes(raw: bytes, path: Path) -> Profile:
+    """A profile file's contents read as `load_profile` reads them (`path` names it and, by its suffix, says
+    whether it is JSON)."""
+    def refuse(reason: str) -> ProfileError:
+        return ProfileError(str(path), [("(file)", path.name, reason)])
+
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise refuse(f"a profile of at most {MAX_PROFILE_BYTES >> 20} MB")
     try:
-        data = json.loads(text, parse_float=Decimal) if path.suffix.lower() == ".json" else load_yaml(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as error:
-        raise ProfileError(str(path), [("(file)", path.name, f"valid YAML or JSON ({error})")]) from None
+        text = decode_text(raw)
+        if path.suffix.lower() == ".json":
+            data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal)
+        else:
+            data = load_yaml(text)
+        measure(data, path.name)
+    except TextDecodeError as error:
+        raise refuse(str(error)) from None
+    except RecursionError:
+        raise refuse("valid JSON (values nest too deep)") from None
+    except (yaml.YAMLError, json.JSONDecodeError, ValueError) as error:
+        shown = str(error) if not isinstance(error, YamlLimitError) else f"refused: {error}"
+        raise refuse(f"valid YAML or JSON ({values.shown(shown)[1:-1] if len(shown) > 300 else shown})") from None
     if isinstance(data, dict) and "profile" in data and isinstance(data["profile"], dict):
         data = data["profile"]
     return parse_profile(data, str(path))
+
+
+MAX_PROFILE_BYTES = 16 << 20
+
+
+def _json_int(text: str) -> int | str:
+    """An integer too long for Python to convert is kept as text: the field's reader refuses it by name."""
+    return int(text) if len(text) <= 4000 else text

@@ -25,7 +25,7 @@ import polars as pl
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.batch import scaled as sc
-from guangxi_subsidy.engine.evaluation.award import compute
+from guangxi_subsidy.engine.evaluation.award import AmountError, compute
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status
 from guangxi_subsidy.engine.intake.frames import field_specs
 from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledRule, RulePack
@@ -313,7 +313,11 @@ class Plan:
         assert rule.amount is not None
         parts: dict[str, list[Any]] = {p: [] for p in ("kind", "value", "min", "max", "missing")}
         for row in rows.iter_rows(named=True):
-            award = compute(rule.amount, self._env(row), self.pack, row[DAY])
+            try:
+                award = compute(rule.amount, self._env(row), self.pack, row[DAY], rule.id)
+            except AmountError as error:
+                error.index = row[INDEX]
+                raise
             parts["kind"].append(award.kind)
             for part, value in (("value", award.value), ("min", award.minimum), ("max", award.maximum)):
                 parts[part].append(None if value is None else int(value.scaleb(2)))

@@ -25,6 +25,7 @@ from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError
 from guangxi_subsidy.engine.batch import rowwise
 from guangxi_subsidy.engine.batch.columnar import DAY, Plan
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo, extra_columns
+from guangxi_subsidy.engine.evaluation.award import AmountError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.intake.cells import Columns, read_profile, resolve_header
 from guangxi_subsidy.engine.intake.frames import ROW, read_cells, typed_rows, typed_schema
@@ -104,15 +105,30 @@ class Evaluator:
         return Admitted(pl.DataFrame(schema=typed_schema()), _errors([]))
 
     def decide(self, admitted: list[Admitted]) -> BatchResult:
-        """The second half of `evaluate`: every rule, for every applicant admitted."""
+        """The second half of `evaluate`: every rule, for every applicant admitted. An applicant whose amount
+        cannot be computed (award.AmountError) is rejected with the rule named, and the others decided again."""
         applicants = pl.concat([a.applicants for a in admitted]) if len(admitted) > 1 else admitted[0].applicants
         errors = pl.concat([a.errors for a in admitted]) if len(admitted) > 1 else admitted[0].errors
-        if self._reference is not None:
-            profiles = [p for a in admitted for p in a.profiles or []]
-            found = rowwise.outcomes(self._reference, self.plan, profiles)
-            outcomes = [f.with_columns(extra) for f, extra in zip(found, self._extra, strict=True)]
-        else:
-            outcomes = self.plan.outcomes(applicants, self._extra)
+        profiles = [p for a in admitted for p in a.profiles or []]
+        refused: list[tuple[Any, ...]] = []
+        while True:
+            try:
+                if self._reference is not None:
+                    found = rowwise.outcomes(self._reference, self.plan, profiles)
+                    outcomes = [f.with_columns(extra) for f, extra in zip(found, self._extra, strict=True)]
+                else:
+                    outcomes = self.plan.outcomes(applicants, self._extra)
+                break
+            except AmountError as error:
+                if error.index is None:
+                    raise
+                record = applicants.row(error.index, named=True)
+                refused.append((record[ROW], record["id"], "", "", "", str(error)))
+                keep = pl.Series([i != error.index for i in range(applicants.height)])
+                applicants = applicants.filter(keep)
+                profiles = [p for i, p in enumerate(profiles) if i != error.index]
+        if refused:
+            errors = pl.concat([errors, _errors(refused)]).sort(ROW, maintain_order=True)
         base = applicants.select(ROW, "id", "name", "kind", "city", self.plan.day().alias(DAY))
         return BatchResult(self.rules, base, outcomes, errors)
 

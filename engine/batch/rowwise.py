@@ -12,6 +12,7 @@ import polars as pl
 
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.batch.columnar import INDEX, OUTCOME, RULE, Plan
+from guangxi_subsidy.engine.evaluation.award import AmountError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.evaluation.outcome import AmountKind
 
@@ -21,7 +22,11 @@ def outcomes(engine: Engine, plan: Plan, profiles: list[Profile]) -> list[pl.Dat
     number = {rule.id: i for i, rule in enumerate(plan.rules)}
     found: list[dict[str, list[Any]]] = [{name: [] for name in OUTCOME} for _ in plan.rules]
     for index, profile in enumerate(profiles):
-        evaluation = engine.evaluate(profile, as_of=plan.as_of, include_drafts=plan.include_drafts)
+        try:
+            evaluation = engine.evaluate(profile, as_of=plan.as_of, include_drafts=plan.include_drafts)
+        except AmountError as error:
+            error.index = index
+            raise
         for outcome in evaluation.outcomes:
             if outcome.status == "not_eligible" or outcome.rule.id not in number:
                 continue

@@ -154,6 +154,8 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
                         decided = evaluator.decide(admitted)
                         second = other.decide(admitted, decided) if other is not None else None
                         publishing.submit(partial(publish, decided, rejected, rows, position, second))
+        except FileError as error:  # found part-way (a workbook's sheet cut short): no output is kept
+            raise BatchInputError(f"{applicants}: {error}") from None
         finally:
             source.close()  # (after the reading thread has stopped)
         summary.repeated = repeats.repeated if repeats is not None else 0

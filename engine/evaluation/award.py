@@ -56,7 +56,26 @@ class Award:
         return {"value": self.value, "min": self.minimum, "max": self.maximum}
 
 
-def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any) -> Award:
+class AmountError(ValueError):
+    """An amount that cannot be computed for one applicant (a division meeting zero, a figure past Decimal's
+    50 digits): that applicant's error, with the rule named, never the end of a run. `index` is the applicant's
+    position in a batch, where one is known."""
+
+    def __init__(self, rule: str, reason: str, index: int | None = None):
+        self.rule, self.reason, self.index = rule, reason, index
+        super().__init__(f"rule {rule}: the amount cannot be computed for this applicant ({reason})")
+
+
+def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any, rule: str = "") -> Award:
+    """The amount for one applicant; raises AmountError when its arithmetic fails."""
+    try:
+        return _compute(amount, env, pack, on)
+    except ArithmeticError as error:  # ZeroDivisionError and every trapped decimal signal
+        reason = str(error) if isinstance(error, ZeroDivisionError) else f"decimal {type(error).__name__}"
+        raise AmountError(rule or "?", reason) from None
+
+
+def _compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any) -> Award:
     spec = amount.spec
     common: dict[str, Any] = {"period": spec.period, "says": spec.says}
     if spec.kind == "non_monetary":

@@ -153,7 +153,7 @@ class Engine:
                 status = Status.ELIGIBLE
             award = None
             if holds and rule.amount is not None:
-                award = compute(rule.amount, env, self.pack, day)
+                award = compute(rule.amount, env, self.pack, day, rule.id)
             outcomes.append(Outcome(rule, status, (*checks, period), award, draft))
         return Evaluation(profile, day, source, include_drafts, tuple(outcomes), derived, self.pack.digest)
 

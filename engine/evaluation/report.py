@@ -274,7 +274,7 @@ def render_refusal(outcome: Outcome) -> Text:
 
 def render_might_apply(evaluation: Evaluation) -> Text | None:
     """Rules that fail only for want of facts the profile does not give: what to ask the applicant next."""
-    from guangxi_subsidy.engine.applicant.profile import field_labels
+    from guangxi_subsidy.engine.applicant.fields import field_labels
 
     labels = field_labels()
     maybe = [o for o in evaluation.outcomes if o.facts_needed()]

@@ -19,15 +19,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from guangxi_subsidy.engine.applicant.profile import Profile, field_labels, field_symbols, parse_profile
-from guangxi_subsidy.engine.language import ValueType
+from guangxi_subsidy.engine.applicant.fields import field_labels
+from guangxi_subsidy.engine.applicant.profile import Profile, parse_profile
 
 # Unicode White_Space, the characters Rust's `char::is_whitespace` (and so polars) treats as whitespace.
 WHITESPACE = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
-YES_NO = {"是": "true", "否": "false"}
 # Date cells the profile model would refuse but spreadsheets commonly hold: 2017/3/1, 2017.3.1, 2017年3月1日.
 LOOSE_DATE = r"^([0-9]{4})(?:[/.年-])([0-9]{1,2})(?:[/.月-])([0-9]{1,2})日?$"
 _LOOSE_DATE = re.compile(LOOSE_DATE)
@@ -42,16 +41,11 @@ def clean(text: str | None) -> str | None:
     return text or None
 
 
-_BOOL_FIELDS = frozenset(n for n, s in field_symbols().items() if s.type == ValueType.BOOL)
-
-
 def cell_value(field: str, text: str | None) -> str | None:
     """What the profile model receives for one cell."""
     value = clean(text)
     if value is None:
         return None
-    if field in _BOOL_FIELDS:
-        return YES_NO.get(value, value)
     if field == "as_of" and (m := _LOOSE_DATE.match(value)):
         return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
     return value

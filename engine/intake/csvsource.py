@@ -79,8 +79,11 @@ class Chunk:
         self.rows = self.cells.height + typed + len({r.row for r in self.rejected})
 
     def take(self) -> pl.DataFrame:
-        """Hand the cells over (the chunk keeps no reference, so they are freed once read)."""
+        """Hand the cells over (the chunk keeps no reference, so they are freed once read). Cells read line by
+        line are text already: `as_text` then gives the cells handed over, not the emptied frame."""
         cells, self.cells = self.cells, self.cells.clear()
+        if not self.texts:
+            self.texts = [lambda: cells]
         return cells
 
 
@@ -110,11 +113,16 @@ class CsvSource:
     """An applicant CSV: its header (field names or labels), then chunks of rows."""
 
     def __init__(self, path: Path, encoding: str | None = None, block: int = BLOCK, compiled: bool | None = False):
+        self._temporary: Path | None = None
+        with path.open("rb") as handle:
+            sample = handle.read(1 << 20)
+        if b"\r" in sample and b"\n" not in sample:  # lines ended by CR alone (Excel for the old Mac OS)
+            path = self._temporary = _with_line_feeds(path)
+            with path.open("rb") as handle:
+                sample = handle.read(1 << 20)
         self.path = path
         self.block = block
         self.size = path.stat().st_size
-        with path.open("rb") as handle:
-            sample = handle.read(1 << 20)
         # About how many rows the file holds, from the lines of its first megabyte (sizes tables ahead).
         self.expected_rows = int(self.size / max(len(sample) / max(sample.count(b"\n"), 1), 1) * 1.02) + 1
         self.encoding = encoding or detect_encoding(sample)
@@ -152,6 +160,8 @@ class CsvSource:
 
     def close(self) -> None:
         self._handle.close()
+        if self._temporary is not None:
+            self._temporary.unlink(missing_ok=True)
 
     def chunks(self) -> Iterator[Chunk]:
         """Chunks in file order; rows are numbered on from the header (row 1, or rows 1–2 in a template).
@@ -367,6 +377,19 @@ class CsvSource:
         schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
         frame = pl.DataFrame(records, schema=schema, orient="row")
         return Chunk(frame.select(*self.columns.fields, ROW), rejected)
+
+
+def _with_line_feeds(path: Path) -> Path:
+    """A copy of a file whose lines end in CR alone, with LF instead (row numbers are the same), in the
+    system's temporary folder; the source removes it when closed."""
+    import os
+    import tempfile
+
+    descriptor, name = tempfile.mkstemp(prefix=".subsidy-lf-", suffix=".csv")
+    with os.fdopen(descriptor, "wb") as out, path.open("rb") as source:
+        while data := source.read(1 << 22):
+            out.write(data.replace(b"\r", b"\n"))
+    return Path(name)
 
 
 def _schema(names: list[str], level: int) -> dict[str, Any]:

@@ -12,7 +12,6 @@ model reads to the same value; tests/test_frames.py checks each spelling against
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -21,20 +20,19 @@ from typing import Any
 
 import polars as pl
 
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile, field_symbols
-from guangxi_subsidy.engine.intake.cells import LOOSE_DATE, REQUIRED, WHITESPACE, YES_NO
+from guangxi_subsidy.engine.applicant import values
+from guangxi_subsidy.engine.applicant.fields import fields
+from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.intake.cells import LOOSE_DATE, REQUIRED, WHITESPACE
 from guangxi_subsidy.engine.language import ValueType
 from guangxi_subsidy.engine.money import to_fen
 
 ROW = "row"  # the row number as a spreadsheet counts it (the header is row 1)
 SCALE = {ValueType.MONEY: 2, ValueType.DECIMAL: 6}
-# Spellings of yes and no that the profile model reads (with 是/否 from cells.YES_NO), in the usual letter cases.
-_YES, _NO = ("true", "yes", "y", "on", "t", "1"), ("false", "no", "n", "off", "f", "0")
+# Spellings of yes and no that the profile model reads (applicant/values.py), in the usual letter cases.
 BOOL_SPELLINGS: dict[str, bool] = {  # every yes before every no: an enum code below the first no means yes
-    **{v: True for w in _YES for v in (w, w.title(), w.upper())},
-    **{k: True for k, v in YES_NO.items() if v == "true"},
-    **{v: False for w in _NO for v in (w, w.title(), w.upper())},
-    **{k: False for k, v in YES_NO.items() if v == "false"},
+    **{v: True for w in values.YES for v in (w, w.title(), w.upper())},
+    **{v: False for w in values.NO for v in (w, w.title(), w.upper())},
 }
 _FIRST_NO = list(BOOL_SPELLINGS.values()).index(False)
 _CANONICAL_MONEY = r"^[0-9]{1,16}(?:\.[0-9]{1,2})?$"
@@ -45,7 +43,7 @@ _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 @dataclass(frozen=True)
-class FieldSpec:
+class ColumnSpec:
     """How one profile field is held in a column, and the largest integer it can hold there."""
 
     name: str
@@ -56,47 +54,34 @@ class FieldSpec:
     spellings: dict[str, Any] | None = None  # accepted text -> stored value, for booleans and choices
 
 
-def _constraint(name: str, key: str) -> Any:
-    """A pydantic constraint (le, max_digits, decimal_places) declared on a profile field."""
-    stack = [Profile.model_fields[name].annotation]
-    while stack:
-        annotation = stack.pop()
-        for arg in typing.get_args(annotation):
-            for item in getattr(arg, "metadata", None) or []:
-                if getattr(item, key, None) is not None:
-                    return getattr(item, key)
-            stack.append(arg)
-    raise KeyError(f"{name} declares no {key}")
-
-
 @cache
-def field_specs() -> dict[str, FieldSpec]:
-    symbols = field_symbols()
-    specs = {
-        "id": FieldSpec("id", None, pl.String),
-        "name": FieldSpec("name", None, pl.String),
-        "as_of": FieldSpec("as_of", None, pl.Date),
-    }
-    for name, symbol in symbols.items():
-        vtype = symbol.type
-        if vtype == ValueType.MONEY:
-            whole_digits = _constraint(name, "max_digits") - _constraint(name, "decimal_places")
-            specs[name] = FieldSpec(name, vtype, pl.Int64, 2, 10 ** (whole_digits + 2) - 1)
+def field_specs() -> dict[str, ColumnSpec]:
+    """Each profile field's column, from the one description of the fields (applicant/fields.py)."""
+    specs: dict[str, ColumnSpec] = {}
+    for name, info in fields().items():
+        vtype = info.type
+        if not info.read_by_rules:
+            specs[name] = ColumnSpec(name, None, pl.Date if vtype == ValueType.DATE else pl.String)
+        elif vtype == ValueType.MONEY:
+            assert info.digits is not None and info.places is not None, name
+            specs[name] = ColumnSpec(name, vtype, pl.Int64, 2, 10 ** (info.digits - info.places + 2) - 1)
         elif vtype == ValueType.DECIMAL:
-            specs[name] = FieldSpec(name, vtype, pl.Int64, 6, int(_constraint(name, "le")) * 10**6)
+            assert info.high is not None, name
+            specs[name] = ColumnSpec(name, vtype, pl.Int64, 6, int(info.high) * 10**6)
         elif vtype == ValueType.INTEGER:
-            specs[name] = FieldSpec(name, vtype, pl.Int64, 0, int(_constraint(name, "le")))
+            assert info.high is not None, name
+            specs[name] = ColumnSpec(name, vtype, pl.Int64, 0, int(info.high))
         elif vtype == ValueType.BOOL:
-            specs[name] = FieldSpec(name, vtype, pl.Boolean, spellings=BOOL_SPELLINGS)
+            specs[name] = ColumnSpec(name, vtype, pl.Boolean, spellings=BOOL_SPELLINGS)
         else:
-            choices = tuple(symbol.choices or ())
+            choices = tuple(info.choices or ())
             spellings = {c: c for c in choices}
             labels = {"kind": KIND_LABELS, "city": CITY_LABELS}.get(name, {})
             spellings |= {label: code for code, label in labels.items()}
             if name == "city":
                 spellings |= {label + "市": code for code, label in CITY_LABELS.items()}
-            specs[name] = FieldSpec(name, vtype, pl.Enum(list(choices)), spellings=spellings)
-    return {name: specs[name] for name in Profile.model_fields}
+            specs[name] = ColumnSpec(name, vtype, pl.Enum(list(choices)), spellings=spellings)
+    return specs
 
 
 def typed_schema() -> dict[str, Any]:
@@ -125,7 +110,7 @@ def fast_schema(names: list[str]) -> dict[str, Any]:
 # ------------------------------------------------------------ stage 1: canonical spellings, whole columns
 
 
-def _stage_one(spec: FieldSpec, dtype: Any) -> pl.Expr:
+def _stage_one(spec: ColumnSpec, dtype: Any) -> pl.Expr:
     return _stage_one_cached(spec.name, repr(dtype), dtype)
 
 
@@ -156,7 +141,7 @@ def _stage_one_cached(name: str, _key: str, dtype: Any) -> pl.Expr:
     return pl.lit(None, dtype=spec.dtype)
 
 
-def _typed(spec: FieldSpec, dtype: Any, value: pl.Expr) -> pl.Expr:
+def _typed(spec: ColumnSpec, dtype: Any, value: pl.Expr) -> pl.Expr:
     """A column that arrives typed (Parquet, Arrow: integers, decimals, dates, booleans), read as it is, with no
     trip through text: money and shares from integers or decimals scaled exactly to fen or millionths (a
     decimal with more places is read when the extra places are zeros, as the profile model reads 1.230 as
@@ -182,7 +167,7 @@ def _typed(spec: FieldSpec, dtype: Any, value: pl.Expr) -> pl.Expr:
     return pl.lit(None, dtype=spec.dtype)
 
 
-def _spelled(spec: FieldSpec, dtype: Any, text: pl.Expr) -> pl.Expr:
+def _spelled(spec: ColumnSpec, dtype: Any, text: pl.Expr) -> pl.Expr:
     assert spec.spellings is not None
     if isinstance(dtype, pl.Enum):
         categories = dtype.categories.to_list()
@@ -199,7 +184,7 @@ def _spelled(spec: FieldSpec, dtype: Any, text: pl.Expr) -> pl.Expr:
 # ------------------------------------------------------------ stage 2: other spellings, only the cells left
 
 
-def _stage_two(spec: FieldSpec, texts: pl.Series) -> pl.Series:
+def _stage_two(spec: ColumnSpec, texts: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"t": texts.cast(pl.String).str.strip_chars(WHITESPACE)})
     text = pl.col("t")
     if spec.spellings is not None:
@@ -213,7 +198,7 @@ def _stage_two(spec: FieldSpec, texts: pl.Series) -> pl.Series:
         iso = pl.concat_str([pl.col("a"), pl.col("b").str.zfill(2), pl.col("c").str.zfill(2)], separator="-")
         expr = pl.when(pl.col("a").cast(pl.Int32) >= 1).then(iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
     elif spec.vtype == ValueType.MONEY:
-        # money.parse_yuan drops these characters anywhere, then reads digits and an optional trailing 万.
+        # values.money drops these characters anywhere, then reads digits and an optional trailing 万.
         frame = _parts(frame, text.str.replace_all("[,，_元]", ""), _MONEY)
         places = pl.col("b").str.len_chars().fill_null(0)
         whole = pl.col("a").cast(pl.Int64)
@@ -287,7 +272,7 @@ def read_cells(cells: pl.DataFrame) -> Reading:
 # ------------------------------------------------------------ profiles read by the model, as typed rows
 
 
-def typed_value(spec: FieldSpec, value: Any) -> Any:
+def typed_value(spec: ColumnSpec, value: Any) -> Any:
     """A profile value in its column's units (fen, millionths, codes)."""
     if value is None:
         return None

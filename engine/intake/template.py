@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from guangxi_subsidy.engine.applicant.profile import field_labels
+from guangxi_subsidy.engine.applicant.fields import field_labels
 
 
 def write_template(path: Path) -> None:

@@ -15,6 +15,8 @@ from guangxi_subsidy.engine.language.syntax import (
     FLIPPED,
     FUNCTIONS,
     MAX_DEPTH,
+    MAX_LIST_ITEMS,
+    MAX_WHOLE_DIGITS,
     NUMERIC,
     Binary,
     BoolOp,
@@ -35,7 +37,8 @@ from guangxi_subsidy.engine.language.syntax import (
 )
 
 __all__ = [
-    "FACT_SCALE", "FLIPPED", "FUNCTIONS", "MAX_DEPTH", "NUMERIC", "Binary", "BoolOp", "Call", "Checker", "Compare",
+    "FACT_SCALE", "FLIPPED", "FUNCTIONS", "MAX_DEPTH", "MAX_LIST_ITEMS", "MAX_WHOLE_DIGITS",
+    "NUMERIC", "Binary", "BoolOp", "Call", "Checker", "Compare",
     "ExpressionError", "InList", "IsSet", "Literal", "LiteralValue", "Name", "Node", "Not", "Symbol", "Unary",
     "ValueType", "check", "compile_amount", "compile_condition", "evaluate", "fold", "is_whole", "names_read",
     "normalize", "parse", "render",

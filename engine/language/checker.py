@@ -179,11 +179,22 @@ class Checker:
         for operand, types in zip(operands, operand_types, strict=True):
             if not types & NUMERIC:
                 raise ExpressionError(f"'{node.op}' needs numbers, not {_describe(types)}", operand.position)
+        if isinstance(node, Binary) and node.op == "/" and not names_read(node.right):
+            try:
+                zero = fold(node.right) == 0
+            except ArithmeticError:
+                zero = False  # reported below, where the whole is folded or the divisor is checked alone
+            if zero:
+                raise ExpressionError("division by zero", node.position)
         if not names_read(node):
             try:
                 return _number_types(fold(node), self.condition)
             except ZeroDivisionError:
                 raise ExpressionError("division by zero", node.position) from None
+            except ArithmeticError:  # decimal.Inexact, Overflow: not exact in 50 digits
+                raise ExpressionError(
+                    "a constant too large to compute exactly", node.position, hint="Decimal holds 50 digits"
+                ) from None
         if isinstance(node, Unary):
             return operand_types[0]
         left, right = operand_types

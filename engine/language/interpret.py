@@ -26,7 +26,7 @@ from guangxi_subsidy.engine.language.syntax import (
     Not,
     Unary,
 )
-from guangxi_subsidy.engine.money import ARITHMETIC
+from guangxi_subsidy.engine.money import ARITHMETIC, EXACT
 
 # ---------------------------------------------------------------- normalization and evaluation
 
@@ -109,8 +109,11 @@ def _binary(node: Binary, left: object, right: object) -> int | Decimal | None:
         return Decimal(a) / Decimal(b)
     if isinstance(a, int) and isinstance(b, int):
         return a + b if node.op == "+" else a - b if node.op == "-" else a * b
-    x, y = Decimal(a), Decimal(b)
-    return x + y if node.op == "+" else x - y if node.op == "-" else x * y
+    # Sums and products are exact (money.EXACT traps Inexact): 50 digits they cannot hold are an error, never a
+    # silent rounding; a quotient may round (to 50 digits), and the amount is rounded to the fen after its caps.
+    with localcontext(EXACT):
+        x, y = Decimal(a), Decimal(b)
+        return x + y if node.op == "+" else x - y if node.op == "-" else x * y
 
 
 def _compare(op: str, left: object, right: object) -> bool:

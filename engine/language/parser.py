@@ -15,6 +15,8 @@ from decimal import Decimal, localcontext
 from guangxi_subsidy.engine.language.syntax import (
     FUNCTIONS,
     MAX_DEPTH,
+    MAX_LIST_ITEMS,
+    MAX_WHOLE_DIGITS,
     Binary,
     BoolOp,
     Call,
@@ -73,6 +75,11 @@ def _tokenize(text: str) -> list[_Token]:
             i = m.end()
         elif m := _NUMBER.match(text, i):
             raw, end = m[0].replace("_", ""), m.end()
+            if len(raw.split(".")[0].lstrip("0")) > MAX_WHOLE_DIGITS or len(raw) > 2 * MAX_WHOLE_DIGITS:
+                raise ExpressionError(
+                    f"a number of more than {MAX_WHOLE_DIGITS} digits", i, text,
+                    hint=f"amounts are exact to {MAX_WHOLE_DIGITS} digits; no figure in the documents needs more",
+                )
             value: int | Decimal = Decimal(raw) if "." in raw else int(raw)
             suffix = text[end : end + 1]
             with localcontext(ARITHMETIC):
@@ -241,6 +248,9 @@ class _Parser:
         while self.at("op", ","):
             self.advance()
             items.append(self.list_item())
+            if len(items) > MAX_LIST_ITEMS:
+                raise self.error(f"a list of more than {MAX_LIST_ITEMS} items", items[-1].position,
+                                 "the matcher tests each item in turn; split the condition or use a range")
         self.expect("]", "expected ',' or ']' in the list")
         return tuple(items)
 

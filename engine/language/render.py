@@ -78,6 +78,9 @@ def _render(node: Node) -> tuple[str, int]:
     if isinstance(node, IsSet):
         return f"{node.operand.name} is {'not ' if node.negated else ''}set", compare
     if isinstance(node, Not):
-        return f"not {_wrap(node.operand, _PRECEDENCE['unary'])}", _PRECEDENCE["not"]
+        # `not not x` needs no parentheses: nested negations must not nest them (the parser bounds their depth).
+        inner = node.operand
+        operand = _render(inner)[0] if isinstance(inner, Not) else _wrap(inner, _PRECEDENCE["unary"])
+        return f"not {operand}", _PRECEDENCE["not"]
     level = _PRECEDENCE[node.op]
     return f" {node.op} ".join(_wrap(operand, level) for operand in node.operands), level

@@ -13,6 +13,12 @@ from enum import StrEnum
 from typing import TypeAlias
 
 MAX_DEPTH = 50
+# A number in a rule has at most this many digits before its point: amounts stay far inside Decimal's 50 digits
+# (a product of two such numbers and a profile figure is still exact), and no figure in the documents needs more.
+MAX_WHOLE_DIGITS = 18
+# An `in [...]` list holds at most this many items: durable_rules tests them one by one, and from 512 items on its
+# matcher never returns.
+MAX_LIST_ITEMS = 256
 FUNCTIONS = ("min", "max")
 
 

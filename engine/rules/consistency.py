@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import field_symbols
+from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.rules.pack import (
     FIELDS_IN_SCHEMA,
     PARAMETERS_IN_FORCE,

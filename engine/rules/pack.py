@@ -21,7 +21,9 @@ from pydantic import ValidationError
 
 from guangxi_subsidy import data
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES, field_symbols
+from guangxi_subsidy.engine.applicant.fields import field_symbols
+from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
+from guangxi_subsidy.engine.rules import limits
 from guangxi_subsidy.engine.rules.format import (
     Amount,
     Bounded,
@@ -42,7 +44,7 @@ from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, bu
 from guangxi_subsidy.engine.rules.periods import validity_warning
 from guangxi_subsidy.engine.rules.provenance import normalise
 from guangxi_subsidy.engine.rules.readings import CompiledReading, compile_readings
-from guangxi_subsidy.engine.yamlio import load_yaml
+from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 DEFAULT_RULES = data.RULES  # the bundled pack, from a wheel or a checkout alike
 
@@ -250,9 +252,12 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
         files.append(parameters or DEFAULT_RULES / "parameters.yaml")
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = decode_text(path.read_bytes())
         except OSError as error:
             problems.append(Problem(str(path), None, "", f"cannot read: {error.strerror}"))
+            continue
+        except TextDecodeError as error:
+            problems.append(Problem(str(path), None, "", str(error)))
             continue
         digest.update(path.name.encode() + b"\0" + text.encode())
         try:
@@ -320,6 +325,9 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
                 problems.append(Problem(rule.file, rule_id, "more_sources", f"no rule file for '{source.document}'"))
         found = tuple(d for d in others if d is not None)
         pack.rules[rule_id] = replace(rule, documents=(rule.document, *found))
+    if not problems:  # (on a pack whose references resolve)
+        unsafe = [*limits.unguarded_divisions(pack), *limits.long_chains(pack)]
+        problems.extend(Problem(file, where_rule, where, reason) for file, where_rule, where, reason in unsafe)
     if problems:
         raise RulePackError(problems)
     return pack

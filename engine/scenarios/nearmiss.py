@@ -19,7 +19,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import Profile, field_labels, field_symbols
+from guangxi_subsidy.engine.applicant.fields import field_labels, field_symbols
+from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation, Outcome, profile_values
 from guangxi_subsidy.engine.i18n import _

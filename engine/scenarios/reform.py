@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import field_symbols
+from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.rules.format import Derived, Document, Rule
 from guangxi_subsidy.engine.rules.pack import (

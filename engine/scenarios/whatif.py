@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, field_symbols, parse_profile
+from guangxi_subsidy.engine.applicant.fields import field_symbols
+from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
 from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import award_json, plain, totals
@@ -51,7 +52,7 @@ class Curve:
 
     def svg(self) -> str:
         """The curve as an SVG chart (for `subsidy whatif --chart` and the web calculator)."""
-        from guangxi_subsidy.engine.applicant.profile import field_labels
+        from guangxi_subsidy.engine.applicant.fields import field_labels
         from guangxi_subsidy.engine.i18n import _
         from guangxi_subsidy.engine.scenarios.charts import curve_svg
 

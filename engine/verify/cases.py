@@ -22,13 +22,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from guangxi_subsidy.engine.applicant.profile import ProfileError, load_profile, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import totals
-from guangxi_subsidy.engine.yamlio import load_yaml
+from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 
 class Expectation(BaseModel):
@@ -90,9 +91,11 @@ def load_cases(path: Path) -> list[tuple[Path, Case]]:
         if {"profiles", "reforms"} & set(file.relative_to(path if path.is_dir() else file.parent).parts):
             continue  # profiles referenced by cases, and reform files: not case files
         try:
-            data = CaseFile.model_validate(load_yaml(file.read_text(encoding="utf-8")))
+            data = CaseFile.model_validate(load_yaml(decode_text(file.read_bytes())))
         except ValidationError as error:
             raise CaseFileError(f"{file}: {error}") from None
+        except (OSError, TextDecodeError, yaml.YAMLError) as error:
+            raise CaseFileError(f"{file}: not a readable case file ({error})") from None
         out.extend((file, case) for case in data.cases)
     return out
 

@@ -20,7 +20,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind, Profile, field_symbols, parse_profile
+from guangxi_subsidy.engine.applicant.fields import fields
+from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind, Profile, parse_profile
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 
 UNITS: dict[ex.ValueType, Decimal] = {
@@ -33,7 +34,7 @@ EVERYDAY_MONEY = Decimal(10) ** 8
 
 
 @dataclass(frozen=True)
-class FieldSpec:
+class FieldDomain:
     """One profile field as the schema declares it: type, bounds (inclusive) and choices."""
 
     name: str
@@ -78,28 +79,13 @@ class FieldSpec:
 
 
 @cache
-def schema_fields() -> dict[str, FieldSpec]:
-    """Every field a rule may read (kind and city aside), with the bounds the profile schema sets."""
-    schema = Profile.model_json_schema()["properties"]
-    out: dict[str, FieldSpec] = {}
-    for name, symbol in field_symbols().items():
-        if name in ("kind", "city"):
-            continue
-        info = schema[name]
-        variant = next((v for v in info.get("anyOf", [info]) if v.get("type") != "null"), info)
-        low = variant.get("minimum", variant.get("ge"))
-        high = variant.get("maximum", variant.get("le"))
-        if symbol.type == ex.ValueType.MONEY and high is None:
-            digits, places = variant.get("max_digits", 18), variant.get("decimal_places", 2)
-            high = Decimal(10) ** (digits - places) - UNITS[ex.ValueType.MONEY]
-        out[name] = FieldSpec(
-            name,
-            symbol.type,
-            symbol.choices,
-            None if low is None else Decimal(str(low)),
-            None if high is None else Decimal(str(high)),
-        )
-    return out
+def schema_fields() -> dict[str, FieldDomain]:
+    """Every field a rule may read (kind and city aside), with the bounds the profile model sets
+    (applicant/fields.py)."""
+    return {
+        name: FieldDomain(name, info.type, info.choices, info.low, info.largest)
+        for name, info in fields().items() if info.read_by_rules and name not in ("kind", "city")
+    }
 
 
 # ---------------------------------------------------------------- what the pack says matters
@@ -271,7 +257,7 @@ def pack_thresholds(pack: RulePack) -> Thresholds:
 # ---------------------------------------------------------------- values
 
 
-def field_values(spec: FieldSpec, special: list[Any] | None = None) -> st.SearchStrategy[Any]:
+def field_values(spec: FieldDomain, special: list[Any] | None = None) -> st.SearchStrategy[Any]:
     """Values the field can hold (never None): the special points as often as random ones."""
     if spec.type == ex.ValueType.BOOL:
         return st.booleans()
@@ -284,7 +270,9 @@ def field_values(spec: FieldSpec, special: list[Any] | None = None) -> st.Search
     return _numbers(spec, spec.low, spec.high, special or [])
 
 
-def _numbers(spec: FieldSpec, low: Decimal | None, high: Decimal | None, special: list[Any]) -> st.SearchStrategy[Any]:
+def _numbers(
+    spec: FieldDomain, low: Decimal | None, high: Decimal | None, special: list[Any]
+) -> st.SearchStrategy[Any]:
     inside = sorted({v for v in special if (low is None or v >= low) and (high is None or v <= high)})
     if spec.type == ex.ValueType.INTEGER:
         lo = 0 if low is None else int(low)
@@ -419,7 +407,7 @@ def _conjuncts(node: ex.Node) -> list[ex.Node]:
     return [node]
 
 
-def _bounds(name: str, spec: FieldSpec, atoms: list[ex.Node]) -> _Bounds:
+def _bounds(name: str, spec: FieldDomain, atoms: list[ex.Node]) -> _Bounds:
     """What the rule's conditions (those that must all hold) ask of one field."""
     low, high, exact, missing = spec.low, spec.high, None, None
     among: tuple[Any, ...] | None = None
@@ -464,7 +452,7 @@ def _bounds(name: str, spec: FieldSpec, atoms: list[ex.Node]) -> _Bounds:
     return _Bounds(low, high, exact, missing, among, tuple(excluded))
 
 
-def satisfying(spec: FieldSpec, bounds: _Bounds, special: list[Any]) -> st.SearchStrategy[Any]:
+def satisfying(spec: FieldDomain, bounds: _Bounds, special: list[Any]) -> st.SearchStrategy[Any]:
     """Values of one field that meet what the rule's conditions ask of it (as far as they ask alone)."""
     if bounds.missing is True:
         return st.none()
@@ -494,7 +482,7 @@ def meeting(rule: CompiledRule, pack: RulePack, name: str) -> st.SearchStrategy[
     return satisfying(spec, _bounds(name, spec, atoms), special)
 
 
-def within_range(spec: FieldSpec, low: Decimal, high: Decimal) -> st.SearchStrategy[Any]:
+def within_range(spec: FieldDomain, low: Decimal, high: Decimal) -> st.SearchStrategy[Any]:
     """Values of a numeric field in [low, high]: both ends, their inner neighbours, and values in between."""
     ends = {spec.coerce(v) for v in (low, high, low + spec.unit, high - spec.unit)}
     return _numbers(spec, low, high, [v for v in ends if v is not None and low <= v <= high])
@@ -547,7 +535,7 @@ def any_profile_data(pack: RulePack) -> st.SearchStrategy[dict[str, Any]]:
 # ---------------------------------------------------------------- invalid profiles
 
 
-def _invalid_values(spec: FieldSpec) -> list[Any]:
+def _invalid_values(spec: FieldDomain) -> list[Any]:
     if spec.type == ex.ValueType.MONEY:
         return [-1, "-0.01", "12.345", "0.001", 1.5, "twelve", True, [1]]
     if spec.type == ex.ValueType.INTEGER:

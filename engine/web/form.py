@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.applicant.profile import (
     CITY_LABELS,
     KIND_LABELS,
     Profile,
     ProfileError,
-    field_symbols,
     parse_profile,
 )
 from guangxi_subsidy.engine.intake.cells import cell_value, clean
