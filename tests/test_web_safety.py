@@ -46,7 +46,14 @@ def worker(host: str, port: int, count: int, out: list[str], stop_at: float) -> 
             if time.monotonic() > stop_at:
                 out.append("deadline")
                 return
-            status, body = post(conn, BODY)
+            try:
+                status, body = post(conn, BODY)
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # The server closes a keep-alive connection idle for 5 s (a thread starved of CPU on a loaded
+                # machine); as any HTTP client does, send the request again once on a new connection.
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=10)
+                status, body = post(conn, BODY)
             if status != 200 or b'"value": "550000.00"' not in body:
                 out.append(f"{status}: {body[:80]!r}")
     except OSError as error:
