@@ -14,10 +14,11 @@ from rich.text import Text
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.report import plain
+from guangxi_subsidy.engine.plaintext import text, visible
 from guangxi_subsidy.engine.rules.format import RuleFile
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
 
-from .main import EXIT_BAD_INPUT, State, cli, err, friendly_errors
+from .main import EXIT_BAD_INPUT, State, cli, err, friendly_errors, report_error
 
 
 @cli.group()
@@ -74,13 +75,13 @@ def list_rules(state: State, fmt: str) -> None:
     table.add_column("Clause", overflow="fold", ratio=2)
     table.add_column("Amount", overflow="fold", ratio=1)
     for rule in pack.rules.values():
-        name = Text(rule.id)
-        name.append(f"\n{rule.name}", style="dim")
+        name = text(rule.id)
+        name.append(f"\n{visible(rule.name)}", style="dim")
         period = Text(f"{rule.effective.from_} …\n{rule.effective.to or ''}")
         if rule.status.value == "draft":
             period.append("\nDRAFT", style="bold yellow")
-        clause = f"{rule.document.file[:3]} · {rule.rule.source.clause}"
-        table.add_row(name, rule.jurisdiction, period, clause, rule.rule.amount.kind.replace("_", "-"))
+        clause = text(f"{rule.document.file[:3]} · {rule.rule.source.clause}")
+        table.add_row(name, text(rule.jurisdiction), period, clause, text(rule.rule.amount.kind.replace("_", "-")))
     Console().print(table)
 
 
@@ -98,7 +99,7 @@ def show(state: State, rule_id: str, fmt: str) -> None:
 
         close = difflib.get_close_matches(rule_id, [*pack.rules, *pack.derived], n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else " See `subsidy rules list`."
-        err.print(f"[bold red]error:[/] no rule '{rule_id}'.{hint}")
+        report_error(f"no rule '{visible(rule_id)}'.{hint}")
         sys.exit(EXIT_BAD_INPUT)
     data = rule.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["document"] = rule.document.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -109,37 +110,42 @@ def show(state: State, rule_id: str, fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     console = Console()
-    console.print(Text(f"{rule.id} · {rule.name}", style="bold"))
+
+    def say(line: str, style: str = "", lines: bool = False) -> None:
+        """A line of the rule as written in its file: never markup, control characters escaped."""
+        console.print(text(line, style=style, lines=lines), highlight=False)
+
+    say(f"{rule.id} · {rule.name}", style="bold")
     doc = rule.document
-    console.print(f"Document: {doc.title} {doc.number or ''} ({doc.file}), issued by {doc.issuer}")
+    say(f"Document: {doc.title} {doc.number or ''} ({doc.file}), issued by {doc.issuer}")
     if not rule.is_derived:
         spec = rule.rule
-        console.print(f"Clause:   {spec.source.clause}")
-        console.print(f"Quote:    “{spec.source.quote}”", highlight=False)
+        say(f"Clause:   {spec.source.clause}")
+        say(f"Quote:    “{spec.source.quote}”")
         for more in spec.source.more_quotes:
-            console.print(f"          “{more}”", highlight=False)
+            say(f"          “{more}”")
         if spec.source.raw:
-            console.print(f"Damaged:  “{spec.source.raw}” read as “{spec.source.reading}”", style="yellow")
-        console.print(f"Benefit:  {spec.benefit.value}; departments: {', '.join(spec.departments) or '—'}")
-    console.print(f"Status:   {rule.status.value}; in force {rule.effective.from_} … {rule.effective.to or 'no end'}")
-    console.print(f"For:      {', '.join(rule.kinds)} in {rule.jurisdiction}")
+            say(f"Damaged:  “{spec.source.raw}” read as “{spec.source.reading}”", style="yellow")
+        say(f"Benefit:  {spec.benefit.value}; departments: {', '.join(spec.departments) or '—'}")
+    say(f"Status:   {rule.status.value}; in force {rule.effective.from_} … {rule.effective.to or 'no end'}")
+    say(f"For:      {', '.join(rule.kinds)} in {rule.jurisdiction}")
     for need in rule.requires:
-        console.print(f"Requires: {need} ({pack.derived[need].name})")
+        say(f"Requires: {need} ({pack.derived[need].name})")
     for cond in rule.conditions:
-        console.print(f"  if {cond.id}: {cond.text}" + (f"   — {cond.says}" if cond.says else ""), highlight=False)
+        say(f"  if {cond.id}: {cond.text}" + (f"   — {cond.says}" if cond.says else ""))
     if not rule.is_derived:
         amount = rule.rule.amount
-        console.print(f"Amount:   {amount.kind}: {_amount_summary(rule)}", highlight=False)
+        say(f"Amount:   {amount.kind}: {_amount_summary(rule)}")
         if amount.says:
-            console.print(f"          {amount.says}")
+            say(f"          {amount.says}")
         for tier in amount.tiers or []:
-            console.print(f"          when {tier.when}: {tier.formula}" + (f" — {tier.says}" if tier.says else ""))
+            say(f"          when {tier.when}: {tier.formula}" + (f" — {tier.says}" if tier.says else ""))
         for name in sorted(rule.amount.parameters if rule.amount else []):
             parameter = pack.parameters[name]
             for start, value, reference in parameter.values:
-                console.print(f"          {name} = {value} from {start} ({reference})", highlight=False)
+                say(f"          {name} = {value} from {start} ({reference})")
         if rule.rule.notes:
-            console.print(f"Notes:    {rule.rule.notes}")
+            say(f"Notes:    {rule.rule.notes}", lines=True)
 
 
 @rules.command()

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
-from guangxi_subsidy.engine.batch.sinks import OWN_FILE, AtomicOutput, OutputError, failure, own_name
+from guangxi_subsidy.engine.batch.sinks import OWN_FILE, AtomicOutput, failure, own_name
 
 
 class Outputs:
@@ -155,7 +155,7 @@ def recover(directories: Iterable[Path]) -> list[Path]:
             names = [n for n in os.listdir(directory) if OWN_FILE.match(n)]
         except OSError:
             continue
-        stale = [directory / n for n in names if not _alive(int(OWN_FILE.match(n).group(1)))]  # type: ignore[union-attr]
+        stale = [directory / n for n in names if not _alive(_pid(n))]
         for journal in (p for p in stale if p.name.endswith(".commit")):
             _finish_or_undo(journal)
         for path in stale:
@@ -181,6 +181,11 @@ def _finish_or_undo(journal: Path) -> None:
             Path(entry["partial"]).unlink(missing_ok=True)
             if entry["old"] is not None:
                 Path(entry["old"]).unlink(missing_ok=True)
+
+
+def _pid(name: str) -> int:
+    found = OWN_FILE.match(name)
+    return int(found.group(1)) if found else 0
 
 
 def _alive(pid: int) -> bool:
