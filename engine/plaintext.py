@@ -16,7 +16,7 @@ from typing import Any
 from rich.text import Text
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -25,8 +25,8 @@ def _escaped(match: re.Match[str]) -> str:
 
 
 def visible(value: Any, lines: bool = False) -> str:
-    """`value` as text with its control characters in their escaped form; `lines`: keep line breaks and tabs
-    (a message of several lines), else those are escaped too (a value, a name)."""
+    """`value` as text with its control characters in their escaped form; `lines`: keep line breaks (a
+    message of several lines), else those are escaped too (a value, a name)."""
     return (_CONTROL_BUT_LINES if lines else _CONTROL).sub(_escaped, str(value))
 
 
