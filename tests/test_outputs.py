@@ -7,11 +7,11 @@ import errno
 import hashlib
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +185,9 @@ STOPPER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("step", ["1", "2", "3", "after"])
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize(("how", "step"), [(signal.SIGKILL, "1"), (signal.SIGKILL, "2"), (signal.SIGKILL, "3"),
+                                           (signal.SIGKILL, "after"), (signal.SIGINT, "2"), (signal.SIGTERM, "3"),
+                                           (signal.SIGINT, "after")])
 def test_a_run_stopped_at_its_commit_leaves_all_its_outputs_or_none(
         source: Path, tmp_path: Path, how: signal.Signals, step: str) -> None:
     out = tmp_path / "out"
@@ -206,6 +207,7 @@ def test_a_run_stopped_at_its_commit_leaves_all_its_outputs_or_none(
         (out / "next.errors.csv").unlink()
     else:  # held through the commit, then acted on: the commit is whole
         assert finished.returncode == (130 if how == signal.SIGINT else 128 + how)
+        assert finished.stderr.split() == (["interrupted"] if how == signal.SIGINT else [])
     assert not own_files(out)
     if results.exists() and results.read_bytes() != old.get(results):
         belong_together(results, errors, summary)
@@ -214,26 +216,40 @@ def test_a_run_stopped_at_its_commit_leaves_all_its_outputs_or_none(
         assert {p: p.read_bytes() for p in out.iterdir()} == old
 
 
-def test_a_run_killed_halfway_leaves_partials_that_the_next_run_there_removes(tmp_path: Path) -> None:
-    rows, _ = table(rows=1000, bad_every=10**6)
-    source = tmp_path / "big.csv"
-    write_csv(source, rows * 60)
-    out = tmp_path / "r.csv"
+@pytest.mark.parametrize("delay", [0.05, 0.4, 1.2, 2.5])
+def test_ctrl_c_at_any_moment_gives_exit_130_one_line_and_all_outputs_or_none(source: Path, tmp_path: Path,
+                                                                             delay: float) -> None:
+    """From the program's start (importing its modules) to its end, whenever the run is at by then."""
+    out = tmp_path / "out"
+    out.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-c", "from guangxi_subsidy.cli.launch import main; main()", "batch", str(source),
-         "-o", str(out), "--as-of", AS_OF, "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while process.poll() is None and not [p for p in own_files(tmp_path) if p.stat().st_size > 0]:
-        pass
-    process.kill()
-    process.wait(timeout=60)
-    assert own_files(tmp_path) and not out.exists()
-    alive = tmp_path / f".r.csv.{os.getpid()}.{random.getrandbits(32):08x}.partial"  # a live process's partial
-    alive.write_text("in progress", encoding="utf-8")
-    small = tmp_path / "small.csv"
-    write_csv(small, rows[:5])
-    code, _, err = run("batch", str(small), "-o", str(tmp_path / "next.csv"), "-q")
-    assert code == 0 and "removed" in err
-    assert own_files(tmp_path) == [alive]  # only the files of processes that no longer exist
+         "-o", str(out / "r.csv"), "--summary", str(out / "s.json"), "--as-of", AS_OF, "-q"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert "Traceback" not in err
+    if process.returncode == 0:  # it had finished
+        belong_together(out / "r.csv", out / "r.errors.csv", out / "s.json")
+    else:  # (-SIGINT: stopped before the interpreter had set up its handler, which a shell shows as 130 too)
+        assert process.returncode == -signal.SIGINT or (process.returncode == 130 and err.split() == ["interrupted"])
+        if (out / "r.csv").exists():  # stopped just after its commit
+            belong_together(out / "r.csv", out / "r.errors.csv", out / "s.json")
+        else:
+            assert list(out.iterdir()) == []
+
+
+def test_the_next_run_removes_the_files_of_dead_processes_only(tmp_path: Path) -> None:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, alive = int(ended.stdout), os.getpid()
+    left = [tmp_path / f".r.csv.{dead}.0123abcd.partial", tmp_path / f".r.csv.{dead}.0123abcd.old",
+            tmp_path / f".{'长' * 70}.{dead}.4567cdef.partial"]  # (a shortened name)
+    kept = [tmp_path / f".r.csv.{alive}.89abcdef.partial", tmp_path / ".r.csv.partial", tmp_path / "r.csv"]
+    for path in left + kept:
+        path.write_text("x", encoding="utf-8")
+    assert sorted(commit.recover([tmp_path])) == sorted(left)
+    assert sorted(tmp_path.iterdir()) == sorted(kept)
 
 
 @pytest.fixture

@@ -69,6 +69,7 @@ def test_evaluate_prints_names_with_markup_as_written(tmp_path: Path, name: str)
         assert f"{name} · incubation_base · nanning" in out
 
 
+@settings(max_examples=max(settings().max_examples // 3, 10))  # (each runs five commands)
 @given(text=HOSTILE)
 def test_hostile_text_comes_back_as_written_through_every_command(tmp_path_factory: pytest.TempPathFactory,
                                                                   text: str) -> None:
@@ -101,7 +102,7 @@ def _yaml(text: str) -> str:
     return json.dumps(text).replace("\x7f", "\\x7f")
 
 
-@settings(max_examples=10)  # (each loads and checks a whole pack)
+@settings(max_examples=max(settings().max_examples // 6, 5))  # (each loads and checks a whole pack)
 @given(text=HOSTILE)
 def test_rules_show_prints_a_rule_files_text_as_written(hostile_pack: Path, text: str) -> None:
     text = f"规则{text}末"  # (a rule's name has two characters at least)
