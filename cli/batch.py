@@ -75,7 +75,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
 
     Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it.
     A row with the same applicant id and date as an earlier row is rejected (it would count twice in the
-    totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes.
+    totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes,
+    all together, the results last; a path that cannot be written is refused (exit 2) before any row is read.
     """
     options = BatchOptions(output, layout, fmt, as_of.date() if as_of else None, include_drafts, errors_path,
                            summary_path, encoding, engine, keep_repeats)

@@ -160,7 +160,7 @@ def check(state: State, paths: tuple[Path, ...]) -> None:
         pack = load_pack(list(paths) or list(state.rules) or None)
     except RulePackError as error:
         for problem in error.problems:
-            err.print(str(problem), highlight=False, markup=False)
+            err.print(text(str(problem), lines=True), highlight=False)
         err.print(f"[bold red]{len(error.problems)} problem(s)[/]; the pack is refused.")
         sys.exit(EXIT_BAD_INPUT)
     Console().print(
