@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.batch import commit, sinks
-from tests.test_batch_files import AS_OF, table, write_csv
+from test_batch_files import AS_OF, table, write_csv
 
 OWN = (".partial", ".old", ".commit")
 

@@ -21,7 +21,7 @@ from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.plaintext import visible
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
-from tests.test_batch_files import AS_OF
+from test_batch_files import AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDE = {"COLUMNS": "1000"}  # no line is wrapped, so a name is found whole
