@@ -18,10 +18,10 @@ from typing import Any
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from test_batch_files import AS_OF, table, write_csv
 
 from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.batch import commit, sinks
-from test_batch_files import AS_OF, table, write_csv
 
 OWN = (".partial", ".old", ".commit")
 

@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_batch_files import AS_OF
 
 from guangxi_subsidy.cli import main as cli_main
 from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.plaintext import visible
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
-from test_batch_files import AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDE = {"COLUMNS": "1000"}  # no line is wrapped, so a name is found whole
