@@ -19,16 +19,25 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 from guangxi_subsidy.engine.batch.run import BatchInputError, BatchOptions, run_batch
+from guangxi_subsidy.engine.batch.sinks import OutputError
+from guangxi_subsidy.engine.i18n import _, ngettext
 from guangxi_subsidy.engine.intake.template import write_template
+from guangxi_subsidy.engine.plaintext import text, visible
 
 from .main import State, friendly_errors
 from .scenarios import alternative
 
 
 class BadBatchInput(click.ClickException):
+    """Exit 2 with the message; click prints it plainly (no markup), its control characters escaped here."""
+
     exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(visible(message, lines=True))
 
 
 @click.command()
@@ -76,7 +85,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it
     (in a Parquet or Arrow file, its record index: the first record is row 1).
     A row with the same applicant id and date as an earlier row is rejected (it would count twice in the
-    totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes.
+    totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes,
+    all together, the results last; a path that cannot be written is refused (exit 2) before any row is read.
     """
     day = as_of.date() if as_of else None
     layout_used = layout or ("wide" if (fmt or output.suffix.lstrip(".").lower()) == "csv" else "long")
@@ -87,15 +97,23 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     try:
         with _terminated_cleanly():
             run = run_batch(state.pack, applicants, options, partial(_Progress, quiet))
-    except BatchInputError as error:
+    except (BatchInputError, OutputError) as error:
         raise BadBatchInput(str(error)) from None
     summary, errors_path = run.summary, run.errors_path
+    stderr = Console(stderr=True)
+    if run.removed:
+        notice = ngettext("removed {count} file left by an earlier run that was killed: ",
+                          "removed {count} files left by an earlier run that was killed: ", len(run.removed))
+        stderr.print(Text(notice.format(count=len(run.removed)), style="dim")
+                     + text(", ".join(p.name for p in run.removed), style="dim"), highlight=False)
     if not quiet:
         Console().print(summary.table())
         if other is not None:
             Console().print(other.table(summary))
     if summary.rejected:
-        Console(stderr=True).print(f"{summary.rejected:,} rows rejected: see {errors_path}", style="yellow")
+        line = ngettext("{count} row rejected: see ", "{count} rows rejected: see ", summary.rejected)
+        stderr.print(Text(line.format(count=f"{summary.rejected:,}"), style="yellow")
+                     + text(errors_path, style="yellow"), highlight=False)
 
 
 @click.command()
@@ -106,7 +124,9 @@ def template(path: Path) -> None:
         write_template(path)
     except ValueError as error:
         raise BadBatchInput(str(error)) from None
-    click.echo(f"wrote {path}")
+    except OSError as error:
+        raise BadBatchInput(f"{path}: {error.strerror or error}") from None
+    click.echo(_("wrote {path}").format(path=visible(path)))
 
 
 class _Progress:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from guangxi_subsidy.data import CASES
+from guangxi_subsidy.engine.plaintext import text
 from guangxi_subsidy.engine.verify.cases import load_cases, run_case
 
 from .main import EXIT_INTERNAL, State, friendly_errors
@@ -29,10 +31,10 @@ def test_cases(state: State, path: Path, verbose: bool) -> None:
     failed = [r for r in results if not r.passed]
     for result in results:
         if verbose or not result.passed:
-            mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
-            console.print(f"{mark} {result.file.name} · {result.case.name}", highlight=False)
+            mark = Text("PASS", style="green") if result.passed else Text("FAIL", style="red")
+            console.print(mark + text(f" {result.file.name} · {result.case.name}"), highlight=False)
             for failure in result.failures:
-                console.print(f"     {failure}", style="red", highlight=False)
+                console.print(text(f"     {failure}", lines=True), style="red", highlight=False)
     console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
         sys.exit(EXIT_INTERNAL)

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from guangxi_subsidy.engine.plaintext import text as plain
 from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 
@@ -61,19 +62,18 @@ def _table(result: Coverage, show_all: bool) -> None:
                 by = ", ".join(figure.rules) or figure.reason or "—"
                 text = clause.text if len(clause.text) <= 80 else clause.text[:79] + "…"
                 status = Text(figure.status, style=_STYLE[figure.status])
-                table.add_row(clause.document[:3], figure.text, status, by, text)
+                table.add_row(plain(clause.document[:3]), plain(figure.text), status, plain(by), plain(text))
         console.print(table)
     for passage in result.unfound:
         who = passage.rule or f"not_encoded {passage.clause}"
-        console.print(
-            f"[yellow]quote not found[/] in {passage.document} ({who}): {passage.text}", highlight=False
-        )
+        found = plain(f" in {passage.document} ({who}): {passage.text}")
+        console.print(Text("quote not found", style="yellow") + found, highlight=False)
     if show_all and result.decisions:
         table = Table(title="Passages recorded as not a benefit (not_encoded), with the reason")
         for column in ("Doc", "Clause", "Reason"):
             table.add_column(column, overflow="fold")
         for passage in result.decisions:
-            table.add_row(passage.document[:3], passage.clause or "", passage.reason or "")
+            table.add_row(plain(passage.document[:3]), plain(passage.clause or ""), plain(passage.reason or ""))
         console.print(table)
     summary = (
         f"{counts['figures']} figures in {counts['clauses']} clauses of {counts['documents']} documents: "

@@ -1,18 +1,22 @@
 """The `subsidy` command.
 
 Exit codes scripts can rely on: 0 success (a run that finds no benefit is still a success), 1 internal error,
-2 bad input (a profile, a rule file, a case file or a command line that cannot be used). `subsidy test` and
+2 bad input (a profile, a rule file, a case file or a command line that cannot be used, and an output that cannot
+be written: a missing or read-only directory, a full disk, outputs that would overwrite the input or each other),
+130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), with one line and no traceback. `subsidy test` and
 `subsidy rules check` also exit 1 when a case fails or a check finds a problem in otherwise readable input.
+Everything a message quotes from a user or a file is printed as text (`engine/plaintext.py`), never as markup.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -21,13 +25,21 @@ from guangxi_subsidy.cli.lazy import LazyGroup
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
     from guangxi_subsidy.engine.rules.pack import RulePack
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _(message: str) -> str:
+    """A message translated (the catalogue is loaded at the first message: `subsidy --help` reads none)."""
+    from guangxi_subsidy.engine.i18n import _ as translated
+
+    return translated(message)
 
 
 class _Stderr:
@@ -62,21 +74,82 @@ def friendly_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            interrupted()
         except click.exceptions.Exit:
             raise
         except click.ClickException:
             raise
         except Exception as error:  # the promise of exit code 1, with the traceback only on request
             if _bad_input(error):
-                err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+                report_error(str(error))
                 sys.exit(EXIT_BAD_INPUT)
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
-            err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}", highlight=False)
-            err.print("Set SUBSIDY_DEBUG=1 for the traceback.", style="dim")
-            sys.exit(EXIT_INTERNAL)
+            internal_error(error)
 
     return wrapper  # type: ignore[return-value]
+
+
+def report_error(message: str, label: str | None = None) -> None:
+    """`error: MESSAGE` on stderr, the message printed as text whatever it holds."""
+    from rich.text import Text
+
+    from guangxi_subsidy.engine.plaintext import text
+
+    _say(Text.assemble((label or _("error:"), "bold red"), " ", text(message, lines=True)))
+
+
+def internal_error(error: BaseException) -> NoReturn:
+    """Exit 1 with the error in one line; this cannot fail on what the error's text holds."""
+    try:
+        described = f"{type(error).__name__}: {error}"
+    except Exception:  # noqa: BLE001 - an exception whose text cannot be made is still reported
+        described = type(error).__name__
+    from rich.text import Text
+
+    from guangxi_subsidy.engine.plaintext import text
+
+    _say(Text.assemble((_("internal error:"), "bold red"), " ", text(described, lines=True)))
+    _say(Text(_("Set SUBSIDY_DEBUG=1 for the traceback."), style="dim"))
+    sys.exit(EXIT_INTERNAL)
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line and exit 130, at any moment of a command (a second Ctrl-C while leaving is ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from rich.text import Text
+
+    _say(Text(_("interrupted"), style="yellow"))
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _say(message: Text) -> None:
+    """A line on stderr through rich, or written plainly if rich cannot print it (an odd encoding)."""
+    try:
+        err.print(message, highlight=False)
+    except Exception:  # noqa: BLE001 - the last resort of the error handlers
+        from guangxi_subsidy.engine.plaintext import visible
+
+        sys.stderr.buffer.write(visible(message.plain, lines=True).encode("utf-8", "backslashreplace") + b"\n")
+        sys.stderr.flush()
+
+
+class Commands(LazyGroup):
+    """The command group, each command imported when it runs: Ctrl-C while the command line is read or a
+    command runs is `interrupted`, not click's "Aborted!" and exit 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            interrupted()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
 
 
 class State:
@@ -102,7 +175,7 @@ class State:
         return self._engine
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--rules",
     "rules",
@@ -131,7 +204,10 @@ def cli(ctx: click.Context, rules: tuple[Path, ...]) -> None:
 
 
 def main() -> None:
-    cli(prog_name="subsidy")
+    try:
+        cli(prog_name="subsidy")
+    finally:  # the command is over: a Ctrl-C while the process ends changes nothing and shows no traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # The commands, each imported only when it runs (its summary is the first line of its help).

@@ -16,12 +16,13 @@ from rich.text import Text
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.report import plain
 from guangxi_subsidy.engine.money import format_yuan
+from guangxi_subsidy.engine.plaintext import text, visible
 from guangxi_subsidy.engine.rules.format import rule_schema as rule_format_schema
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
 from guangxi_subsidy.engine.rules.periods import horizon
 
 from .lazy import LazyGroup
-from .main import EXIT_BAD_INPUT, State, err, friendly_errors
+from .main import EXIT_BAD_INPUT, State, err, friendly_errors, report_error
 
 
 @click.group(cls=LazyGroup)
@@ -97,13 +98,13 @@ def list_rules(state: State, fmt: str) -> None:
     table.add_column("Clause", overflow="fold", ratio=2)
     table.add_column("Amount", overflow="fold", ratio=1)
     for rule in pack.rules.values():
-        name = Text(rule.id)
-        name.append(f"\n{rule.name}", style="dim")
+        name = text(rule.id)
+        name.append(f"\n{visible(rule.name)}", style="dim")
         period = Text(f"{rule.effective.from_} …\n{rule.effective.to or ''}")
         if rule.status.value == "draft":
             period.append("\nDRAFT", style="bold yellow")
-        clause = "\n".join(f"{(s.document or rule.document.file)[:3]} · {s.clause}" for s in rule.rule.sources)
-        table.add_row(name, rule.jurisdiction, period, clause, rule.rule.amount.kind.replace("_", "-"))
+        clause = text("\n".join(f"{(s.document or rule.document.file)[:3]} · {s.clause}" for s in rule.rule.sources))
+        table.add_row(name, text(rule.jurisdiction), period, clause, text(rule.rule.amount.kind.replace("_", "-")))
     Console().print(table)
 
 
@@ -121,7 +122,7 @@ def show(state: State, rule_id: str, fmt: str) -> None:
 
         close = difflib.get_close_matches(rule_id, [*pack.rules, *pack.derived], n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else " See `subsidy rules list`."
-        err.print(f"[bold red]error:[/] no rule '{rule_id}'.{hint}")
+        report_error(f"no rule '{visible(rule_id)}'.{hint}")
         sys.exit(EXIT_BAD_INPUT)
     data = rule.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["document"] = rule.document.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -132,64 +133,69 @@ def show(state: State, rule_id: str, fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     console = Console()
-    console.print(Text(f"{rule.id} · {rule.name}", style="bold"))
+
+    def say(line: str, style: str = "", lines: bool = False) -> None:
+        """A line of the rule as written in its file: never markup, control characters escaped."""
+        console.print(text(line, style=style, lines=lines), highlight=False)
+
+    say(f"{rule.id} · {rule.name}", style="bold")
     doc = rule.document
-    console.print(f"Document: {doc.title} {doc.number or ''} ({doc.file}), issued by {doc.issuer}")
+    say(f"Document: {doc.title} {doc.number or ''} ({doc.file}), issued by {doc.issuer}")
     if not rule.is_derived:
         spec = rule.rule
-        console.print(f"Clause:   {spec.source.clause}")
-        console.print(f"Quote:    “{spec.source.quote}”", highlight=False)
+        say(f"Clause:   {spec.source.clause}")
+        say(f"Quote:    “{spec.source.quote}”")
         for more in spec.source.more_quotes:
-            console.print(f"          “{more}”", highlight=False)
+            say(f"          “{more}”")
         if spec.source.raw:
-            console.print(f"Damaged:  “{spec.source.raw}” read as “{spec.source.reading}”", style="yellow")
+            say(f"Damaged:  “{spec.source.raw}” read as “{spec.source.reading}”", style="yellow")
         if spec.source.figures:
-            console.print(f"Figures:  {spec.source.figures}", highlight=False)
+            say(f"Figures:  {spec.source.figures}")
         for other in spec.more_sources:
             period = f"{other.effective.from_} … {other.effective.to or 'no end'}" if other.effective else "—"
-            console.print(f"Also:     {other.document} · {other.clause} (period {period})", highlight=False)
-            console.print(f"          “{other.quote}”", highlight=False)
+            say(f"Also:     {other.document} · {other.clause} (period {period})")
+            say(f"          “{other.quote}”")
             if other.figures:
-                console.print(f"          figures: {other.figures}", highlight=False)
-        console.print(f"Benefit:  {spec.benefit.value}; departments: {', '.join(spec.departments) or '—'}")
+                say(f"          figures: {other.figures}")
+        say(f"Benefit:  {spec.benefit.value}; departments: {', '.join(spec.departments) or '—'}")
         if spec.jurisdiction_quote:
-            console.print(f"Place:    {rule.jurisdiction}, decided by “{spec.jurisdiction_quote}”", highlight=False)
+            say(f"Place:    {rule.jurisdiction}, decided by “{spec.jurisdiction_quote}”")
         if spec.apply is not None:
             apply = spec.apply
             for label, said in (("where", apply.where), ("when", apply.when)):
                 if said:
-                    console.print(f"Apply:    {label}: {said}", highlight=False)
+                    say(f"Apply:    {label}: {said}")
             for item in apply.evidence:
-                console.print(f"Apply:    show: {item}", highlight=False)
-            console.print(f"          “{apply.quote}”", highlight=False)
-    console.print(f"Status:   {rule.status.value}; in force {rule.effective.from_} … {rule.effective.to or 'no end'}")
+                say(f"Apply:    show: {item}")
+            say(f"          “{apply.quote}”")
+    say(f"Status:   {rule.status.value}; in force {rule.effective.from_} … {rule.effective.to or 'no end'}")
     if not rule.is_derived:
         end = horizon(rule.effective, list(rule.documents or (rule.document,)))
         if end is not None:
-            console.print(f"          no end date stated: results after {end} carry a validity warning")
-    console.print(f"For:      {', '.join(rule.kinds)} in {rule.jurisdiction}")
+            say(f"          no end date stated: results after {end} carry a validity warning")
+    say(f"For:      {', '.join(rule.kinds)} in {rule.jurisdiction}")
     for need in rule.requires:
-        console.print(f"Requires: {need} ({pack.derived[need].name})")
+        say(f"Requires: {need} ({pack.derived[need].name})")
     for cond in rule.conditions:
-        console.print(f"  if {cond.id}: {cond.text}" + (f"   — {cond.says}" if cond.says else ""), highlight=False)
+        say(f"  if {cond.id}: {cond.text}" + (f"   — {cond.says}" if cond.says else ""))
     if not rule.is_derived:
         amount = rule.rule.amount
-        console.print(f"Amount:   {amount.kind}: {_amount_summary(rule)}", highlight=False)
+        say(f"Amount:   {amount.kind}: {_amount_summary(rule)}")
         if amount.says:
-            console.print(f"          {amount.says}")
+            say(f"          {amount.says}")
         for tier in amount.tiers or []:
-            console.print(f"          when {tier.when}: {tier.formula}" + (f" — {tier.says}" if tier.says else ""))
+            say(f"          when {tier.when}: {tier.formula}" + (f" — {tier.says}" if tier.says else ""))
         for name in sorted(rule.amount.parameters if rule.amount else []):
             parameter = pack.parameters[name]
             for start, value, reference in parameter.values:
-                console.print(f"          {name} = {value} from {start} ({reference})", highlight=False)
+                say(f"          {name} = {value} from {start} ({reference})")
         for reading in rule.rule.readings:
-            console.print(f"Reading:  {reading.id}: {reading.question}", highlight=False)
-            console.print(f"          chosen: {reading.chosen} — {reading.why}", highlight=False)
+            say(f"Reading:  {reading.id}: {reading.question}")
+            say(f"          chosen: {reading.chosen} — {reading.why}")
             for alternative in reading.alternatives:
-                console.print(f"          not:    {alternative.reading} — {alternative.why}", highlight=False)
+                say(f"          not:    {alternative.reading} — {alternative.why}")
         if rule.rule.notes:
-            console.print(f"Notes:    {rule.rule.notes}")
+            say(f"Notes:    {rule.rule.notes}", lines=True)
 
 
 @rules.command()
@@ -205,7 +211,7 @@ def check(state: State, paths: tuple[Path, ...]) -> None:
         pack = load_pack(list(paths) or list(state.rules) or None)
     except RulePackError as error:
         for problem in error.problems:
-            err.print(str(problem), highlight=False, markup=False)
+            err.print(text(str(problem), lines=True), highlight=False)
         err.print(f"[bold red]{len(error.problems)} problem(s)[/]; the pack is refused.")
         sys.exit(EXIT_BAD_INPUT)
     Console().print(

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from guangxi_subsidy.engine.plaintext import text
 from guangxi_subsidy.engine.rules.consistency import check_pack
 from guangxi_subsidy.engine.rules.pack import RULE_FORMAT
 
@@ -41,7 +42,7 @@ def verify(state: State, paths: tuple[Path, ...], examples: int, seed: int | Non
     for check in checks:
         if check.name == RULE_FORMAT:  # not a consistency check: the file itself cannot be read as a rule pack
             for problem in check.problems:
-                err.print(str(problem), highlight=False, markup=False)
+                err.print(text(str(problem), lines=True), highlight=False)
             continue
         mark = "[green]✓[/]" if check.passed else "[red]✗[/]"
         console.print(f"{mark} {check.name}: {check.covered}")

@@ -342,6 +342,13 @@ def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, how: signa
     assert not out.exists()
     if how != signal.SIGKILL:  # stopped, not killed: the run also removes its partial files
         assert not list(tmp_path.glob(".*.partial"))
+    else:  # killed: the next run writing there removes them
+        assert list(tmp_path.glob(".*.partial"))
+        small = tmp_path / "small.csv"
+        write_csv(small, rows[:5])
+        code, _, err = run("batch", str(small), "-o", str(tmp_path / "next.csv"), "-q")
+        assert code == 0 and "removed" in err
+        assert not list(tmp_path.glob(".*.partial"))
 
 
 def test_writing_in_the_background_keeps_order_and_raises_the_first_error_in_the_caller() -> None:

@@ -4,7 +4,8 @@
 and gets the `Summary` back. A reader thread reads, admits and checks the blocks for repeats and gathers them
 into batches (`threads.Prefetch`); this thread decides a batch while the next is read; a third writes the last
 (`threads.InOrder`). Outputs are written to partial files and published only when the run completes
-(`sinks.Outputs`). Every row ends in the results or in the errors file.
+(`commit.Outputs`: all renamed into place together, the results last). Every row ends in the results or
+in the errors file.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
+from guangxi_subsidy.engine.batch import destinations
+from guangxi_subsidy.engine.batch.commit import Outputs, recover
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import BatchResult
-from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs, format_of
+from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
@@ -91,10 +94,12 @@ class BatchOptions:
 
 @dataclass(frozen=True)
 class BatchRun:
-    """What a finished run wrote: the summary, and where the rejected rows are."""
+    """What a finished run wrote: the summary, where the rejected rows are, and the files an earlier run
+    killed outright had left in the output directories, removed before this one wrote."""
 
     summary: Summary
     errors_path: Path
+    removed: tuple[Path, ...] = ()
 
 
 def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
@@ -106,32 +111,77 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         results_format = format_of(options.output, options.fmt)
         errors_path = options.errors_path or options.output.with_name(options.output.stem + ".errors.csv")
         errors_format = format_of(errors_path)
-        source = open_source(applicants, options.encoding, options.engine == "columnar")
-    except (ValueError, LookupError, OSError) as error:
+        named = {"-o": options.output, "--errors": errors_path}
+        if options.summary_path is not None:
+            named["--summary"] = options.summary_path
+        other = options.second
+        if other is not None:  # its results and the differences, beside the results
+            for path in side_paths(options.output, other.kind):
+                named[f"-o ({path.name})"] = path
+        destinations.check(applicants, named)
+    except (ValueError, OSError) as error:
         raise BatchInputError(str(error)) from None
     layout = options.layout or ("long" if results_format == "jsonl" else "wide")
+    removed = tuple(recover(p.parent for p in named.values()))
+    with Outputs() as outputs:  # every output created before a row is read: a directory that refuses it, now
+        try:
+            results = outputs.open(options.output, results_format, ("id", "name"), options.summary_path is not None)
+            errors = outputs.open(errors_path, errors_format, ("id", "column", "value"),
+                                  options.summary_path is not None)
+            summary_file = None if options.summary_path is None else outputs.open(options.summary_path, "json")
+            source = open_source(applicants, options.encoding, options.engine == "columnar")
+        except (ValueError, LookupError, OSError) as error:
+            raise BatchInputError(str(error)) from None
+        summary = _run(pack, applicants, source, options, layout, outputs, results, errors, progress)
+        results.finish()
+        errors.finish()
+        if other is not None:
+            other.summary.repeated = summary.repeated
+            other.finish()
+        if summary_file is not None:
+            data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
+                                   pack.digest, ENGINE_VERSION)
+            if other is not None:
+                data["scenario"] = other.as_json(summary, str(applicants), options.engine, options.as_of,
+                                                 options.include_drafts, ENGINE_VERSION)
+            data["outputs"] = {name: {"path": str(o.path), "format": o.format, "bytes": o.size, "sha256": o.sha256}
+                               for name, o in (("results", results), ("errors", errors))}
+            summary_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        # the results last: under their name, they mean every output of the run is complete and in place
+        last = [*([summary_file] if summary_file is not None else []), results]
+        outputs.commit([*(o for o in outputs.files if o not in last), *last])
+    return BatchRun(summary, errors_path, removed)
+
+
+def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | ArrowSource, options: BatchOptions,
+         layout: str, outputs: Outputs, results: AtomicOutput, errors: AtomicOutput,
+         progress: Callable[[int], AbstractContextManager[Progress]] | None) -> Summary:
+    """Read, decide and write every row; the summary of what was read and decided."""
+    results_format = results.format
+    other = options.second
     # A long file read by the compiled reader is also checked for repeats and written by compiled code.
     compiled = isinstance(source, CsvSource | ArrowSource) and source.compiled
     wide_lines = compiled and layout == "wide" and results_format == "csv"
-    evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts, engine=options.engine,
-                          wide=layout == "wide" and not wide_lines)
-    summary = Summary(evaluator.rules)
-    other = options.second
-    repeats = None if options.keep_repeats else Repeats(
-        evaluator.plan.day(), source.columns.header_of("id"), compiled,
-        0 if isinstance(source, XlsxSource) else source.expected_rows)
+    try:
+        evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts,
+                              engine=options.engine, wide=layout == "wide" and not wide_lines)
+        summary = Summary(evaluator.rules)
+        repeats = None if options.keep_repeats else Repeats(
+            evaluator.plan.day(), source.columns.header_of("id"), compiled,
+            0 if isinstance(source, XlsxSource) else source.expected_rows)
+        if other is not None:
+            other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
+    except BaseException:
+        source.close()
+        raise
     size = BATCH_ROWS if options.engine == "columnar" else 1  # the reference engine gains nothing from batches
     shown = progress(source.size) if progress is not None else nullcontext(_unseen)
-    with Outputs() as outputs, shown as advance:
+    with shown as advance:
         try:
             with Prefetch(_batches(_admitted(source, evaluator, repeats), size)) as batches:
                 # the file is being read while the compiled writer loads
                 writer = _wide_writer(evaluator) if wide_lines else None
                 header = evaluator.empty().results if wide_lines else None
-                results = outputs.open(options.output, results_format, ("id", "name"))
-                errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
-                if other is not None:
-                    other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
 
                 def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int,
                             second: BatchResult | None = None) -> None:
@@ -158,20 +208,9 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
             raise BatchInputError(f"{applicants}: {error}") from None
         finally:
             source.close()  # (after the reading thread has stopped)
-        summary.repeated = repeats.repeated if repeats is not None else 0
-        _headers(results, errors, evaluator, layout)
-        if other is not None:
-            other.summary.repeated = summary.repeated
-            other.finish()
-        if options.summary_path is not None:
-            data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
-                                   pack.digest, ENGINE_VERSION)
-            if other is not None:
-                data["scenario"] = other.as_json(summary, str(applicants), options.engine, options.as_of,
-                                                 options.include_drafts, ENGINE_VERSION)
-            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-            outputs.open(options.summary_path, "json").write_text(text)
-    return BatchRun(summary, errors_path)
+    summary.repeated = repeats.repeated if repeats is not None else 0
+    _headers(results, errors, evaluator, layout)
+    return summary
 
 
 def _unseen(position: int, rows: int) -> None:

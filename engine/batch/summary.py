@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 from rich.table import Table
+from rich.text import Text
 
 from guangxi_subsidy.engine.batch.columnar import RULE
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
@@ -30,6 +31,7 @@ from guangxi_subsidy.engine.evaluation.outcome import (
     contributions,
 )
 from guangxi_subsidy.engine.money import format_yuan
+from guangxi_subsidy.engine.plaintext import visible
 
 SCHEMA = "subsidy-batch-summary/1"
 _PER_RULE = (*(s.value for s in SHOWN), "quantified", "amount", "amount_min", "amount_max",
@@ -155,18 +157,19 @@ class Summary:
             aside = [f"{counts[k]:,} {k.replace('_', ' ')}" for k in ("unquantified", "non_monetary", "incomplete",
                                                                         Status.EXPIRED, Status.NOT_YET_IN_FORCE)
                      if counts[k]]
-            label = f"{info.name}\n{info.id}" + ("  DRAFT" if info.draft else "")
-            table.add_row(label, f"{counts['eligible']:,}", amount, ", ".join(aside))
+            label = Text(f"{visible(info.name)}\n{visible(info.id)}" + ("  DRAFT" if info.draft else ""))
+            table.add_row(label, f"{counts['eligible']:,}", Text(amount), Text(", ".join(aside)))
         table.add_section()
         for name, values in self.departments().items():
             if not any(values[k] for k in TOTALS):
                 continue
             parts = [f"{k.replace('_', ' ')} {format_yuan(Decimal(values[k]) / 100)}"
                      for k in ("grants", "relief_estimate", "loan_quota") if values[k]]
-            table.add_row(f"[bold]{name}[/] (lead department)", f"{values['eligible']:,}", "", "; ".join(parts))
+            label = Text(visible(name), style="bold") + Text(" (lead department)")
+            table.add_row(label, f"{values['eligible']:,}", "", Text("; ".join(parts)))
         totals = self.totals()
         table.add_section()
-        table.add_row("[bold]Total grants[/]", "", format_yuan(Decimal(totals["grants"]) / 100), "")
+        table.add_row(Text("Total grants", style="bold"), "", format_yuan(Decimal(totals["grants"]) / 100), "")
         if totals["grants_min"] != totals["grants"] or totals["grants_max"] != totals["grants"]:
             span = (f"{format_yuan(Decimal(totals['grants_min']) / 100)} – "
                     f"{format_yuan(Decimal(totals['grants_max']) / 100)}")

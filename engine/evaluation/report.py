@@ -1,7 +1,8 @@
 """Results for people (rich tables and explanation trees) and for programs (a stable JSON shape).
 
 The JSON shape is `subsidy-evaluation/1`, documented in the README: amounts are decimal strings in yuan with two
-decimals, dates ISO 8601, and keys are only ever added, never renamed, within a schema version.
+decimals, dates ISO 8601, and keys are only ever added, never renamed, within a schema version. What people read
+is built of rich `Text` (engine/plaintext.py): a name, a value or a quote is shown as written, never read as markup.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcom
 from guangxi_subsidy.engine.evaluation.guidance import apply_json, guidance_lines, readings_json, sources_json, warnings
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status, Totals
 from guangxi_subsidy.engine.money import format_yuan, round_fen
+from guangxi_subsidy.engine.plaintext import text as as_text
+from guangxi_subsidy.engine.plaintext import visible
 
 
 def plain(value: Any) -> Any:
@@ -148,7 +151,7 @@ def amount_text(award: Award | None) -> Text:
         return Text("unquantified", style="cyan")
     if award.kind == AmountKind.NON_MONETARY:
         return Text("non-monetary", style="magenta")
-    text = Text("needs " + ", ".join(award.missing), style="yellow")
+    text = as_text("needs " + ", ".join(award.missing), style="yellow")
     if award.maximum is not None:
         text.append(f" (at most {format_yuan(award.maximum)})", style="yellow")
     return text
@@ -164,9 +167,10 @@ STATUS_STYLE = {
 
 def render_table(evaluation: Evaluation) -> Table:
     profile = evaluation.profile
-    title = f"{profile.name or profile.id} · {profile.kind.value} · {profile.city} · as of {evaluation.as_of}"
+    title = as_text(f"{profile.name or profile.id} · {profile.kind.value} · {profile.city}")
+    title.append(f" · as of {evaluation.as_of}")
     if evaluation.as_of_source == "today":
-        title += " (today: no date given)"
+        title.append(" (today: no date given)")
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("Benefit", overflow="fold", ratio=3)
     table.add_column("Document · clause", overflow="fold", ratio=2)
@@ -175,11 +179,11 @@ def render_table(evaluation: Evaluation) -> Table:
     shown = evaluation.by_status(*SHOWN)
     for outcome in shown:
         rule = outcome.rule
-        name = Text(rule.name)
-        name.append(f"\n{rule.id}", style="dim")
+        name = as_text(rule.name)
+        name.append(f"\n{visible(rule.id)}", style="dim")
         if outcome.draft:
             name.append("  DRAFT", style="bold yellow")
-        doc = Text(f"{rule.document.short}\n{rule.rule.source.clause}", style="dim")
+        doc = Text(f"{visible(rule.document.short)}\n{visible(rule.rule.source.clause)}", style="dim")
         status = Text(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
         if rule.validity_warning(evaluation.as_of):
             status.append("\n⚠ validity not established", style="yellow")
@@ -192,23 +196,24 @@ def render_table(evaluation: Evaluation) -> Table:
     if t["grants_range"]["min"] != t["grants"] or t["grants_range"]["max"] != t["grants"]:
         rng = t["grants_range"]
         span = f"{format_yuan(Decimal(rng['min']))} – {format_yuan(Decimal(rng['max']))}"
-        table.add_row("Grants including ranges", "", "", span)
+        table.add_row(Text("Grants including ranges"), "", "", Text(span))
     if Decimal(t["relief_estimate"]):
-        table.add_row("Tax and fee relief", "", "", format_yuan(Decimal(t["relief_estimate"])))
+        table.add_row(Text("Tax and fee relief"), "", "", Text(format_yuan(Decimal(t["relief_estimate"]))))
     if Decimal(t["loan_quota"]):
-        table.add_row("Loan quota", "", "", format_yuan(Decimal(t["loan_quota"])))
+        table.add_row(Text("Loan quota"), "", "", Text(format_yuan(Decimal(t["loan_quota"]))))
     extra = [f"{t[k]} {k.replace('_', '-')}" for k in ("unquantified", "non_monetary", "incomplete") if t[k]]
     if extra:
-        table.add_row("Also eligible", "", "", ", ".join(extra))
+        table.add_row(Text("Also eligible"), "", "", Text(", ".join(extra)))
     return table
 
 
 def _value_text(value: Any) -> str:
+    """A profile's value as a person reads it (its control characters shown escaped)."""
     if value is None:
         return "not given"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return visible(value)
 
 
 def _exact_text(value: Decimal) -> str:
@@ -218,42 +223,42 @@ def _exact_text(value: Decimal) -> str:
 
 def render_explanation(outcome: Outcome, as_of: dt.date | None = None) -> Tree:
     rule = outcome.rule
-    head = Text(f"{rule.name} ({rule.id}): ", style="bold")
+    head = as_text(f"{rule.name} ({rule.id}): ", style="bold")
     head.append(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
     tree = Tree(head)
     source = rule.rule.source
-    tree.add(Text(f"{rule.document.title} · {source.clause}: “{source.quote}”", style="dim"))
+    tree.add(as_text(f"{rule.document.title} · {source.clause}: “{source.quote}”", style="dim"))
     if source.raw:
-        tree.add(Text(f"damaged text “{source.raw}” read as “{source.reading}”", style="dim yellow"))
+        tree.add(as_text(f"damaged text “{source.raw}” read as “{source.reading}”", style="dim yellow"))
     for check in outcome.checks:
         mark = Text("✓ " if check.held else "✗ ", style="green" if check.held else "red")
-        mark.append(check.text)
+        mark.append(visible(check.text))
         if check.values:
             mark.append("   [" + ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items()) + "]", "dim")
         if check.says:
-            mark.append(f"  — {check.says}", style="italic dim")
+            mark.append(f"  — {visible(check.says)}", style="italic dim")
         tree.add(mark)
     award = outcome.award
     if award is not None and award.kind != AmountKind.NON_MONETARY:
         node = tree.add(Text("amount: ", style="bold") + amount_text(award))
         if award.formula:
-            node.add(f"formula: {award.formula}")
+            node.add(as_text(f"formula: {award.formula}"))
         if award.tier:
-            node.add(f"tier: {award.tier}")
+            node.add(as_text(f"tier: {award.tier}"))
         if award.inputs:
-            node.add("inputs: " + ", ".join(f"{k} = {_value_text(v)}" for k, v in award.inputs.items()))
+            node.add(Text("inputs: " + ", ".join(f"{visible(k)} = {_value_text(v)}" for k, v in award.inputs.items())))
         if award.uncapped is not None:
-            node.add(f"before caps and rounding: {_exact_text(award.uncapped)}")
+            node.add(Text(f"before caps and rounding: {_exact_text(award.uncapped)}"))
         for cap in award.caps:
-            shown = "unknown" if cap.value is None else format_yuan(cap.value)
-            label = f"cap {cap.text} ({cap.per}) = {shown}"
+            figure = "unknown" if cap.value is None else format_yuan(cap.value)
+            label = f"cap {visible(cap.text)} ({visible(cap.per)}) = {figure}"
             node.add(Text(label + ("  ← applied" if cap.bit else ""), style="bold red" if cap.bit else ""))
         for name, (value, reference) in award.assumes.items():
-            node.add(f"assumes {name} = {_value_text(value)} ({reference})")
+            node.add(Text(f"assumes {visible(name)} = {_value_text(value)} ({visible(reference)})"))
         if award.missing:
-            node.add(Text("missing from the profile: " + ", ".join(award.missing), style="yellow"))
+            node.add(as_text("missing from the profile: " + ", ".join(award.missing), style="yellow"))
     elif award is not None:
-        tree.add(Text(f"non-monetary: {award.says}", style="magenta"))
+        tree.add(as_text(f"non-monetary: {award.says}", style="magenta"))
     for line in guidance_lines(rule, as_of or rule.effective.from_):
         tree.add(line)
     return tree
@@ -263,11 +268,11 @@ def render_refusal(outcome: Outcome) -> Text:
     """One line per rule not met: which checks failed, with the profile's values."""
     rule = outcome.rule
     line = Text("✗ ", style="red")
-    line.append(f"{rule.name} ({rule.id}): ")
+    line.append(visible(f"{rule.name} ({rule.id}): "))
     parts = []
     for check in outcome.failed:
         values = ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items())
-        parts.append(f"{check.text}" + (f" [{values}]" if values else ""))
+        parts.append(visible(check.text) + (f" [{values}]" if values else ""))
     line.append("; ".join(parts), style="dim")
     return line
 
@@ -282,8 +287,8 @@ def render_might_apply(evaluation: Evaluation) -> Text | None:
         return None
     text = Text("Might also apply, if the profile gave these facts:\n", style="bold")
     for outcome in maybe:
-        facts = ", ".join(f"{name} ({labels.get(name, name)})" for name in outcome.facts_needed())
-        text.append(f"  {outcome.rule.name} ({outcome.rule.id}): ", style="cyan")
+        facts = visible(", ".join(f"{name} ({labels.get(name, name)})" for name in outcome.facts_needed()))
+        text.append(visible(f"  {outcome.rule.name} ({outcome.rule.id}): "), style="cyan")
         text.append(facts + "\n", style="dim")
     return text
 
@@ -307,6 +312,6 @@ def print_evaluation(evaluation: Evaluation, console: Console, explain: bool) ->
     others = len(evaluation.outcomes) - len(mine)
     if others:
         console.print(
-            Text(f"{others} other rules are for other kinds of applicant than {kind}; "
+            Text(f"{others} other rules are for other kinds of applicant than {visible(kind)}; "
                  "`--format json --explain` lists every rule with all its checks.", style="dim")
         )

@@ -22,9 +22,10 @@ import polars as pl
 from rich.table import Table
 
 from guangxi_subsidy.engine.batch.columnar import INDEX, OUTCOME, RULE
+from guangxi_subsidy.engine.batch.commit import Outputs
 from guangxi_subsidy.engine.batch.evaluator import Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import MONEY, TOTALS, BatchResult, _money
-from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs
+from guangxi_subsidy.engine.batch.sinks import AtomicOutput
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.evaluation.outcome import GRANT_KINDS, LOAN_KINDS, RELIEF_KINDS
 from guangxi_subsidy.engine.i18n import _
