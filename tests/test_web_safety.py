@@ -77,12 +77,10 @@ def test_load_of_parallel_clients_is_answered_without_error_and_memory_stays_fla
     host, port, process = server
     assert run_load(host, port, 10, 50, 60) == []  # warm-up: caches, allocator arenas
     warm = rss_kb(process.pid)
-    started = time.monotonic()
     assert run_load(host, port, 20, 100, 90) == []  # 2,000 requests, bounded in count and in time
-    elapsed = time.monotonic() - started
     grown = rss_kb(process.pid) - warm
     assert grown < 20_000, f"server memory grew {grown} kB over 2,000 requests"
-    assert 2000 / elapsed > 50, f"only {2000 / elapsed:.0f} requests a second"  # a generous floor on 2 cores
+    # (the rate is measured by benchmarks/web_load.py, not here: on a shared machine a timed test measures the load)
 
 
 def mutated(rng: random.Random) -> tuple[str, bytes]:
