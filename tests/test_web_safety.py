@@ -17,7 +17,7 @@ import threading
 import time
 
 import pytest
-from webserver import rss_kb, served
+from webserver import rss_kb, served, server_log
 
 from guangxi_subsidy.engine.web.safety import Guard
 
@@ -75,9 +75,11 @@ def run_load(host: str, port: int, clients: int, each: int, seconds: float) -> l
 
 def test_load_of_parallel_clients_is_answered_without_error_and_memory_stays_flat(server):
     host, port, process = server
-    assert run_load(host, port, 10, 50, 60) == []  # warm-up: caches, allocator arenas
+    problems = run_load(host, port, 10, 50, 60)  # warm-up: caches, allocator arenas
+    assert problems == [], server_log(process)
     warm = rss_kb(process.pid)
-    assert run_load(host, port, 20, 100, 90) == []  # 2,000 requests, bounded in count and in time
+    problems = run_load(host, port, 20, 100, 90)  # 2,000 requests, bounded in count and in time
+    assert problems == [], server_log(process)
     grown = rss_kb(process.pid) - warm
     assert grown < 20_000, f"server memory grew {grown} kB over 2,000 requests"
     # (the rate is measured by benchmarks/web_load.py, not here: on a shared machine a timed test measures the load)

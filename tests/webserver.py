@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,17 +25,22 @@ def free_port() -> int:
 
 @contextmanager
 def served(start_timeout: float = 60.0) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
-    """The server's host, port and process; stopped (and waited for) whatever the test did."""
+    """The server's host, port and process; stopped (and waited for) whatever the test did.
+
+    The server's stderr goes to a file (a pipe nobody reads would stall a server that logs a lot), which
+    `server_log(process)` reads back for a failing test's message."""
     port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="subsidy-serve-", suffix=".log", delete=False)
     process = subprocess.Popen([str(SUBSIDY), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
                                env={**os.environ, "SUBSIDY_DEBUG": ""})
+    _LOGS[process.pid] = Path(log.name)
+    log.close()
     try:
         deadline = time.monotonic() + start_timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError("subsidy serve exited: " + process.stderr.read().decode()[-2000:]
-                                   if process.stderr else "")
+                raise RuntimeError("subsidy serve exited: " + server_log(process))
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/api/v1/health")
@@ -54,6 +60,16 @@ def served(start_timeout: float = 60.0) -> Iterator[tuple[str, int, subprocess.P
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        _LOGS.pop(process.pid).unlink(missing_ok=True)
+
+
+_LOGS: dict[int, Path] = {}
+
+
+def server_log(process: subprocess.Popen[bytes], tail: int = 3000) -> str:
+    """The last characters the server wrote to its stderr (tracebacks of a 500, say)."""
+    path = _LOGS.get(process.pid)
+    return path.read_text(errors="replace")[-tail:] if path and path.exists() else ""
 
 
 def rss_kb(pid: int) -> int:

@@ -7,6 +7,12 @@ Facts, not events: each profile is asserted as a fact in a session of its own (p
 first rule that matches, which would hide benefits), and the session is deleted afterwards so memory stays flat
 and no profile sees another's facts. Values travel as JSON: money as integer fen, ratios as integer micro-units,
 dates as day ordinals (see compiler.encode_value).
+
+No background threads: durable_rules' `Host` starts two timer threads that poll every ruleset for queued actions
+and timers and run them on their own thread. This pack has neither, and an action picked up there runs outside
+the lock, between the steps of another profile's evaluation, so the rules that fired are lost or misattributed
+(seen under load as a rare disagreement with the explanation, and durable_rules' "error code: 307").
+`SynchronousHost` runs every action inside `assert_fact`, on the caller's thread.
 """
 
 from __future__ import annotations
@@ -27,6 +33,13 @@ from guangxi_subsidy.engine.evaluation.compiler import encode_value, to_durable
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 
 _ruleset_numbers = itertools.count(1)
+
+
+class SynchronousHost(Host):
+    """durable_rules' Host without its polling threads: actions run only inside the call that matched them."""
+
+    def _run(self) -> None:
+        """(Host.__init__ calls this to start the dispatch and timer threads; none are wanted.)"""
 
 
 def profile_fact(values: dict[str, Any], symbols: dict[str, ex.Symbol]) -> dict[str, Any]:
@@ -65,7 +78,7 @@ class ReteNetwork:
     def __init__(self, pack: RulePack):
         self.pack = pack
         self.name = f"subsidy_{os.getpid()}_{next(_ruleset_numbers)}_{pack.digest[:12]}"
-        self._host = Host()
+        self._host = SynchronousHost()
         self._sessions = itertools.count(1)
         self._fired: set[str] | None = None
         self._lock = threading.Lock()  # durable_rules' bindings are not thread-safe
