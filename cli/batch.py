@@ -19,11 +19,13 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 from guangxi_subsidy.engine.batch.run import BatchInputError, BatchOptions, run_batch
+from guangxi_subsidy.engine.i18n import _, ngettext
 from guangxi_subsidy.engine.intake.template import write_template
 
-from .main import State, cli, friendly_errors
+from .main import EXIT_REJECTED, State, cli, friendly_errors
 
 
 class BadBatchInput(click.ClickException):
@@ -33,11 +35,12 @@ class BadBatchInput(click.ClickException):
 @cli.command()
 @click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file: .csv or .jsonl (or give --format).")
+              help="Results file: .csv, .jsonl or .xlsx (a workbook for people; or give --format).")
 @click.option("--layout", type=click.Choice(["wide", "long"]), help="wide: a row per applicant, a column per "
               "benefit, then totals; long: a row per applicant and benefit. Default: wide for CSV, long for JSON "
               "Lines.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Results format (default: from -o).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]),
+              help="Results format (default: from -o).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Evaluate every applicant for this date. Default: each row's as_of, else today.")
 @click.option("--include-drafts", is_flag=True, help="Also apply draft documents (marked DRAFT).")
@@ -50,12 +53,19 @@ class BadBatchInput(click.ClickException):
               help="columnar: whole columns at once; reference: `subsidy evaluate` on each row (slow).")
 @click.option("--keep-repeats", is_flag=True, help="Evaluate every row, even one that repeats an earlier row's "
               "applicant id for the same date (default: only the first is evaluated, the others are rejected).")
+@click.option("--strict-columns", is_flag=True, help="Refuse a file with a column that names no field (default: "
+              "such columns, e.g. 序号 or 备注, are not read, and listed once).")
+@click.option("--no-bom", "no_bom", is_flag=True, help="CSV outputs without the UTF-8 byte order mark (which is "
+              "written by default, so that Excel reads Chinese text right), for programs that do not expect it.")
+@click.option("--fail-on-rejected", is_flag=True, help=f"Exit with code {EXIT_REJECTED} when any row was rejected "
+              "(the results are still written).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
 @click.pass_obj
 @friendly_errors
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
-          encoding: str | None, engine: str, keep_repeats: bool, quiet: bool) -> None:
+          encoding: str | None, engine: str, keep_repeats: bool, strict_columns: bool, no_bom: bool,
+          fail_on_rejected: bool, quiet: bool) -> None:
     """Evaluate every applicant in APPLICANTS (CSV or .xlsx, headers are field names or Chinese labels).
 
     \b
@@ -69,17 +79,24 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     totals) unless --keep-repeats is given. Outputs appear under their names only when the run completes.
     """
     options = BatchOptions(output, layout, fmt, as_of.date() if as_of else None, include_drafts, errors_path,
-                           summary_path, encoding, engine, keep_repeats)
+                           summary_path, encoding, engine, keep_repeats, strict_columns, not no_bom)
     try:
         with _terminated_cleanly():
             run = run_batch(state.pack, applicants, options, partial(_Progress, quiet))
     except BatchInputError as error:
         raise BadBatchInput(str(error)) from None
     summary, errors_path = run.summary, run.errors_path
+    out = Console(stderr=True)
+    if run.not_read:
+        out.print(Text(_("Columns not read (no field of that name): {0}").format("、".join(run.not_read)),
+                       style="yellow"))
     if not quiet:
         Console().print(summary.table())
     if summary.rejected:
-        Console(stderr=True).print(f"{summary.rejected:,} rows rejected: see {errors_path}", style="yellow")
+        out.print(Text(ngettext("{0:,} row rejected: see {1}", "{0:,} rows rejected: see {1}",
+                                summary.rejected).format(summary.rejected, errors_path), style="yellow"))
+        if fail_on_rejected:
+            sys.exit(EXIT_REJECTED)
 
 
 @cli.command()

@@ -1,7 +1,8 @@
 """The `subsidy` command.
 
 Exit codes scripts can rely on: 0 success (a run that finds no benefit is still a success), 1 internal error,
-2 bad input (a profile, a rule file, a case file or a command line that cannot be used). `subsidy test` and
+2 bad input (a profile, a rule file, a case file or a command line that cannot be used), 3 rows were rejected
+(`subsidy batch --fail-on-rejected` only). `subsidy test` and
 `subsidy rules check` also exit 1 when a case fails or a check finds a problem in otherwise readable input.
 """
 
@@ -16,14 +17,19 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
-from guangxi_subsidy.cli import allocator  # noqa: F401 - must run before anything imports polars
+from guangxi_subsidy.cli import (
+    allocator,  # noqa: F401 - must run before anything imports polars
+    language,
+)
 from guangxi_subsidy.engine.applicant.profile import ProfileError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.i18n import _, set_language
 from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, load_pack
 from guangxi_subsidy.engine.verify.cases import CaseFileError
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_REJECTED = 0, 1, 2, 3
 
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +43,7 @@ def friendly_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except (ProfileError, RulePackError, CaseFileError) as error:
-            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+            err.print(Text(_("error:") + " ", style="bold red") + Text(str(error)), highlight=False)
             sys.exit(EXIT_BAD_INPUT)
         except click.exceptions.Exit:
             raise
@@ -46,8 +52,9 @@ def friendly_errors(command: F) -> F:
         except Exception as error:  # the promise of exit code 1, with the traceback only on request
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
-            err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}", highlight=False)
-            err.print("Set SUBSIDY_DEBUG=1 for the traceback.", style="dim")
+            err.print(Text(_("internal error:") + " ", style="bold red") + Text(f"{type(error).__name__}: {error}"),
+                      highlight=False)
+            err.print(_("Set SUBSIDY_DEBUG=1 for the traceback."), style="dim")
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
@@ -81,6 +88,10 @@ class State:
     envvar="SUBSIDY_RULES",
     help="Rule pack directory or files (default: the bundled rules/). Env: SUBSIDY_RULES.",
 )
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), expose_value=False, is_eager=True, callback=language.choose,
+    help="Language of messages and help: zh (中文) or en. Default: SUBSIDY_LANG, else the locale (LANG).",
+)
 @click.version_option(package_name="guangxi-subsidy")
 @click.pass_context
 def cli(ctx: click.Context, rules: tuple[Path, ...]) -> None:
@@ -100,6 +111,8 @@ def cli(ctx: click.Context, rules: tuple[Path, ...]) -> None:
 
 
 def main() -> None:
+    set_language(language.language_in(sys.argv[1:]))
+    language.translate_help(cli)
     cli(prog_name="subsidy")
 
 

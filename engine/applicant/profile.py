@@ -12,17 +12,30 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from guangxi_subsidy.engine.applicant.spellings import (
+    CITY_LABELS,
+    EMPLOYER_LABELS,
+    LENDER_LABELS,
+    read_choice,
+    read_count,
+    read_date,
+    read_flag,
+    read_money,
+    read_ratio,
+    split_city,
+)
+from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS as KIND_LABELS  # (re-exported)
+from guangxi_subsidy.engine.i18n import N_, _
 from guangxi_subsidy.engine.language import Symbol, ValueType
-from guangxi_subsidy.engine.money import parse_yuan
 from guangxi_subsidy.engine.yamlio import load_yaml
 
 
@@ -36,94 +49,32 @@ class ApplicantKind(StrEnum):
     ENTREPRENEURSHIP_PARK = "entrepreneurship_park"
 
 
-KIND_LABELS: dict[str, str] = {
-    "enterprise": "企业",
-    "incubation_base": "众创空间/创业孵化基地",
-    "financial_institution": "金融机构",
-    "guarantee_institution": "担保机构",
-    "individual": "个人",
-    "public_institution": "事业单位",
-    "entrepreneurship_park": "农民工创业园",
-}
-
-# The 14 prefecture-level cities of Guangxi, plus a value for applicants located elsewhere.
-CITY_LABELS: dict[str, str] = {
-    "nanning": "南宁",
-    "liuzhou": "柳州",
-    "guilin": "桂林",
-    "wuzhou": "梧州",
-    "beihai": "北海",
-    "fangchenggang": "防城港",
-    "qinzhou": "钦州",
-    "guigang": "贵港",
-    "yulin": "玉林",
-    "baise": "百色",
-    "hezhou": "贺州",
-    "hechi": "河池",
-    "laibin": "来宾",
-    "chongzuo": "崇左",
-    "outside_guangxi": "广西区外",
-}
 GUANGXI_CITIES = tuple(c for c in CITY_LABELS if c != "outside_guangxi")
 
-LENDER_TYPES = ("bank", "loan_company", "rural_mutual_fund", "microlender")
-GRASSROOTS_EMPLOYERS = ("research_or_extension_institution", "state_owned_sme", "other")
-
-
-def _city(value: Any) -> Any:
-    """Accept 'nanning', 'Nanning', '南宁' or '南宁市'."""
-    if isinstance(value, str):
-        text = value.strip()
-        for code, label in CITY_LABELS.items():
-            if text.lower() == code or text in (label, label + "市"):
-                return code
-    return value
-
-
-def _kind(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        for code, label in KIND_LABELS.items():
-            if text.lower() == code or text == label:
-                return code
-    return value
+LENDER_TYPES = tuple(LENDER_LABELS)
+GRASSROOTS_EMPLOYERS = tuple(EMPLOYER_LABELS)
 
 
 def _yuan(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("write money as a decimal string or integer (e.g. '1234.56'), not a float")
-    if isinstance(value, str):
-        return parse_yuan(value)
-    return value
-
-
-def _ratio(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            return Decimal(value.strip()[:-1]) / 100
-        except InvalidOperation:  # '0+%': named as a bad value, not an internal error
-            raise ValueError(f"'{value.strip()}' is not a percentage") from None
-    return value
+    return read_money(value)
 
 
 Yuan = Annotated[Decimal, BeforeValidator(_yuan), Field(ge=0, decimal_places=2, max_digits=18)]
-Ratio = Annotated[Decimal, BeforeValidator(_ratio), Field(ge=0, le=1, decimal_places=6)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
-Years = Annotated[int, Field(ge=0, le=100)]
-def _one_of(choices: tuple[str, ...], what: str) -> Any:
-    def check(value: str) -> str:
-        if value not in choices:
-            raise ValueError(f"expected {what}: one of {', '.join(choices)}")
-        return value
-
-    return AfterValidator(check)
+Ratio = Annotated[Decimal, BeforeValidator(read_ratio), Field(ge=0, le=1, decimal_places=6)]
+_COUNT_UNITS = ("个", "项", "人", "人次", "名", "个月", "月", "人月", "个人月")
+Count = Annotated[int, BeforeValidator(lambda v: read_count(v, _COUNT_UNITS)), Field(ge=0, le=10_000_000)]
+Years = Annotated[int, BeforeValidator(lambda v: read_count(v, ("年", "学年"))), Field(ge=0, le=100)]
+Flag = Annotated[bool, BeforeValidator(read_flag)]
+Day = Annotated[dt.date, BeforeValidator(read_date)]
 
 
-City = Annotated[str, BeforeValidator(_city), _one_of(tuple(CITY_LABELS), "a Guangxi city (or 南宁-style name)")]
-Lender = Annotated[str, _one_of(LENDER_TYPES, "a kind of lender")]
-GrassrootsEmployer = Annotated[str, _one_of(GRASSROOTS_EMPLOYERS, "a kind of employer")]
+def _choice(field: str) -> Any:
+    return BeforeValidator(lambda value: read_choice(field, value))
+
+
+City = Annotated[str, _choice("city")]
+Lender = Annotated[str, _choice("lender_type")]
+GrassrootsEmployer = Annotated[str, _choice("graduate_grassroots_employer")]
 
 
 def money(label: str, description: str) -> Any:
@@ -148,7 +99,7 @@ class Profile(BaseModel):
         description="Applicant reference, unique within a file", json_schema_extra={"label_zh": "申请人编号"},
     )
     name: str | None = fact("申请人名称", "Name of the applicant")
-    kind: Annotated[ApplicantKind, BeforeValidator(_kind)] = Field(
+    kind: Annotated[ApplicantKind, _choice("kind")] = Field(
         ..., description="Applicant kind: " + ", ".join(k.value for k in ApplicantKind),
         json_schema_extra={"label_zh": "申请人类型"},
     )
@@ -156,12 +107,16 @@ class Profile(BaseModel):
         ..., description="Prefecture-level city where the applicant is registered (or outside_guangxi)",
         json_schema_extra={"label_zh": "所在城市", "enum": list(CITY_LABELS)},
     )
-    as_of: dt.date | None = fact(
+    district: str | None = Field(
+        None, description="District or county in the city (区/县), as written; may come with the city",
+        json_schema_extra={"label_zh": "所在区县"},
+    )
+    as_of: Day | None = fact(
         "评估日期", "Date the evaluation is for; policies in force on this date apply (the CLI's --as-of wins)"
     )
 
     # Enterprises: industry, products and equipment — 002 (二)9
-    industrial_enterprise: bool | None = fact("工业企业", "An industrial enterprise")
+    industrial_enterprise: Flag | None = fact("工业企业", "An industrial enterprise")
     new_products_certified: Count | None = fact(
         "认定并发布的工业新产品数", "Industrial new products certified and published on the Guangxi platform this year",
         "products",
@@ -172,32 +127,32 @@ class Profile(BaseModel):
     guangxi_new_product_share: Ratio | None = fact(
         "使用区内工业新产品比例", "Share of Guangxi industrial new products in what the enterprise uses (0–1)", "ratio"
     )
-    first_set_certified: bool | None = fact("首台(套)认定", "Holds a 国内首台(套)重大技术装备 certification")
+    first_set_certified: Flag | None = fact("首台(套)认定", "Holds a 国内首台(套)重大技术装备 certification")
     first_set_sale_price: Yuan | None = money("首台(套)销售价格", "Sale price of the first set sold")
-    first_set_product_awarded_before: bool | None = fact(
+    first_set_product_awarded_before: Flag | None = fact(
         "该产品已获首台(套)奖励", "This product already received the first-set award"
     )
     first_set_award_received_total: Yuan | None = money(
         "本企业已获首台(套)奖励总额", "First-set awards this enterprise already received"
     )
     first_set_purchase_price: Yuan | None = money("购买首台(套)价格", "Price paid for a first set bought")
-    first_set_maker_in_guangxi: bool | None = fact(
+    first_set_maker_in_guangxi: Flag | None = fact(
         "首台(套)由区内企业生产", "The first set bought was made by an enterprise in Guangxi"
     )
-    first_set_purchase_subsidy_received: bool | None = fact(
+    first_set_purchase_subsidy_received: Flag | None = fact(
         "该首台(套)已获购买补助", "A purchase subsidy was already granted for this first set"
     )
 
     # Taxes and fees — 002 (二)10–12
-    vat_small_scale_taxpayer: bool | None = fact("增值税小规模纳税人", "A VAT small-scale taxpayer")
+    vat_small_scale_taxpayer: Flag | None = fact("增值税小规模纳税人", "A VAT small-scale taxpayer")
     monthly_sales: Yuan | None = money("月销售额", "Monthly sales or turnover (for monthly filers)")
     quarterly_sales: Yuan | None = money("季度销售额", "Quarterly sales or turnover (for quarterly filers)")
-    small_low_profit_enterprise: bool | None = fact("小型微利企业", "Qualifies as a 小型微利企业")
+    small_low_profit_enterprise: Flag | None = fact("小型微利企业", "Qualifies as a 小型微利企业")
     annual_taxable_income: Yuan | None = money("年应纳税所得额", "Annual taxable income")
-    tax_payment_difficulty: bool | None = fact(
+    tax_payment_difficulty: Flag | None = fact(
         "按期缴纳税款有困难", "Has genuine difficulty paying tax on time, within the tax rules"
     )
-    small_micro_enterprise: bool | None = fact("小微企业", "A small or micro enterprise")
+    small_micro_enterprise: Flag | None = fact("小微企业", "A small or micro enterprise")
     termite_control_fee_standard: Yuan | None = money("白蚁防治费(标准)", "Termite control fee at the standard rate")
     quality_inspection_fee_standard: Yuan | None = money(
         "产品质量监督检验费(标准)", "Product quality inspection fee at the standard rate"
@@ -205,7 +160,7 @@ class Profile(BaseModel):
     unemployment_insurance_wage_base: Yuan | None = money(
         "失业保险缴费工资基数", "Annual wage base on which unemployment insurance is paid"
     )
-    meets_job_stabilization_conditions: bool | None = fact(
+    meets_job_stabilization_conditions: Flag | None = fact(
         "符合桂人社发〔2015〕47号条件", "Meets the conditions of 桂人社发〔2015〕47号 (attested by the applicant)"
     )
     unemployment_insurance_paid_last_year: Yuan | None = money(
@@ -213,12 +168,12 @@ class Profile(BaseModel):
     )
 
     # Finance — 002 (三)13–14, 000 tasks (35) (36)
-    meets_startup_loan_conditions: bool | None = fact(
+    meets_startup_loan_conditions: Flag | None = fact(
         "符合创业担保贷款条件", "An individual meeting the start-up guaranteed loan conditions (attested)"
     )
     loan_requested: Yuan | None = money("申请贷款金额", "Loan amount applied for")
-    neeq_listed: bool | None = fact("新三板挂牌", "Successfully listed on the NEEQ (新三板)")
-    neeq_region_grant_received: bool | None = fact(
+    neeq_listed: Flag | None = fact("新三板挂牌", "Successfully listed on the NEEQ (新三板)")
+    neeq_region_grant_received: Flag | None = fact(
         "已获自治区新三板挂牌补助", "Already received the region's one-time NEEQ listing grant"
     )
     securities_issued_amount: Yuan | None = money(
@@ -240,16 +195,16 @@ class Profile(BaseModel):
     sme_loan_avg_balance_current: Yuan | None = money(
         "当年小微企业贷款平均余额", "Average small and micro enterprise loan balance, current year"
     )
-    guarantees_sme_financing: bool | None = fact(
+    guarantees_sme_financing: Flag | None = fact(
         "为中小微企业融资提供担保", "Guarantees loans, acceptances, trade/project finance or L/Cs for SMEs"
     )
     largest_single_guarantee: Yuan | None = money("单笔最大担保额", "Largest single guarantee in that business")
-    guarantees_sme_collective_bonds: bool | None = fact(
+    guarantees_sme_collective_bonds: Flag | None = fact(
         "为中小企业集合债等提供担保", "Guarantees SME collective bonds, notes or short-term financing bills"
     )
 
     # Incubation bases (众创空间 recognised as 创业孵化基地) — 002 (四)18
-    recognised_incubation_base: bool | None = fact(
+    recognised_incubation_base: Flag | None = fact(
         "经认定为创业孵化基地", "A 众创空间 recognised (授牌) as a 创业孵化基地"
     )
     rent_and_broadband_paid: Yuan | None = money(
@@ -262,15 +217,15 @@ class Profile(BaseModel):
     )
 
     # Firms incubated in a base — 002 (四)20
-    in_incubation_base: bool | None = fact("入驻创业孵化基地", "Located in a recognised incubation base")
-    has_site_lease: bool | None = fact("与基地签订场地租用合同", "Signed a site lease with the base")
+    in_incubation_base: Flag | None = fact("入驻创业孵化基地", "Located in a recognised incubation base")
+    has_site_lease: Flag | None = fact("与基地签订场地租用合同", "Signed a site lease with the base")
     utilities_paid: Yuan | None = money("场地水电费", "Water and electricity paid for the months claimed")
     utilities_months: Count | None = fact("水电补贴申报月数", "Months covered by the utilities claim", "months")
     months_operating_in_base: Count | None = fact(
         "在基地正常纳税经营月数", "Months of normal, tax-paying operation in the base", "months"
     )
-    social_insurance_paid_in_full: bool | None = fact("依法足额缴纳社会保险费", "Social insurance paid in full")
-    one_time_subsidy_received: bool | None = fact("已获一次性补贴", "Already received the 2,000 yuan one-time subsidy")
+    social_insurance_paid_in_full: Flag | None = fact("依法足额缴纳社会保险费", "Social insurance paid in full")
+    one_time_subsidy_received: Flag | None = fact("已获一次性补贴", "Already received the 2,000 yuan one-time subsidy")
     registered_unemployed_hired: Count | None = fact(
         "吸纳登记失业人员数(满1年)",
         "Registered unemployed hired (excluding 就业援助对象) whose one-year contract has been served", "persons",
@@ -297,24 +252,24 @@ class Profile(BaseModel):
         None, description="Graduate's employer below county level: " + ", ".join(GRASSROOTS_EMPLOYERS),
         json_schema_extra={"label_zh": "基层就业单位类型", "enum": list(GRASSROOTS_EMPLOYERS)},
     )
-    below_county_level: bool | None = fact(
+    below_county_level: Flag | None = fact(
         "县级以下(不含县级和县政府驻地)", "Works below county level (not in a county seat)"
     )
     grassroots_service_years: Years | None = fact("服务年限", "Years of service committed or served", "years")
     tuition_per_academic_year: Yuan | None = money("每学年学费或助学贷款", "Tuition or student loan per academic year")
     academic_years: Years | None = fact("学年数", "Academic years of study", "years")
-    researcher_leaving_to_found_firm: bool | None = fact(
+    researcher_leaving_to_found_firm: Flag | None = fact(
         "科研人员离岗创业", "A researcher of a research institute leaving post, with approval, to found a firm"
     )
-    transfers_job_related_results: bool | None = fact(
+    transfers_job_related_results: Flag | None = fact(
         "转化职务科技成果", "A public institution transferring job-related scientific results"
     )
-    foreign_graduate_with_business_plan: bool | None = fact(
+    foreign_graduate_with_business_plan: Flag | None = fact(
         "持毕业证书和创业计划的外国留学生", "A foreign graduate of a Chinese university with a business plan"
     )
-    returning_migrant_worker: bool | None = fact("返乡农民工", "A migrant worker returning home to start a business")
-    veteran: bool | None = fact("退役军人", "A veteran starting a business")
-    high_level_talent: bool | None = fact("高层次人才", "Recognised as a high-level talent")
+    returning_migrant_worker: Flag | None = fact("返乡农民工", "A migrant worker returning home to start a business")
+    veteran: Flag | None = fact("退役军人", "A veteran starting a business")
+    high_level_talent: Flag | None = fact("高层次人才", "Recognised as a high-level talent")
     local_share_of_income_tax_paid: Yuan | None = money(
         "个人所得税地方留成部分", "Local share of the individual income tax paid"
     )
@@ -326,49 +281,92 @@ class Profile(BaseModel):
     interns_retained: Count | None = fact("见习期满留用人数", "Interns retained at the end", "persons")
 
     # Parks — 002 (六)29
-    accepted_as_region_demo_park: bool | None = fact(
+    accepted_as_region_demo_park: Flag | None = fact(
         "验收为自治区示范性农民工创业园", "Accepted as a region-level demonstration 农民工创业园"
     )
-    demo_park_award_received: bool | None = fact("已获示范园奖励", "Already received the demonstration-park award")
+    demo_park_award_received: Flag | None = fact("已获示范园奖励", "Already received the demonstration-park award")
 
     # Technology and R&D — 000 tasks (8) (62) (65), 001 (二)3 (二)13, 004 一(一)三, 003 (十三)(十六)
     tech_transaction_paid: Yuan | None = money(
         "技术合同实际发生技术交易额", "Technology transaction amount actually paid under a technology contract"
     )
-    tech_for_target_industries: bool | None = fact(
+    tech_for_target_industries: Flag | None = fact(
         "购买新兴产业/传统优势产业所需科技成果", "Bought results needed by emerging or traditional advantage industries"
     )
-    tech_put_into_production: bool | None = fact("科技成果实现转化", "The results bought were put into production")
-    sme: bool | None = fact("中小企业", "A small or medium-sized enterprise (中小企业, micro included)")
-    bought_university_results: bool | None = fact(
+    tech_put_into_production: Flag | None = fact("科技成果实现转化", "The results bought were put into production")
+    sme: Flag | None = fact("中小企业", "A small or medium-sized enterprise (中小企业, micro included)")
+    bought_university_results: Flag | None = fact(
         "购买高校、科研院所科技成果或开展产学研合作",
         "Bought results of universities or research institutes in China, or joined them in research",
     )
-    uses_existing_property_for_supported_industry: bool | None = fact(
+    uses_existing_property_for_supported_industry: Flag | None = fact(
         "利用存量房产土地发展国家支持产业",
         "Uses existing buildings or land for nationally supported industries without changing user or plan",
     )
-    above_designated_size: bool | None = fact("规模以上企业", "An enterprise above designated size (规上)")
+    above_designated_size: Flag | None = fact("规模以上企业", "An enterprise above designated size (规上)")
     rd_expenses: Yuan | None = money("研发费用", "R&D expenses of the year")
-    rd_intensity_grew: bool | None = fact(
+    rd_intensity_grew: Flag | None = fact(
         "研发投入强度或增量增长", "R&D intensity or its increase qualifies under the graded award (attested)"
     )
-    high_tech_enterprise: bool | None = fact("高新技术企业", "A certified high-tech enterprise")
-    gazelle_enterprise: bool | None = fact("瞪羚企业", "A gazelle enterprise")
-    in_high_tech_zone: bool | None = fact("位于高新区", "Located in a high-tech zone")
-    won_national_major_project: bool | None = fact(
+    high_tech_enterprise: Flag | None = fact("高新技术企业", "A certified high-tech enterprise")
+    gazelle_enterprise: Flag | None = fact("瞪羚企业", "A gazelle enterprise")
+    in_high_tech_zone: Flag | None = fact("位于高新区", "Located in a high-tech zone")
+    won_national_major_project: Flag | None = fact(
         "获得国家科技重大专项或重点研发计划项目", "Won a national major S&T project or key R&D programme project"
     )
-    incubated_firm_certified_high_tech: bool | None = fact(
+    incubated_firm_certified_high_tech: Flag | None = fact(
         "孵化企业被认定为高新技术企业", "A firm this incubator incubated was certified high-tech"
     )
-    high_tech_application_failed: bool | None = fact(
+    high_tech_application_failed: Flag | None = fact(
         "申报高新技术企业未获认定", "Was recommended for high-tech certification and not certified"
     )
-    new_rd_institution: bool | None = fact("新组建研发机构", "Newly formed an enterprise R&D institution")
+    new_rd_institution: Flag | None = fact("新组建研发机构", "Newly formed an enterprise R&D institution")
     city_incubation_area_subsidy: Yuan | None = money(
         "新增孵化面积获市财政补助", "City subsidy received for new or expanded incubation area"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_keys(cls, data: Any) -> Any:
+        """Chinese labels as keys, and a city given with its district, read before the fields are checked."""
+        return read_keys(data)
+
+
+def read_keys(data: Any) -> Any:
+    """A profile's keys as field names (a key may be the field's Chinese label, with its unit or not); a city
+    written with its district (`南宁市青秀区`) split into city and district."""
+    if not isinstance(data, dict):
+        return data
+    names = key_names()
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = names.get(key.strip(), key) if isinstance(key, str) else key
+        if name in out and name != key:
+            name = key  # the label repeats a field already given: pydantic names the key as not a field
+        out[name] = value
+    city, district = split_city(out.get("city"))
+    if district is not None:
+        out["city"] = city
+        out.setdefault("district", district)
+    return out
+
+
+UNIT_ZH = {"yuan": "元", "ratio": "%", "months": "月", "years": "年", "persons": "人", "products": "项",
+           "person-months": "人月"}
+
+
+@functools.cache
+def key_names() -> dict[str, str]:
+    """Every header or key that names a field: its name, its label, and its label with the unit (`月销售额（元）`)."""
+    out: dict[str, str] = {}
+    for name, info in Profile.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        label = str(extra.get("label_zh", name))
+        out[name] = out[label] = name
+        unit = UNIT_ZH.get(str(extra.get("unit", "")))
+        if unit:
+            out[f"{label}（{unit}）"] = out[f"{label}({unit})"] = name
+    return out
 
 
 _PY_TYPES: dict[Any, ValueType] = {
@@ -391,7 +389,7 @@ def _field_symbols() -> Mapping[str, Symbol]:
     schema = Profile.model_json_schema()["properties"]
     symbols: dict[str, Symbol] = {}
     for name, info in Profile.model_fields.items():
-        if name in ("id", "name", "as_of"):
+        if name in ("id", "name", "as_of", "district"):
             continue
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         choices: tuple[str, ...] | None = None
@@ -435,19 +433,51 @@ class ProfileError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, str, str]]):
         self.source = source
         self.problems = problems  # (field, value as given, what was expected)
-        lines = [f"{source}: {len(problems)} problem(s)"]
-        lines += [f"  {field}: got {value} — {expected}" for field, value, expected in problems]
+        labels = field_labels()
+        lines = [_("{0}: {1} problem(s)").format(source, len(problems))]
+        for field, value, expected in problems:
+            named = f"{labels[field]} ({field})" if field in labels else field
+            lines.append("  " + _("{0}: got {1} — {2}").format(named, value, expected))
         super().__init__("\n".join(lines))
 
 
+# pydantic's messages, by error type, as people read them (the English is pydantic's own where it is clear).
+_MESSAGES = {
+    "bool_parsing": N_("not yes or no: write 是/否, 有/无, √/× (or true/false)"),
+    "bool_type": N_("not yes or no: write 是/否, 有/无, √/× (or true/false)"),
+    "int_parsing": N_("not a whole number"),
+    "int_type": N_("not a whole number"),
+    "int_from_float": N_("not a whole number"),
+    "decimal_parsing": N_("not a number"),
+    "decimal_type": N_("not a number"),
+    "date_parsing": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
+    "date_type": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
+    "date_from_datetime_parsing": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "decimal_max_places": N_("Decimal input should have no more than {decimal_places} decimal places"),
+    "decimal_max_digits": N_("Decimal input should have no more than {max_digits} digits in total"),
+    "decimal_whole_digits": N_("Decimal input should have no more than {whole_digits} digits before the point"),
+    "string_too_short": N_("must not be empty"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "string_type": N_("should be text"),
+    "missing": N_("Field required"),
+}
+
+
 def problems_from(error: ValidationError) -> list[tuple[str, str, str]]:
+    """Each problem as (field, value, what was expected), the expectation in the chosen language."""
     out = []
     for item in error.errors():
         field = ".".join(str(p) for p in item["loc"]) or "(profile)"
-        value = "(missing)" if item["type"] == "missing" else repr(item.get("input"))
+        value = _("(missing)") if item["type"] == "missing" else repr(item.get("input"))
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "not a profile field" + _suggest(field)
+            message = _("not a profile field") + _suggest(field)
+        elif item["type"] == "value_error":  # our own readers' messages, already in the chosen language
+            message = str(item.get("ctx", {}).get("error", message.removeprefix("Value error, ")))
+        elif item["type"] in _MESSAGES:
+            message = _(_MESSAGES[item["type"]]).format(**{k: str(v) for k, v in (item.get("ctx") or {}).items()})
         out.append((field, value, message))
     return out
 
@@ -455,8 +485,9 @@ def problems_from(error: ValidationError) -> list[tuple[str, str, str]]:
 def _suggest(field: str) -> str:
     import difflib
 
-    close = difflib.get_close_matches(field, list(Profile.model_fields), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else " (see `subsidy schema`)"
+    names = key_names()
+    close = difflib.get_close_matches(field, list(names), n=1)
+    return _(" (did you mean '{0}'?)").format(close[0]) if close else _(" (see `subsidy schema`)")
 
 
 def parse_profile(data: Any, source: str = "profile") -> Profile:

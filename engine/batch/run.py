@@ -26,6 +26,7 @@ from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, Outputs, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
+from guangxi_subsidy.engine.batch.workbook import Workbook
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.intake.cells import HeaderError
 from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
@@ -62,6 +63,8 @@ class BatchOptions:
     encoding: str | None = None
     engine: str = "columnar"
     keep_repeats: bool = False
+    strict_columns: bool = False  # a column that names no field refuses the file (else: not read, listed)
+    bom: bool = True  # CSV outputs start with a UTF-8 byte order mark, so that Excel reads them as UTF-8
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class BatchRun:
 
     summary: Summary
     errors_path: Path
+    not_read: tuple[str, ...] = ()  # the file's columns that name no field
 
 
 def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
@@ -80,15 +84,17 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         results_format = format_of(options.output, options.fmt)
         errors_path = options.errors_path or options.output.with_name(options.output.stem + ".errors.csv")
         errors_format = format_of(errors_path)
-        source = open_source(applicants, options.encoding, options.engine == "columnar")
+        source = open_source(applicants, options.encoding, options.engine == "columnar", options.strict_columns)
     except (ValueError, LookupError, OSError) as error:
         raise BatchInputError(str(error)) from None
+    if results_format == "xlsx" and options.layout is not None:
+        raise BatchInputError("a workbook (.xlsx) has its own layout: --layout is for .csv and .jsonl results")
     layout = options.layout or ("wide" if results_format == "csv" else "long")
     # A long file read by the compiled reader is also checked for repeats and written by compiled code.
     compiled = isinstance(source, CsvSource) and source.compiled
     wide_lines = compiled and layout == "wide" and results_format == "csv"
     evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts, engine=options.engine,
-                          wide=layout == "wide" and not wide_lines)
+                          wide=layout == "wide" and not wide_lines and results_format != "xlsx")
     summary = Summary(evaluator.rules)
     repeats = None if options.keep_repeats else Repeats(
         evaluator.plan.day(), source.columns.header_of("id"), compiled,
@@ -101,12 +107,15 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
                 # the file is being read while the compiled writer loads
                 writer = _wide_writer(evaluator) if wide_lines else None
                 header = evaluator.empty().results if wide_lines else None
-                results = outputs.open(options.output, results_format, ("id", "name"))
-                errors = outputs.open(errors_path, errors_format, ("id", "column", "value"))
+                results = outputs.open(options.output, results_format, ("id", "name"), options.bom)
+                errors = outputs.open(errors_path, errors_format, ("id", "column", "value"), options.bom)
+                book = Workbook(evaluator.rules) if results_format == "xlsx" else None
 
                 def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int) -> None:
                     lines = None if writer is None else writer.lines(result)
-                    if lines is not None:
+                    if book is not None:
+                        book.add(result, rejected)
+                    elif lines is not None:
                         assert header is not None
                         results.write_lines(lines, result.evaluated, header)
                     else:
@@ -123,26 +132,33 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         finally:
             source.close()  # (after the reading thread has stopped)
         summary.repeated = repeats.repeated if repeats is not None else 0
+        if book is not None:
+            receipt = {"as_of": options.as_of.isoformat() if options.as_of else "", "rules_digest": pack.digest,
+                       "engine_version": ENGINE_VERSION, "source": applicants.name,
+                       "include_drafts": str(options.include_drafts).lower(),
+                       "not_read": "、".join(source.columns.extras)}
+            results.write_bytes(book.write(summary, receipt))
+            results.rows = summary.evaluated
         _headers(results, errors, evaluator, layout)
         if options.summary_path is not None:
             data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
                                    pack.digest, ENGINE_VERSION)
             text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
             outputs.open(options.summary_path, "json").write_text(text)
-    return BatchRun(summary, errors_path)
+    return BatchRun(summary, errors_path, source.columns.extras)
 
 
 def _unseen(position: int, rows: int) -> None:
     """No progress shown."""
 
 
-def open_source(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource:
+def open_source(path: Path, encoding: str | None, compiled: bool, strict: bool = False) -> CsvSource | XlsxSource:
     """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (intake/scan.py),
     which types clean rows directly, for the columnar engine."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return XlsxSource(path)
-        return CsvSource(path, encoding, compiled=None if compiled else False)
+            return XlsxSource(path, strict=strict)
+        return CsvSource(path, encoding, compiled=None if compiled else False, strict=strict)
     except (HeaderError, FileError) as error:
         raise BatchInputError(f"{path}: {error}") from None
 

@@ -19,7 +19,8 @@ from typing import IO
 
 import polars as pl
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark: how Excel on Chinese Windows knows a CSV file is UTF-8
 _FORMULA = r"^[=+\-@\t\r]"
 SYNC_EVERY = 16 << 20
 
@@ -30,7 +31,7 @@ def format_of(path: Path, given: str | None = None) -> str:
         return given
     found = FORMATS.get(path.suffix.lower())
     if found is None:
-        raise ValueError(f"{path}: cannot tell the format from '{path.suffix}'; name it .csv or .jsonl, "
+        raise ValueError(f"{path}: cannot tell the format from '{path.suffix}'; name it .csv, .jsonl or .xlsx, "
                          "or give --format")
     return found
 
@@ -53,7 +54,7 @@ def _umask() -> int:
 class AtomicOutput:
     """An output file written under a temporary name and renamed into place by `commit`."""
 
-    def __init__(self, path: Path, fmt: str, text_columns: Iterable[str] = ()):
+    def __init__(self, path: Path, fmt: str, text_columns: Iterable[str] = (), bom: bool = False):
         self.path = path
         self.format = fmt
         self.text_columns = tuple(text_columns)
@@ -61,6 +62,8 @@ class AtomicOutput:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
         self.temporary = Path(temporary)
         self._handle: IO[bytes] = os.fdopen(handle, "wb")
+        if bom and fmt == "csv":
+            self._handle.write(BOM)
         self._header_written = False
         self._synced = 0  # bytes known to be on disk
         self.rows = 0
@@ -93,6 +96,9 @@ class AtomicOutput:
     def write_text(self, text: str) -> None:
         self._handle.write(text.encode("utf-8"))
 
+    def write_bytes(self, data: bytes) -> None:
+        self._handle.write(data)
+
     def write_header(self, frame: pl.DataFrame) -> None:
         """A CSV header even when no row follows (an empty result still names its columns)."""
         if self.format == "csv" and not self._header_written:
@@ -118,8 +124,8 @@ class Outputs:
     def __init__(self) -> None:
         self.files: list[AtomicOutput] = []
 
-    def open(self, path: Path, fmt: str, text_columns: Iterable[str] = ()) -> AtomicOutput:
-        output = AtomicOutput(path, fmt, text_columns)
+    def open(self, path: Path, fmt: str, text_columns: Iterable[str] = (), bom: bool = False) -> AtomicOutput:
+        output = AtomicOutput(path, fmt, text_columns, bom)
         self.files.append(output)
         return output
 

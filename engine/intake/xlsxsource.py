@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
 from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError, Rejection
 from guangxi_subsidy.engine.intake.frames import ROW
@@ -41,7 +42,7 @@ def cell_text(value: Any) -> str | None:
 
 
 class XlsxSource:
-    def __init__(self, path: Path, rows_per_chunk: int = CHUNK_ROWS):
+    def __init__(self, path: Path, rows_per_chunk: int = CHUNK_ROWS, strict: bool = False):
         self.path = path
         self.rows_per_chunk = rows_per_chunk
         from openpyxl import load_workbook  # only for .xlsx: it takes a while to import
@@ -52,11 +53,11 @@ class XlsxSource:
         rows = self._sheet.iter_rows(min_row=1, max_row=2, values_only=True)
         first = next(rows, None)
         if first is None:
-            raise FileError(f"{path}: the first sheet is empty; row 1 must name the columns")
+            raise FileError(_("{0}: the first sheet is empty; row 1 must name the columns").format(path))
         headers = [cell_text(v) for v in first]
         while headers and headers[-1] is None:
             headers.pop()
-        self.columns: Columns = resolve_header(headers)
+        self.columns: Columns = resolve_header(headers, strict)
         second = next(rows, None)
         self.header_rows = 2 if second is not None and is_label_row(self.columns, [cell_text(v) for v in second]) else 1
 
@@ -79,7 +80,7 @@ class XlsxSource:
             beyond = [t for t in texts[width:] if t is not None and t.strip()]
             if beyond:
                 rejected.append(Rejection(number, "", ", ".join(beyond)[:200],
-                                          f"cells beyond the header's last column ({width} columns)"))
+                                          _("cells beyond the header's last column ({0} columns)").format(width)))
             else:
                 records.append([number, *(texts + [None] * width)[:width]])
             if len(records) + len(rejected) >= self.rows_per_chunk:
@@ -89,5 +90,5 @@ class XlsxSource:
 
     def _chunk(self, records: list[list[Any]], rejected: list[Rejection], position: int) -> Chunk:
         schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
-        frame = pl.DataFrame(records, schema=schema, orient="row").select(*self.columns.fields, ROW)
+        frame = pl.DataFrame(records, schema=schema, orient="row").select(*self.columns.read, ROW)
         return Chunk(frame, list(rejected), position=position)
