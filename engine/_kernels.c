@@ -491,7 +491,8 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
                            const int64_t *high, const uint8_t *high_valid, const uint8_t *missing_data,
                            const int64_t *missing_offsets, const uint8_t *missing_valid, const int64_t *rule_shape,
                            const uint8_t *rule_grant, const uint8_t *rule_relief, const uint8_t *rule_loan,
-                           const int64_t *codes, uint8_t *out, int64_t size, int64_t *used) {
+                           const uint8_t *rule_counted, const int64_t *codes, uint8_t *out, int64_t size,
+                           int64_t *used) {
     const int64_t ELIGIBLE = codes[0], EXPIRED = codes[1], EXACT = codes[2], ESTIMATE = codes[3],
                   RANGED = codes[4], UPTO = codes[5], UNQUANTIFIED = codes[6], NONMONETARY = codes[7],
                   INCOMPLETE = codes[8];
@@ -553,8 +554,8 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
             } else if (value_valid[j]) {
                 at = yuan(out, at, value[j]);
             }
-            /* the totals (layouts.BatchResult.totals) */
-            if (!eligible) continue;
+            /* the totals (layouts.BatchResult.totals, outcome.contributions): a draft's add to none */
+            if (!eligible || !rule_counted[r]) continue;
             int quantified = (k == EXACT || k == ESTIMATE) && value_valid[j];
             if (quantified && rule_grant[r]) {
                 grants += value[j];

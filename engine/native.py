@@ -42,8 +42,8 @@ SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "gather_offsets": (_I, (I64, I64, U8, INT, I64)),
     "gather_data": (None, (U8, I64, I64, U8, INT, U8)),
     "write_lines": (_I, (INT, INT, I64, I64, U8, I64, BOOL, U8, I64, BOOL, I64, I64, INT, U8, I64, I32, INT, I64,
-                         I64, I64, BOOL, I64, BOOL, I64, BOOL, U8, I64, BOOL, I64, BOOL, BOOL, BOOL, I64, U8, INT,
-                         I64)),
+                         I64, I64, BOOL, I64, BOOL, I64, BOOL, U8, I64, BOOL, I64, BOOL, BOOL, BOOL, BOOL, I64, U8,
+                         INT, I64)),
     "seen_first": (_I, (U64, U32, INT, U64, U32, INT, U32)),
 }
 

@@ -286,7 +286,7 @@ def test_long_jsonl_rows_carry_rule_status_amounts_as_strings_and_departments(tm
     assert rent["lead_department"] == rent["departments"].split("、")[0]
 
 
-def test_drafts_only_with_include_drafts_and_marked(tmp_path: Path) -> None:
+def test_drafts_only_with_include_drafts_marked_and_totalled_apart(tmp_path: Path) -> None:
     source = tmp_path / "wuzhou.csv"
     write_csv(source, [{"id": "WZ-1", "kind": "individual", "city": "梧州", "high_level_talent": "是",
                         "local_share_of_income_tax_paid": "12000", "first_home_deed_tax_paid": "3000"}])
@@ -297,7 +297,10 @@ def test_drafts_only_with_include_drafts_and_marked(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
     draft = next(r for r in rows if r["rule_id"] == "wuzhou.high_level_talent_tax_refund")
     assert draft["draft"] is True and draft["value"] == "15000.00"
-    assert with_drafts["totals"]["grants"] == "15000.00"
+    # a draft's money is never in the in-force totals: 12,000 + 3,000 is the drafts' own total
+    assert with_drafts["totals"]["grants"] == "0.00"
+    assert with_drafts["draft_totals"]["grants"] == "15000.00"
+    assert "draft_totals" not in without
     batch(source, tmp_path / "c.csv", "--as-of", "2018-01-01", "--include-drafts")
     assert "wuzhou.high_level_talent_tax_refund (DRAFT)" in (tmp_path / "c.csv").read_text(encoding="utf-8-sig")
 

@@ -26,11 +26,12 @@ import polars as pl
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.batch import scaled as sc
 from guangxi_subsidy.engine.evaluation.award import compute
+from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status
 from guangxi_subsidy.engine.intake.frames import field_specs
 from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledRule, RulePack
 
-STATUSES = ("eligible", "expired", "not_yet_in_force")
-AMOUNT_KINDS = ("exact", "estimate", "range", "up_to", "unquantified", "non_monetary", "incomplete")
+STATUSES = tuple(s.value for s in SHOWN)  # the order the compiled writer numbers them in
+AMOUNT_KINDS = tuple(k.value for k in AmountKind)
 STATUS = pl.Enum(list(STATUSES))
 AMOUNT_KIND = pl.Enum(list(AMOUNT_KINDS))
 FEN = pl.Int128
@@ -209,24 +210,25 @@ class Plan:
     def _amount(self, amount: CompiledAmount) -> _Amount:
         spec = amount.spec
         if spec.kind == "non_monetary":
-            return _Amount(pl.lit("non_monetary"))
+            return _Amount(pl.lit(AmountKind.NON_MONETARY.value))
         lets = _Lets()
         caps = [lets.number(sc.floor_fen(sc.floor_zero(self._number(cap.node)))) for cap in amount.caps]
         cap_missing = pl.any_horizontal([c.expr.is_null() for c in caps]) if caps else pl.lit(False)
         if spec.kind in ("unquantified", "up_to"):
             limits = caps + ([self._number(amount.maximum)] if amount.maximum is not None else [])
             if not limits:
-                return _Amount(pl.lit("unquantified"))
+                return _Amount(pl.lit(AmountKind.UNQUANTIFIED.value))
             least = sc.extreme(limits, smallest=True, skip_missing=True)
             ceiling = lets.column(sc.floor_fen(sc.floor_zero(least)).expr, stage=1)
-            kind = pl.when(ceiling.is_null()).then(pl.lit("unquantified")).otherwise(pl.lit("up_to"))
+            kind = pl.when(ceiling.is_null()).then(pl.lit(AmountKind.UNQUANTIFIED.value)) \
+                .otherwise(pl.lit(AmountKind.UP_TO.value))
             return _Amount(kind, maximum=ceiling, lets=lets)
         missing = self._missing(amount)
         if spec.kind == "range":
             assert amount.minimum is not None and amount.maximum is not None
             low, high = lets.number(self._number(amount.minimum)), lets.number(self._number(amount.maximum))
             complete = ~(low.expr.is_null() | high.expr.is_null() | cap_missing)
-            kind = pl.when(complete).then(pl.lit("range")).otherwise(pl.lit("incomplete"))
+            kind = pl.when(complete).then(pl.lit(AmountKind.RANGE.value)).otherwise(pl.lit(AmountKind.INCOMPLETE.value))
             return _Amount(kind, minimum=pl.when(complete).then(_capped(low, caps).expr),
                            maximum=pl.when(complete).then(_capped(high, caps).expr),
                            missing=pl.when(~complete).then(missing), lets=lets)
@@ -245,8 +247,8 @@ class Plan:
             assert amount.formula is not None
             value = lets.number(self._number(amount.formula))
         complete = ~(value.expr.is_null() | cap_missing)
-        label = "estimate" if spec.kind == "estimate" else "exact"
-        kind = pl.when(complete).then(pl.lit(label)).otherwise(pl.lit("incomplete"))
+        label = (AmountKind.ESTIMATE if spec.kind == "estimate" else AmountKind.EXACT).value
+        kind = pl.when(complete).then(pl.lit(label)).otherwise(pl.lit(AmountKind.INCOMPLETE.value))
         known: pl.Expr | None = None  # an incomplete amount still shows the lowest cap it knows (award.compute)
         if caps:
             lowest = sc.to_fen(sc.extreme(caps, smallest=True, skip_missing=True)).expr
@@ -290,9 +292,11 @@ class Plan:
 
     def _query_columns(self, number: int, rule: CompiledRule) -> list[pl.Expr]:
         status = (
-            pl.when(pl.col(DAY) < pl.lit(rule.effective.from_, dtype=pl.Date)).then(pl.lit("not_yet_in_force"))
-            .when(pl.col(DAY) > pl.lit(rule.effective.to or dt.date.max, dtype=pl.Date)).then(pl.lit("expired"))
-            .otherwise(pl.lit("eligible"))
+            pl.when(pl.col(DAY) < pl.lit(rule.effective.from_, dtype=pl.Date))
+            .then(pl.lit(Status.NOT_YET_IN_FORCE.value))
+            .when(pl.col(DAY) > pl.lit(rule.effective.to or dt.date.max, dtype=pl.Date))
+            .then(pl.lit(Status.EXPIRED.value))
+            .otherwise(pl.lit(Status.ELIGIBLE.value))
         )
         columns = [pl.col(INDEX), pl.lit(number, dtype=pl.UInt16).alias(RULE), status.cast(STATUS).alias("status")]
         amount = self.amounts[rule.id]
@@ -313,7 +317,7 @@ class Plan:
             parts["kind"].append(award.kind)
             for part, value in (("value", award.value), ("min", award.minimum), ("max", award.maximum)):
                 parts[part].append(None if value is None else int(value.scaleb(2)))
-            parts["missing"].append(", ".join(award.missing) if award.kind == "incomplete" else None)
+            parts["missing"].append(", ".join(award.missing) if award.kind == AmountKind.INCOMPLETE else None)
         return rows.with_columns(pl.Series(p, v, dtype=OUTCOME[p]) for p, v in parts.items())
 
     def _env(self, row: dict[str, Any]) -> dict[str, Any]:

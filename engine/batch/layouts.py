@@ -16,15 +16,23 @@ from functools import cached_property
 import polars as pl
 
 from guangxi_subsidy.engine.batch.columnar import DAY, INDEX, RULE, STATUS
-from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.evaluation.outcome import (
+    COUNT_TOTALS,
+    DRAFT,
+    MONEY_TOTALS,
+    AmountKind,
+    Status,
+    benefit_class,
+    conditions,
+)
 from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.rules.format import BenefitKind
 
 MONEY = pl.Decimal(38, 2)
-TOTALS = ("grants", "grants_min", "grants_max", "relief_estimate", "loan_quota")
-COUNTS = ("unquantified", "non_monetary", "incomplete")
+TOTALS, COUNTS = MONEY_TOTALS, COUNT_TOTALS
 CELL = "cell"
-WIDE_TEXT = {"expired": "expired", "not_yet_in_force": "not yet in force", "unquantified": "unquantified",
-             "non_monetary": "non-monetary"}
+WIDE_TEXT = {Status.EXPIRED: "expired", Status.NOT_YET_IN_FORCE: "not yet in force",
+             AmountKind.UNQUANTIFIED: "unquantified", AmountKind.NON_MONETARY: "non-monetary"}
 
 
 @dataclass(frozen=True)
@@ -69,28 +77,30 @@ class BatchResult:
 
     @cached_property
     def totals(self) -> pl.DataFrame:
-        """report.totals for every applicant: grants, relief and loan quotas apart; eligible benefits only."""
-        benefit = pl.lit(pl.Series([r.benefit for r in self.rules])).gather(pl.col(RULE))
-        status, kind, value = pl.col("status"), pl.col("kind"), pl.col("value")
-        eligible = status == pl.lit("eligible")
-        quantified = eligible & kind.is_in(["exact", "estimate"]) & value.is_not_null()
-        ranged = eligible & (kind == pl.lit("range"))
-        grant = quantified & benefit.is_in(list(GRANT_KINDS))
+        """report.totals for every applicant, from the same `outcome.contributions`: eligible benefits of
+        in-force documents only, grants, relief and loan quotas apart."""
+        benefit = pl.lit(pl.Series([benefit_class(r.benefit, r.draft) for r in self.rules])).gather(pl.col(RULE))
+        counted = (pl.col("status") == pl.lit(Status.ELIGIBLE.value)) & (benefit != pl.lit(DRAFT))
+        every_kind = frozenset(BenefitKind)
+        parts: dict[str, list[pl.Expr]] = {}
+        for (name, figure), groups in conditions().items():
+            for benefits, kinds in groups:
+                held = counted & pl.col("kind").is_in(sorted(kinds))
+                if benefits != every_kind:
+                    held = held & benefit.is_in(sorted(benefits))
+                if figure is None:
+                    parts.setdefault(name, []).append(held)
+                else:
+                    parts.setdefault(name, []).append(pl.when(held & pl.col(figure).is_not_null()).then(pl.col(figure)))
         shares = self.every.lazy().select(
             pl.col(INDEX),
-            pl.when(grant).then(value).alias("grants"),
-            pl.when(grant).then(value).when(ranged).then(pl.col("min")).alias("grants_min"),
-            pl.when(grant).then(value).when(ranged).then(pl.col("max")).alias("grants_max"),
-            pl.when(quantified & benefit.is_in(list(RELIEF_KINDS))).then(value).alias("relief_estimate"),
-            pl.when(quantified & (benefit == pl.lit("loan_quota"))).then(value).alias("loan_quota"),
-            (eligible & kind.is_in(["unquantified", "up_to"])).alias("unquantified"),
-            (eligible & (kind == pl.lit("non_monetary"))).alias("non_monetary"),
-            (eligible & (kind == pl.lit("incomplete"))).alias("incomplete"),
-        ).group_by(INDEX).agg(pl.col(n).sum() for n in (*TOTALS, *COUNTS))
+            *[_first(parts[n]).alias(n) for n in MONEY_TOTALS],
+            *[pl.any_horizontal(parts[n]).alias(n) for n in COUNT_TOTALS],
+        ).group_by(INDEX).agg(pl.col(n).sum() for n in (*MONEY_TOTALS, *COUNT_TOTALS))
         every = pl.LazyFrame({INDEX: pl.int_range(0, self.applicants.height, dtype=pl.UInt32, eager=True)})
         return every.join(shares, on=INDEX, how="left", maintain_order="left").select(
-            *[_money(pl.col(n).fill_null(0)).alias(n) for n in TOTALS],
-            *[pl.col(n).fill_null(0).cast(pl.Int64) for n in COUNTS],
+            *[_money(pl.col(n).fill_null(0)).alias(n) for n in MONEY_TOTALS],
+            *[pl.col(n).fill_null(0).cast(pl.Int64) for n in COUNT_TOTALS],
         ).collect()
 
     @cached_property
@@ -185,12 +195,18 @@ def wide_cell(amount_kind: str) -> pl.Expr:
             figure = pl.concat_str([_money(pl.col(n)).cast(pl.String) for n in ("min", "max")], separator=" – ")
         else:
             figure = _money(pl.col("value")).cast(pl.String)
-        shown = pl.when(pl.col("kind") == pl.lit("incomplete")).then(pl.lit("needs ") + pl.col("missing")) \
-            .otherwise(figure)
-    return pl.when(status == pl.lit("eligible")).then(shown).otherwise(status_text)
+        incomplete = pl.col("kind") == pl.lit(AmountKind.INCOMPLETE.value)
+        shown = pl.when(incomplete).then(pl.lit("needs ") + pl.col("missing")).otherwise(figure)
+    return pl.when(status == pl.lit(Status.ELIGIBLE.value)).then(shown).otherwise(status_text)
 
 
 def _money(fen: pl.Expr) -> pl.Expr:
     """Integer fen as exact Decimal yuan."""
     return fen.cast(MONEY) * pl.lit(Decimal("0.01"))
 
+
+def _first(whens: list[pl.Expr]) -> pl.Expr:
+    """The figure of the first condition that holds (they exclude each other), else null."""
+    if len(whens) == 1:
+        return whens[0]
+    return pl.coalesce(whens)

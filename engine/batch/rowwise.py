@@ -13,6 +13,7 @@ import polars as pl
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.batch.columnar import INDEX, OUTCOME, RULE, Plan
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.evaluation.outcome import AmountKind
 
 
 def outcomes(engine: Engine, plan: Plan, profiles: list[Profile]) -> list[pl.DataFrame]:
@@ -33,5 +34,5 @@ def outcomes(engine: Engine, plan: Plan, profiles: list[Profile]) -> list[pl.Dat
             rows["kind"].append(award.kind)
             for part, value in (("value", award.value), ("min", award.minimum), ("max", award.maximum)):
                 rows[part].append(None if value is None else int(value.scaleb(2)))
-            rows["missing"].append(", ".join(award.missing) if award.kind == "incomplete" else None)
+            rows["missing"].append(", ".join(award.missing) if award.kind == AmountKind.INCOMPLETE else None)
     return [pl.DataFrame(rows, schema=OUTCOME) for rows in found]

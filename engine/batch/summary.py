@@ -21,15 +21,23 @@ from rich.text import Text
 
 from guangxi_subsidy.engine.batch.columnar import RULE
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
-from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.evaluation.outcome import (
+    DRAFT,
+    MONEY_TOTALS,
+    QUANTIFIED,
+    SHOWN,
+    AmountKind,
+    Status,
+    contributions,
+)
 from guangxi_subsidy.engine.i18n import N_, _
 from guangxi_subsidy.engine.money import format_yuan
 
 SCHEMA = "subsidy-batch-summary/1"
-_PER_RULE = ("eligible", "expired", "not_yet_in_force", "quantified", "amount", "amount_min", "amount_max",
+_PER_RULE = (*(s.value for s in SHOWN), "quantified", "amount", "amount_min", "amount_max",
              "unquantified", "non_monetary", "incomplete")
 _MONEY = ("amount", "amount_min", "amount_max")
-TOTALS = ("grants", "grants_min", "grants_max", "relief_estimate", "loan_quota")
+TOTALS = MONEY_TOTALS
 
 
 def _yuan(fen: int) -> str:
@@ -55,20 +63,19 @@ class Summary:
         self.rejected += result.rejected + structural_rejections
         if not result.every.height:
             return
-        eligible = pl.col("status") == pl.lit("eligible")
-        quantified = eligible & pl.col("kind").is_in(["exact", "estimate"]) & pl.col("value").is_not_null()
-        ranged = eligible & (pl.col("kind") == pl.lit("range"))
+        eligible = pl.col("status") == pl.lit(Status.ELIGIBLE.value)
+        quantified = eligible & pl.col("kind").is_in([k.value for k in QUANTIFIED]) & pl.col("value").is_not_null()
+        ranged = eligible & (pl.col("kind") == pl.lit(AmountKind.RANGE.value))
         counts = result.every.lazy().group_by(RULE).agg(
-            eligible.sum().alias("eligible"),
-            (pl.col("status") == pl.lit("expired")).sum().alias("expired"),
-            (pl.col("status") == pl.lit("not_yet_in_force")).sum().alias("not_yet_in_force"),
+            *[(pl.col("status") == pl.lit(s.value)).sum().alias(s.value) for s in SHOWN],
             quantified.sum().alias("quantified"),
             pl.when(quantified).then(pl.col("value")).sum().alias("amount"),
             pl.when(quantified).then(pl.col("value")).when(ranged).then(pl.col("min")).sum().alias("amount_min"),
             pl.when(quantified).then(pl.col("value")).when(ranged).then(pl.col("max")).sum().alias("amount_max"),
-            (eligible & pl.col("kind").is_in(["unquantified", "up_to"])).sum().alias("unquantified"),
-            (eligible & (pl.col("kind") == pl.lit("non_monetary"))).sum().alias("non_monetary"),
-            (eligible & (pl.col("kind") == pl.lit("incomplete"))).sum().alias("incomplete"),
+            (eligible & pl.col("kind").is_in([AmountKind.UNQUANTIFIED.value, AmountKind.UP_TO.value]))
+            .sum().alias("unquantified"),
+            (eligible & (pl.col("kind") == pl.lit(AmountKind.NON_MONETARY.value))).sum().alias("non_monetary"),
+            (eligible & (pl.col("kind") == pl.lit(AmountKind.INCOMPLETE.value))).sum().alias("incomplete"),
         ).collect()
         for row in counts.iter_rows(named=True):
             target = self.per_rule[row[RULE]]
@@ -77,18 +84,19 @@ class Summary:
 
     def departments(self) -> dict[str, dict[str, int]]:
         """Money per lead department, grants, relief and loan quotas apart."""
-        out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(("eligible", *TOTALS), 0))
+        out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((Status.ELIGIBLE, *TOTALS), 0))
         for info, counts in zip(self.rules, self.per_rule, strict=True):
             target = out[info.lead]
-            target["eligible"] += counts["eligible"]
+            target[Status.ELIGIBLE] += counts[Status.ELIGIBLE]
             for name, value in _shares(info, counts).items():
                 target[name] += value
         return dict(sorted(out.items()))
 
-    def totals(self) -> dict[str, int]:
+    def totals(self, drafts: bool = False) -> dict[str, int]:
+        """The in-force totals (with `drafts`: the draft documents' own)."""
         out = dict.fromkeys(TOTALS, 0)
         for info, counts in zip(self.rules, self.per_rule, strict=True):
-            for name, value in _shares(info, counts).items():
+            for name, value in _shares(info, counts, drafts).items():
                 out[name] += value
         return out
 
@@ -109,10 +117,13 @@ class Summary:
                 for info, counts in zip(self.rules, self.per_rule, strict=True)
             ],
             "departments": [
-                {"department": name, "eligible": values["eligible"], **{k: _yuan(values[k]) for k in TOTALS}}
+                {"department": name, Status.ELIGIBLE.value: values[Status.ELIGIBLE],
+                 **{k: _yuan(values[k]) for k in TOTALS}}
                 for name, values in self.departments().items()
             ],
             "totals": {k: _yuan(v) for k, v in self.totals().items()},
+            **({"draft_totals": {k: _yuan(v) for k, v in self.totals(drafts=True).items()}}
+               if any(info.draft for info in self.rules) else {}),
             "receipt": {"engine_version": version, "rules_digest": digest},
         }
 
@@ -127,7 +138,7 @@ class Summary:
         table.add_column(_("Amount (yuan)"), justify="right")
         table.add_column(_("Not counted"), justify="right", overflow="fold")
         for info, counts in zip(self.rules, self.per_rule, strict=True):
-            if not (counts["eligible"] or counts["expired"] or counts["not_yet_in_force"]):
+            if not any(counts[s] for s in SHOWN):
                 continue
             amount = format_yuan(Decimal(counts["amount"]) / 100)
             if counts["amount_min"] != counts["amount"] or counts["amount_max"] != counts["amount"]:
@@ -157,23 +168,20 @@ class Summary:
 
 
 _ASIDE = {"unquantified": N_("unquantified"), "non_monetary": N_("non monetary"), "incomplete": N_("incomplete"),
-          "expired": N_("expired"), "not_yet_in_force": N_("not yet in force")}
+          Status.EXPIRED: N_("expired"), Status.NOT_YET_IN_FORCE: N_("not yet in force")}
 _KINDS = {"grants": N_("grants"), "relief_estimate": N_("relief estimate"), "loan_quota": N_("loan quota")}
 _TOTAL_WORDS = {"relief_estimate": N_("Relief estimate"), "loan_quota": N_("Loan quota")}
 
 
-def _shares(info: RuleInfo, counts: dict[str, int]) -> dict[str, int]:
-    """One benefit's part of the totals, as report.totals divides them."""
+def _shares(info: RuleInfo, counts: dict[str, int], drafts: bool = False) -> dict[str, int]:
+    """One benefit's part of the totals, by `outcome.contributions` (as report.totals adds them): an in-force
+    document's benefit to the in-force totals, or with `drafts` a draft's to the drafts' totals."""
     out = dict.fromkeys(TOTALS, 0)
-    ranged_min = counts["amount_min"] - counts["amount"]
-    ranged_max = counts["amount_max"] - counts["amount"]
-    if info.benefit in GRANT_KINDS:
-        out["grants"] = counts["amount"]
-        out["grants_min"], out["grants_max"] = counts["amount"], counts["amount"]
-    elif info.benefit in RELIEF_KINDS:
-        out["relief_estimate"] = counts["amount"]
-    elif info.benefit == "loan_quota":
-        out["loan_quota"] = counts["amount"]
-    out["grants_min"] += ranged_min
-    out["grants_max"] += ranged_max
+    benefit = info.benefit if drafts == info.draft else DRAFT
+    figures = {"value": counts["amount"], "min": counts["amount_min"] - counts["amount"],
+               "max": counts["amount_max"] - counts["amount"]}
+    for kind, figure_of in ((AmountKind.EXACT, "value"), (AmountKind.RANGE, None)):
+        for name, figure in contributions(benefit, kind).items():
+            if figure is not None:
+                out[name] += figures[figure if figure_of is None else figure_of]
     return out

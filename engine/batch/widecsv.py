@@ -24,16 +24,17 @@ import pyarrow as pa
 from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.batch.columnar import AMOUNT_KINDS, DAY, INDEX, RULE, STATUSES
 from guangxi_subsidy.engine.batch.layouts import WIDE_TEXT, BatchResult, RuleInfo
-from guangxi_subsidy.engine.evaluation.report import GRANT_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.evaluation.outcome import AmountKind as K
+from guangxi_subsidy.engine.evaluation.outcome import Status, benefit_class, contributions
 from guangxi_subsidy.engine.intake.frames import ROW, typed_schema
 
 LIMIT = (1 << 62) // 64  # figures up to this sum across any number of rules without leaving 64 bits
 # The rule's kind of amount, as layouts.wide_cell tells them apart.
 FIGURE, RANGE, UP_TO, NON_MONETARY = range(4)
-ELIGIBLE, EXPIRED = STATUSES.index("eligible"), STATUSES.index("expired")
+ELIGIBLE, EXPIRED = STATUSES.index(Status.ELIGIBLE), STATUSES.index(Status.EXPIRED)
 EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY, INCOMPLETE = (
-    AMOUNT_KINDS.index(k) for k in ("exact", "estimate", "range", "up_to", "unquantified", "non_monetary",
-                                    "incomplete"))
+    AMOUNT_KINDS.index(k) for k in (K.EXACT, K.ESTIMATE, K.RANGE, K.UP_TO, K.UNQUANTIFIED, K.NON_MONETARY,
+                                    K.INCOMPLETE))
 FIRST_DAY, LAST_DAY = -719162, 2932896  # 0001-01-01 and 9999-12-31, as days since 1970-01-01
 
 
@@ -75,13 +76,16 @@ class WideWriter:
                                INCOMPLETE], dtype=np.int64)
         shapes = {"non_monetary": NON_MONETARY, "unquantified": UP_TO, "up_to": UP_TO, "range": RANGE}
         self.rule_shape = np.array([shapes.get(r.amount_kind, FIGURE) for r in rules], dtype=np.int64)
-        self.rule_grant = np.array([r.benefit in GRANT_KINDS for r in rules], dtype=np.bool_)
-        self.rule_relief = np.array([r.benefit in RELIEF_KINDS for r in rules], dtype=np.bool_)
-        self.rule_loan = np.array([r.benefit == "loan_quota" for r in rules], dtype=np.bool_)
+        # which total an exact amount adds to, as outcome.contributions says (a draft's: none)
+        adds = [contributions(benefit_class(r.benefit, r.draft), K.EXACT) for r in rules]
+        self.rule_grant = np.array(["grants" in a for a in adds], dtype=np.bool_)
+        self.rule_relief = np.array(["relief_estimate" in a for a in adds], dtype=np.bool_)
+        self.rule_loan = np.array(["loan_quota" in a for a in adds], dtype=np.bool_)
+        self.rule_counted = np.array([not r.draft for r in rules], dtype=np.bool_)
         schema = typed_schema()
         kinds, cities = list(schema["kind"].categories), list(schema["city"].categories)
-        words = [WIDE_TEXT["expired"], WIDE_TEXT["not_yet_in_force"], "non-monetary", "unquantified", "up to ",
-                 "needs ", " – ", *kinds, *cities]
+        words = [WIDE_TEXT[Status.EXPIRED], WIDE_TEXT[Status.NOT_YET_IN_FORCE], "non-monetary", "unquantified",
+                 "up to ", "needs ", " – ", *kinds, *cities]
         encoded = [w.encode("utf-8") for w in words]
         assert all(not set(w) & set(b',"\r\n') and w for w in encoded), "names written unquoted"
         self.word_data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
@@ -118,7 +122,7 @@ class WideWriter:
         columns = (rows, days.astype(np.int64), *ids, *names, kinds, cities, self.city_base, self.word_data,
                    self.word_offsets, positions, positions.shape[1], status, kind, value, value_valid, low, low_valid,
                    high, high_valid, *missing, self.rule_shape, self.rule_grant, self.rule_relief, self.rule_loan,
-                   self.codes)
+                   self.rule_counted, self.codes)
         return self._pieces(n, columns)
 
     def _pieces(self, n: int, columns: tuple[Any, ...]) -> Iterator[memoryview]:

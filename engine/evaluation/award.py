@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from guangxi_subsidy.engine import language as ex
+from guangxi_subsidy.engine.evaluation.outcome import QUANTIFIED, AmountKind
 from guangxi_subsidy.engine.money import floor_fen, round_fen
 from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledCap, RulePack
 
@@ -32,7 +33,7 @@ class Award:
     amount needs is missing from the profile: `missing` names it).
     """
 
-    kind: str
+    kind: AmountKind
     value: Decimal | None = None
     minimum: Decimal | None = None
     maximum: Decimal | None = None
@@ -48,21 +49,25 @@ class Award:
 
     @property
     def quantified(self) -> bool:
-        return self.kind in ("exact", "estimate")
+        return self.kind in QUANTIFIED
+
+    def figures(self) -> dict[str, Decimal | None]:
+        """The figures totals add (`outcome.contributions` says which)."""
+        return {"value": self.value, "min": self.minimum, "max": self.maximum}
 
 
 def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any) -> Award:
     spec = amount.spec
     common: dict[str, Any] = {"period": spec.period, "says": spec.says}
     if spec.kind == "non_monetary":
-        return Award(kind="non_monetary", **common)
+        return Award(kind=AmountKind.NON_MONETARY, **common)
 
     caps, cap_missing = _caps(amount.caps, env)
     if spec.kind in ("unquantified", "up_to"):
         ceiling = _evaluate_money(amount.maximum, env) if amount.maximum is not None else None
         limits = [c.value for c in caps if c.value is not None] + ([ceiling] if ceiling is not None else [])
         maximum = floor_fen(max(min(limits), Decimal(0))) if limits else None
-        kind = "up_to" if maximum is not None else "unquantified"
+        kind = AmountKind.UP_TO if maximum is not None else AmountKind.UNQUANTIFIED
         return Award(kind=kind, maximum=maximum, caps=caps, inputs=_inputs(amount, env), **common)
 
     if spec.kind == "range":
@@ -71,12 +76,12 @@ def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any
         high = _evaluate_money(amount.maximum, env)
         missing = _missing(amount, env) if low is None or high is None or cap_missing else ()
         if missing:
-            return Award(kind="incomplete", missing=missing, caps=caps, inputs=_inputs(amount, env), **common)
+            return Award(kind=AmountKind.INCOMPLETE, missing=missing, caps=caps, inputs=_inputs(amount, env), **common)
         assert low is not None and high is not None
         low_capped, _ = _apply_caps(low, caps)
         high_capped, bit = _apply_caps(high, caps)
         return Award(
-            kind="range",
+            kind=AmountKind.RANGE,
             minimum=round_fen(low_capped),
             maximum=round_fen(high_capped),
             uncapped=high,
@@ -94,20 +99,21 @@ def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any
                 tier = compiled.says or compiled.when.text
                 break
         if formula is None:
-            return Award(kind="incomplete", missing=_missing(amount, env), inputs=_inputs(amount, env), **common)
+            return Award(kind=AmountKind.INCOMPLETE, missing=_missing(amount, env), inputs=_inputs(amount, env),
+                         **common)
     assert formula is not None
     value = _evaluate_money(formula, env)
     if value is None or cap_missing:
         known = [c.value for c in caps if c.value is not None]
         ceiling = round_fen(min(known)) if known else None
         return Award(
-            kind="incomplete", maximum=ceiling, caps=caps, missing=_missing(amount, env),
+            kind=AmountKind.INCOMPLETE, maximum=ceiling, caps=caps, missing=_missing(amount, env),
             inputs=_inputs(amount, env), **common,
         )
     capped, outcomes = _apply_caps(value, caps)
     assumes = {name: _parameter_at(pack, name, on) for name in spec.assumes}
     return Award(
-        kind="estimate" if spec.kind == "estimate" else "exact",
+        kind=AmountKind.ESTIMATE if spec.kind == "estimate" else AmountKind.EXACT,
         value=round_fen(capped),
         uncapped=value,
         formula=formula_text,

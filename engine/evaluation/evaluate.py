@@ -19,10 +19,11 @@ from guangxi_subsidy import __version__
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
+from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
 from guangxi_subsidy.engine.rules.pack import CompiledCondition, CompiledRule, RulePack, load_pack
 
-ENGINE_VERSION = __version__
+ENGINE_VERSION = __version__  # the receipt's engine version: the package's own
 
 
 class EngineDisagreement(RuntimeError):
@@ -43,14 +44,14 @@ class Outcome:
     """One rule's result for one profile."""
 
     rule: CompiledRule
-    status: str  # eligible | not_eligible | expired | not_yet_in_force
+    status: Status
     checks: tuple[Check, ...]
     award: Award | None
     draft: bool
 
     @property
     def eligible(self) -> bool:
-        return self.status == "eligible"
+        return self.status == Status.ELIGIBLE
 
     @property
     def failed(self) -> tuple[Check, ...]:
@@ -87,7 +88,7 @@ class Evaluation:
     engine_version: str = ENGINE_VERSION
     notes: list[str] = field(default_factory=list)
 
-    def by_status(self, *statuses: str) -> list[Outcome]:
+    def by_status(self, *statuses: Status) -> list[Outcome]:
         return [o for o in self.outcomes if o.status in statuses]
 
 
@@ -143,13 +144,13 @@ class Engine:
                 rule.effective.note,
             )
             if not holds:
-                status = "not_eligible"
+                status = Status.NOT_ELIGIBLE
             elif day < rule.effective.from_:
-                status = "not_yet_in_force"
+                status = Status.NOT_YET_IN_FORCE
             elif not period.held:
-                status = "expired"
+                status = Status.EXPIRED
             else:
-                status = "eligible"
+                status = Status.ELIGIBLE
             award = None
             if holds and rule.amount is not None:
                 award = compute(rule.amount, env, self.pack, day)

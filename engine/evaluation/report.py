@@ -19,13 +19,10 @@ from guangxi_subsidy.engine.applicant.profile import field_labels
 from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS as KIND_NAMES
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
+from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status, Totals
 from guangxi_subsidy.engine.evaluation.sentences import choice_label, sentence, value_text
 from guangxi_subsidy.engine.i18n import N_, _, language, ngettext
 from guangxi_subsidy.engine.money import format_yuan, round_fen
-
-GRANT_KINDS = ("cash_subsidy", "award", "interest_subsidy")
-RELIEF_KINDS = ("tax_relief", "fee_relief")
-SHOWN = ("eligible", "expired", "not_yet_in_force")
 
 
 def plain(value: Any) -> Any:
@@ -45,42 +42,14 @@ def money_text(value: Decimal | None) -> str | None:
     return None if value is None else str(round_fen(value))
 
 
-def totals(evaluation: Evaluation) -> dict[str, Any]:
-    """Totals of what the applicant is eligible for now, kept apart by nature: grants are not loans."""
-    grants = relief = loans = Decimal(0)
-    low = high = Decimal(0)
-    unquantified = non_monetary = incomplete = 0
-    for outcome in evaluation.by_status("eligible"):
-        award, kind = outcome.award, outcome.rule.rule.benefit.value
-        if award is None:
-            continue
-        if award.kind in ("exact", "estimate") and award.value is not None:
-            if kind in GRANT_KINDS:
-                grants += award.value
-                low += award.value
-                high += award.value
-            elif kind in RELIEF_KINDS:
-                relief += award.value
-            elif kind == "loan_quota":
-                loans += award.value
-        elif award.kind == "range" and award.minimum is not None and award.maximum is not None:
-            low += award.minimum
-            high += award.maximum
-        elif award.kind in ("unquantified", "up_to"):
-            unquantified += 1
-        elif award.kind == "non_monetary":
-            non_monetary += 1
-        elif award.kind == "incomplete":
-            incomplete += 1
-    return {
-        "grants": money_text(grants),
-        "grants_range": {"min": money_text(low), "max": money_text(high)},
-        "relief_estimate": money_text(relief),
-        "loan_quota": money_text(loans),
-        "unquantified": unquantified,
-        "non_monetary": non_monetary,
-        "incomplete": incomplete,
-    }
+def totals(evaluation: Evaluation, drafts: bool = False) -> dict[str, Any]:
+    """What the applicant is eligible for on the date, added up by `outcome.contributions`: in-force documents'
+    benefits, or with `drafts` the draft documents' benefits only (never the two together)."""
+    return Totals.of(
+        (o.rule.rule.benefit.value, o.award.kind, o.award.figures())
+        for o in evaluation.by_status(Status.ELIGIBLE)
+        if o.award is not None and o.draft == drafts
+    ).as_json(money_text)
 
 
 def award_json(award: Award | None) -> dict[str, Any] | None:
@@ -153,6 +122,7 @@ def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, 
             if o.facts_needed()
         ],
         "totals": totals(evaluation),
+        **({"draft_totals": totals(evaluation, drafts=True)} if evaluation.include_drafts else {}),
         "derived": evaluation.derived,
         "receipt": {
             "engine_version": evaluation.engine_version,
@@ -165,18 +135,18 @@ def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, 
 def amount_text(award: Award | None) -> Text:
     if award is None:
         return Text("—")
-    if award.kind in ("exact", "estimate") and award.value is not None:
+    if award.quantified and award.value is not None:
         text = Text(format_yuan(award.value), style="bold")
-        if award.kind == "estimate":
+        if award.kind == AmountKind.ESTIMATE:
             text.append(_(" (estimate)"), style="yellow")
         return text
-    if award.kind == "range" and award.minimum is not None and award.maximum is not None:
+    if award.kind == AmountKind.RANGE and award.minimum is not None and award.maximum is not None:
         return Text(f"{format_yuan(award.minimum)} – {format_yuan(award.maximum)}", style="bold")
-    if award.kind == "up_to" and award.maximum is not None:
+    if award.kind == AmountKind.UP_TO and award.maximum is not None:
         return Text(_("unquantified (up to {0})").format(format_yuan(award.maximum)), style="cyan")
-    if award.kind == "unquantified":
+    if award.kind == AmountKind.UNQUANTIFIED:
         return Text(_("unquantified"), style="cyan")
-    if award.kind == "non_monetary":
+    if award.kind == AmountKind.NON_MONETARY:
         return Text(_("non-monetary"), style="magenta")
     text = Text(_("needs {0}").format(_fields(award.missing)), style="yellow")
     if award.maximum is not None:
@@ -202,10 +172,10 @@ def status_text(status: str) -> str:
 
 
 STATUS_STYLE = {
-    "eligible": "green",
-    "expired": "red",
-    "not_yet_in_force": "yellow",
-    "not_eligible": "dim",
+    Status.ELIGIBLE: "green",
+    Status.EXPIRED: "red",
+    Status.NOT_YET_IN_FORCE: "yellow",
+    Status.NOT_ELIGIBLE: "dim",
 }
 
 
@@ -293,7 +263,7 @@ def render_explanation(outcome: Outcome) -> Tree:
     for check in outcome.checks:
         tree.add(check_line(check))
     award = outcome.award
-    if award is not None and award.kind not in ("non_monetary",):
+    if award is not None and award.kind != AmountKind.NON_MONETARY:
         node = tree.add(Text(_("amount: "), style="bold") + amount_text(award))
         if award.formula:
             node.add(Text(_("formula: {0}").format(award.formula)))

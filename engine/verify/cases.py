@@ -10,7 +10,8 @@ A case file is YAML readable by a policy analyst (in the manner of OpenFisca's Y
           nanning.incubation_base_rent_subsidy: {status: eligible, amount: "550000.00"}
 
 `expect` maps rule ids to what must hold: status, amount (exact yuan), min/max (ranges), up_to, kind, failed
-(checks that must fail), missing (fields the amount lacks). `expect_totals` checks the totals.
+(checks that must fail), missing (fields the amount lacks). `expect_totals` checks the in-force totals,
+`expect_draft_totals` the draft documents' own.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from guangxi_subsidy.engine.applicant.profile import ProfileError, load_profile, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation, Outcome
+from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import totals
 from guangxi_subsidy.engine.yamlio import load_yaml
 
 
 class Expectation(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: Literal["eligible", "not_eligible", "expired", "not_yet_in_force", "absent"] | None = None
+    status: Status | Literal["absent"] | None = None
     amount: Decimal | None = None
     min: Decimal | None = None
     max: Decimal | None = None
@@ -52,6 +54,7 @@ class Case(BaseModel):
     profile_file: str | None = None
     expect: dict[str, Expectation]
     expect_totals: dict[str, Any] = Field(default_factory=dict)
+    expect_draft_totals: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_profile(self) -> Case:
@@ -103,7 +106,8 @@ def run_case(engine: Engine, file: Path, case: Case) -> CaseResult:
     except ProfileError as error:
         return CaseResult(file, case, (str(error),))
     evaluation = engine.evaluate(profile, as_of=case.as_of, include_drafts=case.include_drafts)
-    failures = [*check_expectations(evaluation, case.expect), *_check_totals(evaluation, case.expect_totals)]
+    failures = [*check_expectations(evaluation, case.expect), *_check_totals(evaluation, case.expect_totals),
+                *_check_totals(evaluation, case.expect_draft_totals, drafts=True)]
     return CaseResult(file, case, tuple(failures))
 
 
@@ -148,13 +152,14 @@ def check_expectations(evaluation: Evaluation, expect: dict[str, Expectation]) -
     return failures
 
 
-def _check_totals(evaluation: Evaluation, expected: dict[str, Any]) -> list[str]:
-    got = totals(evaluation)
+def _check_totals(evaluation: Evaluation, expected: dict[str, Any], drafts: bool = False) -> list[str]:
+    got = totals(evaluation, drafts)
     failures = []
+    what = "draft total" if drafts else "total"
     for key, value in expected.items():
         actual = got.get(key)
         if isinstance(actual, str) and Decimal(actual) != Decimal(str(value)):
-            failures.append(f"total {key}: {actual}, expected {value}")
+            failures.append(f"{what} {key}: {actual}, expected {value}")
         elif not isinstance(actual, str) and actual != value:
-            failures.append(f"total {key}: {actual}, expected {value}")
+            failures.append(f"{what} {key}: {actual}, expected {value}")
     return failures

@@ -37,6 +37,7 @@ from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile, parse_profile
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Outcome, profile_values
+from guangxi_subsidy.engine.evaluation.outcome import AmountKind
 from guangxi_subsidy.engine.money import round_fen
 from guangxi_subsidy.engine.rules.pack import CompiledProperty, CompiledRule, RulePack
 from guangxi_subsidy.engine.verify.strategies import (
@@ -83,11 +84,11 @@ def paid(award: Award | None) -> tuple[Decimal, ...] | None:
     """The numbers an amount states: its value, a range's two ends, an up-to ceiling; None when it states none."""
     if award is None:
         return None
-    if award.kind in ("exact", "estimate") and award.value is not None:
+    if award.quantified and award.value is not None:
         return (award.value,)
-    if award.kind == "range" and award.minimum is not None and award.maximum is not None:
+    if award.kind == AmountKind.RANGE and award.minimum is not None and award.maximum is not None:
         return (award.minimum, award.maximum)
-    if award.kind == "up_to" and award.maximum is not None:
+    if award.kind == AmountKind.UP_TO and award.maximum is not None:
         return (award.maximum,)
     return None
 
