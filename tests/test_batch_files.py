@@ -332,7 +332,8 @@ def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, how: signa
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        partial = [p for p in tmp_path.glob(".results.csv.*.partial") if p.stat().st_size > 0]
+        # (past the byte order mark: the run has begun writing results)
+        partial = [p for p in tmp_path.glob(".results.csv.*.partial") if p.stat().st_size > 3]
         if partial:
             break
         time.sleep(0.02)
