@@ -119,7 +119,7 @@ def applicants(rows: int, seed: int = 7, pack: RulePack | None = None, formatted
         .dt.to_string("%Y-%m-%d").alias("as_of"),
     ]
     for index, name in enumerate(Profile.model_fields, start=10):
-        if name in ("id", "name", "kind", "city", "as_of"):
+        if name in ("id", "name", "kind", "city", "as_of", "district"):  # (the district: no rule reads it)
             continue
         symbol = pack.symbols[name]
         kinds = [k for k, fields in relevant.items() if name in fields]

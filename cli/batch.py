@@ -101,13 +101,20 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def template(path: Path) -> None:
-    """Write an empty applicant file (.csv or .xlsx): field names in row 1, Chinese labels in row 2."""
+@click.pass_obj
+@friendly_errors
+def template(state: State, path: Path) -> None:
+    """Write an empty applicant file to fill in.
+
+    A workbook (.xlsx) has a sheet of instructions and a sheet per kind of applicant with only the fields its
+    rules read, labels with units, and dropdowns for choices and yes/no; `subsidy batch` reads every sheet. A
+    CSV file has every field: field names in row 1, Chinese labels in row 2.
+    """
     try:
-        write_template(path)
+        write_template(path, state.pack if path.suffix.lower() == ".xlsx" else None)
     except ValueError as error:
         raise BadBatchInput(str(error)) from None
-    click.echo(f"wrote {path}")
+    click.echo(_("wrote {0}").format(path))
 
 
 class _Progress:

@@ -109,7 +109,9 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
                 header = evaluator.empty().results if wide_lines else None
                 results = outputs.open(options.output, results_format, ("id", "name"), options.bom)
                 errors = outputs.open(errors_path, errors_format, ("id", "column", "value"), options.bom)
-                book = Workbook(evaluator.rules) if results_format == "xlsx" else None
+                sheets = {s.offset: s.title for s in source.sheets if s.offset} if isinstance(source, XlsxSource) \
+                    else {}
+                book = Workbook(evaluator.rules, sheets) if results_format == "xlsx" else None
 
                 def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int) -> None:
                     lines = None if writer is None else writer.lines(result)

@@ -42,6 +42,7 @@ class Workbook:
     """The rows of a run, gathered batch by batch, and the workbook written from them."""
 
     rules: list[RuleInfo]
+    sheets: dict[int, str] = field(default_factory=dict)  # a book of several sheets: row offset -> sheet name
     applicants: list[pl.DataFrame] = field(default_factory=list)
     benefits: list[pl.DataFrame] = field(default_factory=list)
     errors: list[pl.DataFrame] = field(default_factory=list)
@@ -79,6 +80,8 @@ class Workbook:
         infos = {info.id: info for info in self.rules}
         labels = field_labels()
         head = ["行号", "申请人编号", "申请人名称", "申请人类型", "所在城市", "所在区县", "评估日期"]
+        if self.sheets:
+            head[0] = "表·行号"
         head += [infos[r].name + ("（征求意见稿）" if infos[r].draft else "") for r in shown]
         head += ["补助合计（元）", "状态", "原因"]
         for column, text in enumerate(head):
@@ -88,9 +91,9 @@ class Workbook:
             by_row[item[ROW]].append(item)
         base = len(head) - len(shown) - 3
         for line, person in enumerate(applicants.iter_rows(named=True) if applicants.height else [], start=1):
-            values = [person[ROW], person["id"], person.get("name"), KIND_LABELS.get(person["kind"], person["kind"]),
-                      CITY_LABELS.get(person["city"], person["city"]), person.get("district"),
-                      _day(person.get("as_of_used"))]
+            values = [self._where(person[ROW]), person["id"], person.get("name"),
+                      KIND_LABELS.get(person["kind"], person["kind"]), CITY_LABELS.get(person["city"], person["city"]),
+                      person.get("district"), _day(person.get("as_of_used"))]
             for column, value in enumerate(values):
                 if value is not None:
                     sheet.write(line, column, value)
@@ -128,6 +131,13 @@ class Workbook:
             sheet.set_column(column, column, width, self.formats["money"] if base <= column < len(head) - 2 else None)
         sheet.autofilter(0, 0, max(applicants.height, 1), len(head) - 1)
 
+    def _where(self, row: int) -> int | str:
+        """A row as a person finds it: its number, or in a book of several sheets the sheet and the number."""
+        if not self.sheets:
+            return row
+        offset = max((o for o in self.sheets if o <= row), default=0)
+        return f"{self.sheets.get(offset, '')} 第 {row - offset} 行"
+
     def _money(self, sheet: Any, line: int, column: int, value: Decimal | None) -> None:
         if value is None:
             return
@@ -143,7 +153,7 @@ class Workbook:
             sheet.write_string(0, column, text, self.formats["head"])
         for line, item in enumerate(errors.iter_rows(named=True) if errors.height else [], start=1):
             named = labels.get(item["field"] or "", item["field"] or "")
-            for column, value in enumerate([item[ROW], item["id"], item["column"], named, item["value"],
+            for column, value in enumerate([self._where(item[ROW]), item["id"], item["column"], named, item["value"],
                                             item["reason"]]):
                 if value not in (None, ""):
                     sheet.write(line, column, value)

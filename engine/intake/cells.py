@@ -105,9 +105,10 @@ def is_extra(name: str) -> bool:
     return name.startswith(EXTRA)
 
 
-def resolve_header(headers: Sequence[str | None], strict: bool = False) -> Columns:
+def resolve_header(headers: Sequence[str | None], strict: bool = False, kind_known: bool = False) -> Columns:
     """Map header cells (field names or Chinese labels) to profile fields; every problem is listed at once. A
-    column that names no field is kept aside, not read (`strict`: refused)."""
+    column that names no field is kept aside, not read (`strict`: refused). `kind_known`: the rows' kind is
+    known without a column (a workbook's sheet named for it)."""
     labels = field_labels()
     names = key_names()
     fields: list[str] = []
@@ -128,7 +129,7 @@ def resolve_header(headers: Sequence[str | None], strict: bool = False) -> Colum
         else:
             fields.append(field)
     for need in REQUIRED:
-        if need not in fields:
+        if need not in fields and not (need == "kind" and kind_known):
             problems.append(_("no column for '{0}' ({1}): every applicant needs it").format(need, labels[need]))
     if problems:
         raise HeaderError(_("header row: ") + "; ".join(problems))

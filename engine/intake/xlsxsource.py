@@ -1,27 +1,40 @@
-"""Reading an .xlsx applicant workbook in chunks: the first sheet, the header in row 1 (labels may follow in
-row 2, as in the template), rows numbered as Excel numbers them.
+"""Reading an .xlsx applicant workbook in chunks: its sheets of applicants, the header in row 1 (labels or field
+names may follow in row 2, as in the template), rows numbered as Excel numbers them.
 
-openpyxl streams the sheet (read-only mode), so memory stays flat. Cells arrive typed; they are turned back
-into the text a person sees, so the same readers as for CSV apply: whole numbers without a decimal point,
-other numbers in their shortest exact decimal form (what Excel shows at full precision), dates as YYYY-MM-DD,
-booleans as true/false. Empty rows at the very end of a sheet (a formatted but unused range) are not rows.
+openpyxl streams the sheet (read-only mode), so memory stays flat (benchmarks/xlsx_readers.py measures it
+beside python-calamine, which is faster but holds the whole sheet: see the README). Cells arrive typed; they
+are turned back into the text a person sees, so the same readers as for CSV apply: whole numbers without a
+decimal point, other numbers in their shortest exact decimal form (what Excel shows at full precision), dates
+as YYYY-MM-DD, booleans as true/false. Empty rows at the very end of a sheet (a formatted but unused range) are
+not rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from guangxi_subsidy.engine.applicant.profile import Profile, field_labels
 from guangxi_subsidy.engine.i18n import _
-from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
+from guangxi_subsidy.engine.intake.cells import (
+    Columns,
+    HeaderError,
+    extra_name,
+    is_extra,
+    is_label_row,
+    resolve_header,
+)
 from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError, Rejection
 from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.intake.template import INSTRUCTIONS, kind_of_sheet
 
 CHUNK_ROWS = 50_000
+SHEET_ROWS = 10_000_000  # in a book of several sheets, the Nth sheet's rows are numbered from N × SHEET_ROWS
 
 
 def cell_text(value: Any) -> str | None:
@@ -41,54 +54,123 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
+@dataclass
+class Sheet:
+    """One sheet of applicants: its columns, its kind when its name gives one, where its rows start."""
+
+    title: str
+    columns: Columns
+    kind: str | None
+    header_rows: int
+    offset: int  # added to its row numbers: 0 in a book of one sheet, else SHEET_ROWS × its place
+
+
 class XlsxSource:
+    """The applicant sheets of a workbook. A book of one sheet is read as before; a book of several (as
+    `subsidy template` writes them: one per kind of applicant, named by the kind, and an instructions sheet)
+    is read sheet after sheet, a sheet's kind taken from its name when it has no kind column. Rows keep the
+    numbers Excel shows; in a book of several sheets, the Nth sheet's rows are numbered N × 10,000,000 + row,
+    so that every row of the book has a number of its own (Excel's sheets have at most 1,048,576 rows)."""
+
     def __init__(self, path: Path, rows_per_chunk: int = CHUNK_ROWS, strict: bool = False):
         self.path = path
         self.rows_per_chunk = rows_per_chunk
         from openpyxl import load_workbook  # only for .xlsx: it takes a while to import
 
         self._book = load_workbook(path, read_only=True, data_only=True)
-        self._sheet = self._book.worksheets[0]
-        self.size = max(self._sheet.max_row or 1, 1)
-        rows = self._sheet.iter_rows(min_row=1, max_row=2, values_only=True)
-        first = next(rows, None)
-        if first is None:
-            raise FileError(_("{0}: the first sheet is empty; row 1 must name the columns").format(path))
-        headers = [cell_text(v) for v in first]
-        while headers and headers[-1] is None:
-            headers.pop()
-        self.columns: Columns = resolve_header(headers, strict)
-        second = next(rows, None)
-        self.header_rows = 2 if second is not None and is_label_row(self.columns, [cell_text(v) for v in second]) else 1
+        candidates = [w for w in self._book.worksheets if w.title != INSTRUCTIONS]
+        several = len(candidates) > 1
+        self.sheets: list[Sheet] = []
+        self.size = 0
+        for place, worksheet in enumerate(candidates, start=1):
+            rows = worksheet.iter_rows(min_row=1, max_row=2, values_only=True)
+            first = next(rows, None)
+            headers = [cell_text(v) for v in first or ()]
+            while headers and headers[-1] is None:
+                headers.pop()
+            if not headers:
+                if several:
+                    continue  # an empty sheet beside others is not a list
+                raise FileError(_("{0}: the first sheet is empty; row 1 must name the columns").format(path))
+            kind = kind_of_sheet(worksheet.title) if several else None
+            try:
+                columns = resolve_header(headers, strict, kind_known=kind is not None)
+            except HeaderError as error:
+                raise HeaderError(_("sheet “{0}”: {1}").format(worksheet.title, error) if several else str(error)) \
+                    from None
+            second = next(rows, None)
+            labels = second is not None and is_label_row(columns, [cell_text(v) for v in second])
+            self.sheets.append(Sheet(worksheet.title, columns, kind, 2 if labels else 1,
+                                     SHEET_ROWS * place if several else 0))
+            self.size += max(worksheet.max_row or 1, 1)
+        if not self.sheets:
+            raise FileError(_("{0}: no sheet has a header row naming the columns").format(path))
+        self.columns = _union([s.columns for s in self.sheets], any(s.kind for s in self.sheets))
+        self.header_rows = self.sheets[0].header_rows
 
     def close(self) -> None:
         self._book.close()
 
     def chunks(self) -> Iterator[Chunk]:
-        width = len(self.columns.fields)
         records: list[list[Any]] = []
         rejected: list[Rejection] = []
+        position = 0
+        for sheet in self.sheets:
+            for found in self._sheet_rows(sheet):
+                (rejected if isinstance(found, Rejection) else records).append(found)
+                if len(records) + len(rejected) >= self.rows_per_chunk:
+                    yield self._chunk(records, rejected, position)
+                    records, rejected = [], []
+            position += max(self._book[sheet.title].max_row or 1, 1)
+        yield self._chunk(records, rejected, self.size)
+
+    def _sheet_rows(self, sheet: Sheet) -> Iterator[list[Any] | Rejection]:
+        """A sheet's rows as records in the book's columns (row number first), or why a row is not one."""
+        width = len(sheet.columns.fields)
+        where = [self.columns.fields.index(f) if f in self.columns.fields else None for f in sheet.columns.fields]
+        kind_at = self.columns.fields.index("kind") if "kind" in self.columns.fields else None
         blank_run: list[int] = []  # empty rows are held back until a later row shows they are not trailing
-        start = self.header_rows + 1
-        for number, values in enumerate(self._sheet.iter_rows(min_row=start, values_only=True), start=start):
+        start = sheet.header_rows + 1
+        worksheet = self._book[sheet.title]
+        for number, values in enumerate(worksheet.iter_rows(min_row=start, values_only=True), start=start):
             texts = [cell_text(v) for v in values]
             if all(t is None or not t.strip() for t in texts):
                 blank_run.append(number)
                 continue
-            records.extend([n, *[None] * width] for n in blank_run)
+            for blank in blank_run:
+                yield [sheet.offset + blank, *[None] * len(self.columns.fields)]
             blank_run.clear()
             beyond = [t for t in texts[width:] if t is not None and t.strip()]
             if beyond:
-                rejected.append(Rejection(number, "", ", ".join(beyond)[:200],
-                                          _("cells beyond the header's last column ({0} columns)").format(width)))
-            else:
-                records.append([number, *(texts + [None] * width)[:width]])
-            if len(records) + len(rejected) >= self.rows_per_chunk:
-                yield self._chunk(records, rejected, number)
-                records, rejected = [], []
-        yield self._chunk(records, rejected, self.size)
+                yield Rejection(sheet.offset + number, "", ", ".join(beyond)[:200],
+                                _("cells beyond the header's last column ({0} columns)").format(width))
+                continue
+            record: list[Any] = [sheet.offset + number, *[None] * len(self.columns.fields)]
+            for text, at in zip((texts + [None] * width)[:width], where, strict=True):
+                if at is not None:
+                    record[at + 1] = text
+            if sheet.kind is not None and kind_at is not None and record[kind_at + 1] is None:
+                record[kind_at + 1] = sheet.kind
+            yield record
 
     def _chunk(self, records: list[list[Any]], rejected: list[Rejection], position: int) -> Chunk:
         schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
         frame = pl.DataFrame(records, schema=schema, orient="row").select(*self.columns.read, ROW)
         return Chunk(frame, list(rejected), position=position)
+
+
+def _union(sheets: list[Columns], with_kind: bool) -> Columns:
+    """The book's columns: every field any sheet reads (the kind too, when sheets give it), in the profile's
+    order, headed as the first sheet to have it heads it; the columns not read, by sheet."""
+    order = list(Profile.model_fields)
+    heads: dict[str, str] = {}
+    for columns in sheets:
+        for header, field in zip(columns.headers, columns.fields, strict=True):
+            if not is_extra(field):
+                heads.setdefault(field, header)
+    if with_kind:
+        heads.setdefault("kind", field_labels()["kind"])
+    fields = sorted(heads, key=order.index)
+    extras = list(dict.fromkeys(h for c in sheets for h in c.extras))
+    return Columns(tuple([heads[f] for f in fields] + extras),
+                   tuple(fields + [extra_name(n) for n in range(len(fields) + 1, len(fields) + len(extras) + 1)]))
