@@ -72,7 +72,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     Examples:
       subsidy batch applicants.csv -o results.csv --as-of 2017-06-30
       subsidy batch applicants.xlsx -o benefits.jsonl --summary summary.json
-      subsidy template applicants.xlsx
+      subsidy template book.xlsx
+      subsidy batch book.xlsx -o results.xlsx
 
     Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it.
     A row with the same applicant id and date as an earlier row is rejected (it would count twice in the

@@ -200,7 +200,7 @@ def read_ratio(value: Any) -> Any:
         try:
             return Decimal(text[:-1].strip()) / 100
         except InvalidOperation:
-            raise ValueError(_("“{0}” is not a percentage: write e.g. 85% or 0.85").format(value.strip())) from None
+            raise ValueError(_("“{0}” is not a percentage: write e.g. 0.85 or 85%").format(value.strip())) from None
     return text
 
 

@@ -52,7 +52,7 @@ def choice_label(field: str, code: Any) -> str:
 def value_text(field: str, value: Any) -> str:
     """A profile's value as a person reads it: 是/否, 900,000.00 元, 12 个月, 85%, 南宁."""
     if value is None:
-        return _("not given")
+        return "未填写"
     if isinstance(value, bool):
         return "是" if value else "否"
     unit = _unit(field)
