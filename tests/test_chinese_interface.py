@@ -27,7 +27,8 @@ def test_a_chinese_locale_prints_chinese_headings_statuses_and_explanation_sente
     done = subsidy("evaluate", str(EXAMPLE), "--explain", LANG="zh_CN.UTF-8")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    for text in ("补贴", "文件 · 条款", "状态", "金额（元）", "符合条件", "补助合计（已量化）", "众创空间/创业孵化基地"):
+    for text in ("补贴", "文件 · 条款", "状态", "金额（元）", "符合条件", "补助合计（已量化）",
+                 "众创空间/创业孵化基地"):
         assert text in out, text
     # the checks as sentences, with labels, values and units from the field metadata
     assert "✓ 经认定为创业孵化基地：是" in out
