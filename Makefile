@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean catalog
+.PHONY: demo test lint typecheck unit bench clean catalog messages
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -40,6 +40,12 @@ bench: $(STAMP)
 # The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
 catalog: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -D subsidy -d engine/i18n/locale
+
+# The messages the code marks (_(), N_(), ngettext()), extracted into a template to compare with the .po (which is
+# kept by hand, its entries grouped, so that it merges well; tests/test_i18n.py requires every one translated).
+messages: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location -o build/subsidy.pot .
 
 clean:
 	rm -rf $(VENV) build

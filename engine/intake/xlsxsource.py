@@ -117,7 +117,10 @@ class XlsxSource:
         position = 0
         for sheet in self.sheets:
             for found in self._sheet_rows(sheet):
-                (rejected if isinstance(found, Rejection) else records).append(found)
+                if isinstance(found, Rejection):
+                    rejected.append(found)
+                else:
+                    records.append(found)
                 if len(records) + len(rejected) >= self.rows_per_chunk:
                     yield self._chunk(records, rejected, position)
                     records, rejected = [], []
