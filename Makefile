@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser clean catalog fuzz
+.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser clean catalog messages fuzz
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -106,6 +106,12 @@ fuzz: $(STAMP)
 # The message catalogues: compile each .po to the .mo the program reads (tests check the .mo is up to date).
 catalog: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -D subsidy -d engine/i18n/locale
+
+# The messages the code marks (_(), N_(), ngettext()), extracted into a template to compare with the .po (which is
+# kept by hand, its entries grouped, so that it merges well; tests/test_i18n.py requires every one translated).
+messages: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location -o build/subsidy.pot .
 
 clean:
 	rm -rf $(VENV) $(VENV313) build

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
 from guangxi_subsidy.engine.language import ValueType
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
@@ -114,12 +115,13 @@ def applicants(rows: int, seed: int = 7, pack: RulePack | None = None, formatted
         .otherwise(pl.col("kind_code").replace_strict(KIND_LABELS)).alias("kind"),
         pl.when(_random(7, seed, 3) == 0).then(pl.col("city_code"))
         .when(_random(7, seed, 3) == 1).then(pl.col("city_code").replace_strict(CITY_LABELS))
-        .otherwise(pl.concat_str([pl.col("city_code").replace_strict(CITY_LABELS), pl.lit("市")])).alias("city"),
+        .otherwise(pl.col("city_code").replace_strict({c: names[1] for c, names in SYNONYMS["city"].items()}))
+        .alias("city"),  # (南宁市 …, and 区外 for outside Guangxi)
         pl.date(2016, 1, 1).dt.offset_by(pl.concat_str([_random(8, seed, 8 * 365).cast(pl.String), pl.lit("d")]))
         .dt.to_string("%Y-%m-%d").alias("as_of"),
     ]
     for index, name in enumerate(Profile.model_fields, start=10):
-        if name in ("id", "name", "kind", "city", "as_of"):
+        if name in ("id", "name", "kind", "city", "as_of", "district"):  # (the district: no rule reads it)
             continue
         symbol = pack.symbols[name]
         kinds = [k for k, fields in relevant.items() if name in fields]

@@ -27,7 +27,7 @@ from guangxi_subsidy.engine.i18n import _, ngettext
 from guangxi_subsidy.engine.intake.template import write_template
 from guangxi_subsidy.engine.plaintext import text, visible
 
-from .main import State, friendly_errors
+from .main import EXIT_REJECTED, State, friendly_errors
 from .scenarios import alternative
 
 
@@ -43,11 +43,11 @@ class BadBatchInput(click.ClickException):
 @click.command()
 @click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file: .csv, .jsonl, .parquet or .arrow (or give --format).")
+              help="Results file: .csv, .jsonl, .parquet, .arrow or .xlsx (a workbook for people; or give --format).")
 @click.option("--layout", type=click.Choice(["wide", "long"]), help="wide: a row per applicant, a column per "
               "benefit, then totals; long: a row per applicant and benefit. Default: wide for CSV, Parquet and "
-              "Arrow, long for JSON Lines.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "arrow"]),
+              "Arrow, long for JSON Lines (a workbook has its own layout).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "arrow", "xlsx"]),
               help="Results format (default: from -o).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Evaluate every applicant for this date. Default: each row's as_of, else today.")
@@ -61,6 +61,12 @@ class BadBatchInput(click.ClickException):
               help="columnar: whole columns at once; reference: `subsidy evaluate` on each row (slow).")
 @click.option("--keep-repeats", is_flag=True, help="Evaluate every row, even one that repeats an earlier row's "
               "applicant id for the same date (default: only the first is evaluated, the others are rejected).")
+@click.option("--strict-columns", is_flag=True, help="Refuse a file with a column that names no field (default: "
+              "such columns, e.g. 序号 or 备注, are not read, and listed once).")
+@click.option("--no-bom", "no_bom", is_flag=True, help="CSV outputs without the UTF-8 byte order mark (which is "
+              "written by default, so that Excel reads Chinese text right), for programs that do not expect it.")
+@click.option("--fail-on-rejected", is_flag=True, help=f"Exit with code {EXIT_REJECTED} when any row was rejected "
+              "(the results are still written).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary table.")
 @click.option("--reform", "reform_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also evaluate under this reform file: its results in RESULTS.reform.*, the applicants whose "
@@ -71,7 +77,8 @@ class BadBatchInput(click.ClickException):
 @friendly_errors
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
-          encoding: str | None, engine: str, keep_repeats: bool, quiet: bool, reform_path: Path | None = None,
+          encoding: str | None, engine: str, keep_repeats: bool, strict_columns: bool, no_bom: bool,
+          fail_on_rejected: bool, quiet: bool, reform_path: Path | None = None,
           compare_as_of: dt.datetime | None = None) -> None:
     """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
@@ -80,7 +87,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
       subsidy batch applicants.csv -o results.csv --as-of 2017-06-30
       subsidy batch applicants.xlsx -o benefits.jsonl --summary summary.json
       subsidy batch registry.parquet -o results.parquet
-      subsidy template applicants.xlsx
+      subsidy template book.xlsx
+      subsidy batch book.xlsx -o results.xlsx
 
     Every row ends in the results or in the errors file, with its row number as a spreadsheet shows it
     (in a Parquet or Arrow file, its record index: the first record is row 1).
@@ -92,8 +100,8 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     layout_used = layout or ("wide" if (fmt or output.suffix.lstrip(".").lower()) == "csv" else "long")
     other = alternative(state.pack, reform_path, compare_as_of.date() if compare_as_of else None, day,
                         include_drafts, engine, layout_used == "wide")
-    options = BatchOptions(output, layout, fmt, day, include_drafts, errors_path,
-                           summary_path, encoding, engine, keep_repeats, other)
+    options = BatchOptions(output, layout, fmt, day, include_drafts, errors_path, summary_path, encoding, engine,
+                           keep_repeats, other, strict_columns, not no_bom)
     try:
         with _terminated_cleanly():
             run = run_batch(state.pack, applicants, options, partial(_Progress, quiet))
@@ -106,6 +114,9 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                           "removed {count} files left by an earlier run that was killed: ", len(run.removed))
         stderr.print(Text(notice.format(count=len(run.removed)), style="dim")
                      + text(", ".join(p.name for p in run.removed), style="dim"), highlight=False)
+    if run.not_read:
+        stderr.print(text(_("Columns not read (no field of that name): {0}").format("、".join(run.not_read)),
+                          style="yellow"), highlight=False)
     if not quiet:
         Console().print(summary.table())
         if other is not None:
@@ -114,14 +125,23 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
         line = ngettext("{count} row rejected: see ", "{count} rows rejected: see ", summary.rejected)
         stderr.print(Text(line.format(count=f"{summary.rejected:,}"), style="yellow")
                      + text(errors_path, style="yellow"), highlight=False)
+        if fail_on_rejected:
+            sys.exit(EXIT_REJECTED)
 
 
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def template(path: Path) -> None:
-    """Write an empty applicant file (.csv or .xlsx): field names in row 1, Chinese labels in row 2."""
+@click.pass_obj
+@friendly_errors
+def template(state: State, path: Path) -> None:
+    """Write an empty applicant file to fill in.
+
+    A workbook (.xlsx) has a sheet of instructions and a sheet per kind of applicant with only the fields its
+    rules read, labels with units, and dropdowns for choices and yes/no; `subsidy batch` reads every sheet. A
+    CSV file has every field: field names in row 1, Chinese labels in row 2.
+    """
     try:
-        write_template(path)
+        write_template(path, state.pack if path.suffix.lower() == ".xlsx" else None)
     except ValueError as error:
         raise BadBatchInput(str(error)) from None
     except OSError as error:

@@ -34,8 +34,16 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.lazy:
-            self.add_command(self.lazy[cmd_name][0](), cmd_name)
+            self.add_command(self.load(cmd_name), cmd_name)
         return self.commands.get(cmd_name)
+
+    def load(self, name: str) -> click.Command:
+        """The command `name`, imported."""
+        return self.lazy[name][0]()
+
+    def summary(self, name: str) -> str:
+        """The line `--help` lists for a command not imported yet."""
+        return self.lazy[name][1]
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """click's listing, from the registered summaries for commands not yet imported."""
@@ -45,7 +53,7 @@ class LazyGroup(click.Group):
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = []
         for name in names:
-            command = self.commands.get(name) or click.Command(name, help=self.lazy[name][1])  # (shortened alike)
+            command = self.commands.get(name) or click.Command(name, help=self.summary(name))  # (shortened alike)
             rows.append((name, command.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)

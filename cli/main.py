@@ -3,7 +3,8 @@
 Exit codes scripts can rely on: 0 success (a run that finds no benefit is still a success), 1 internal error,
 2 bad input (a profile, a rule file, a case file or a command line that cannot be used, and an output that cannot
 be written: a missing or read-only directory, a full disk, outputs that would overwrite the input or each other),
-130 interrupted (Ctrl-C) and 143 terminated (SIGTERM), with one line and no traceback. `subsidy test` and
+3 rows were rejected (`subsidy batch --fail-on-rejected` only), 130 interrupted (Ctrl-C) and 143 terminated
+(SIGTERM), with one line and no traceback. `subsidy test` and
 `subsidy rules check` also exit 1 when a case fails or a check finds a problem in otherwise readable input.
 Everything a message quotes from a user or a file is printed as text (`engine/plaintext.py`), never as markup.
 """
@@ -20,7 +21,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from guangxi_subsidy.cli import allocator  # noqa: F401 - must run before anything imports polars
+from guangxi_subsidy.cli import (
+    allocator,  # noqa: F401 - must run before anything imports polars
+    language,
+)
 from guangxi_subsidy.cli.lazy import LazyGroup
 
 if TYPE_CHECKING:
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
     from guangxi_subsidy.engine.rules.pack import RulePack
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_REJECTED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +44,11 @@ def _(message: str) -> str:
     from guangxi_subsidy.engine.i18n import _ as translated
 
     return translated(message)
+
+
+def N_(message: str) -> str:
+    """Marks a command's summary for the catalogue; `Commands.summary` translates it when help is shown."""
+    return message
 
 
 class _Stderr:
@@ -151,6 +160,14 @@ class Commands(LazyGroup):
         except KeyboardInterrupt:
             interrupted()
 
+    def summary(self, name: str) -> str:
+        return _(super().summary(name))
+
+    def load(self, name: str) -> click.Command:
+        command = super().load(name)
+        language.translate_help(command)  # its help in the chosen language, as the commands loaded before it
+        return command
+
 
 class State:
     def __init__(self, rules: tuple[Path, ...]):
@@ -184,6 +201,10 @@ class State:
     envvar="SUBSIDY_RULES",
     help="Rule pack directory or files (default: the bundled rules/). Env: SUBSIDY_RULES.",
 )
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), expose_value=False, is_eager=True, callback=language.choose,
+    help="Language of messages and help: zh (中文) or en. Default: SUBSIDY_LANG, else the locale (LANG).",
+)
 @click.version_option(package_name="guangxi-subsidy")
 @click.pass_context
 def cli(ctx: click.Context, rules: tuple[Path, ...]) -> None:
@@ -204,6 +225,10 @@ def cli(ctx: click.Context, rules: tuple[Path, ...]) -> None:
 
 
 def main() -> None:
+    from guangxi_subsidy.engine.i18n import set_language
+
+    set_language(language.language_in(sys.argv[1:]))
+    language.translate_help(cli)  # (the commands imported so far; each other one as it is imported)
     try:
         cli(prog_name="subsidy")
     finally:  # the command is over: a Ctrl-C while the process ends changes nothing and shows no traceback
@@ -213,82 +238,82 @@ def main() -> None:
 # The commands, each imported only when it runs (its summary is the first line of its help).
 
 
-@cli.lazy_command("evaluate", "Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.")
+@cli.lazy_command("evaluate", N_("Evaluate one applicant PROFILE (YAML or JSON) and list its benefits."))
 def _evaluate() -> click.Command:
     from guangxi_subsidy.cli.evaluate import evaluate
 
     return evaluate
 
 
-@cli.lazy_command("examples", "List the bundled example profiles: name, file and what each describes.")
+@cli.lazy_command("examples", N_("List the bundled example profiles: name, file and what each describes."))
 def _examples() -> click.Command:
     from guangxi_subsidy.cli.examples import examples
 
     return examples
 
 
-@cli.lazy_command("schema", "Print the applicant profile's JSON Schema, so other tools can produce valid profiles.")
+@cli.lazy_command("schema", N_("Print the applicant profile's JSON Schema, so other tools can produce valid profiles."))
 def _schema() -> click.Command:
     from guangxi_subsidy.cli.evaluate import schema
 
     return schema
 
 
-@cli.lazy_command("rules", "Inspect and check the rule pack (one YAML file per source document, in rules/).")
+@cli.lazy_command("rules", N_("Inspect and check the rule pack (one YAML file per source document, in rules/)."))
 def _rules() -> click.Command:
     from guangxi_subsidy.cli.rules import rules
 
     return rules
 
 
-@cli.lazy_command("test", "Run the worked cases in PATH (a file or a directory, default: the bundled cases) "
-                  "against the rule pack.")
+@cli.lazy_command("test", N_("Run the worked cases in PATH (a file or a directory, default: the bundled cases) "
+                  "against the rule pack."))
 def _test() -> click.Command:
     from guangxi_subsidy.cli.cases import test_cases
 
     return test_cases
 
 
-@cli.lazy_command("batch", "Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named "
-                  "by field or label).")
+@cli.lazy_command("batch", N_("Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named "
+                  "by field or label)."))
 def _batch() -> click.Command:
     from guangxi_subsidy.cli.batch import batch
 
     return batch
 
 
-@cli.lazy_command("template", "Write an empty applicant file (.csv or .xlsx): field names in row 1, Chinese labels "
-                  "in row 2.")
+@cli.lazy_command("template", N_("Write an empty applicant file to fill in."))
 def _template() -> click.Command:
     from guangxi_subsidy.cli.batch import template
 
     return template
 
 
-@cli.lazy_command("compare", "What started, ended or changed for an applicant (or a whole list) between two dates.")
+@cli.lazy_command("compare", N_("What started, ended or changed for an applicant (or a whole list) between two dates."))
 def _compare() -> click.Command:
     from guangxi_subsidy.cli.scenarios import compare
 
     return compare
 
 
-@cli.lazy_command("whatif", "Vary one FIELD of PROFILE from a value to another: each benefit's amount along the way.")
+@cli.lazy_command("whatif", N_("Vary one FIELD of PROFILE from a value to another: each benefit's amount along the "
+                               "way."))
 def _whatif() -> click.Command:
     from guangxi_subsidy.cli.scenarios import whatif
 
     return whatif
 
 
-@cli.lazy_command("chart", "Draw a batch SUMMARY written with --reform or --compare-as-of: money baseline against "
-                  "the alternative.")
+@cli.lazy_command("chart", N_("Draw a batch SUMMARY written with --reform or --compare-as-of: money baseline against "
+                  "the alternative."))
 def _chart() -> click.Command:
     from guangxi_subsidy.cli.scenarios import chart
 
     return chart
 
 
-@cli.lazy_command("serve", "Serve the policy calculator (Chinese, English by a switch) and the HTTP API (/api/v1, "
-                  "/openapi.json).")
+@cli.lazy_command("serve", N_("Serve the policy calculator (Chinese, English by a switch) and the HTTP API (/api/v1, "
+                  "/openapi.json)."))
 def _serve() -> click.Command:
     from guangxi_subsidy.cli.serve import serve
 

@@ -13,6 +13,10 @@ from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Tests that read English messages read them in English whatever the machine's locale; tests of the Chinese
+# interface ask for it (`--lang zh`, or SUBSIDY_LANG=zh in a child's environment).
+os.environ["SUBSIDY_LANG"] = "en"
+
 # CI: bounded, derandomised, no deadline. Set HYPOTHESIS_PROFILE=thorough for a long local run.
 settings.register_profile(
     "ci", max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]

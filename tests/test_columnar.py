@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS
+from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
 from guangxi_subsidy.engine.batch.evaluator import Evaluator
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
@@ -34,9 +34,9 @@ def cell_text(draw: Any, name: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return draw(st.sampled_from([value.isoformat(), f"{value.year}/{value.month}/{value.day}"]))
     if name == "kind":
-        return draw(st.sampled_from([value, KIND_LABELS[value]]))
+        return draw(st.sampled_from([value, *SYNONYMS["kind"][value]]))
     if name == "city":
-        return draw(st.sampled_from([value, CITY_LABELS[value], CITY_LABELS[value] + "市"]))
+        return draw(st.sampled_from([value, *SYNONYMS["city"][value]]))
     if isinstance(value, Decimal) and name in strategies.schema_fields() and \
             strategies.schema_fields()[name].type.value == "money":
         fen = int(value * 100)

@@ -41,7 +41,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 def rows_of(path: Path) -> list[int]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return [int(r["row"]) for r in csv.DictReader(handle)]
 
 
@@ -112,7 +112,7 @@ def test_formula_cells_without_a_value_and_nan_cells_reject_their_rows_by_name(t
         ["A3", "enterprise", "nanning", float("nan")], ["A4", "enterprise", "nanning", 3]]))
     evaluated, rejected = run_batch(book, "columnar")
     assert evaluated == [3, 5] and rejected == [2, 4]
-    with (tmp_path / "out_columnar.errors.csv").open(encoding="utf-8") as handle:
+    with (tmp_path / "out_columnar.errors.csv").open(encoding="utf-8-sig") as handle:
         reasons = {r["row"]: (r["value"], r["reason"]) for r in csv.DictReader(handle)}
     assert reasons["2"][0] == "D2" and "formula" in reasons["2"][1]
     assert "NaN" in reasons["4"][1]
@@ -288,7 +288,7 @@ def test_a_division_that_still_meets_zero_rejects_that_applicant_only(tmp_path: 
                             "--as-of", "2017-06-30", "--quiet")
         assert code == 0, text
         assert rows_of(out) == [2, 4]
-        errors = out.with_name(out.stem + ".errors.csv").read_text(encoding="utf-8")
+        errors = out.with_name(out.stem + ".errors.csv").read_text(encoding="utf-8-sig")
         assert "test.fuzzed" in errors and "division by zero" in errors
     profile = tmp_path / "zero.yaml"
     profile.write_text(PROFILE + "in_incubation_base: true\nrent_and_broadband_paid: 1000\nutilities_months: 0\n",

@@ -52,3 +52,37 @@ def test_chinese_translates_and_english_is_the_message_itself():
         assert i18n._("expired") == "expired"
     finally:
         i18n.set_language(None)
+
+
+def _catalogue() -> set[str]:
+    with (i18n.LOCALE_DIR / "zh/LC_MESSAGES/subsidy.po").open("rb") as handle:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id and m.string}
+
+
+def test_every_message_the_code_marks_is_translated() -> None:
+    """What `make messages` extracts (_(), N_(), ngettext() in the engine and the CLI) is in the catalogue."""
+    from babel.messages.extract import extract_from_dir
+
+    root = i18n.LOCALE_DIR.parents[2]
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    found = set()
+    for folder in ("engine", "cli"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                root / folder, method_map=[("**.py", "python")], keywords=keywords):
+            found.add(message if isinstance(message, str) else message[0])
+    assert found, "nothing extracted: the extraction itself is broken"
+    assert sorted(found - _catalogue()) == []
+
+
+def test_every_help_text_of_the_command_line_is_translated() -> None:
+    from guangxi_subsidy.cli.language import help_texts
+    from guangxi_subsidy.cli.main import cli
+
+    import click
+
+    context = click.Context(cli)
+    for name in cli.list_commands(context):  # every command imported, as running each would
+        cli.get_command(context, name)
+    texts = {text for _item, _attribute, text in help_texts(cli)}
+    assert len(texts) > 30
+    assert sorted(texts - _catalogue()) == []

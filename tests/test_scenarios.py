@@ -70,8 +70,8 @@ def test_the_batch_summary_of_the_rent_cap_reform_shows_the_bases_50000(tmp_path
         "900000.00", "950000.00", "50000.00")  # 550,000 + 350,000 against 600,000 + 350,000
     assert scenario["applicants"]["gain"] == 1 and scenario["applicants"]["unchanged"] == 1
     assert scenario["applicants"]["gained"] == "50000.00"
-    assert scenario["departments"]["市科技局"]["alternative"]["grants"] == "950000.00"
-    difference = (tmp_path / "r.difference.csv").read_text(encoding="utf-8").splitlines()
+    assert scenario["departments"]["南宁市科技局"]["alternative"]["grants"] == "950000.00"
+    difference = (tmp_path / "r.difference.csv").read_text(encoding="utf-8-sig").splitlines()
     assert difference[1].startswith("2,NN-BASE-001,,550000.00,600000.00,50000.00")
     assert difference[1].endswith(RENT)
     assert (tmp_path / "r.reform.csv").exists()

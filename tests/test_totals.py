@@ -77,7 +77,7 @@ def test_batch_totals_equal_the_sum_of_evaluate_totals(tmp_path_factory: pytest.
                                       "-q", *more], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     summary = json.loads((folder / "s.json").read_text(encoding="utf-8"))
-    with (folder / "out.csv").open(encoding="utf-8", newline="") as handle:
+    with (folder / "out.csv").open(encoding="utf-8-sig", newline="") as handle:
         wide = {line["id"]: line for line in csv.DictReader(handle)}
     assert summary["rows"]["evaluated"] == len(wide), "every applicant generated is valid"
 

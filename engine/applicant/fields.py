@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from guangxi_subsidy.engine.applicant.profile import ApplicantKind, Profile
 from guangxi_subsidy.engine.language import Symbol, ValueType
 
-NOT_READ_BY_RULES = ("id", "name", "as_of")  # who and when, not facts a rule may test
+NOT_READ_BY_RULES = ("id", "name", "as_of", "district")  # who, where exactly and when: not facts a rule tests
 
 _PY_TYPES: dict[Any, ValueType] = {
     Decimal: ValueType.MONEY,

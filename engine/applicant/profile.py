@@ -9,6 +9,7 @@ spreadsheet headers) and, where it is money, the unit: yuan, exact Decimal with 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 from enum import StrEnum
@@ -16,9 +17,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from guangxi_subsidy.engine.applicant import values
+from guangxi_subsidy.engine.applicant.spellings import (
+    CITY_LABELS,
+    EMPLOYER_LABELS,
+    LENDER_LABELS,
+    read_choice,
+    split_city,
+)
+from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS as KIND_LABELS  # (re-exported)
+from guangxi_subsidy.engine.i18n import N_, _
 from guangxi_subsidy.engine.yamlio import TextDecodeError, YamlLimitError, decode_text, load_yaml, measure
 
 
@@ -32,79 +42,28 @@ class ApplicantKind(StrEnum):
     ENTREPRENEURSHIP_PARK = "entrepreneurship_park"
 
 
-KIND_LABELS: dict[str, str] = {
-    "enterprise": "企业",
-    "incubation_base": "众创空间/创业孵化基地",
-    "financial_institution": "金融机构",
-    "guarantee_institution": "担保机构",
-    "individual": "个人",
-    "public_institution": "事业单位",
-    "entrepreneurship_park": "农民工创业园",
-}
-
-# The 14 prefecture-level cities of Guangxi, plus a value for applicants located elsewhere.
-CITY_LABELS: dict[str, str] = {
-    "nanning": "南宁",
-    "liuzhou": "柳州",
-    "guilin": "桂林",
-    "wuzhou": "梧州",
-    "beihai": "北海",
-    "fangchenggang": "防城港",
-    "qinzhou": "钦州",
-    "guigang": "贵港",
-    "yulin": "玉林",
-    "baise": "百色",
-    "hezhou": "贺州",
-    "hechi": "河池",
-    "laibin": "来宾",
-    "chongzuo": "崇左",
-    "outside_guangxi": "广西区外",
-}
 GUANGXI_CITIES = tuple(c for c in CITY_LABELS if c != "outside_guangxi")
 
-LENDER_TYPES = ("bank", "loan_company", "rural_mutual_fund", "microlender")
-GRASSROOTS_EMPLOYERS = ("research_or_extension_institution", "state_owned_sme", "other")
+LENDER_TYPES = tuple(LENDER_LABELS)
+GRASSROOTS_EMPLOYERS = tuple(EMPLOYER_LABELS)
 
 
-def _city(value: Any) -> Any:
-    """Accept 'nanning', 'Nanning', '南宁' or '南宁市'."""
-    if isinstance(value, str):
-        text = value.strip()
-        for code, label in CITY_LABELS.items():
-            if text.lower() == code or text in (label, label + "市"):
-                return code
-    return value
-
-
-def _kind(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        for code, label in KIND_LABELS.items():
-            if text.lower() == code or text == label:
-                return code
-    return value
-
-
+_COUNT_UNITS = ("个", "项", "人", "人次", "名", "个月", "月", "人月", "个人月")
 Yuan = Annotated[Decimal, BeforeValidator(values.money), Field(ge=0, decimal_places=2, max_digits=18)]
 Ratio = Annotated[Decimal, BeforeValidator(values.ratio), Field(ge=0, le=1, decimal_places=6)]
-Count = Annotated[int, BeforeValidator(values.count), Field(ge=0, le=10_000_000)]
-Years = Annotated[int, BeforeValidator(values.count), Field(ge=0, le=100)]
+Count = Annotated[int, BeforeValidator(lambda v: values.count(v, _COUNT_UNITS)), Field(ge=0, le=10_000_000)]
+Years = Annotated[int, BeforeValidator(lambda v: values.count(v, ("年", "学年"))), Field(ge=0, le=100)]
 Flag = Annotated[bool, BeforeValidator(values.boolean)]
 Day = Annotated[dt.date, BeforeValidator(values.date)]
 
 
-def _one_of(choices: tuple[str, ...], what: str) -> Any:
-    def check(value: str) -> str:
-        if value not in choices:
-            raise ValueError(f"expected {what}: one of {', '.join(choices)}")
-        return value
-
-    return AfterValidator(check)
+def _choice(field: str) -> Any:
+    return BeforeValidator(lambda value: read_choice(field, value))
 
 
-City = Annotated[str, BeforeValidator(_city), _one_of(tuple(CITY_LABELS), "a Guangxi city (or 南宁-style name)")]
-Lender = Annotated[str, _one_of(LENDER_TYPES, "a kind of lender")]
-GrassrootsEmployer = Annotated[str, _one_of(GRASSROOTS_EMPLOYERS, "a kind of employer")]
+City = Annotated[str, _choice("city")]
+Lender = Annotated[str, _choice("lender_type")]
+GrassrootsEmployer = Annotated[str, _choice("graduate_grassroots_employer")]
 
 
 def money(label: str, description: str) -> Any:
@@ -129,13 +88,17 @@ class Profile(BaseModel):
         description="Applicant reference, unique within a file", json_schema_extra={"label_zh": "申请人编号"},
     )
     name: str | None = fact("申请人名称", "Name of the applicant")
-    kind: Annotated[ApplicantKind, BeforeValidator(_kind)] = Field(
+    kind: Annotated[ApplicantKind, _choice("kind")] = Field(
         ..., description="Applicant kind: " + ", ".join(k.value for k in ApplicantKind),
         json_schema_extra={"label_zh": "申请人类型"},
     )
     city: City = Field(
         ..., description="Prefecture-level city where the applicant is registered (or outside_guangxi)",
         json_schema_extra={"label_zh": "所在城市", "enum": list(CITY_LABELS)},
+    )
+    district: str | None = Field(
+        None, description="District or county in the city (区/县), as written; may come with the city",
+        json_schema_extra={"label_zh": "所在区县"},
     )
     as_of: Day | None = fact(
         "评估日期", "Date the evaluation is for; policies in force on this date apply (the CLI's --as-of wins)"
@@ -396,8 +359,51 @@ class Profile(BaseModel):
         "申报数字创新中心资源和现金补贴", "Applied to a digital innovation centre's resource and cash subsidy call"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_keys(cls, data: Any) -> Any:
+        """Chinese labels as keys, and a city given with its district, read before the fields are checked."""
+        return read_keys(data)
+
 
 SHOWN_PROBLEMS = 20  # a message lists this many problems, then says how many more there are
+
+
+def read_keys(data: Any) -> Any:
+    """A profile's keys as field names (a key may be the field's Chinese label, with its unit or not); a city
+    written with its district (`南宁市青秀区`) split into city and district."""
+    if not isinstance(data, dict):
+        return data
+    names = key_names()
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = names.get(key.strip(), key) if isinstance(key, str) else key
+        if name in out and name != key:
+            name = key  # the label repeats a field already given: pydantic names the key as not a field
+        out[name] = value
+    city, district = split_city(out.get("city"))
+    if district is not None:
+        out["city"] = city
+        out.setdefault("district", district)
+    return out
+
+
+UNIT_ZH = {"yuan": "元", "ratio": "%", "months": "月", "years": "年", "persons": "人", "products": "项",
+           "person-months": "人月"}
+
+
+@functools.cache
+def key_names() -> dict[str, str]:
+    """Every header or key that names a field: its name, its label, and its label with the unit (`月销售额（元）`)."""
+    out: dict[str, str] = {}
+    for name, info in Profile.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        label = str(extra.get("label_zh", name))
+        out[name] = out[label] = name
+        unit = UNIT_ZH.get(str(extra.get("unit", "")))
+        if unit:
+            out[f"{label}（{unit}）"] = out[f"{label}({unit})"] = name
+    return out
 
 
 class ProfileError(ValueError):
@@ -406,21 +412,55 @@ class ProfileError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, str, str]]):
         self.source = source
         self.problems = problems  # (field, value as given, what was expected)
-        lines = [f"{source}: {len(problems)} problem(s)"]
-        lines += [f"  {field}: got {value} — {expected}" for field, value, expected in problems[:SHOWN_PROBLEMS]]
+        from guangxi_subsidy.engine.applicant.fields import field_labels  # (fields.py reads this model)
+
+        labels = field_labels()
+        lines = [_("{0}: {1} problem(s)").format(source, len(problems))]
+        for field, value, expected in problems[:SHOWN_PROBLEMS]:
+            named = f"{labels[field]} ({field})" if field in labels else field
+            lines.append("  " + _("{0}: got {1} — {2}").format(named, value, expected))
         if len(problems) > SHOWN_PROBLEMS:
-            lines.append(f"  … and {len(problems) - SHOWN_PROBLEMS} more")
+            lines.append("  " + _("… and {0} more").format(len(problems) - SHOWN_PROBLEMS))
         super().__init__("\n".join(lines))
 
 
+# pydantic's messages, by error type, as people read them (the English is pydantic's own where it is clear).
+_MESSAGES = {
+    "bool_parsing": N_("not yes or no: write 是/否, 有/无, √/× (or true/false)"),
+    "bool_type": N_("not yes or no: write 是/否, 有/无, √/× (or true/false)"),
+    "int_parsing": N_("not a whole number"),
+    "int_type": N_("not a whole number"),
+    "int_from_float": N_("not a whole number"),
+    "decimal_parsing": N_("not a number"),
+    "decimal_type": N_("not a number"),
+    "date_parsing": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
+    "date_type": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
+    "date_from_datetime_parsing": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "decimal_max_places": N_("Decimal input should have no more than {decimal_places} decimal places"),
+    "decimal_max_digits": N_("Decimal input should have no more than {max_digits} digits in total"),
+    "decimal_whole_digits": N_("Decimal input should have no more than {whole_digits} digits before the point"),
+    "string_too_short": N_("must not be empty"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "string_type": N_("should be text"),
+    "missing": N_("Field required"),
+}
+
+
 def problems_from(error: ValidationError) -> list[tuple[str, str, str]]:
+    """Each problem as (field, value, what was expected), the expectation in the chosen language."""
     out = []
     for number, item in enumerate(error.errors()):
         field = values.shown(".".join(str(p) for p in item["loc"]) or "(profile)").strip("'")
-        value = "(missing)" if item["type"] == "missing" else values.shown(item.get("input"))
-        message = item["msg"].removeprefix("Value error, ")
+        value = _("(missing)") if item["type"] == "missing" else values.shown(item.get("input"))
+        message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "not a profile field" + (_suggest(field) if number < SHOWN_PROBLEMS else "")
+            message = _("not a profile field") + (_suggest(field) if number < SHOWN_PROBLEMS else "")
+        elif item["type"] == "value_error":  # our own readers' messages, already in the chosen language
+            message = str(item.get("ctx", {}).get("error", message.removeprefix("Value error, ")))
+        elif item["type"] in _MESSAGES:
+            message = _(_MESSAGES[item["type"]]).format(**{k: str(v) for k, v in (item.get("ctx") or {}).items()})
         out.append((field, value, message))
     return out
 
@@ -428,8 +468,9 @@ def problems_from(error: ValidationError) -> list[tuple[str, str, str]]:
 def _suggest(field: str) -> str:
     import difflib
 
-    close = difflib.get_close_matches(field[:100], list(Profile.model_fields), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else " (see `subsidy schema`)"
+    names = key_names()
+    close = difflib.get_close_matches(field[:100], list(names), n=1)
+    return _(" (did you mean '{0}'?)").format(close[0]) if close else _(" (see `subsidy schema`)")
 
 
 def parse_profile(data: Any, source: str = "profile") -> Profile:

@@ -31,7 +31,7 @@ import polars as pl
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Evaluator
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sequential import run
-from guangxi_subsidy.engine.batch.sinks import AtomicOutput
+from guangxi_subsidy.engine.batch.sinks import AtomicOutput, failure
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.intake.arrowsource import ArrowSource
 from guangxi_subsidy.engine.intake.frames import ROW
@@ -134,7 +134,12 @@ def evaluate_part(part: Part, settings: Settings) -> PartOutcome:
                                                          source.compiled, part.rows)
     output = None
     if settings.output is not None:
-        output = AtomicOutput(Path(settings.output) / f"part-{part.number:05d}.parquet", "parquet")
+        folder = Path(settings.output)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # (on each worker: its file system may be its own)
+        except OSError as error:
+            raise failure(folder, error) from None
+        output = AtomicOutput(folder / f"part-{part.number:05d}.parquet", "parquet")
 
     def publish(result: BatchResult) -> None:
         assert output is not None

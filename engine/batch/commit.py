@@ -33,8 +33,9 @@ class Outputs:
         self.files: list[AtomicOutput] = []
         self.committed = False
 
-    def open(self, path: Path, fmt: str, text_columns: Iterable[str] = (), digest: bool = False) -> AtomicOutput:
-        output = AtomicOutput(path, fmt, text_columns, digest)
+    def open(self, path: Path, fmt: str, text_columns: Iterable[str] = (), digest: bool = False,
+             bom: bool = False) -> AtomicOutput:
+        output = AtomicOutput(path, fmt, text_columns, digest, bom)
         self.files.append(output)
         return output
 

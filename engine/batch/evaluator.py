@@ -27,8 +27,10 @@ from guangxi_subsidy.engine.batch.columnar import DAY, Plan
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo, extra_columns
 from guangxi_subsidy.engine.evaluation.award import AmountError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import Columns, read_profile, resolve_header
 from guangxi_subsidy.engine.intake.frames import ROW, read_cells, typed_rows, typed_schema
+from guangxi_subsidy.engine.rules.departments import canonical
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 ERRORS = {ROW: pl.Int64, "id": pl.String, "column": pl.String, "field": pl.String, "value": pl.String,
@@ -48,8 +50,8 @@ class Evaluator:
         self.wide = wide
         self._reference = Engine(self.pack) if engine == "reference" else None
         self.rules = [
-            RuleInfo(r.id, r.name, r.rule.benefit.value, r.status.value == "draft", tuple(r.rule.departments),
-                     r.rule.amount.kind)
+            RuleInfo(r.id, r.name, r.rule.benefit.value, r.status.value == "draft",
+                     tuple(canonical(d, r.jurisdiction) for d in r.rule.departments), r.rule.amount.kind)
             for r in self.plan.rules
         ]
         self._extra = [extra_columns(info, wide) for info in self.rules]
@@ -129,7 +131,7 @@ class Evaluator:
                 profiles = [p for i, p in enumerate(profiles) if i != error.index]
         if refused:
             errors = pl.concat([errors, _errors(refused)]).sort(ROW, maintain_order=True)
-        base = applicants.select(ROW, "id", "name", "kind", "city", self.plan.day().alias(DAY))
+        base = applicants.select(ROW, "id", "name", "kind", "city", self.plan.day().alias(DAY), "district")
         return BatchResult(self.rules, base, outcomes, errors)
 
 
@@ -177,13 +179,13 @@ def _read_slowly(rows: pl.DataFrame, columns: Columns) -> tuple[list[tuple[int, 
         row = record.pop(ROW)
         cells = {name: _text(value) for name, value in record.items()}
         if all(value is None or not value.strip() for value in cells.values()):
-            errors.append((row, None, "", "", "", "empty row"))
+            errors.append((row, None, "", "", "", _("empty row")))
             continue
         try:
-            profiles.append((row, read_profile(cells, f"row {row}")))
+            profiles.append((row, read_profile(cells, _("row {0}").format(row))))
         except ProfileError as error:
             ident = (cells.get("id") or "").strip() or None
-            for name, _, reason in error.problems:
+            for name, _given, reason in error.problems:
                 value = cells.get(name) or ""
                 errors.append((row, ident, columns.header_of(name), name, value, reason))
     return profiles, errors

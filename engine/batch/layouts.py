@@ -58,7 +58,7 @@ class BatchResult:
     """One batch's results: frames for people (wide), for analysis (long), and the rows refused."""
 
     rules: list[RuleInfo]
-    applicants: pl.DataFrame  # row, id, name, kind, city, as_of_used: one per evaluated applicant
+    applicants: pl.DataFrame  # row, id, name, kind, city, as_of_used, district: one per evaluated applicant
     outcomes: list[pl.DataFrame]  # per rule of the plan: the applicants (by position) it holds for
     errors: pl.DataFrame
 
@@ -154,7 +154,8 @@ class BatchResult:
             pl.lit(_cells(frame, info)).gather(pl.col(str(number))).alias(wide_header(info))
             for number, (info, frame) in enumerate(zip(self.rules, self.outcomes, strict=True))
         ]
-        base = self.applicants.slice(start, stop - start).rename({DAY: "as_of"})
+        # (the district is for the workbook: the wide CSV layout keeps its columns)
+        base = self.applicants.slice(start, stop - start).drop("district", strict=False).rename({DAY: "as_of"})
         picked = self._positions.slice(start, stop - start).lazy().select(cells).collect()
         return pl.concat([base, picked, self.totals.slice(start, stop - start)], how="horizontal")
 

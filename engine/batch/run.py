@@ -29,7 +29,9 @@ from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
+from guangxi_subsidy.engine.batch.workbook import Workbook
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.arrowsource import ArrowSource, is_arrow_file
 from guangxi_subsidy.engine.intake.cells import HeaderError
 from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
@@ -90,6 +92,8 @@ class BatchOptions:
     engine: str = "columnar"
     keep_repeats: bool = False
     second: SecondSide | None = None  # also evaluate every batch so, beside the first
+    strict_columns: bool = False  # a column that names no field refuses the file (else: not read, listed)
+    bom: bool = True  # CSV outputs start with a UTF-8 byte order mark, so that Excel reads them as UTF-8
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class BatchRun:
     summary: Summary
     errors_path: Path
     removed: tuple[Path, ...] = ()
+    not_read: tuple[str, ...] = ()  # the file's columns that name no field
 
 
 def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
@@ -121,15 +126,21 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         destinations.check(applicants, named)
     except (ValueError, OSError) as error:
         raise BatchInputError(str(error)) from None
-    layout = options.layout or ("long" if results_format == "jsonl" else "wide")
+    if results_format == "xlsx" and options.layout is not None:
+        raise BatchInputError(_("a workbook (.xlsx) has its own layout: --layout is for .csv and .jsonl results"))
+    if results_format == "xlsx" and other is not None:
+        raise BatchInputError(_("a comparison or reform writes its results as .csv, .jsonl, .parquet or .arrow: "
+                                "give -o one of those (the workbook is for one rule pack's results)"))
+    layout = options.layout or ("long" if results_format in ("jsonl", "xlsx") else "wide")
     removed = tuple(recover(p.parent for p in named.values()))
     with Outputs() as outputs:  # every output created before a row is read: a directory that refuses it, now
         try:
-            results = outputs.open(options.output, results_format, ("id", "name"), options.summary_path is not None)
+            results = outputs.open(options.output, results_format, ("id", "name"), options.summary_path is not None,
+                                   options.bom)
             errors = outputs.open(errors_path, errors_format, ("id", "column", "value"),
-                                  options.summary_path is not None)
+                                  options.summary_path is not None, options.bom)
             summary_file = None if options.summary_path is None else outputs.open(options.summary_path, "json")
-            source = open_source(applicants, options.encoding, options.engine == "columnar")
+            source = open_source(applicants, options.encoding, options.engine == "columnar", options.strict_columns)
         except (ValueError, LookupError, OSError) as error:
             raise BatchInputError(str(error)) from None
         summary = _run(pack, applicants, source, options, layout, outputs, results, errors, progress)
@@ -144,13 +155,14 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
             if other is not None:
                 data["scenario"] = other.as_json(summary, str(applicants), options.engine, options.as_of,
                                                  options.include_drafts, ENGINE_VERSION)
+            data["not_read"] = list(source.columns.extras)
             data["outputs"] = {name: {"path": str(o.path), "format": o.format, "bytes": o.size, "sha256": o.sha256}
                                for name, o in (("results", results), ("errors", errors))}
             summary_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         # the results last: under their name, they mean every output of the run is complete and in place
         last = [*([summary_file] if summary_file is not None else []), results]
         outputs.commit([*(o for o in outputs.files if o not in last), *last])
-    return BatchRun(summary, errors_path, removed)
+    return BatchRun(summary, errors_path, removed, tuple(source.columns.extras))
 
 
 def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | ArrowSource, options: BatchOptions,
@@ -164,13 +176,16 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
     wide_lines = compiled and layout == "wide" and results_format == "csv"
     try:
         evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts,
-                              engine=options.engine, wide=layout == "wide" and not wide_lines)
+                              engine=options.engine,
+                              wide=layout == "wide" and not wide_lines and results_format != "xlsx")
         summary = Summary(evaluator.rules)
         repeats = None if options.keep_repeats else Repeats(
             evaluator.plan.day(), source.columns.header_of("id"), compiled,
             0 if isinstance(source, XlsxSource) else source.expected_rows)
         if other is not None:
             other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
+        sheets = {s.offset: s.title for s in source.sheets if s.offset} if isinstance(source, XlsxSource) else {}
+        book = Workbook(evaluator.rules, sheets) if results_format == "xlsx" else None
     except BaseException:
         source.close()
         raise
@@ -186,7 +201,9 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                 def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int,
                             second: BatchResult | None = None) -> None:
                     lines = None if writer is None else writer.lines(result)
-                    if lines is not None:
+                    if book is not None:
+                        book.add(result, rejected)
+                    elif lines is not None:
                         assert header is not None
                         results.write_lines(lines, result.evaluated, header)
                     else:
@@ -209,6 +226,13 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
         finally:
             source.close()  # (after the reading thread has stopped)
     summary.repeated = repeats.repeated if repeats is not None else 0
+    if book is not None:
+        receipt = {"as_of": options.as_of.isoformat() if options.as_of else "", "rules_digest": pack.digest,
+                   "engine_version": ENGINE_VERSION, "source": applicants.name,
+                   "include_drafts": str(options.include_drafts).lower(),
+                   "not_read": "、".join(source.columns.extras)}
+        results.write_bytes(book.write(summary, receipt))
+        results.rows = summary.evaluated
     _headers(results, errors, evaluator, layout)
     return summary
 
@@ -217,15 +241,16 @@ def _unseen(position: int, rows: int) -> None:
     """No progress shown."""
 
 
-def open_source(path: Path, encoding: str | None, compiled: bool) -> CsvSource | XlsxSource | ArrowSource:
+def open_source(path: Path, encoding: str | None, compiled: bool,
+                strict: bool = False) -> CsvSource | XlsxSource | ArrowSource:
     """The applicant file's reader; `compiled`: large CSV files may use the compiled reader (intake/scan.py),
     which types clean rows directly, for the columnar engine."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return XlsxSource(path)
+            return XlsxSource(path, strict=strict)
         if is_arrow_file(path):
-            return ArrowSource.open(path)
-        return CsvSource(path, encoding, compiled=None if compiled else False)
+            return ArrowSource.open(path, strict=strict)
+        return CsvSource(path, encoding, compiled=None if compiled else False, strict=strict)
     except (HeaderError, FileError) as error:
         raise BatchInputError(f"{path}: {error}") from None
 

@@ -23,8 +23,9 @@ from typing import IO, Any
 import polars as pl
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet",
-           ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow"}
+           ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow", ".xlsx": "xlsx"}
 TABLES = ("parquet", "arrow")  # written by pyarrow, a batch at a time: amounts as decimal128(38, 2), never float
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark: how Excel on Chinese Windows knows a CSV file is UTF-8
 _FORMULA = r"^[=+\-@\t\r]"
 SYNC_EVERY = 16 << 20
 # A run's own files beside an output: partials being written, old files kept aside during the commit, and the
@@ -51,7 +52,7 @@ def format_of(path: Path, given: str | None = None) -> str:
         return given
     found = FORMATS.get(path.suffix.lower())
     if found is None:
-        raise ValueError(f"{path}: cannot tell the format from '{path.suffix}'; name it .csv or .jsonl, "
+        raise ValueError(f"{path}: cannot tell the format from '{path.suffix}'; name it .csv, .jsonl or .xlsx, "
                          "or give --format")
     return found
 
@@ -90,7 +91,8 @@ class AtomicOutput:
     """An output file written under its partial name; `finish` puts it on the disk whole, and the run's commit
     renames it into place. With `digest`, its SHA-256 is computed as it is written (on the thread writing)."""
 
-    def __init__(self, path: Path, fmt: str, text_columns: Iterable[str] = (), digest: bool = False):
+    def __init__(self, path: Path, fmt: str, text_columns: Iterable[str] = (), digest: bool = False,
+                 bom: bool = False):
         self.path = path
         self.format = fmt
         self.text_columns = tuple(text_columns)
@@ -101,6 +103,8 @@ class AtomicOutput:
         except OSError as error:
             raise failure(path, error) from None
         self._handle: IO[bytes] = os.fdopen(handle, "wb")
+        if bom and fmt == "csv":
+            self._handle.write(BOM)
         self._header_written = False
         self._synced = 0  # bytes known to be on disk
         self._hash = hashlib.sha256() if digest else None
@@ -175,6 +179,12 @@ class AtomicOutput:
     def write_text(self, text: str) -> None:
         try:
             self._handle.write(text.encode("utf-8"))
+        except OSError as error:
+            raise failure(self.path, error) from None
+
+    def write_bytes(self, data: bytes) -> None:
+        try:
+            self._handle.write(data)
         except OSError as error:
             raise failure(self.path, error) from None
 

@@ -30,6 +30,7 @@ from guangxi_subsidy.engine.evaluation.outcome import (
     Status,
     contributions,
 )
+from guangxi_subsidy.engine.i18n import N_, _
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.plaintext import visible
 
@@ -140,13 +141,15 @@ class Summary:
         }
 
     def table(self) -> Table:
-        title = (f"{self.rows_read:,} rows read · {self.evaluated:,} evaluated · {self.rejected:,} rejected"
-                 + (f" ({self.repeated:,} repeating an earlier applicant)" if self.repeated else ""))
-        table = Table(title=title, title_justify="left")
-        table.add_column("Benefit", overflow="fold")
-        table.add_column("Eligible", justify="right")
-        table.add_column("Amount (yuan)", justify="right")
-        table.add_column("Not counted", justify="right", overflow="fold")
+        title = _("{0:,} rows read · {1:,} evaluated · {2:,} rejected").format(
+            self.rows_read, self.evaluated, self.rejected)
+        if self.repeated:
+            title += _(" ({0:,} repeating an earlier applicant)").format(self.repeated)
+        table = Table(title=Text(title), title_justify="left")
+        table.add_column(_("Benefit"), overflow="fold")
+        table.add_column(_("Eligible"), justify="right")
+        table.add_column(_("Amount (yuan)"), justify="right")
+        table.add_column(_("Not counted"), justify="right", overflow="fold")
         for info, counts in zip(self.rules, self.per_rule, strict=True):
             if not any(counts[s] for s in SHOWN):
                 continue
@@ -154,30 +157,33 @@ class Summary:
             if counts["amount_min"] != counts["amount"] or counts["amount_max"] != counts["amount"]:
                 amount = (f"{format_yuan(Decimal(counts['amount_min']) / 100)} – "
                           f"{format_yuan(Decimal(counts['amount_max']) / 100)}")
-            aside = [f"{counts[k]:,} {k.replace('_', ' ')}" for k in ("unquantified", "non_monetary", "incomplete",
-                                                                        Status.EXPIRED, Status.NOT_YET_IN_FORCE)
-                     if counts[k]]
-            label = Text(f"{visible(info.name)}\n{visible(info.id)}" + ("  DRAFT" if info.draft else ""))
+            aside = [f"{counts[k]:,} {_(_ASIDE[k])}" for k in _ASIDE if counts[k]]
+            label = Text(f"{visible(info.name)}\n{visible(info.id)}" + (_("  DRAFT") if info.draft else ""))
             table.add_row(label, f"{counts['eligible']:,}", Text(amount), Text(", ".join(aside)))
         table.add_section()
         for name, values in self.departments().items():
             if not any(values[k] for k in TOTALS):
                 continue
-            parts = [f"{k.replace('_', ' ')} {format_yuan(Decimal(values[k]) / 100)}"
-                     for k in ("grants", "relief_estimate", "loan_quota") if values[k]]
-            label = Text(visible(name), style="bold") + Text(" (lead department)")
+            parts = [f"{_(_KINDS[k])} {format_yuan(Decimal(values[k]) / 100)}" for k in _KINDS if values[k]]
+            label = Text(visible(name), style="bold") + Text(_(" (lead department)"))
             table.add_row(label, f"{values['eligible']:,}", "", Text("; ".join(parts)))
         totals = self.totals()
         table.add_section()
-        table.add_row(Text("Total grants", style="bold"), "", format_yuan(Decimal(totals["grants"]) / 100), "")
+        table.add_row(Text(_("Total grants"), style="bold"), "", format_yuan(Decimal(totals["grants"]) / 100), "")
         if totals["grants_min"] != totals["grants"] or totals["grants_max"] != totals["grants"]:
             span = (f"{format_yuan(Decimal(totals['grants_min']) / 100)} – "
                     f"{format_yuan(Decimal(totals['grants_max']) / 100)}")
-            table.add_row("Grants including ranges", "", span, "")
+            table.add_row(_("Grants including ranges"), "", span, "")
         for name in ("relief_estimate", "loan_quota"):
             if totals[name]:
-                table.add_row(name.replace("_", " ").capitalize(), "", format_yuan(Decimal(totals[name]) / 100), "")
+                table.add_row(_(_TOTAL_WORDS[name]), "", format_yuan(Decimal(totals[name]) / 100), "")
         return table
+
+
+_ASIDE = {"unquantified": N_("unquantified"), "non_monetary": N_("non monetary"), "incomplete": N_("incomplete"),
+          Status.EXPIRED: N_("expired"), Status.NOT_YET_IN_FORCE: N_("not yet in force")}
+_KINDS = {"grants": N_("grants"), "relief_estimate": N_("relief estimate"), "loan_quota": N_("loan quota")}
+_TOTAL_WORDS = {"relief_estimate": N_("Relief estimate"), "loan_quota": N_("Loan quota")}
 
 
 def _shares(info: RuleInfo, counts: dict[str, int], drafts: bool = False) -> dict[str, int]:

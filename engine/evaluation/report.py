@@ -16,10 +16,14 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from guangxi_subsidy.engine.applicant.fields import field_labels
+from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS as KIND_NAMES
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.guidance import apply_json, guidance_lines, readings_json, sources_json, warnings
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status, Totals
+from guangxi_subsidy.engine.evaluation.sentences import choice_label, sentence, value_text
+from guangxi_subsidy.engine.i18n import N_, _, language, ngettext
 from guangxi_subsidy.engine.money import format_yuan, round_fen
 from guangxi_subsidy.engine.plaintext import text as as_text
 from guangxi_subsidy.engine.plaintext import visible
@@ -114,7 +118,8 @@ def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, 
     shown = [o for o in evaluation.outcomes if explain or o.status in SHOWN]
     return {
         "schema": "subsidy-evaluation/1",
-        "applicant": {"id": profile.id, "name": profile.name, "kind": profile.kind.value, "city": profile.city},
+        "applicant": {"id": profile.id, "name": profile.name, "kind": profile.kind.value, "city": profile.city,
+                      "district": profile.district},
         "as_of": evaluation.as_of.isoformat(),
         "as_of_source": evaluation.as_of_source,
         "include_drafts": evaluation.include_drafts,
@@ -141,20 +146,37 @@ def amount_text(award: Award | None) -> Text:
     if award.quantified and award.value is not None:
         text = Text(format_yuan(award.value), style="bold")
         if award.kind == AmountKind.ESTIMATE:
-            text.append(" (estimate)", style="yellow")
+            text.append(_(" (estimate)"), style="yellow")
         return text
     if award.kind == AmountKind.RANGE and award.minimum is not None and award.maximum is not None:
         return Text(f"{format_yuan(award.minimum)} – {format_yuan(award.maximum)}", style="bold")
     if award.kind == AmountKind.UP_TO and award.maximum is not None:
-        return Text(f"unquantified (up to {format_yuan(award.maximum)})", style="cyan")
+        return Text(_("unquantified (up to {0})").format(format_yuan(award.maximum)), style="cyan")
     if award.kind == AmountKind.UNQUANTIFIED:
-        return Text("unquantified", style="cyan")
+        return Text(_("unquantified"), style="cyan")
     if award.kind == AmountKind.NON_MONETARY:
-        return Text("non-monetary", style="magenta")
-    text = as_text("needs " + ", ".join(award.missing), style="yellow")
+        return Text(_("non-monetary"), style="magenta")
+    text = as_text(_("needs {0}").format(_fields(award.missing)), style="yellow")
     if award.maximum is not None:
-        text.append(f" (at most {format_yuan(award.maximum)})", style="yellow")
+        text.append(_(" (at most {0})").format(format_yuan(award.maximum)), style="yellow")
     return text
+
+
+def _fields(names: Any) -> str:
+    """Field names as people read them: the names (English) or the labels (Chinese)."""
+    if language() == "en":
+        return ", ".join(names)
+    labels = field_labels()
+    return "、".join(labels.get(n, n) for n in names)
+
+
+# Status words, for the catalogue (the codes stay in JSON and CSV).
+STATUS_WORDS = {"eligible": N_("eligible"), "expired": N_("expired"), "not_yet_in_force": N_("not yet in force"),
+                "not_eligible": N_("not eligible")}
+
+
+def status_text(status: str) -> str:
+    return _(STATUS_WORDS.get(status, status.replace("_", " ")))
 
 
 STATUS_STYLE = {
@@ -167,53 +189,72 @@ STATUS_STYLE = {
 
 def render_table(evaluation: Evaluation) -> Table:
     profile = evaluation.profile
-    title = as_text(f"{profile.name or profile.id} · {profile.kind.value} · {profile.city}")
-    title.append(f" · as of {evaluation.as_of}")
+    if language() == "en":
+        kind, city = profile.kind.value, profile.city
+    else:
+        kind, city = choice_label("kind", profile.kind.value), choice_label("city", profile.city)
+        city += profile.district or ""
+    title = as_text(f"{profile.name or profile.id} · {kind} · {city} · " + _("as of {0}").format(evaluation.as_of))
     if evaluation.as_of_source == "today":
-        title.append(" (today: no date given)")
+        title.append(_(" (today: no date given)"))
     table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("Benefit", overflow="fold", ratio=3)
-    table.add_column("Document · clause", overflow="fold", ratio=2)
-    table.add_column("Status", overflow="fold", ratio=1)
-    table.add_column("Amount (yuan)", justify="right", overflow="fold", ratio=2)
+    table.add_column(_("Benefit"), overflow="fold", ratio=3)
+    table.add_column(_("Document · clause"), overflow="fold", ratio=2)
+    table.add_column(_("Status"), overflow="fold", ratio=1)
+    table.add_column(_("Amount (yuan)"), justify="right", overflow="fold", ratio=2)
     shown = evaluation.by_status(*SHOWN)
     for outcome in shown:
         rule = outcome.rule
         name = as_text(rule.name)
         name.append(f"\n{visible(rule.id)}", style="dim")
         if outcome.draft:
-            name.append("  DRAFT", style="bold yellow")
+            name.append(_("  DRAFT"), style="bold yellow")
         doc = Text(f"{visible(rule.document.short)}\n{visible(rule.rule.source.clause)}", style="dim")
-        status = Text(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
+        status = Text(status_text(outcome.status), style=STATUS_STYLE[outcome.status])
         if rule.validity_warning(evaluation.as_of):
-            status.append("\n⚠ validity not established", style="yellow")
+            status.append("\n" + _("⚠ validity not established"), style="yellow")
         table.add_row(name, doc, status, amount_text(outcome.award))
     if not shown:
-        table.add_row(Text("no benefit applies", style="dim"), "", "", "")
+        table.add_row(Text(_("no benefit applies"), style="dim"), "", "", "")
     t = totals(evaluation)
     table.add_section()
-    table.add_row(Text("Total grants (quantified)", style="bold"), "", "", Text(format_yuan(Decimal(t["grants"]))))
+    table.add_row(Text(_("Total grants (quantified)"), style="bold"), "", "", Text(format_yuan(Decimal(t["grants"]))))
     if t["grants_range"]["min"] != t["grants"] or t["grants_range"]["max"] != t["grants"]:
         rng = t["grants_range"]
         span = f"{format_yuan(Decimal(rng['min']))} – {format_yuan(Decimal(rng['max']))}"
-        table.add_row(Text("Grants including ranges"), "", "", Text(span))
+        table.add_row(Text(_("Grants including ranges")), "", "", Text(span))
     if Decimal(t["relief_estimate"]):
-        table.add_row(Text("Tax and fee relief"), "", "", Text(format_yuan(Decimal(t["relief_estimate"]))))
+        table.add_row(Text(_("Tax and fee relief")), "", "", Text(format_yuan(Decimal(t["relief_estimate"]))))
     if Decimal(t["loan_quota"]):
-        table.add_row(Text("Loan quota"), "", "", Text(format_yuan(Decimal(t["loan_quota"]))))
-    extra = [f"{t[k]} {k.replace('_', '-')}" for k in ("unquantified", "non_monetary", "incomplete") if t[k]]
+        table.add_row(Text(_("Loan quota")), "", "", Text(format_yuan(Decimal(t["loan_quota"]))))
+    words = {"unquantified": N_("unquantified"), "non_monetary": N_("non-monetary"), "incomplete": N_("incomplete")}
+    extra = [f"{t[k]} {_(words[k])}" for k in ("unquantified", "non_monetary", "incomplete") if t[k]]
     if extra:
-        table.add_row(Text("Also eligible"), "", "", Text(", ".join(extra)))
+        table.add_row(Text(_("Also eligible")), "", "", Text(", ".join(extra)))
     return table
 
 
 def _value_text(value: Any) -> str:
     """A profile's value as a person reads it (its control characters shown escaped)."""
     if value is None:
-        return "not given"
+        return _("not given")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return visible(value)
+
+
+def check_line(check: Check) -> Text:
+    """One check of the explanation: ✓ or ✗, then the check (a sentence in Chinese), then the document's words."""
+    mark = Text("✓ " if check.held else "✗ ", style="green" if check.held else "red")
+    if language() == "en":
+        mark.append(visible(check.text))
+        if check.values:
+            mark.append("   [" + ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items()) + "]", "dim")
+    else:
+        mark.append(visible(sentence(check)))
+    if check.says:
+        mark.append(f"  — {visible(check.says)}", style="italic dim")
+    return mark
 
 
 def _exact_text(value: Decimal) -> str:
@@ -224,44 +265,46 @@ def _exact_text(value: Decimal) -> str:
 def render_explanation(outcome: Outcome, as_of: dt.date | None = None) -> Tree:
     rule = outcome.rule
     head = as_text(f"{rule.name} ({rule.id}): ", style="bold")
-    head.append(outcome.status.replace("_", " "), style=STATUS_STYLE[outcome.status])
+    head.append(status_text(outcome.status), style=STATUS_STYLE[outcome.status])
     tree = Tree(head)
     source = rule.rule.source
     tree.add(as_text(f"{rule.document.title} · {source.clause}: “{source.quote}”", style="dim"))
     if source.raw:
-        tree.add(as_text(f"damaged text “{source.raw}” read as “{source.reading}”", style="dim yellow"))
+        tree.add(as_text(_("damaged text “{0}” read as “{1}”").format(source.raw, source.reading),
+                         style="dim yellow"))
     for check in outcome.checks:
-        mark = Text("✓ " if check.held else "✗ ", style="green" if check.held else "red")
-        mark.append(visible(check.text))
-        if check.values:
-            mark.append("   [" + ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items()) + "]", "dim")
-        if check.says:
-            mark.append(f"  — {visible(check.says)}", style="italic dim")
-        tree.add(mark)
+        tree.add(check_line(check))
     award = outcome.award
     if award is not None and award.kind != AmountKind.NON_MONETARY:
-        node = tree.add(Text("amount: ", style="bold") + amount_text(award))
+        node = tree.add(Text(_("amount: "), style="bold") + amount_text(award))
         if award.formula:
-            node.add(as_text(f"formula: {award.formula}"))
+            node.add(as_text(_("formula: {0}").format(award.formula)))
         if award.tier:
-            node.add(as_text(f"tier: {award.tier}"))
+            node.add(as_text(_("tier: {0}").format(award.tier)))
         if award.inputs:
-            node.add(Text("inputs: " + ", ".join(f"{visible(k)} = {_value_text(v)}" for k, v in award.inputs.items())))
+            node.add(as_text(_("inputs: {0}").format(", ".join(_input(k, v) for k, v in award.inputs.items()))))
         if award.uncapped is not None:
-            node.add(Text(f"before caps and rounding: {_exact_text(award.uncapped)}"))
+            node.add(Text(_("before caps and rounding: {0}").format(_exact_text(award.uncapped))))
         for cap in award.caps:
-            figure = "unknown" if cap.value is None else format_yuan(cap.value)
-            label = f"cap {visible(cap.text)} ({visible(cap.per)}) = {figure}"
-            node.add(Text(label + ("  ← applied" if cap.bit else ""), style="bold red" if cap.bit else ""))
+            shown = _("unknown") if cap.value is None else format_yuan(cap.value)
+            label = _("cap {0} ({1}) = {2}").format(visible(cap.text), visible(cap.per), shown)
+            node.add(Text(label + (_("  ← applied") if cap.bit else ""), style="bold red" if cap.bit else ""))
         for name, (value, reference) in award.assumes.items():
-            node.add(Text(f"assumes {visible(name)} = {_value_text(value)} ({visible(reference)})"))
+            node.add(as_text(_("assumes {0} = {1} ({2})").format(name, _value_text(value), reference)))
         if award.missing:
-            node.add(as_text("missing from the profile: " + ", ".join(award.missing), style="yellow"))
+            node.add(as_text(_("missing from the profile: {0}").format(_fields(award.missing)), style="yellow"))
     elif award is not None:
-        tree.add(as_text(f"non-monetary: {award.says}", style="magenta"))
+        tree.add(as_text(_("non-monetary: {0}").format(award.says), style="magenta"))
     for line in guidance_lines(rule, as_of or rule.effective.from_):
         tree.add(line)
     return tree
+
+
+def _input(name: str, value: Any) -> str:
+    """A formula's input: its field name and value (English), or its label and the value with its unit."""
+    if language() == "en":
+        return f"{name} = {_value_text(value)}"
+    return f"{field_labels().get(name, name)} = {value_text(name, value)}"
 
 
 def render_refusal(outcome: Outcome) -> Text:
@@ -271,6 +314,9 @@ def render_refusal(outcome: Outcome) -> Text:
     line.append(visible(f"{rule.name} ({rule.id}): "))
     parts = []
     for check in outcome.failed:
+        if language() != "en":
+            parts.append(visible(sentence(check)))
+            continue
         values = ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items())
         parts.append(visible(check.text) + (f" [{values}]" if values else ""))
     line.append("; ".join(parts), style="dim")
@@ -279,13 +325,11 @@ def render_refusal(outcome: Outcome) -> Text:
 
 def render_might_apply(evaluation: Evaluation) -> Text | None:
     """Rules that fail only for want of facts the profile does not give: what to ask the applicant next."""
-    from guangxi_subsidy.engine.applicant.fields import field_labels
-
     labels = field_labels()
     maybe = [o for o in evaluation.outcomes if o.facts_needed()]
     if not maybe:
         return None
-    text = Text("Might also apply, if the profile gave these facts:\n", style="bold")
+    text = Text(_("Might also apply, if the profile gave these facts:") + "\n", style="bold")
     for outcome in maybe:
         facts = visible(", ".join(f"{name} ({labels.get(name, name)})" for name in outcome.facts_needed()))
         text.append(visible(f"  {outcome.rule.name} ({outcome.rule.id}): "), style="cyan")
@@ -307,11 +351,13 @@ def print_evaluation(evaluation: Evaluation, console: Console, explain: bool) ->
     if met:
         console.print(Group(*[render_explanation(o, evaluation.as_of) for o in met]))
     if unmet:
-        console.print(Text(f"Not met ({len(unmet)}), with the checks that failed:", style="bold"))
+        console.print(Text(_("Not met ({0}), with the checks that failed:").format(len(unmet)), style="bold"))
         console.print(Group(*[render_refusal(o) for o in unmet]))
     others = len(evaluation.outcomes) - len(mine)
     if others:
-        console.print(
-            Text(f"{others} other rules are for other kinds of applicant than {visible(kind)}; "
-                 "`--format json --explain` lists every rule with all its checks.", style="dim")
-        )
+        shown_kind = kind if language() == "en" else KIND_NAMES.get(kind, kind)
+        console.print(Text(ngettext(
+            "{0} other rule is for other kinds of applicant than {1}; `--format json --explain` lists every rule "
+            "with all its checks.",
+            "{0} other rules are for other kinds of applicant than {1}; `--format json --explain` lists every "
+            "rule with all its checks.", others).format(others, visible(shown_kind)), style="dim"))

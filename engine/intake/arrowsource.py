@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from guangxi_subsidy.engine.intake.cells import Columns, resolve_header
+from guangxi_subsidy.engine.intake.cells import Columns, is_extra, resolve_header
 from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError
 from guangxi_subsidy.engine.intake.frames import ROW
 
@@ -53,12 +53,18 @@ class ArrowSource:
 
     @classmethod
     def open(cls, path: Path, first_row: int = 1, row_groups: list[int] | None = None,
-             rows_per_chunk: int = CHUNK_ROWS) -> ArrowSource:
-        """A Parquet file (all its row groups, or those given) or an Arrow IPC file (file or stream format)."""
+             rows_per_chunk: int = CHUNK_ROWS, strict: bool = False) -> ArrowSource:
+        """A Parquet file (all its row groups, or those given) or an Arrow IPC file (file or stream format).
+        `strict`: a column that names no field refuses the file (else it is not read, and listed)."""
         try:
             if path.suffix.lower() in PARQUET:
-                return cls._parquet(path, first_row, row_groups, rows_per_chunk)
-            return cls._ipc(path, first_row, rows_per_chunk)
+                source = cls._parquet(path, first_row, row_groups, rows_per_chunk)
+            else:
+                source = cls._ipc(path, first_row, rows_per_chunk)
+            if strict and source.columns.extras:
+                source.close()
+                resolve_header(list(source.columns.headers), strict=True)  # (raises, naming every such column)
+            return source
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
             raise FileError(f"{path}: not a readable {'Parquet' if path.suffix.lower() in PARQUET else 'Arrow'} "
                             f"file ({error})") from None
@@ -140,7 +146,8 @@ def _readable(dtype: pa.DataType) -> bool:
 def _check_types(schema: pa.Schema, columns: Columns, name: str) -> None:
     """A column of lists, structs or bytes cannot hold a profile field: the file is refused, naming it."""
     problems = [f"column '{schema.field(i).name}' holds {schema.field(i).type} values"
-                for i in range(len(schema.names)) if not _readable(schema.field(i).type)]
+                for i in range(len(schema.names))
+                if not _readable(schema.field(i).type) and not is_extra(columns.fields[i])]
     if problems:
         raise FileError(f"{name}: " + "; ".join(problems) + " (expected text, integers, decimals, floats, dates "
                         "or booleans)")
@@ -151,6 +158,8 @@ def _cells(frame: pl.DataFrame, columns: Columns, first_row: int) -> pl.DataFram
     frame = frame.rename(dict(zip(frame.columns, columns.fields, strict=True)))
     kept = []
     for name, dtype in frame.schema.items():
+        if is_extra(name):
+            continue  # a column that names no field is not read
         column = pl.col(name)
         if name in ("id", "name") or not (dtype.is_integer() or dtype in (pl.Boolean, pl.Date)
                                           or isinstance(dtype, pl.Decimal)):

@@ -2,12 +2,13 @@
 
 A batch row is a mapping from column to cell text. Before the profile model sees it, every cell is trimmed of
 surrounding whitespace (the Unicode White_Space characters, the same set polars' `strip_chars` removes, so the
-columnar reader and this one trim alike), an empty cell means "not given", 是/否 are read as true/false in
-yes/no columns, and dates written 2017/3/1 or 2017年3月1日 are read as 2017-03-01. Everything else (money with
-separators or 万, cities as 南宁 or 南宁市, every range and type check) is the profile model's own reading, so a
-row is accepted in a batch exactly when `subsidy evaluate` accepts it as a profile.
+columnar reader and this one trim alike) and an empty cell means "not given". Everything else (yes/no as 是/否,
+dates, money with separators, 万 or 亿, synonyms of every choice, every range and type check) is the profile
+model's own reading (engine/applicant/spellings.py), so a row is accepted in a batch exactly when `subsidy
+evaluate` accepts it as a profile.
 
-Headers name profile fields either by field name or by Chinese label (`field_labels`). A template carries both:
+Headers name profile fields by field name or by Chinese label, with its unit or not (`key_names`); a column
+that names no field (`序号`, `备注`) is not read, and listed once, unless the caller is strict. A template carries both:
 field names in row 1 and the labels in row 2; a second row that repeats the columns' labels or names is a header
 row, not an applicant.
 """
@@ -15,21 +16,20 @@ row, not an applicant.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
-from guangxi_subsidy.engine.applicant.profile import Profile, parse_profile
+from guangxi_subsidy.engine.applicant.profile import Profile, key_names, parse_profile
+from guangxi_subsidy.engine.i18n import _
 
 # Unicode White_Space, the characters Rust's `char::is_whitespace` (and so polars) treats as whitespace.
 WHITESPACE = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
-# Date cells the profile model would refuse but spreadsheets commonly hold: 2017/3/1, 2017.3.1, 2017年3月1日.
+# Date cells the fast path reads besides ISO dates: 2017/3/1, 2017.3.1, 2017年3月1日.
 LOOSE_DATE = r"^([0-9]{4})(?:[/.年-])([0-9]{1,2})(?:[/.月-])([0-9]{1,2})日?$"
-_LOOSE_DATE = re.compile(LOOSE_DATE)
 REQUIRED = ("id", "kind", "city")
 
 
@@ -42,13 +42,8 @@ def clean(text: str | None) -> str | None:
 
 
 def cell_value(field: str, text: str | None) -> str | None:
-    """What the profile model receives for one cell."""
-    value = clean(text)
-    if value is None:
-        return None
-    if field == "as_of" and (m := _LOOSE_DATE.match(value)):
-        return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
-    return value
+    """What the profile model receives for one cell: its text, trimmed (the model reads every spelling)."""
+    return clean(text)
 
 
 def row_data(cells: Mapping[str, str | None]) -> dict[str, str]:
@@ -71,7 +66,22 @@ class Columns:
     """How a file's header maps onto profile fields: `fields[i]` is the field of column i."""
 
     headers: tuple[str, ...]
-    fields: tuple[str, ...]
+    fields: tuple[str, ...]  # a column that names no field has a name of its own, `extra_name(position)`
+
+    @property
+    def extras(self) -> tuple[str, ...]:
+        """The headers of the columns not read (no field of that name)."""
+        return tuple(h for h, f in zip(self.headers, self.fields, strict=True) if is_extra(f))
+
+    @property
+    def extras_named(self) -> tuple[str, ...]:
+        """The frame names of the columns not read."""
+        return tuple(f for f in self.fields if is_extra(f))
+
+    @property
+    def read(self) -> tuple[str, ...]:
+        """The fields read, in column order."""
+        return tuple(f for f in self.fields if not is_extra(f))
 
     def header_of(self, field: str) -> str:
         return self.headers[self.fields.index(field)] if field in self.fields else field
@@ -81,27 +91,46 @@ class HeaderError(ValueError):
     """A header that cannot be used: the whole file is refused, since every row would be misread."""
 
 
-def resolve_header(headers: Sequence[str | None]) -> Columns:
-    """Map header cells (field names or Chinese labels) to profile fields; every problem is listed at once."""
+EXTRA = "\x00extra:"
+
+
+def extra_name(position: int) -> str:
+    """The frame name of a column that names no field (never a field's name)."""
+    return f"{EXTRA}{position}"
+
+
+def is_extra(name: str) -> bool:
+    return name.startswith(EXTRA)
+
+
+def resolve_header(headers: Sequence[str | None], strict: bool = False, kind_known: bool = False) -> Columns:
+    """Map header cells (field names or Chinese labels) to profile fields; every problem is listed at once. A
+    column that names no field is kept aside, not read (`strict`: refused). `kind_known`: the rows' kind is
+    known without a column (a workbook's sheet named for it)."""
     labels = field_labels()
-    by_label = {label: name for name, label in labels.items()}
-    fields, problems = [], []
+    names = key_names()
+    fields: list[str] = []
+    problems = []
     for position, raw in enumerate(headers, start=1):
         text = clean(raw) or ""
-        field = text if text in labels else by_label.get(text) or (text.lower() if text.lower() in labels else None)
-        if field is None:
-            problems.append(f"column {position} '{text}' is not a profile field or its label{_suggest(text)}")
+        field = names.get(text) or names.get(text.lower())
+        if field is None and not strict and text and text not in [clean(h) for h in headers[: position - 1]]:
+            fields.append(extra_name(position))
+        elif field is None:
+            problems.append(_("column {0} '{1}' is not a profile field or its label{2}").format(
+                position, text, _suggest(text)))
             fields.append("")
         elif field in fields:
-            problems.append(f"column {position} '{text}' repeats field '{field}' (column {fields.index(field) + 1})")
+            problems.append(_("column {0} '{1}' repeats field '{2}' (column {3})").format(
+                position, text, field, fields.index(field) + 1))
             fields.append("")
         else:
             fields.append(field)
     for need in REQUIRED:
-        if need not in fields:
-            problems.append(f"no column for '{need}' ({labels[need]}): every applicant needs it")
+        if need not in fields and not (need == "kind" and kind_known):
+            problems.append(_("no column for '{0}' ({1}): every applicant needs it").format(need, labels[need]))
     if problems:
-        raise HeaderError("header row: " + "; ".join(problems))
+        raise HeaderError(_("header row: ") + "; ".join(problems))
     return Columns(tuple(clean(h) or "" for h in headers), tuple(fields))
 
 
@@ -111,7 +140,7 @@ def is_label_row(columns: Columns, cells: Sequence[str | None]) -> bool:
     seen = 0
     for field, raw in zip(columns.fields, cells, strict=False):
         text = clean(raw)
-        if text is None:
+        if text is None or is_extra(field):
             continue
         if text not in (labels[field], field):
             return False
@@ -123,5 +152,5 @@ def _suggest(text: str) -> str:
     labels = field_labels()
     candidates = [*labels, *labels.values()]
     close = difflib.get_close_matches(text, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else " (see `subsidy template`)"
+    return _(" (did you mean '{0}'?)").format(close[0]) if close else _(" (see `subsidy template`)")
 

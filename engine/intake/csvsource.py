@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import polars as pl
 
 from guangxi_subsidy.engine import native
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
 from guangxi_subsidy.engine.intake.frames import ROW, fast_schema
 
@@ -112,7 +113,8 @@ def detect_encoding(sample: bytes) -> str:
 class CsvSource:
     """An applicant CSV: its header (field names or labels), then chunks of rows."""
 
-    def __init__(self, path: Path, encoding: str | None = None, block: int = BLOCK, compiled: bool | None = False):
+    def __init__(self, path: Path, encoding: str | None = None, block: int = BLOCK, compiled: bool | None = False,
+                 strict: bool = False):
         self._temporary: Path | None = None
         with path.open("rb") as handle:
             sample = handle.read(1 << 20)
@@ -132,8 +134,8 @@ class CsvSource:
         self._level, self._blocks = 0, 0
         header = self._read_record()
         if header is None:
-            raise FileError(f"{path}: the file is empty; the first row must name the columns")
-        self.columns: Columns = resolve_header(header)
+            raise FileError(_("{0}: the file is empty; the first row must name the columns").format(path))
+        self.columns: Columns = resolve_header(header, strict)
         self.header_rows = 1
         self._start = self._handle.tell()
         self._handle.seek(self._start - 2)
@@ -258,7 +260,7 @@ class CsvSource:
         del marked
         if frame is None or frame[_END].null_count() or frame.height != lines:
             return self._careful(block, first_row, at_end)
-        frame = frame.drop(_END).with_columns(
+        frame = frame.drop(_END, *self.columns.extras_named).with_columns(
             pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
         )
         return Chunk(frame, texts=[self._reread(offset, len(block), first_row)]), b""
@@ -304,7 +306,7 @@ class CsvSource:
                 block = handle.read(length)
             marked, _ = self._marked(block if block.endswith(b"\n") else block + b"\n")
             frame = pl.read_csv(marked, has_header=False, schema={**{n: pl.String for n in names}, _END: pl.String})
-            return frame.drop(_END).with_columns(
+            return frame.drop(_END, *self.columns.extras_named).with_columns(
                 pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
             )
 
@@ -346,14 +348,14 @@ class CsvSource:
     def _record(self, row: int, line: str) -> list[Any] | Rejection:
         """One record's cells (row number first), or why the line is not one."""
         if not line.strip():
-            return Rejection(row, "", "", "empty row")
+            return Rejection(row, "", "", _("empty row"))
         try:
             cells = next(csv.reader([line], strict=True))
         except csv.Error as error:
-            return Rejection(row, "", line, f"malformed quoting: {error}")
+            return Rejection(row, "", line, _("malformed quoting: {0}").format(error))
         width = len(self.columns.fields)
         if len(cells) != width:
-            return Rejection(row, "", line, f"{len(cells)} cells, but the header has {width}")
+            return Rejection(row, "", line, _("{0} cells, but the header has {1}").format(len(cells), width))
         return [row, *[c if c != "" else None for c in cells]]
 
     def _join(self, lines: list[bytes], start: int) -> tuple[str | None, int]:
@@ -376,7 +378,7 @@ class CsvSource:
     def _careful_done(self, records: list[list[Any]], rejected: list[Rejection]) -> Chunk:
         schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
         frame = pl.DataFrame(records, schema=schema, orient="row")
-        return Chunk(frame.select(*self.columns.fields, ROW), rejected)
+        return Chunk(frame.select(*self.columns.read, ROW), rejected)
 
 
 def _with_line_feeds(path: Path) -> Path:
@@ -417,8 +419,8 @@ def _shown(raw: bytes) -> str:
 
 def _encoding_reason(error: UnicodeDecodeError, encoding: str) -> str:
     byte = error.object[error.start : error.start + 1].hex()
-    return (f"not valid {encoding} text (byte 0x{byte} at byte {error.start + 1} of the line): save the file as "
-            "UTF-8, or give its encoding with --encoding")
+    return _("not valid {0} text (byte 0x{1} at byte {2} of the line): save the file as UTF-8, or give its "
+             "encoding with --encoding").format(encoding, byte, error.start + 1)
 
 
 def quotes_regular(block: bytes) -> bool:

@@ -22,7 +22,8 @@ import polars as pl
 
 from guangxi_subsidy.engine.applicant import values
 from guangxi_subsidy.engine.applicant.fields import fields
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
 from guangxi_subsidy.engine.intake.cells import LOOSE_DATE, REQUIRED, WHITESPACE
 from guangxi_subsidy.engine.language import ValueType
 from guangxi_subsidy.engine.money import to_fen
@@ -75,13 +76,10 @@ def field_specs() -> dict[str, ColumnSpec]:
             specs[name] = ColumnSpec(name, vtype, pl.Boolean, spellings=BOOL_SPELLINGS)
         else:
             choices = tuple(info.choices or ())
-            spellings = {c: c for c in choices}
-            labels = {"kind": KIND_LABELS, "city": CITY_LABELS}.get(name, {})
-            spellings |= {label: code for code, label in labels.items()}
-            if name == "city":
-                spellings |= {label + "市": code for code, label in CITY_LABELS.items()}
+            spellings = {c: c for c in choices}  # and every synonym, exactly as the one table spells it
+            spellings |= {text: code for code, texts in SYNONYMS.get(name, {}).items() for text in texts}
             specs[name] = ColumnSpec(name, vtype, pl.Enum(list(choices)), spellings=spellings)
-    return specs
+    return {name: specs[name] for name in Profile.model_fields}
 
 
 def typed_schema() -> dict[str, Any]:
@@ -97,7 +95,7 @@ def fast_schema(names: list[str]) -> dict[str, Any]:
     specs = field_specs()
     out: dict[str, Any] = {}
     for name in names:
-        spec = specs[name]
+        spec = specs.get(name, specs["name"])  # a column not read is text
         if spec.spellings:
             out[name] = pl.Enum(list(spec.spellings))
         elif spec.vtype == ValueType.INTEGER:
@@ -124,7 +122,7 @@ def _stage_one_cached(name: str, _key: str, dtype: Any) -> pl.Expr:
         return pl.when((text >= 0) & (text <= spec.bound)).then(text.cast(pl.Int64))
     if dtype != pl.String:
         return _typed(spec, dtype, text)
-    if name in ("id", "name"):  # the model trims whitespace and reads an empty cell as not given
+    if name in ("id", "name", "district"):  # the model trims whitespace and reads an empty cell as not given
         limit = 200 if name == "id" else 10**9
         return pl.when(text.str.len_chars().is_between(1, limit) & ~text.str.contains(r"^\s|\s$")).then(text)
     if name == "as_of":
@@ -191,7 +189,7 @@ def _stage_two(spec: ColumnSpec, texts: pl.Series) -> pl.Series:
         expr = text.replace_strict(spec.spellings, default=None, return_dtype=spec.dtype)
     elif spec.name == "id":
         expr = pl.when(text.str.len_chars().is_between(1, 200)).then(text)
-    elif spec.name == "name":
+    elif spec.name in ("name", "district"):
         expr = pl.when(text.str.len_chars() > 0).then(text)
     elif spec.name == "as_of":
         frame = frame.select(text.str.extract_groups(LOOSE_DATE).struct.rename_fields(["a", "b", "c"]).struct.unnest())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.frames import ROW
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class Repeats:
 
     def _problems(self, repeats: pl.DataFrame) -> pl.DataFrame:
         """batch.ERRORS rows for repeated rows (ROW, id, day, FIRST)."""
-        reason = pl.format("the same applicant is on row {} for {}: only that row is evaluated", pl.col(FIRST),
+        reason = pl.format(_("the same applicant is on row {} for {}: only that row is evaluated"), pl.col(FIRST),
                            pl.col("day"))
         return repeats.select(pl.col(ROW), pl.col("id"), pl.lit(self.header).alias("column"),
                               pl.lit("id").alias("field"), pl.col("id").alias("value"), reason.alias("reason"))

@@ -74,15 +74,16 @@ class Scanner:
         _check_layout()
         specs = field_specs()
         self.fields, self.crlf = fields, crlf
+        text_spec = specs["name"]  # a column not read (`序号`) is walked as text and dropped
         kinds, bounds, required, table_at, table_mask = [], [], [], [], []
         spellings: list[bytes] = []
         values: list[int] = []
         table: list[int] = []
         tables: dict[tuple[tuple[str, int], ...], tuple[int, int]] = {}  # spellings -> where their table is
         for name in fields:
-            spec = specs[name]
+            spec = specs.get(name, text_spec)
             at, mask = 0, 0
-            if name in ("id", "name"):
+            if name not in specs or name in ("id", "name", "district"):
                 kind = TEXT_ID if name == "id" else TEXT_NAME
             elif name == "as_of":
                 kind = DATE
@@ -112,7 +113,7 @@ class Scanner:
         self.kinds = np.array(kinds, dtype=np.int64)
         self.bounds = np.array(bounds, dtype=np.int64)
         self.required = np.array(required, dtype=np.bool_)
-        stores = [_store(kind, specs[name].vtype) for kind, name in zip(kinds, fields, strict=True)]
+        stores = [_store(kind, specs.get(name, text_spec).vtype) for kind, name in zip(kinds, fields, strict=True)]
         self.stores = np.array(stores, dtype=np.int64)
         self.counts = [stores.count(store) for store in range(5)]
         self.slots = np.array([stores[:i].count(stores[i]) for i in range(len(stores))], dtype=np.int64)

@@ -1,16 +1,17 @@
-"""Reading an .xlsx applicant workbook in chunks: the first sheet, the header in row 1 (labels may follow in
-row 2, as in the template), rows numbered as Excel numbers them.
+"""Reading an .xlsx applicant workbook in chunks: its sheets of applicants, the header in row 1 (labels or field
+names may follow in row 2, as in the template), rows numbered as Excel numbers them.
 
-The sheet's XML is streamed row by row (openpyxl's parser of one sheet), so memory stays flat. Rows are read
-as the sheet holds them, by the row number each carries: the sheet's `<dimension>` tag, which generators often
-write wrong and openpyxl's read-only mode trusts, is not used, so every row is read exactly once. A sheet whose
-row numbers repeat or go backwards is refused (which of two rows 2 is the applicant?). Cells arrive typed; they
-are turned back into the text a person sees, so the same readers as for CSV apply: whole numbers without a
-decimal point, other numbers in their shortest exact decimal form (what Excel shows at full precision), dates
-as YYYY-MM-DD, booleans as true/false; NaN and infinities as such, which every reader of numbers refuses. A
-formula cell whose value was never computed (openpyxl and some generators save formulas without one) is not
-read as empty: its row is rejected, naming the cell. Empty rows at the very end of a sheet (a formatted but
-unused range) are not rows.
+The sheets' XML is streamed row by row (openpyxl's parser of one sheet), so memory stays flat
+(benchmarks/xlsx_readers.py measures it beside python-calamine, which is faster but holds the whole sheet: see the
+README). Rows are read as each sheet holds them, by the row number each carries: a sheet's `<dimension>` tag,
+which generators often write wrong and openpyxl's read-only mode trusts, is not used, so every row is read
+exactly once. A sheet whose row numbers repeat or go backwards is refused (which of two rows 2 is the
+applicant?). Cells arrive typed; they are turned back into the text a person sees, so the same readers as for
+CSV apply: whole numbers without a decimal point, other numbers in their shortest exact decimal form (what Excel
+shows at full precision), dates as YYYY-MM-DD, booleans as true/false; NaN and infinities as such, which every
+reader of numbers refuses. A formula cell whose value was never computed (openpyxl and some generators save
+formulas without one) is not read as empty: its row is rejected, naming the cell. Empty rows at the very end of
+a sheet (a formatted but unused range) are not rows.
 
 A file that is not a workbook (not a zip, a sheet cut short, a part that expands to more than MAX_PART bytes:
 a "zip bomb") is refused with the reason, as bad input.
@@ -21,16 +22,28 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import polars as pl
 
-from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
+from guangxi_subsidy.engine.applicant.fields import field_labels
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.intake.cells import (
+    Columns,
+    HeaderError,
+    extra_name,
+    is_extra,
+    is_label_row,
+    resolve_header,
+)
 from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError, Rejection
 from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.intake.template import INSTRUCTIONS, kind_of_sheet
 
 CHUNK_ROWS = 50_000
 MAX_PART = 1 << 30  # bytes a part of the workbook may expand to (a sheet of a million full rows is ~300 MB)
@@ -38,6 +51,7 @@ MAX_STRINGS = 256 << 20  # bytes of the shared strings table, which is read whol
 NO_VALUE = object()  # a formula cell saved without its computed value
 _READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ParseError, KeyError, EOFError, OSError, ValueError,
                 TypeError, IndexError, AttributeError, OverflowError)
+SHEET_ROWS = 10_000_000  # in a book of several sheets, the Nth sheet's rows are numbered from N × SHEET_ROWS
 
 
 def cell_text(value: Any) -> str | None:
@@ -65,15 +79,32 @@ def _check_archive(path: Path) -> None:
             for info in archive.infolist():
                 limit = MAX_STRINGS if info.filename.lower().endswith("sharedstrings.xml") else MAX_PART
                 if info.file_size > limit:
-                    raise FileError(f"part {info.filename} expands to {info.file_size:,} bytes (at most "
-                                    f"{limit:,}): not an applicant workbook")
+                    raise FileError(_("part {0} expands to {1:,} bytes (at most {2:,}): not an applicant "
+                                      "workbook").format(info.filename, info.file_size, limit))
     except zipfile.BadZipFile:
-        raise FileError("not an .xlsx workbook (not a zip archive): save it from Excel as .xlsx, or "
-                        "as CSV") from None
+        raise FileError(_("not an .xlsx workbook (not a zip archive): save it from Excel as .xlsx, or as "
+                          "CSV")) from None
+
+
+@dataclass
+class Sheet:
+    """One sheet of applicants: its columns, its kind when its name gives one, where its rows start."""
+
+    title: str
+    columns: Columns
+    kind: str | None
+    header_rows: int
+    offset: int  # added to its row numbers: 0 in a book of one sheet, else SHEET_ROWS × its place
 
 
 class XlsxSource:
-    def __init__(self, path: Path, rows_per_chunk: int = CHUNK_ROWS):
+    """The applicant sheets of a workbook. A book of one sheet is read as before; a book of several (as
+    `subsidy template` writes them: one per kind of applicant, named by the kind, and an instructions sheet)
+    is read sheet after sheet, a sheet's kind taken from its name when it has no kind column. Rows keep the
+    numbers Excel shows; in a book of several sheets, the Nth sheet's rows are numbered N × 10,000,000 + row,
+    so that every row of the book has a number of its own (Excel's sheets have at most 1,048,576 rows)."""
+
+    def __init__(self, path: Path, rows_per_chunk: int = CHUNK_ROWS, strict: bool = False):
         self.path = path
         self.rows_per_chunk = rows_per_chunk
         _check_archive(path)
@@ -81,32 +112,50 @@ class XlsxSource:
 
         try:
             self._book = load_workbook(path, read_only=True, data_only=True)
-            self._sheet = self._book.worksheets[0]
-            declared = self._sheet.max_row
+            candidates = [w for w in self._book.worksheets if w.title != INSTRUCTIONS]
         except FileError:
             raise
         except _READ_ERRORS as error:
-            raise FileError(f"not a readable .xlsx workbook ({type(error).__name__}: {error})") from None
-        self.size = max(declared or 1, 1)  # for progress only: the rows read are those the sheet holds
-        self._rows = self._parsed()
-        first = next(self._rows, None)
-        if first is None or first[0] != 1:
-            raise FileError("the first sheet has no row 1; row 1 must name the columns")
-        headers = [cell_text(v) if v is not NO_VALUE else None for v in first[1]]
-        while headers and headers[-1] is None:
-            headers.pop()
-        self.columns: Columns = resolve_header(headers)
-        self._pending = next(self._rows, None)
-        self.header_rows = 1
-        if self._pending is not None and self._pending[0] == 2 and is_label_row(
-                self.columns, [cell_text(v) if v is not NO_VALUE else None for v in self._pending[1]]):
-            self.header_rows, self._pending = 2, next(self._rows, None)
+            raise FileError(_("not a readable .xlsx workbook ({0}: {1})").format(type(error).__name__, error)) \
+                from None
+        several = len(candidates) > 1
+        self.sheets: list[Sheet] = []
+        self.size = 0
+        for place, worksheet in enumerate(candidates, start=1):
+            rows = self._parsed(worksheet)
+            first = next(rows, None)
+            if first is not None and first[0] != 1:
+                first = None
+            headers = [cell_text(v) if v is not NO_VALUE else None for v in (first[1] if first else ())]
+            while headers and headers[-1] is None:
+                headers.pop()
+            if not headers:
+                if several:
+                    continue  # an empty sheet beside others is not a list
+                raise FileError(_("{0}: the first sheet has no row 1; row 1 must name the columns").format(path))
+            kind = kind_of_sheet(worksheet.title) if several else None
+            try:
+                columns = resolve_header(headers, strict, kind_known=kind is not None)
+            except HeaderError as error:
+                raise HeaderError(_("sheet “{0}”: {1}").format(worksheet.title, error) if several else str(error)) \
+                    from None
+            second = next(rows, None)
+            rows.close()
+            labels = second is not None and second[0] == 2 and is_label_row(
+                columns, [cell_text(v) if v is not NO_VALUE else None for v in second[1]])
+            self.sheets.append(Sheet(worksheet.title, columns, kind, 2 if labels else 1,
+                                     SHEET_ROWS * place if several else 0))
+            self.size += max(worksheet.max_row or 1, 1)  # for progress only: the rows read are those it holds
+        if not self.sheets:
+            raise FileError(_("{0}: no sheet has a header row naming the columns").format(path))
+        self.columns = _union([s.columns for s in self.sheets], any(s.kind for s in self.sheets))
+        self.header_rows = self.sheets[0].header_rows
 
     def close(self) -> None:
         self._book.close()
 
-    def _parsed(self) -> Iterator[tuple[int, list[Any]]]:
-        """(row number, cell values by column from 1) for each row the sheet holds, in order."""
+    def _parsed(self, sheet: Any) -> Generator[tuple[int, list[Any]], None, None]:
+        """(row number, cell values by column from 1) for each row a sheet holds, in order."""
         from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
         class Parser(WorkSheetParser):
@@ -120,7 +169,7 @@ class XlsxSource:
                     cell["value"] = NO_VALUE
                 return cell
 
-        sheet, book = self._sheet, self._book
+        book = self._book
         last = 0
         try:
             with sheet._get_source() as source:
@@ -128,8 +177,9 @@ class XlsxSource:
                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
                 for number, cells in parser.parse():
                     if number <= last:
-                        raise FileError(f"the sheet holds row {number} twice (or out of order, after "
-                                        f"row {last}): which is the applicant is unclear; save the file again")
+                        raise FileError(_("sheet “{0}” holds row {1} twice (or out of order, after row {2}): "
+                                          "which is the applicant is unclear; save the file again").format(
+                                              sheet.title, number, last))
                     last = number
                     values: list[Any] = []
                     for cell in cells:
@@ -141,17 +191,35 @@ class XlsxSource:
         except FileError:
             raise
         except _READ_ERRORS as error:
-            raise FileError(f"the sheet cannot be read past row {last} ({type(error).__name__}: "
-                            f"{error}): the file is damaged or cut short") from None
+            raise FileError(_("sheet “{0}” cannot be read past row {1} ({2}: {3}): the file is damaged or cut "
+                              "short").format(sheet.title, last, type(error).__name__, error)) from None
 
     def chunks(self) -> Iterator[Chunk]:
-        width = len(self.columns.fields)
         records: list[list[Any]] = []
         rejected: list[Rejection] = []
+        position = 0
+        for sheet in self.sheets:
+            for found in self._sheet_rows(sheet):
+                if isinstance(found, Rejection):
+                    rejected.append(found)
+                else:
+                    records.append(found)
+                if len(records) + len(rejected) >= self.rows_per_chunk:
+                    yield self._chunk(records, rejected, position)
+                    records, rejected = [], []
+            position += max(self._book[sheet.title].max_row or 1, 1)
+        yield self._chunk(records, rejected, self.size)
+
+    def _sheet_rows(self, sheet: Sheet) -> Iterator[list[Any] | Rejection]:
+        """A sheet's rows as records in the book's columns (row number first), or why a row is not one."""
+        width = len(sheet.columns.fields)
+        where = [self.columns.fields.index(f) if f in self.columns.fields else None for f in sheet.columns.fields]
+        kind_at = self.columns.fields.index("kind") if "kind" in self.columns.fields else None
         blank_run: list[int] = []  # empty rows are held back until a later row shows they are not trailing
-        expected = self.header_rows + 1
-        rows = self._rows if self._pending is None else _chain(self._pending, self._rows)
-        for number, values in rows:
+        expected = sheet.header_rows + 1
+        for number, values in self._parsed(self._book[sheet.title]):
+            if number < expected:
+                continue  # the header (and its row of labels)
             blank_run.extend(range(expected, number))  # rows the sheet leaves out are empty rows
             expected = number + 1
             unvalued = [_letter(i) + str(number) for i, v in enumerate(values) if v is NO_VALUE]
@@ -159,32 +227,48 @@ class XlsxSource:
             if not unvalued and all(t is None or not t.strip() for t in texts):
                 blank_run.append(number)
                 continue
-            records.extend([n, *[None] * width] for n in blank_run)
+            for blank in blank_run:
+                yield [sheet.offset + blank, *[None] * len(self.columns.fields)]
             blank_run.clear()
             beyond = [t for t in texts[width:] if t is not None and t.strip()]
             if unvalued:
-                rejected.append(Rejection(number, "", ", ".join(unvalued)[:200],
-                                          "formula cells saved without their value (open the file in Excel and "
-                                          "save it again, so that they are computed)"))
-            elif beyond:
-                rejected.append(Rejection(number, "", ", ".join(beyond)[:200],
-                                          f"cells beyond the header's last column ({width} columns)"))
-            else:
-                records.append([number, *(texts + [None] * width)[:width]])
-            if len(records) + len(rejected) >= self.rows_per_chunk:
-                yield self._chunk(records, rejected, number)
-                records, rejected = [], []
-        yield self._chunk(records, rejected, max(self.size, expected - 1))
+                yield Rejection(sheet.offset + number, "", ", ".join(unvalued)[:200],
+                                _("formula cells saved without their value (open the file in Excel and save it "
+                                  "again, so that they are computed)"))
+                continue
+            if beyond:
+                yield Rejection(sheet.offset + number, "", ", ".join(beyond)[:200],
+                                _("cells beyond the header's last column ({0} columns)").format(width))
+                continue
+            record: list[Any] = [sheet.offset + number, *[None] * len(self.columns.fields)]
+            for text, at in zip((texts + [None] * width)[:width], where, strict=True):
+                if at is not None:
+                    record[at + 1] = text
+            if sheet.kind is not None and kind_at is not None and record[kind_at + 1] is None:
+                record[kind_at + 1] = sheet.kind
+            yield record
 
     def _chunk(self, records: list[list[Any]], rejected: list[Rejection], position: int) -> Chunk:
         schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
-        frame = pl.DataFrame(records, schema=schema, orient="row").select(*self.columns.fields, ROW)
+        frame = pl.DataFrame(records, schema=schema, orient="row").select(*self.columns.read, ROW)
         return Chunk(frame, list(rejected), position=position)
 
 
-def _chain(first: tuple[int, list[Any]], rest: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
-    yield first
-    yield from rest
+def _union(sheets: list[Columns], with_kind: bool) -> Columns:
+    """The book's columns: every field any sheet reads (the kind too, when sheets give it), in the profile's
+    order, headed as the first sheet to have it heads it; the columns not read, by sheet."""
+    order = list(Profile.model_fields)
+    heads: dict[str, str] = {}
+    for columns in sheets:
+        for header, field in zip(columns.headers, columns.fields, strict=True):
+            if not is_extra(field):
+                heads.setdefault(field, header)
+    if with_kind:
+        heads.setdefault("kind", field_labels()["kind"])
+    fields = sorted(heads, key=order.index)
+    extras = list(dict.fromkeys(h for c in sheets for h in c.extras))
+    return Columns(tuple([heads[f] for f in fields] + extras),
+                   tuple(fields + [extra_name(n) for n in range(len(fields) + 1, len(fields) + len(extras) + 1)]))
 
 
 def _letter(index: int) -> str:

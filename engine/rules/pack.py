@@ -234,7 +234,8 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+            # departments.yaml is the table of department names (engine/rules/departments.py), not rules
+            files.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file() and p.name != "departments.yaml"))
         else:
             files.append(path)
     return files

@@ -27,10 +27,10 @@ def accounted(result: Result, output: Path, summary: Path, shown: Any) -> tuple[
     """For a batch that ran: rows read = evaluated + rejected, and every row number from 2 on in exactly one of
     the results file and the errors file. Returns the rows evaluated and the rows rejected."""
     data = json.loads(summary.read_text(encoding="utf-8"))["rows"]
-    with output.open(encoding="utf-8", newline="") as handle:
+    with output.open(encoding="utf-8-sig", newline="") as handle:
         evaluated = [int(row["row"]) for row in csv.DictReader(handle)]
     errors_path = output.with_name(output.stem + ".errors.csv")
-    with errors_path.open(encoding="utf-8", newline="") as handle:
+    with errors_path.open(encoding="utf-8-sig", newline="") as handle:
         rejected = {int(row["row"]) for row in csv.DictReader(handle)}
     detail = f"input: {shown!r:.600}\nsummary: {data}\nrejected: {sorted(rejected)}\nevaluated: {evaluated}"
     assert data["read"] == data["evaluated"] + data["rejected"], detail

@@ -76,7 +76,7 @@ def test_a_cell_of_a_million_digit_exponent_rejects_its_row_only(tmp_path: Path)
                       encoding="utf-8")
     code, output, _ = subsidy("batch", str(source), "-o", str(tmp_path / "out.csv"), "--as-of", "2017-06-30")
     assert code == 0, output
-    results = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
-    errors = (tmp_path / "out.errors.csv").read_text(encoding="utf-8").splitlines()
+    results = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()
+    errors = (tmp_path / "out.errors.csv").read_text(encoding="utf-8-sig").splitlines()
     assert [line.split(",")[0] for line in results[1:]] == ["2", "5"]
     assert [line.split(",")[0] for line in errors[1:]] == ["3", "4"]
