@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,7 +89,7 @@ def test_columnar_agrees_with_the_reference_on_every_decision_and_fen(data: list
     agree(frame(data), drafts)
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(rows(PACK), st.dates(dt.date(2014, 1, 1), dt.date(2025, 12, 31)))
 def test_columnar_agrees_for_a_batch_date(data: list[dict[str, str]], day: dt.date) -> None:
     cells = frame(data)
@@ -97,7 +98,7 @@ def test_columnar_agrees_for_a_batch_date(data: list[dict[str, str]], day: dt.da
     assert ours.benefits.equals(theirs.benefits)
 
 
-@settings(max_examples=12)
+@settings(max_examples=examples(12))
 @given(reforms(PACK), rows(PACK), st.booleans())
 def test_columnar_agrees_with_the_reference_on_a_reformed_pack(reform: Reform, data: list[dict[str, str]],
                                                                drafts: bool) -> None:
@@ -179,7 +180,7 @@ def test_amounts_columns_cannot_hold_exactly_are_computed_by_award_compute(tmp_p
     assert thirds == [Decimal("0.02"), Decimal("0.33"), Decimal("3333333333333333.33")]
 
 
-@settings(max_examples=8)
+@settings(max_examples=examples(8))
 @given(rows(PACK), st.integers(1, 6))
 def test_partitions_evaluated_apart_add_up_to_one_pass(data: list[dict[str, str]], parts: int) -> None:
     """What a distributed engine does: map the batch function over partitions, then add up."""

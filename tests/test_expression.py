@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -698,7 +699,7 @@ ENVIRONMENTS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@settings(max_examples=examples(300), derandomize=True, deadline=None, database=None)
 @given(st.lists(ENVIRONMENTS, min_size=1, max_size=8))
 def test_evaluate_agrees_with_durable(environments: list[dict[str, object]]) -> None:
     facts = [

@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,7 +72,7 @@ def fast(name: str, texts: list[str]) -> list[Any]:
 
 
 @pytest.mark.parametrize("way", sorted(SAMPLE))
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(data=st.data())
 def test_a_cell_the_fast_readers_read_is_read_alike_by_the_model(way: str, data: st.DataObject) -> None:
     name = SAMPLE[way]
@@ -94,7 +95,7 @@ def test_every_spelling_of_the_csv_fast_schema_is_a_spelling_the_model_reads_ali
         assert cell_value(name, text) is not None
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(st.lists(numberish() | st.text(max_size=5), min_size=1, max_size=10))
 def test_counts_the_csv_reader_types_are_counts_the_model_reads_alike(texts: list[str]) -> None:
     name = SAMPLE["count"]

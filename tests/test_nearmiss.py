@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from budget import examples
 from hypothesis import given, settings
 
 from guangxi_subsidy.engine import i18n
@@ -86,7 +87,7 @@ def _one_unit_back(miss: NearMiss, field: str) -> Any:
     return int(value) if isinstance(change.after, int) else value
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(near_thresholds(PACK))
 def test_each_suggestion_makes_its_rule_pay_and_one_unit_less_does_not(data: dict[str, Any]) -> None:
     profile = parse_profile(data)

@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_batch_files import AS_OF, run, table
@@ -115,7 +116,7 @@ def write(path: Path, lines: list[bytes], crlf: bool = False) -> Path:
     return path
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(line(), min_size=1, max_size=30), crlf=st.booleans())
 def test_any_cells_are_typed_and_refused_alike_by_the_compiled_and_the_usual_readers(
         tmp_path: Path, lines: list[bytes], crlf: bool) -> None:
@@ -212,7 +213,7 @@ INTERESTING = [b",", b'"', b"\r", b"\n", b"\xe4\xb8\x87", b"\xef\xbc\x8c", b"\xe
                b"0", b"9", b"-", b" ", b"\xe6\x98\xaf", b"GX", b"\xff", b"\xe4", b"2017-06-30"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(pieces=st.lists(st.sampled_from(INTERESTING), max_size=400), crlf=st.booleans())
 def test_any_bytes_are_read_or_handed_back_whole_and_every_line_is_accounted_for(pieces: list[bytes],
                                                                                  crlf: bool) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budget import examples
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,7 +55,8 @@ def figure(totals: dict[str, Any], path: tuple[str, ...]) -> Decimal:
     return Decimal(value)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(40), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(strategies.any_profile_data(PACK), min_size=1, max_size=10), strategies.evaluation_dates(PACK),
        st.booleans(), st.sampled_from(["columnar", "reference"]))
 def test_batch_totals_equal_the_sum_of_evaluate_totals(tmp_path_factory: pytest.TempPathFactory,

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import polars as pl
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_columnar import COLUMNAR, PACK, frame, rows
@@ -40,7 +41,7 @@ TEXTS = st.sampled_from(["=1+1", "+86 771", "-5", "@sum", "\tx", "\rx", 'say "hi
                          "'quoted", "plain", " spaced "])
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(data=rows(PACK), drafts=st.booleans(), names=st.lists(TEXTS, min_size=12, max_size=12))
 def test_the_compiled_writer_writes_the_bytes_the_frame_path_writes(data: list[dict[str, str]], drafts: bool,
                                                                     names: list[str]) -> None:
