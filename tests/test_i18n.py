@@ -75,10 +75,10 @@ def test_every_message_the_code_marks_is_translated() -> None:
 
 
 def test_every_help_text_of_the_command_line_is_translated() -> None:
+    import click
+
     from guangxi_subsidy.cli.language import help_texts
     from guangxi_subsidy.cli.main import cli
-
-    import click
 
     context = click.Context(cli)
     for name in cli.list_commands(context):  # every command imported, as running each would
