@@ -3,6 +3,7 @@ exit code for rejected rows."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -116,6 +117,46 @@ def test_columns_that_name_no_field_are_listed_once_and_not_read(tmp_path: Path)
     assert pl.read_csv(tmp_path / "r.csv")["id"].to_list() == ["A", "B"]
     code, _, err = run("batch", str(source), "-o", str(tmp_path / "s.csv"), "-q", "--strict-columns")
     assert code == 2 and "序号" in err
+
+
+EXTRA_COLUMNS = ("序号,id,kind,city,as_of,recognised_incubation_base,rent_and_broadband_paid,"
+                 "rent_subsidy_years_received,备注\n"
+                 "7,NN-A,创业孵化基地,南宁,2017-03-01,是,900000,0,首批\n"
+                 "8,NN-B,企业,深圳,2017-03-01,,,,\n"  # rejected: not a Guangxi city
+                 "9,NN-C,企业,南宁,2017-03-01,,,,=1+1\n")
+
+
+def test_columns_not_read_are_carried_to_each_results_row_untouched(tmp_path: Path) -> None:
+    source = tmp_path / "a.csv"
+    source.write_text(EXTRA_COLUMNS, encoding="utf-8")
+    for name, extra in (("r.csv", ()), ("p.parquet", ()), ("c.csv", ("--engine", "reference"))):
+        code, _, err = run("batch", str(source), "-o", str(tmp_path / name), "-q", *extra)
+        assert code == 0, err
+        results = pl.read_parquet(tmp_path / name) if name.endswith(".parquet") else pl.read_csv(
+            tmp_path / name, infer_schema=False)
+        assert results.columns[-2:] == ["序号", "备注"], name  # after the results, as the file had them
+        got = {r["id"]: (r["序号"], r["备注"]) for r in results.iter_rows(named=True)}
+        assert got == {"NN-A": ("7", "首批"), "NN-C": ("9", "=1+1")}, name
+        # 002 三(四)18: 70% of 900,000 is 630,000, capped at 550,000 a year
+        assert results.filter(pl.col("id") == "NN-A")["nanning.incubation_base_rent_subsidy"].to_list() in (
+            ["550000.00"], [Decimal("550000.00")]), name
+    # a text cell that looks like a formula is written so that a spreadsheet shows it as text
+    assert "'=1+1" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+
+
+def test_the_results_workbook_carries_the_columns_not_read(tmp_path: Path) -> None:
+    source = tmp_path / "a.csv"
+    source.write_text(EXTRA_COLUMNS, encoding="utf-8")
+    code, _, err = run("batch", str(source), "-o", str(tmp_path / "r.xlsx"), "-q")
+    assert code == 0, err
+    sheet = load_workbook(tmp_path / "r.xlsx")["结果"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    head = rows[0]
+    assert head[-2:] == ["序号", "备注"]
+    by_id = {r[1]: r for r in rows[1:]}
+    assert (by_id["NN-A"][-2], by_id["NN-A"][-1]) == ("7", "首批")
+    assert by_id["NN-C"][-1] == "=1+1"  # text, not a formula
+    assert by_id["NN-A"][head.index("补助合计（元）")] == 550000
 
 
 def test_rejected_rows_give_exit_code_3_when_asked_and_the_last_line_says_where(tmp_path: Path) -> None:

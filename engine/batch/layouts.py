@@ -20,6 +20,7 @@ from guangxi_subsidy.engine.evaluation.outcome import (
     COUNT_TOTALS,
     DRAFT,
     MONEY_TOTALS,
+    STATUS_WORDS,
     AmountKind,
     Status,
     benefit_class,
@@ -31,7 +32,7 @@ from guangxi_subsidy.engine.rules.format import BenefitKind
 MONEY = pl.Decimal(38, 2)
 TOTALS, COUNTS = MONEY_TOTALS, COUNT_TOTALS
 CELL = "cell"
-WIDE_TEXT = {Status.EXPIRED: "expired", Status.NOT_YET_IN_FORCE: "not yet in force",
+WIDE_TEXT = {**{s: STATUS_WORDS[s] for s in (Status.EXPIRED, Status.NOT_YET_IN_FORCE)},
              AmountKind.UNQUANTIFIED: "unquantified", AmountKind.NON_MONETARY: "non-monetary"}
 
 

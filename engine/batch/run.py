@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
 WIDE_ROWS = 15_000  # wide rows built and written at a time
-Block = tuple[Admitted, pl.DataFrame, int, int]  # admitted rows, rows rejected unread, rows read, position
-Batch = tuple[list[Admitted], pl.DataFrame, int, int]
+# admitted rows, rows rejected unread, rows read, position, the columns not read (frames.split_extras) or None
+Block = tuple[Admitted, pl.DataFrame, int, int, pl.DataFrame | None]
+Batch = tuple[list[Admitted], pl.DataFrame, int, int, pl.DataFrame | None]
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 
 
@@ -141,6 +142,8 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
                                   options.summary_path is not None, options.bom)
             summary_file = None if options.summary_path is None else outputs.open(options.summary_path, "json")
             source = open_source(applicants, options.encoding, options.engine == "columnar", options.strict_columns)
+            # the input's columns not read are carried to the results as text, defused like the names
+            results.text_columns += tuple(n for c in source.columns.extras for n in (c, f"{c} (input)"))
         except (ValueError, LookupError, OSError) as error:
             raise BatchInputError(str(error)) from None
         summary = _run(pack, applicants, source, options, layout, outputs, results, errors, progress)
@@ -173,7 +176,8 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
     other = options.second
     # A long file read by the compiled reader is also checked for repeats and written by compiled code.
     compiled = isinstance(source, CsvSource | ArrowSource) and source.compiled
-    wide_lines = compiled and layout == "wide" and results_format == "csv"
+    # (the compiled writer writes the benefit columns only: a file with columns not read goes the frame way)
+    wide_lines = compiled and layout == "wide" and results_format == "csv" and not source.columns.extras
     try:
         evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts,
                               engine=options.engine,
@@ -199,16 +203,18 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                 header = evaluator.empty().results if wide_lines else None
 
                 def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int,
-                            second: BatchResult | None = None) -> None:
+                            second: BatchResult | None, extras: pl.DataFrame | None) -> None:
                     lines = None if writer is None else writer.lines(result)
                     if book is not None:
-                        book.add(result, rejected)
+                        book.add(result, rejected, extras)
                     elif lines is not None:
                         assert header is not None
                         results.write_lines(lines, result.evaluated, header)
+                    elif layout == "wide":
+                        for piece in result.wide_slices(WIDE_ROWS):
+                            results.write(with_extras(piece, extras, source.columns.extras))
                     else:
-                        for piece in (result.wide_slices(WIDE_ROWS) if layout == "wide" else [result.benefits]):
-                            results.write(piece)
+                        results.write(result.benefits)
                     if rejected.height or result.errors.height:
                         errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
                     summary.add(result, rows, rejected[ROW].n_unique())
@@ -217,10 +223,10 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                     advance(position, summary.rows_read)
 
                 with _collector_skips_the_set_up(), InOrder() as publishing:  # writing overlaps deciding
-                    for admitted, rejected, rows, position in batches:
+                    for admitted, rejected, rows, position, extras in batches:
                         decided = evaluator.decide(admitted)
                         second = other.decide(admitted, decided) if other is not None else None
-                        publishing.submit(partial(publish, decided, rejected, rows, position, second))
+                        publishing.submit(partial(publish, decided, rejected, rows, position, second, extras))
         except FileError as error:  # found part-way (a workbook's sheet cut short): no output is kept
             raise BatchInputError(f"{applicants}: {error}") from None
         finally:
@@ -233,7 +239,7 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                    "not_read": "、".join(source.columns.extras)}
         results.write_bytes(book.write(summary, receipt))
         results.rows = summary.evaluated
-    _headers(results, errors, evaluator, layout)
+    _headers(results, errors, evaluator, layout, source.columns.extras)
     return summary
 
 
@@ -267,12 +273,25 @@ def _structural(chunk: Chunk) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=ERRORS, orient="row")
 
 
-def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, layout: str) -> None:
+def with_extras(results: pl.DataFrame, extras: pl.DataFrame | None, names: tuple[str, ...]) -> pl.DataFrame:
+    """Wide results with the input's columns not read (`序号`, `备注`) after them, as the file had them, matched
+    by row number; a header that a results column already has is suffixed "(input)"."""
+    if not names:
+        return results
+    if extras is None:
+        extras = pl.DataFrame(schema={ROW: pl.Int64, **{n: pl.String for n in names}})
+    clash = {n: f"{n} (input)" for n in names if n in results.columns and n != ROW}
+    joined = results.join(extras.rename(clash), on=ROW, how="left", maintain_order="left")
+    return joined.select(*results.columns, *[clash.get(n, n) for n in names])
+
+
+def _headers(results: AtomicOutput, errors: AtomicOutput, evaluator: Evaluator, layout: str,
+             extras: tuple[str, ...] = ()) -> None:
     """Name the columns of outputs that received no rows."""
     if results.rows and errors.rows:
         return
     empty = evaluator.empty()
-    results.write_header(empty.results if layout == "wide" else empty.benefits)
+    results.write_header(with_extras(empty.results, None, extras) if layout == "wide" else empty.benefits)
     errors.write_header(empty.errors)
 
 
@@ -282,10 +301,11 @@ def _admitted(source: CsvSource | XlsxSource | ArrowSource, evaluator: Evaluator
     rows that repeat an earlier applicant are refused here, unless `repeats` is None."""
     for chunk in source.chunks():
         rows, position, rejected = chunk.rows, chunk.position, _structural(chunk)
+        extras = chunk.extras
         admitted = evaluator.admit(chunk.take, source.columns, chunk.as_text, chunk.typed)
         if repeats is not None:
             admitted = admitted.only(*repeats.sift(admitted.applicants))
-        yield admitted, rejected, rows, position
+        yield admitted, rejected, rows, position, extras
 
 
 def _batches(blocks: Iterator[Block], size: int) -> Iterator[Batch]:
@@ -301,7 +321,9 @@ def _batches(blocks: Iterator[Block], size: int) -> Iterator[Batch]:
 
 
 def _batch(blocks: list[Block]) -> Batch:
-    return [b[0] for b in blocks], pl.concat([b[1] for b in blocks]), sum(b[2] for b in blocks), blocks[-1][3]
+    extras = [b[4] for b in blocks if b[4] is not None]
+    return ([b[0] for b in blocks], pl.concat([b[1] for b in blocks]), sum(b[2] for b in blocks), blocks[-1][3],
+            pl.concat(extras) if extras else None)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from guangxi_subsidy.engine.evaluation.outcome import (
     MONEY_TOTALS,
     QUANTIFIED,
     SHOWN,
+    STATUS_WORDS,
     AmountKind,
     Status,
     contributions,
@@ -181,7 +182,7 @@ class Summary:
 
 
 _ASIDE = {"unquantified": N_("unquantified"), "non_monetary": N_("non monetary"), "incomplete": N_("incomplete"),
-          Status.EXPIRED: N_("expired"), Status.NOT_YET_IN_FORCE: N_("not yet in force")}
+          Status.EXPIRED: STATUS_WORDS[Status.EXPIRED], Status.NOT_YET_IN_FORCE: STATUS_WORDS[Status.NOT_YET_IN_FORCE]}
 _KINDS = {"grants": N_("grants"), "relief_estimate": N_("relief estimate"), "loan_quota": N_("loan quota")}
 _TOTAL_WORDS = {"relief_estimate": N_("Relief estimate"), "loan_quota": N_("Loan quota")}
 

@@ -28,11 +28,12 @@ from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
 from guangxi_subsidy.engine.batch.summary import Summary
-from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS, Status
+from guangxi_subsidy.engine.i18n import _, translations
 from guangxi_subsidy.engine.intake.frames import ROW
 
 EXACT_DIGITS = 15  # a double shows any decimal of up to 15 significant digits exactly
-STATUS_WORDS = {"expired": "已失效", "not_yet_in_force": "尚未施行"}
+ZH = translations("zh").gettext  # the workbook is for people, in Chinese
 KIND_WORDS = {"unquantified": "金额未量化", "up_to": "金额未量化（设有上限）", "non_monetary": "非货币支持",
               "range": "金额区间", "incomplete": "缺少资料"}
 
@@ -46,11 +47,14 @@ class Workbook:
     applicants: list[pl.DataFrame] = field(default_factory=list)
     benefits: list[pl.DataFrame] = field(default_factory=list)
     errors: list[pl.DataFrame] = field(default_factory=list)
+    extras: list[pl.DataFrame] = field(default_factory=list)  # the input's columns not read, by row
 
-    def add(self, result: BatchResult, rejected: pl.DataFrame) -> None:
+    def add(self, result: BatchResult, rejected: pl.DataFrame, extras: pl.DataFrame | None = None) -> None:
         self.applicants.append(result.applicants.with_columns(result.totals.get_column("grants")))
         self.benefits.append(result.benefits)
         self.errors.append(pl.concat([rejected, result.errors]))
+        if extras is not None:
+            self.extras.append(extras)
 
     def write(self, summary: Summary, receipt: dict[str, str]) -> bytes:
         import xlsxwriter
@@ -84,12 +88,17 @@ class Workbook:
             head[0] = "表·行号"
         head += [infos[r].name + ("（征求意见稿）" if infos[r].draft else "") for r in shown]
         head += ["补助合计（元）", "状态", "原因"]
+        extras = pl.concat(self.extras) if self.extras else pl.DataFrame({ROW: []}, schema={ROW: pl.Int64})
+        carried = [c for c in extras.columns if c != ROW]  # the input's columns not read, after the results
+        kept = {r[ROW]: r for r in extras.iter_rows(named=True)} if carried else {}
+        first_extra = len(head)
+        head += carried
         for column, text in enumerate(head):
             sheet.write_string(0, column, text, self.formats["head"])
         by_row: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for item in benefits.iter_rows(named=True) if benefits.height else []:
             by_row[item[ROW]].append(item)
-        base = len(head) - len(shown) - 3
+        base = first_extra - len(shown) - 3
         for line, person in enumerate(applicants.iter_rows(named=True) if applicants.height else [], start=1):
             values = [self._where(person[ROW]), person["id"], person.get("name"),
                       KIND_LABELS.get(person["kind"], person["kind"]), CITY_LABELS.get(person["city"], person["city"]),
@@ -101,8 +110,8 @@ class Workbook:
             for item in by_row.get(person[ROW], []):
                 column = base + shown.index(item["rule_id"])
                 name = infos[item["rule_id"]].name
-                if item["status"] != "eligible":
-                    words.append(f"{name}：{STATUS_WORDS.get(item['status'], item['status'])}")
+                if item["status"] != Status.ELIGIBLE:
+                    words.append(f"{name}：{ZH(STATUS_WORDS.get(item['status'], item['status']))}")
                     continue
                 if item["amount_kind"] in ("exact", "estimate") and item["value"] is not None:
                     self._money(sheet, line, column, item["value"])
@@ -120,15 +129,20 @@ class Workbook:
                 words.append(f"{name}：{word}")
             if not by_row.get(person[ROW]):
                 reasons.append("没有适用的补贴：申请人类型、所在城市或条件不符，或缺少资料")
-            self._money(sheet, line, len(head) - 3, person["grants"])
+            self._money(sheet, line, first_extra - 3, person["grants"])
             if words:
-                sheet.write_string(line, len(head) - 2, "；".join(words), self.formats["wrap"])
+                sheet.write_string(line, first_extra - 2, "；".join(words), self.formats["wrap"])
             if reasons:
-                sheet.write_string(line, len(head) - 1, "；".join(reasons), self.formats["wrap"])
+                sheet.write_string(line, first_extra - 1, "；".join(reasons), self.formats["wrap"])
+            for offset, name in enumerate(carried):
+                value = kept.get(person[ROW], {}).get(name)
+                if value is not None:
+                    sheet.write_string(line, first_extra + offset, value)  # as the file had it, never a formula
         sheet.freeze_panes(1, 2)
-        widths = [6, 16, 24, 14, 10, 10, 12] + [18] * len(shown) + [16, 40, 40]
+        widths = [6, 16, 24, 14, 10, 10, 12] + [18] * len(shown) + [16, 40, 40] + [14] * len(carried)
         for column, width in enumerate(widths):
-            sheet.set_column(column, column, width, self.formats["money"] if base <= column < len(head) - 2 else None)
+            money = base <= column < first_extra - 2
+            sheet.set_column(column, column, width, self.formats["money"] if money else None)
         sheet.autofilter(0, 0, max(applicants.height, 1), len(head) - 1)
 
     def _where(self, row: int) -> int | str:
@@ -167,13 +181,13 @@ class Workbook:
             sheet.write_string(0, column, text, self.formats["head"])
         line = 1
         for info, counts in zip(summary.rules, summary.per_rule, strict=True):
-            if not (counts["eligible"] or counts["expired"] or counts["not_yet_in_force"]):
+            if not (counts[Status.ELIGIBLE] or counts[Status.EXPIRED] or counts[Status.NOT_YET_IN_FORCE]):
                 continue
             sheet.write_string(line, 0, info.name + ("（征求意见稿）" if info.draft else ""))
             sheet.write_string(line, 1, info.id)
-            sheet.write_number(line, 2, counts["eligible"])
+            sheet.write_number(line, 2, counts[Status.ELIGIBLE])
             self._money(sheet, line, 3, Decimal(counts["amount"]) / 100)
-            for column, key in ((4, "expired"), (5, "not_yet_in_force"), (6, "unquantified")):
+            for column, key in ((4, Status.EXPIRED), (5, Status.NOT_YET_IN_FORCE), (6, "unquantified")):
                 sheet.write_number(line, column, counts[key])
             sheet.write_string(line, 7, info.lead)
             line += 1
@@ -184,7 +198,7 @@ class Workbook:
         for name, values in summary.departments().items():
             line += 1
             sheet.write_string(line, 0, name)
-            sheet.write_number(line, 1, values["eligible"])
+            sheet.write_number(line, 1, values[Status.ELIGIBLE])
             for column, key in ((2, "grants"), (3, "relief_estimate"), (4, "loan_quota")):
                 self._money(sheet, line, column, Decimal(values[key]) / 100)
         sheet.freeze_panes(1, 0)

@@ -16,6 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
+from guangxi_subsidy.engine.i18n import N_
+
 
 class Status(StrEnum):
     """What a rule's outcome is for one applicant on one date."""
@@ -24,6 +26,11 @@ class Status(StrEnum):
     NOT_ELIGIBLE = "not_eligible"
     EXPIRED = "expired"  # its conditions hold, but its period ended before the date
     NOT_YET_IN_FORCE = "not_yet_in_force"  # its conditions hold, but its period starts after the date
+
+
+# The words people read for each status (message ids of the catalogue; the codes stay in JSON and CSV).
+STATUS_WORDS: dict[str, str] = {Status.ELIGIBLE: N_("eligible"), Status.NOT_ELIGIBLE: N_("not eligible"),
+                                Status.EXPIRED: N_("expired"), Status.NOT_YET_IN_FORCE: N_("not yet in force")}
 
 
 # The outcomes a result lists (the others only under --explain).

@@ -21,7 +21,7 @@ from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS as KIND_NAMES
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.guidance import apply_json, guidance_lines, readings_json, sources_json, warnings
-from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status, Totals
+from guangxi_subsidy.engine.evaluation.outcome import SHOWN, STATUS_WORDS, AmountKind, Status, Totals
 from guangxi_subsidy.engine.evaluation.sentences import choice_label, sentence, value_text
 from guangxi_subsidy.engine.i18n import N_, _, language, ngettext
 from guangxi_subsidy.engine.money import format_yuan, round_fen
@@ -168,11 +168,6 @@ def _fields(names: Any) -> str:
         return ", ".join(names)
     labels = field_labels()
     return "、".join(labels.get(n, n) for n in names)
-
-
-# Status words, for the catalogue (the codes stay in JSON and CSV).
-STATUS_WORDS = {"eligible": N_("eligible"), "expired": N_("expired"), "not_yet_in_force": N_("not yet in force"),
-                "not_eligible": N_("not eligible")}
 
 
 def status_text(status: str) -> str:

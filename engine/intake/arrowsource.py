@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from guangxi_subsidy.engine.intake.cells import Columns, is_extra, resolve_header
 from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError
-from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.intake.frames import ROW, split_extras
 
 CHUNK_ROWS = 65_536  # rows handed on at a time (a Parquet row group is read in batches of at most this)
 PARQUET = (".parquet", ".pq")
@@ -118,9 +118,9 @@ class ArrowSource:
                 continue
             arrived = pl.from_arrow(batch)
             assert isinstance(arrived, pl.DataFrame)  # (a record batch is a frame, never a column)
-            frame = _cells(arrived, self.columns, row)
+            frame, extras = _cells(arrived, self.columns, row)
             row += batch.num_rows
-            yield Chunk(frame, position=row - self.first_row, texts=[_as_text(frame)])
+            yield Chunk(frame, position=row - self.first_row, texts=[_as_text(frame)], extras=extras)
 
 
 def _compiled() -> bool:
@@ -153,9 +153,12 @@ def _check_types(schema: pa.Schema, columns: Columns, name: str) -> None:
                         "or booleans)")
 
 
-def _cells(frame: pl.DataFrame, columns: Columns, first_row: int) -> pl.DataFrame:
-    """A batch as cells named by field: typed columns kept, the rest as text, and the rows numbered."""
+def _cells(frame: pl.DataFrame, columns: Columns, first_row: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """A batch as cells named by field: typed columns kept, the rest as text, and the rows numbered; and the
+    columns not read, as text by header (frames.split_extras)."""
     frame = frame.rename(dict(zip(frame.columns, columns.fields, strict=True)))
+    rows = pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
+    _, extras = split_extras(frame.with_columns(rows), columns)
     kept = []
     for name, dtype in frame.schema.items():
         if is_extra(name):
@@ -169,8 +172,7 @@ def _cells(frame: pl.DataFrame, columns: Columns, first_row: int) -> pl.DataFram
             else:
                 column = column.cast(pl.String)
         kept.append(column.alias(name))
-    rows = pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
-    return frame.select(*kept, rows)
+    return frame.select(*kept, rows), extras
 
 
 def _as_text(frame: pl.DataFrame) -> Callable[[], pl.DataFrame]:

@@ -33,7 +33,7 @@ import polars as pl
 from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
-from guangxi_subsidy.engine.intake.frames import ROW, fast_schema
+from guangxi_subsidy.engine.intake.frames import ROW, fast_schema, split_extras
 
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.intake.scan import Scanner
@@ -67,6 +67,7 @@ class Chunk:
     position: int = 0  # how far through the file (bytes, or rows of a sheet) this chunk ends
     texts: list[Callable[[], pl.DataFrame]] = field(default_factory=list)  # each part's cells as written
     typed: pl.DataFrame | None = None  # rows the compiled reader (engine/scan.py) has already typed
+    extras: pl.DataFrame | None = None  # the columns not read, by header, with ROW: carried to the results
     rows: int = field(init=False, default=0)  # rows accounted for: cells, typed, and rows rejected before reading
 
     def as_text(self) -> pl.DataFrame:
@@ -260,10 +261,10 @@ class CsvSource:
         del marked
         if frame is None or frame[_END].null_count() or frame.height != lines:
             return self._careful(block, first_row, at_end)
-        frame = frame.drop(_END, *self.columns.extras_named).with_columns(
+        frame, extras = split_extras(frame.drop(_END).with_columns(
             pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
-        )
-        return Chunk(frame, texts=[self._reread(offset, len(block), first_row)]), b""
+        ), self.columns)
+        return Chunk(frame, texts=[self._reread(offset, len(block), first_row)], extras=extras), b""
 
     def _scan(self, block: bytes, first_row: int) -> Chunk | None:
         """The block through the compiled reader: its clean rows typed, the other lines read as text one by one
@@ -291,7 +292,9 @@ class CsvSource:
             else:
                 records.append(found)
         chunk = self._careful_done(records, rejected)
-        chunk.typed = typed
+        chunk.typed, extras = split_extras(typed, self.columns)
+        if extras is not None:
+            chunk.extras = extras if chunk.extras is None else pl.concat([extras, chunk.extras]).sort(ROW)
         chunk.rows += typed.height
         return chunk
 
@@ -377,8 +380,8 @@ class CsvSource:
 
     def _careful_done(self, records: list[list[Any]], rejected: list[Rejection]) -> Chunk:
         schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
-        frame = pl.DataFrame(records, schema=schema, orient="row")
-        return Chunk(frame.select(*self.columns.read, ROW), rejected)
+        frame, extras = split_extras(pl.DataFrame(records, schema=schema, orient="row"), self.columns)
+        return Chunk(frame.select(*self.columns.read, ROW), rejected, extras=extras)
 
 
 def _with_line_feeds(path: Path) -> Path:

@@ -24,7 +24,7 @@ from guangxi_subsidy.engine.applicant import values
 from guangxi_subsidy.engine.applicant.fields import fields
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
-from guangxi_subsidy.engine.intake.cells import LOOSE_DATE, REQUIRED, WHITESPACE
+from guangxi_subsidy.engine.intake.cells import LOOSE_DATE, REQUIRED, WHITESPACE, Columns
 from guangxi_subsidy.engine.language import ValueType
 from guangxi_subsidy.engine.money import to_fen
 
@@ -41,6 +41,17 @@ _CANONICAL_RATIO = r"^(?:0(?:\.[0-9]{1,6})?|1(?:\.0{1,6})?)$"
 _MONEY = r"^([0-9]{1,16})(?:\.([0-9]{1,6}))?(万)?$"
 _RATIO = r"^([0-9]{1,3})(?:\.([0-9]{1,6}))?(%)?$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def split_extras(frame: pl.DataFrame, columns: Columns) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """A chunk's cells without the columns not read (`序号`, `备注`), and those columns, by their headers and with
+    the row number, to be carried to the results untouched; None when the file has none."""
+    named = [n for n in columns.extras_named if n in frame.columns]
+    if not named:
+        return frame, None
+    headers = dict(zip(columns.fields, columns.headers, strict=True))
+    extras = frame.select(ROW, *[pl.col(n).cast(pl.String).alias(headers[n]) for n in named])
+    return frame.drop(named), extras
 
 
 @dataclass(frozen=True)

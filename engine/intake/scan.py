@@ -26,7 +26,7 @@ import polars as pl
 import pyarrow as pa
 
 from guangxi_subsidy.engine import native
-from guangxi_subsidy.engine.intake.cells import REQUIRED
+from guangxi_subsidy.engine.intake.cells import REQUIRED, is_extra
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS, ROW, field_specs, typed_schema
 from guangxi_subsidy.engine.language import ValueType
 
@@ -192,7 +192,8 @@ class Scanner:
                 made.append(pl.lit(categories).gather(pl.col(name)).alias(name))
             elif have[name] != dtype:
                 made.append(pl.col(name).cast(dtype))
-        return frame.with_columns(made).select(list(schema))
+        extras = [n for n in self.fields if is_extra(n)]  # as text, split off by the reader (frames.split_extras)
+        return frame.with_columns(made).select([*schema, *extras])
 
 
 def _store(kind: int, vtype: ValueType | None) -> int:

@@ -42,7 +42,7 @@ from guangxi_subsidy.engine.intake.cells import (
     resolve_header,
 )
 from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError, Rejection
-from guangxi_subsidy.engine.intake.frames import ROW
+from guangxi_subsidy.engine.intake.frames import ROW, split_extras
 from guangxi_subsidy.engine.intake.template import INSTRUCTIONS, kind_of_sheet
 
 CHUNK_ROWS = 50_000
@@ -250,8 +250,8 @@ class XlsxSource:
 
     def _chunk(self, records: list[list[Any]], rejected: list[Rejection], position: int) -> Chunk:
         schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
-        frame = pl.DataFrame(records, schema=schema, orient="row").select(*self.columns.read, ROW)
-        return Chunk(frame, list(rejected), position=position)
+        frame, extras = split_extras(pl.DataFrame(records, schema=schema, orient="row"), self.columns)
+        return Chunk(frame.select(*self.columns.read, ROW), list(rejected), position=position, extras=extras)
 
 
 def _union(sheets: list[Columns], with_kind: bool) -> Columns:

@@ -27,7 +27,7 @@ from guangxi_subsidy.engine.batch.evaluator import Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import MONEY, TOTALS, BatchResult, _money
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput
 from guangxi_subsidy.engine.batch.summary import Summary
-from guangxi_subsidy.engine.evaluation.outcome import GRANT_KINDS, LOAN_KINDS, RELIEF_KINDS
+from guangxi_subsidy.engine.evaluation.outcome import GRANT_KINDS, LOAN_KINDS, RELIEF_KINDS, Status
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.money import format_yuan
@@ -196,8 +196,8 @@ class Alternative:
             benefits.append({
                 "rule_id": rule_id, "name": (b or a or {}).get("name"),
                 "lead_department": (b or a or {}).get("lead_department"),
-                "baseline": {"eligible": a["eligible"] if a else 0, "amount": str(amount_a)},
-                "alternative": {"eligible": b["eligible"] if b else 0, "amount": str(amount_b)},
+                "baseline": {Status.ELIGIBLE: a[Status.ELIGIBLE] if a else 0, "amount": str(amount_a)},
+                "alternative": {Status.ELIGIBLE: b[Status.ELIGIBLE] if b else 0, "amount": str(amount_b)},
                 "difference": str(amount_b - amount_a),
                 "in_baseline": a is not None, "in_alternative": b is not None,
             })
@@ -219,7 +219,7 @@ class Alternative:
         for rule_id in [*base, *[k for k in mine if k not in base]]:
             a, b = base.get(rule_id), mine.get(rule_id)
             fa, fb = (a[1]["amount"] if a else 0), (b[1]["amount"] if b else 0)
-            if not (fa or fb or (a and a[1]["eligible"]) or (b and b[1]["eligible"])):
+            if not (fa or fb or (a and a[1][Status.ELIGIBLE]) or (b and b[1][Status.ELIGIBLE])):
                 continue
             info = (b or a)[0]  # type: ignore[index]
             table.add_row(f"{info.name}\n{info.id}", format_yuan(Decimal(fa) / 100), format_yuan(Decimal(fb) / 100),
@@ -243,9 +243,9 @@ class Alternative:
 
 def _sides(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict[str, Any]:
     names = sorted(set(a) | set(b))
-    zero = dict.fromkeys(("eligible", *TOTALS), 0)
-    return {n: {"baseline": {k: (_yuan(v) if k != "eligible" else v) for k, v in a.get(n, zero).items()},
-                "alternative": {k: (_yuan(v) if k != "eligible" else v) for k, v in b.get(n, zero).items()}}
+    zero = dict.fromkeys((Status.ELIGIBLE.value, *TOTALS), 0)
+    return {n: {"baseline": {k: (_yuan(v) if k != Status.ELIGIBLE else v) for k, v in a.get(n, zero).items()},
+                "alternative": {k: (_yuan(v) if k != Status.ELIGIBLE else v) for k, v in b.get(n, zero).items()}}
             for n in names}
 
 
@@ -313,7 +313,7 @@ def _shares(result: BatchResult) -> pl.LazyFrame:
     (a draft's benefit adds to none of them, as `outcome.contributions` has it)."""
     benefit = pl.lit(pl.Series([r.benefit for r in result.rules], dtype=pl.String)).gather(pl.col(RULE))
     draft = pl.lit(pl.Series([r.draft for r in result.rules], dtype=pl.Boolean)).gather(pl.col(RULE))
-    quantified = (pl.col("status") == pl.lit("eligible")) & pl.col("kind").is_in(["exact", "estimate"]) \
+    quantified = (pl.col("status") == pl.lit(Status.ELIGIBLE.value)) & pl.col("kind").is_in(["exact", "estimate"]) \
         & pl.col("value").is_not_null() & ~draft
     return result.every.lazy().select(
         pl.col(INDEX),

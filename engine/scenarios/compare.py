@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation, Outcome
+from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import award_json, money_text, totals
 from guangxi_subsidy.engine.i18n import N_, _
 from guangxi_subsidy.engine.money import format_yuan
@@ -73,7 +74,7 @@ def compare(before: Evaluation, after: Evaluation) -> list[Line]:
     lines = []
     for rule_id in order:
         x, y = a.get(rule_id), b.get(rule_id)
-        shown = {"eligible", "expired", "not_yet_in_force"}
+        shown = {Status.ELIGIBLE, Status.EXPIRED, Status.NOT_YET_IN_FORCE}
         if not any(o is not None and o.status in shown for o in (x, y)):
             continue
         if paying(x) and not paying(y):
@@ -117,7 +118,7 @@ def _cell(outcome: Outcome | None) -> Text:
 
     if outcome is None:
         return Text(_("not in this pack"), style="dim")
-    if outcome.status != "eligible":
+    if outcome.status != Status.ELIGIBLE:
         return Text(_(outcome.status.replace("_", " ")), style="dim")
     return amount_text(outcome.award)
 

@@ -16,6 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from guangxi_subsidy.engine import i18n
+from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS
 from guangxi_subsidy.engine.web.render import city_label, kind_label, yuan
 
 FONT = "STSong-Light"
@@ -58,7 +59,7 @@ def amount_text(amount: dict[str, Any] | None, gettext: Any) -> str:
     return gettext("needs") + " " + ", ".join(amount["missing"])
 
 
-STATUS = {"eligible": "eligible", "expired": "expired", "not_yet_in_force": "not yet in force"}
+STATUS = STATUS_WORDS
 
 
 def report_pdf(result: dict[str, Any], language: str) -> bytes:

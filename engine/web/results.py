@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation
+from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import SHOWN, evaluation_json
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.web.form import IDENTITY, Question, question
@@ -68,13 +69,13 @@ def view(evaluation: Evaluation, pack: RulePack) -> dict[str, Any]:
         for m in data["might_apply"]
     ]
     asked = sorted({q.name for n in nexts for q in n.questions})
-    eligible = [b for b in benefits if b["status"] == "eligible"]
+    eligible = [b for b in benefits if b["status"] == Status.ELIGIBLE]
     departments = sorted({d for b in eligible for d in b["departments"]})
-    warnings = [b for b in benefits if b["status"] != "eligible" or b["draft"] or b["period_note"] or b["raw"]]
+    warnings = [b for b in benefits if b["status"] != Status.ELIGIBLE or b["draft"] or b["period_note"] or b["raw"]]
     return {
         "data": data,
         "benefits": benefits,
-        "eligible": eligible,
+        "paying": eligible,  # the benefits that apply on the date
         "unmet": unmet,
         "next": nexts,
         "asked": asked,
