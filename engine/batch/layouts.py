@@ -32,8 +32,9 @@ from guangxi_subsidy.engine.rules.format import BenefitKind
 MONEY = pl.Decimal(38, 2)
 TOTALS, COUNTS = MONEY_TOTALS, COUNT_TOTALS
 CELL = "cell"
-WIDE_TEXT = {**{s: STATUS_WORDS[s] for s in (Status.EXPIRED, Status.NOT_YET_IN_FORCE)},
-             AmountKind.UNQUANTIFIED: "unquantified", AmountKind.NON_MONETARY: "non-monetary"}
+WIDE_TEXT: dict[str, str] = {Status.EXPIRED: STATUS_WORDS[Status.EXPIRED],
+                             Status.NOT_YET_IN_FORCE: STATUS_WORDS[Status.NOT_YET_IN_FORCE],
+                             AmountKind.UNQUANTIFIED: "unquantified", AmountKind.NON_MONETARY: "non-monetary"}
 
 
 @dataclass(frozen=True)
