@@ -62,7 +62,7 @@ def near_miss_times(examples: int) -> tuple[list[float], list[float], int]:
     """Milliseconds of evaluation and of near misses beyond it, per profile; and how many near misses were found."""
     from hypothesis import HealthCheck, given, settings
 
-    from guangxi_subsidy.engine.applicant.profile import load_profile, parse_profile
+    from guangxi_subsidy.engine.applicant.reading import load_profile, parse_profile
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
     from guangxi_subsidy.engine.rules.pack import load_pack
     from guangxi_subsidy.engine.scenarios.nearmiss import near_misses

@@ -73,7 +73,7 @@ def rss_mb(pid: int) -> float:
 
 def baseline(repeats: int) -> tuple[float, float]:
     """Per-profile time of the CLI's work once started, and the command's wall time (ms)."""
-    from guangxi_subsidy.engine.applicant.profile import load_profile
+    from guangxi_subsidy.engine.applicant.reading import load_profile
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
     from guangxi_subsidy.engine.evaluation.report import evaluation_json
 

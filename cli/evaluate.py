@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 
 from guangxi_subsidy.data import examples
-from guangxi_subsidy.engine.applicant.profile import Profile, load_profile
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.report import print_evaluation
 from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 

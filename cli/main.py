@@ -68,7 +68,7 @@ err = _Stderr()
 
 
 def _bad_input(error: Exception) -> bool:
-    from guangxi_subsidy.engine.applicant.profile import ProfileError
+    from guangxi_subsidy.engine.applicant.reading import ProfileError
     from guangxi_subsidy.engine.evaluation.award import AmountError
     from guangxi_subsidy.engine.rules.pack import RulePackError
     from guangxi_subsidy.engine.verify.cases import CaseFileError

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
-from guangxi_subsidy.engine.applicant.profile import ProfileError, load_profile
+from guangxi_subsidy.engine.applicant.reading import ProfileError, load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
 from guangxi_subsidy.engine.evaluation.report import evaluation_json
 from guangxi_subsidy.engine.i18n import _

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guangxi_subsidy.engine.applicant.profile import Profile, parse_profile
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, EngineDisagreement
 
 DAY = dt.date(2017, 3, 1)

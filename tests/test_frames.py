@@ -11,7 +11,7 @@ from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guangxi_subsidy.engine.applicant.profile import ProfileError
+from guangxi_subsidy.engine.applicant.reading import ProfileError
 from guangxi_subsidy.engine.intake.cells import WHITESPACE, cell_value, read_profile
 from guangxi_subsidy.engine.intake.frames import ROW, fast_schema, field_specs, read_cells, typed_value
 from guangxi_subsidy.engine.language import ValueType

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from guangxi_subsidy.engine.applicant.profile import load_profile
+from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.evaluation.report import print_evaluation
 

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 
 from guangxi_subsidy.engine import i18n
 from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.applicant.profile import Profile, parse_profile
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE, FIXED

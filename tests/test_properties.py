@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hypothesis import settings
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.applicant.profile import load_profile
+from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.rules.consistency import pack_checks
 from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, RulePack, RulePackError, load_pack
 from guangxi_subsidy.engine.verify.properties import verify_pack

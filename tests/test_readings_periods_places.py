@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.applicant.profile import parse_profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.contested import contested_readings
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.evaluation.report import evaluation_json, totals

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 
-from guangxi_subsidy.engine.applicant.profile import parse_profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, profile_values
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.applicant.profile import load_profile, parse_profile
+from guangxi_subsidy.engine.applicant.reading import load_profile, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.scenarios.charts import budget_svg

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.applicant.profile import ProfileError, load_profile, parse_profile
+from guangxi_subsidy.engine.applicant.reading import ProfileError, load_profile, parse_profile
 from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
 from guangxi_subsidy.engine.applicant.values import money as read_money
 from guangxi_subsidy.engine.i18n import set_language

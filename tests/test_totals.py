@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guangxi_subsidy.cli.main import cli
-from guangxi_subsidy.engine.applicant.profile import parse_profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.evaluation.outcome import COUNT_TOTALS
 from guangxi_subsidy.engine.evaluation.report import evaluation_json

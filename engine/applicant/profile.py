@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from decimal import Decimal
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from guangxi_subsidy.engine.applicant import values
 from guangxi_subsidy.engine.applicant.spellings import (
@@ -28,8 +25,6 @@ from guangxi_subsidy.engine.applicant.spellings import (
     split_city,
 )
 from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS as KIND_LABELS  # (re-exported)
-from guangxi_subsidy.engine.i18n import N_, _
-from guangxi_subsidy.engine.yamlio import TextDecodeError, YamlLimitError, decode_text, load_yaml, measure
 
 
 class ApplicantKind(StrEnum):
@@ -366,9 +361,6 @@ class Profile(BaseModel):
         return read_keys(data)
 
 
-SHOWN_PROBLEMS = 20  # a message lists this many problems, then says how many more there are
-
-
 def read_keys(data: Any) -> Any:
     """A profile's keys as field names (a key may be the field's Chinese label, with its unit or not); a city
     written with its district (`南宁市青秀区`) split into city and district."""
@@ -404,129 +396,3 @@ def key_names() -> dict[str, str]:
         if unit:
             out[f"{label}（{unit}）"] = out[f"{label}({unit})"] = name
     return out
-
-
-class ProfileError(ValueError):
-    """A profile that cannot be read; each problem names the field, the value and what was expected."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str, str]]):
-        self.source = source
-        self.problems = problems  # (field, value as given, what was expected)
-        from guangxi_subsidy.engine.applicant.fields import field_labels  # (fields.py reads this model)
-
-        labels = field_labels()
-        lines = [_("{0}: {1} problem(s)").format(source, len(problems))]
-        for field, value, expected in problems[:SHOWN_PROBLEMS]:
-            named = f"{labels[field]} ({field})" if field in labels else field
-            lines.append("  " + _("{0}: got {1} — {2}").format(named, value, expected))
-        if len(problems) > SHOWN_PROBLEMS:
-            lines.append("  " + _("… and {0} more").format(len(problems) - SHOWN_PROBLEMS))
-        super().__init__("\n".join(lines))
-
-
-# pydantic's messages, by error type, as people read them (the English is pydantic's own where it is clear).
-_MESSAGES = {
-    "bool_parsing": N_("not yes or no: write 是/否, 有/无, √/× (or true/false)"),
-    "bool_type": N_("not yes or no: write 是/否, 有/无, √/× (or true/false)"),
-    "int_parsing": N_("not a whole number"),
-    "int_type": N_("not a whole number"),
-    "int_from_float": N_("not a whole number"),
-    "decimal_parsing": N_("not a number"),
-    "decimal_type": N_("not a number"),
-    "date_parsing": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
-    "date_type": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
-    "date_from_datetime_parsing": N_("not a date: write e.g. 2017-06-30, 2017/6/30, 2017年6月30日 or 20170630"),
-    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
-    "less_than_equal": N_("Input should be less than or equal to {le}"),
-    "decimal_max_places": N_("Decimal input should have no more than {decimal_places} decimal places"),
-    "decimal_max_digits": N_("Decimal input should have no more than {max_digits} digits in total"),
-    "decimal_whole_digits": N_("Decimal input should have no more than {whole_digits} digits before the point"),
-    "string_too_short": N_("must not be empty"),
-    "string_too_long": N_("String should have at most {max_length} characters"),
-    "string_type": N_("should be text"),
-    "missing": N_("Field required"),
-}
-
-
-def problems_from(error: ValidationError) -> list[tuple[str, str, str]]:
-    """Each problem as (field, value, what was expected), the expectation in the chosen language."""
-    out = []
-    for number, item in enumerate(error.errors()):
-        field = values.shown(".".join(str(p) for p in item["loc"]) or "(profile)").strip("'")
-        value = _("(missing)") if item["type"] == "missing" else values.shown(item.get("input"))
-        message = item["msg"]
-        if item["type"] == "extra_forbidden":
-            message = _("not a profile field") + (_suggest(field) if number < SHOWN_PROBLEMS else "")
-        elif item["type"] == "value_error":  # our own readers' messages, already in the chosen language
-            message = str(item.get("ctx", {}).get("error", message.removeprefix("Value error, ")))
-        elif item["type"] in _MESSAGES:
-            message = _(_MESSAGES[item["type"]]).format(**{k: str(v) for k, v in (item.get("ctx") or {}).items()})
-        out.append((field, value, message))
-    return out
-
-
-def _suggest(field: str) -> str:
-    import difflib
-
-    names = key_names()
-    close = difflib.get_close_matches(field[:100], list(names), n=1)
-    return _(" (did you mean '{0}'?)").format(close[0]) if close else _(" (see `subsidy schema`)")
-
-
-def parse_profile(data: Any, source: str = "profile") -> Profile:
-    if not isinstance(data, dict):
-        raise ProfileError(source, [("(profile)", values.shown(data), "a mapping of field names to values")])
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as error:
-        raise ProfileError(source, problems_from(error)) from None
-
-
-def load_profile(path: Path) -> Profile:
-    """Read a profile from YAML or JSON; decimals are read as Decimal, never float, so amounts stay exact. The
-    file is decoded as batch files are (UTF-8, UTF-16 with its byte order mark, GBK), and refused, with the
-    reason, when it is too large, too deep or not text."""
-    def refuse(reason: str) -> ProfileError:
-        return ProfileError(str(path), [("(file)", path.name, reason)])
-
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PROFILE_BYTES + 1)
-    except OSError as error:
-        raise refuse(f"a readable file ({error.strerror})") from None
-    return profile_from_bytes(raw, path)
-
-
-def profile_from_bytes(raw: bytes, path: Path) -> Profile:
-    """A profile file's contents read as `load_profile` reads them (`path` names it and, by its suffix, says
-    whether it is JSON)."""
-    def refuse(reason: str) -> ProfileError:
-        return ProfileError(str(path), [("(file)", path.name, reason)])
-
-    if len(raw) > MAX_PROFILE_BYTES:
-        raise refuse(f"a profile of at most {MAX_PROFILE_BYTES >> 20} MB")
-    try:
-        text = decode_text(raw)
-        if path.suffix.lower() == ".json":
-            data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal)
-        else:
-            data = load_yaml(text)
-        measure(data, path.name)
-    except TextDecodeError as error:
-        raise refuse(str(error)) from None
-    except RecursionError:
-        raise refuse("valid JSON (values nest too deep)") from None
-    except (yaml.YAMLError, json.JSONDecodeError, ValueError) as error:
-        shown = str(error) if not isinstance(error, YamlLimitError) else f"refused: {error}"
-        raise refuse(f"valid YAML or JSON ({values.shown(shown)[1:-1] if len(shown) > 300 else shown})") from None
-    if isinstance(data, dict) and "profile" in data and isinstance(data["profile"], dict):
-        data = data["profile"]
-    return parse_profile(data, str(path))
-
-
-MAX_PROFILE_BYTES = 16 << 20
-
-
-def _json_int(text: str) -> int | str:
-    """An integer too long for Python to convert is kept as text: the field's reader refuses it by name."""
-    return int(text) if len(text) <= 4000 else text

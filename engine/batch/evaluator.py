@@ -21,7 +21,8 @@ from typing import Any
 
 import polars as pl
 
-from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.reading import ProfileError
 from guangxi_subsidy.engine.batch import rowwise
 from guangxi_subsidy.engine.batch.columnar import DAY, Plan
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo, extra_columns

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import parse_profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, profile_values
 from guangxi_subsidy.engine.money import round_fen

@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
-from guangxi_subsidy.engine.applicant.profile import Profile, key_names, parse_profile
+from guangxi_subsidy.engine.applicant.profile import Profile, key_names
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.i18n import _
 
 # Unicode White_Space, the characters Rust's `char::is_whitespace` (and so polars) treats as whitespace.

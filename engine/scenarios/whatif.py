@@ -14,7 +14,8 @@ from typing import Any
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, parse_profile
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
 from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import award_json, plain, totals

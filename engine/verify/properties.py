@@ -34,7 +34,8 @@ from hypothesis import seed as seeded
 from hypothesis import strategies as st
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import Profile, parse_profile
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Outcome, profile_values
 from guangxi_subsidy.engine.evaluation.outcome import AmountKind

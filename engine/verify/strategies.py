@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import fields
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind, Profile, parse_profile
+from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind, Profile
+from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
 
 UNITS: dict[ex.ValueType, Decimal] = {

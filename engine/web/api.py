@@ -20,7 +20,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from guangxi_subsidy.engine.applicant.profile import Profile, ProfileError, parse_profile
+from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.evaluation.report import plain
 from guangxi_subsidy.engine.rules.coverage import coverage_json, scan

@@ -16,13 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.applicant.profile import (
-    CITY_LABELS,
-    KIND_LABELS,
-    Profile,
-    ProfileError,
-    parse_profile,
-)
+from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.intake.cells import cell_value, clean
 from guangxi_subsidy.engine.language.syntax import ValueType
 from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack

@@ -29,7 +29,7 @@ def cells(data: bytes) -> None:
     agree whenever the fast reader reads it, and the model may only refuse it by name."""
     import polars as pl
 
-    from guangxi_subsidy.engine.applicant.profile import ProfileError
+    from guangxi_subsidy.engine.applicant.reading import ProfileError
     from guangxi_subsidy.engine.evaluation.evaluate import profile_values
     from guangxi_subsidy.engine.intake.cells import read_profile
     from guangxi_subsidy.engine.intake.frames import ROW, field_specs, read_cells, typed_value
@@ -56,7 +56,7 @@ def cells(data: bytes) -> None:
 
 def profile(data: bytes) -> None:
     """A profile file's bytes, as YAML (first byte even) or JSON: a profile, or a ProfileError."""
-    from guangxi_subsidy.engine.applicant.profile import ProfileError, profile_from_bytes
+    from guangxi_subsidy.engine.applicant.reading import ProfileError, profile_from_bytes
 
     if not data:
         return
