@@ -17,8 +17,9 @@ from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.report import plain
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.plaintext import text, visible
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.format import rule_schema as rule_format_schema
-from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePackError, load_pack
+from guangxi_subsidy.engine.rules.pack import RulePackError, load_pack
 from guangxi_subsidy.engine.rules.periods import horizon
 
 from .lazy import LazyGroup

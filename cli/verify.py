@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from guangxi_subsidy.engine.plaintext import text
+from guangxi_subsidy.engine.rules.compiled import RULE_FORMAT
 from guangxi_subsidy.engine.rules.consistency import check_pack
-from guangxi_subsidy.engine.rules.pack import RULE_FORMAT
 
 from .main import EXIT_BAD_INPUT, EXIT_INTERNAL, State, err, friendly_errors
 

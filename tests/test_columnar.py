@@ -19,7 +19,7 @@ from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
 from guangxi_subsidy.engine.scenarios.reform import Reform
-from guangxi_subsidy.engine.verify import strategies
+from guangxi_subsidy.engine.verify import strategies, thresholds
 from guangxi_subsidy.engine.verify.scenarios import reforms
 
 PACK = load_pack()
@@ -38,8 +38,8 @@ def cell_text(draw: Any, name: str, value: Any) -> str:
         return draw(st.sampled_from([value, *SYNONYMS["kind"][value]]))
     if name == "city":
         return draw(st.sampled_from([value, *SYNONYMS["city"][value]]))
-    if isinstance(value, Decimal) and name in strategies.schema_fields() and \
-            strategies.schema_fields()[name].type.value == "money":
+    if isinstance(value, Decimal) and name in thresholds.schema_fields() and \
+            thresholds.schema_fields()[name].type.value == "money":
         fen = int(value * 100)
         yuan, cents = divmod(fen, 100)
         forms = [f"{yuan}.{cents:02d}", f"{yuan:,}.{cents:02d}", f"{Decimal(fen) / 1_000_000}万"]

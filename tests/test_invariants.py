@@ -26,15 +26,16 @@ from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation, Outcome, profile_values
 from guangxi_subsidy.engine.evaluation.report import totals
 from guangxi_subsidy.engine.money import round_fen
-from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, CompiledRule, RulePack, load_pack
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, RulePack, load_pack
 from guangxi_subsidy.engine.verify.properties import verify_pack
 from guangxi_subsidy.engine.verify.strategies import (
     any_profile_data,
     evaluation_dates,
     invalid_profile_data,
-    pack_thresholds,
     rule_profile_data,
 )
+from guangxi_subsidy.engine.verify.thresholds import pack_thresholds
 from guangxi_subsidy.engine.yamlio import load_yaml
 
 PACK = load_pack()

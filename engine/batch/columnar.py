@@ -28,7 +28,8 @@ from guangxi_subsidy.engine.batch import scaled as sc
 from guangxi_subsidy.engine.evaluation.award import AmountError, compute
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status
 from guangxi_subsidy.engine.intake.frames import field_specs
-from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledAmount, CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 STATUSES = tuple(s.value for s in SHOWN)  # the order the compiled writer numbers them in
 AMOUNT_KINDS = tuple(k.value for k in AmountKind)

@@ -13,7 +13,8 @@ from typing import Any
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.outcome import QUANTIFIED, AmountKind
 from guangxi_subsidy.engine.money import floor_fen, round_fen
-from guangxi_subsidy.engine.rules.pack import CompiledAmount, CompiledCap, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledAmount, CompiledCap
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 
 @dataclass(frozen=True)

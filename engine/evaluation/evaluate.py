@@ -21,7 +21,8 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
-from guangxi_subsidy.engine.rules.pack import CompiledCondition, CompiledRule, RulePack, load_pack
+from guangxi_subsidy.engine.rules.compiled import CompiledCondition, CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 ENGINE_VERSION = __version__  # the receipt's engine version: the package's own
 

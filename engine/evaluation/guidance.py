@@ -13,8 +13,8 @@ from typing import Any
 
 from rich.text import Text
 
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.format import Status as DocumentStatus
-from guangxi_subsidy.engine.rules.pack import CompiledRule
 
 
 def warnings(rule: CompiledRule, day: dt.date) -> list[str]:

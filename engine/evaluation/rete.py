@@ -30,7 +30,8 @@ from durable.engine import Host, MessageNotHandledException
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.compiler import encode_value, to_durable
-from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 _ruleset_numbers = itertools.count(1)
 

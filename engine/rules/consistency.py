@@ -20,16 +20,14 @@ from pathlib import Path
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.rules.pack import (
+from guangxi_subsidy.engine.rules.compiled import (
     FIELDS_IN_SCHEMA,
     PARAMETERS_IN_FORCE,
     RULE_FORMAT,
     UNIQUE_IDS,
     Problem,
-    RulePack,
-    RulePackError,
-    load_pack,
 )
+from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, load_pack
 
 CHECKS = (UNIQUE_IDS, FIELDS_IN_SCHEMA, PARAMETERS_IN_FORCE)
 

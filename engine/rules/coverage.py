@@ -20,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.rules.provenance import SEEDS, normalise, quote_found
 
 _NUMBER = r"\d+(?:\.\d+)?"

@@ -27,7 +27,8 @@ from guangxi_subsidy.engine.language.syntax import children
 from guangxi_subsidy.engine.money import ARITHMETIC
 
 if TYPE_CHECKING:
-    from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+    from guangxi_subsidy.engine.rules.compiled import CompiledRule
+    from guangxi_subsidy.engine.rules.pack import RulePack
 
 MAX_CHAIN = 100  # derived facts requiring one another in a row
 LARGEST = Decimal(10) ** 45  # an amount bound above this is refused: rounding it to the fen needs over 47 digits

@@ -7,12 +7,9 @@ rule silently dropped would under-pay an applicant without anyone noticing.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,157 +19,32 @@ from pydantic import ValidationError
 from guangxi_subsidy import data
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
 from guangxi_subsidy.engine.rules import limits
+from guangxi_subsidy.engine.rules.compiled import (
+    PARAMETERS_IN_FORCE,
+    UNIQUE_IDS,
+    CompiledRule,
+    Problem,
+    compile_rule,
+    parameter_type,
+)
 from guangxi_subsidy.engine.rules.format import (
-    Amount,
-    Bounded,
     Derived,
     Document,
-    Effective,
-    Equals,
-    IndependentOf,
-    Monotone,
-    Property,
     Rule,
     RuleFile,
-    Status,
     Untranslatable,
-    ZeroWhenZero,
 )
 from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, build_parameters
-from guangxi_subsidy.engine.rules.periods import validity_warning
-from guangxi_subsidy.engine.rules.provenance import normalise
-from guangxi_subsidy.engine.rules.readings import CompiledReading, compile_readings
 from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 DEFAULT_RULES = data.RULES  # the bundled pack, from a wheel or a checkout alike
-
-
-UNIQUE_IDS, FIELDS_IN_SCHEMA, PARAMETERS_IN_FORCE, RULE_FORMAT = (
-    "unique rule ids", "fields in the schema", "parameters in force", "rule format"
-)
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    rule: str | None
-    where: str
-    reason: str
-    check: str = RULE_FORMAT  # which consistency check the problem breaks
-
-
-    def __str__(self) -> str:
-        rule = f" rule {self.rule}" if self.rule else ""
-        where = f" [{self.where}]" if self.where else ""
-        return f"{self.file}:{rule}{where}: {self.reason}"
 
 
 class RulePackError(ValueError):
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         super().__init__("rule pack refused:\n" + "\n".join(f"  {p}" for p in self.problems))
-
-
-@dataclass(frozen=True)
-class CompiledCondition:
-    id: str
-    text: str
-    says: str | None
-    node: ex.Node  # normalised: `not` pushed down, as durable_rules will read it
-
-    @functools.cached_property
-    def fields(self) -> frozenset[str]:  # read on every evaluation: computed once
-        return frozenset(ex.names_read(self.node))
-
-
-@dataclass(frozen=True)
-class CompiledCap:
-    text: str
-    node: ex.Node
-    per: str
-    says: str | None
-
-
-@dataclass(frozen=True)
-class CompiledTier:
-    when: CompiledCondition
-    formula: ex.Node
-    formula_text: str
-    says: str | None
-
-
-@dataclass(frozen=True)
-class CompiledAmount:
-    spec: Amount
-    formula: ex.Node | None
-    minimum: ex.Node | None
-    maximum: ex.Node | None
-    tiers: tuple[CompiledTier, ...]
-    caps: tuple[CompiledCap, ...]
-
-    @property
-    def parameters(self) -> set[str]:
-        return {n for node in self.nodes() for n in ex.names_read(node) if n not in field_symbols()}
-
-    def nodes(self) -> Iterable[ex.Node]:
-        for node in (self.formula, self.minimum, self.maximum):
-            if node is not None:
-                yield node
-        for tier in self.tiers:
-            yield tier.when.node
-            yield tier.formula
-        for cap in self.caps:
-            yield cap.node
-
-
-@dataclass(frozen=True)
-class CompiledProperty:
-    """A declared property, its fields checked against the schema and its expressions compiled."""
-
-    kind: str  # monotone | bounded | zero_when_zero | independent_of | equals
-    text: str  # as a rule author would write it, for reports
-    field: str | None = None  # monotone, zero_when_zero, independent_of
-    node: ex.Node | None = None  # bounded: the bound; equals: the formula
-    decreasing: bool = False
-    within: tuple[tuple[str, Decimal, Decimal], ...] = ()
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    id: str
-    name: str
-    file: str
-    document: Document
-    spec: Rule | Derived
-    is_derived: bool
-    kinds: tuple[str, ...]
-    jurisdiction: str
-    cities: tuple[str, ...]
-    effective: Effective
-    status: Status
-    requires: tuple[str, ...]
-    conditions: tuple[CompiledCondition, ...]
-    amount: CompiledAmount | None
-    properties: tuple[CompiledProperty, ...] = ()
-    readings: tuple[CompiledReading, ...] = ()
-    documents: tuple[Document, ...] = ()  # every source's document, the rule's own first (set once all are loaded)
-
-    def validity_warning(self, day: dt.date) -> str | None:
-        """A warning when no end date is stated and `day` lies beyond what the sources speak for."""
-        return validity_warning(self.effective, list(self.documents or (self.document,)), day)
-
-    @property
-    def rule(self) -> Rule:
-        assert isinstance(self.spec, Rule)
-        return self.spec
-
-    def fields_read(self) -> set[str]:
-        names = {n for c in self.conditions for n in c.fields}
-        if self.amount is not None:
-            names |= {n for node in self.amount.nodes() for n in ex.names_read(node)}
-        return names
 
 
 @dataclass
@@ -299,7 +171,7 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
             problems.append(Problem("parameters", None, name, "a parameter may not share a profile field's name"))
     all_symbols = dict(symbols)
     all_symbols.update(
-        {n: ex.Symbol(name=n, type=_parameter_type(p), is_parameter=True) for n, p in parameters_by_name.items()}
+        {n: ex.Symbol(name=n, type=parameter_type(p), is_parameter=True) for n, p in parameters_by_name.items()}
     )
 
     pack = RulePack({}, {}, parameters_by_name, {}, [], files, digest.hexdigest(), all_symbols)
@@ -309,7 +181,7 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
             pack.not_encoded.append((rule_file.document.file, item))
         specs: list[Rule | Derived] = [*rule_file.derived, *rule_file.rules]
         for item_spec in specs:
-            compiled = _compile(path, rule_file.document, item_spec, all_symbols, problems)
+            compiled = compile_rule(path, rule_file.document, item_spec, all_symbols, problems)
             if compiled is None:
                 continue
             target = pack.derived if compiled.is_derived else pack.rules
@@ -318,7 +190,7 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
                 continue
             target[compiled.id] = compiled
 
-    problems.extend(_cross_checks(pack))
+    problems.extend(cross_checks(pack))
     for rule_id, rule in pack.rules.items():
         others = [pack.documents.get(str(s.document)) for s in rule.rule.more_sources]
         for source, other in zip(rule.rule.more_sources, others, strict=True):
@@ -334,215 +206,9 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
     return pack
 
 
-def _parameter_type(parameter: Parameter) -> ex.ValueType:
-    return {"rate": ex.ValueType.DECIMAL, "yuan": ex.ValueType.MONEY}.get(parameter.unit, ex.ValueType.INTEGER)
-
-
-def _condition(
-    text: str, cid: str, says: str | None, where: str, symbols: dict[str, ex.Symbol], report: Any
-) -> CompiledCondition | None:
-    try:
-        node = ex.compile_condition(text, symbols)
-    except ex.ExpressionError as error:
-        report(where, str(error))
-        return None
-    return CompiledCondition(cid, text, says, node)
-
-
-def _compile(
-    path: Path, document: Document, spec: Rule | Derived, symbols: dict[str, ex.Symbol], problems: list[Problem]
-) -> CompiledRule | None:
-    before = len(problems)
-
-    def report(where: str, reason: str) -> None:
-        check = FIELDS_IN_SCHEMA if reason.startswith("unknown field") else RULE_FORMAT
-        problems.append(Problem(str(path), spec.id, where, reason, check))
-
-    conditions = []
-    for cond in spec.conditions:
-        compiled = _condition(cond.when, cond.id, cond.says, f"conditions.{cond.id}.when", symbols, report)
-        if compiled is not None:
-            conditions.append(compiled)
-
-    amount = None
-    properties: tuple[CompiledProperty, ...] = ()
-    readings: tuple[CompiledReading, ...] = ()
-    if isinstance(spec, Rule):
-        amount = _compile_amount(spec.amount, symbols, report)
-        properties = _compile_properties(spec, symbols, report)
-        if spec.source.document and spec.source.document != document.file:
-            report("source.document", "a rule's quote must come from its file's document")
-        _check_place(spec, document, report)
-        readings = compile_readings(spec, symbols, report)
-
-    jurisdiction = spec.jurisdiction or document.jurisdiction
-    cities = GUANGXI_CITIES if jurisdiction == "guangxi" else (jurisdiction,)
-    effective = (spec.effective if isinstance(spec, Rule) and spec.effective else None) or document.effective
-    status = (spec.status if isinstance(spec, Rule) and spec.status else None) or document.status
-    if len(problems) > before:
-        return None
-    return CompiledRule(
-        id=spec.id,
-        name=spec.name,
-        file=str(path),
-        document=document,
-        spec=spec,
-        is_derived=isinstance(spec, Derived),
-        kinds=tuple(k.value for k in spec.beneficiary),
-        jurisdiction=jurisdiction,
-        cities=tuple(cities),
-        effective=effective,
-        status=status,
-        requires=tuple(spec.requires),
-        conditions=tuple(conditions),
-        amount=amount,
-        properties=properties,
-        readings=readings,
-    )
-
-
-def _check_place(spec: Rule, document: Document, report: Any) -> None:
-    """A rule that applies elsewhere than its document says which of its words decide it (relayed policy)."""
-    if spec.jurisdiction is not None and spec.jurisdiction != document.jurisdiction and not spec.jurisdiction_quote:
-        report("jurisdiction_quote", f"jurisdiction {spec.jurisdiction} differs from the document's "
-               f"({document.jurisdiction}): quote the words that decide it in 'jurisdiction_quote'")
-    if spec.jurisdiction_quote is not None:
-        quoted = normalise("".join(q for _, q in spec.quotes()))
-        if normalise(spec.jurisdiction_quote) not in quoted:
-            report("jurisdiction_quote", "the words that decide the place must stand in one of the rule's quotes")
-
-
-def _compile_amount(spec: Amount, symbols: dict[str, ex.Symbol], report: Any) -> CompiledAmount | None:
-    ok = True
-
-    def amount(text: str | None, where: str) -> ex.Node | None:
-        nonlocal ok
-        if text is None:
-            return None
-        try:
-            return ex.compile_amount(text, symbols)
-        except ex.ExpressionError as error:
-            report(where, str(error))
-            ok = False
-            return None
-
-    tiers = []
-    for i, tier in enumerate(spec.tiers or []):
-        when = _condition(tier.when, f"tier_{i + 1}", tier.says, f"amount.tiers[{i}].when", symbols, report)
-        formula = amount(tier.formula, f"amount.tiers[{i}].formula")
-        if when is None or formula is None:
-            ok = False
-            continue
-        tiers.append(CompiledTier(when, formula, tier.formula, tier.says))
-    caps = []
-    for i, cap in enumerate(spec.caps):
-        node = amount(str(cap.value), f"amount.caps[{i}].value")
-        if node is not None:
-            caps.append(CompiledCap(str(cap.value), node, cap.per, cap.says))
-    compiled = CompiledAmount(
-        spec=spec,
-        formula=amount(spec.formula, "amount.formula"),
-        minimum=amount(spec.min, "amount.min"),
-        maximum=amount(spec.max, "amount.max"),
-        tiers=tuple(tiers),
-        caps=tuple(caps),
-    )
-    for name in spec.assumes:
-        if name not in symbols or not symbols[name].is_parameter:
-            report("amount.assumes", f"'{name}' is not a dated parameter")
-            ok = False
-    return compiled if ok else None
-
-
-def _compile_properties(
-    spec: Rule, symbols: dict[str, ex.Symbol], report: Any
-) -> tuple[CompiledProperty, ...]:
-    """Refuse a property that names no profile field, reads a field of the wrong type or cannot be computed."""
-    out = []
-    numbered = spec.amount.kind != "non_monetary" and (
-        spec.amount.kind != "unquantified" or bool(spec.amount.caps) or spec.amount.max is not None
-    )
-    for i, item in enumerate(spec.properties):
-        where = f"properties[{i}]"
-        compiled = _compile_property(item, where, symbols, report)
-        if compiled is None:
-            continue
-        if compiled.kind != "independent_of" and not numbered:
-            report(where, f"'{compiled.kind}' needs an amount, but the rule's amount is {spec.amount.kind}")
-            continue
-        out.append(compiled)
-    return tuple(out)
-
-
-def _compile_property(
-    item: Property, where: str, symbols: dict[str, ex.Symbol], report: Any
-) -> CompiledProperty | None:
-    def field_of(name: str, at: str, numeric: bool) -> str | None:
-        symbol = symbols.get(name)
-        if symbol is None or symbol.is_parameter:
-            close = difflib.get_close_matches(name, [n for n, s in symbols.items() if not s.is_parameter], n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else " (see `subsidy rules fields`)"
-            report(at, f"unknown field '{name}'{hint}")
-            return None
-        if numeric and symbol.type not in ex.NUMERIC:
-            report(at, f"'{name}' is {symbol.type.value}; this property needs a numeric field")
-            return None
-        return name
-
-    def expression(text: str, at: str) -> ex.Node | None:
-        try:
-            return ex.compile_amount(text, symbols)
-        except ex.ExpressionError as error:
-            report(at, str(error))
-            return None
-
-    if isinstance(item, Monotone):
-        name = field_of(item.monotone, f"{where}.monotone", numeric=True)
-        decreasing = item.direction == "decreasing"
-        text = f"monotone {item.monotone}" + (" (decreasing)" if decreasing else "")
-        return None if name is None else CompiledProperty("monotone", text, field=name, decreasing=decreasing)
-    if isinstance(item, ZeroWhenZero):
-        name = field_of(item.zero_when_zero, f"{where}.zero_when_zero", numeric=True)
-        text = f"zero_when_zero {item.zero_when_zero}"
-        return None if name is None else CompiledProperty("zero_when_zero", text, field=name)
-    if isinstance(item, IndependentOf):
-        name = field_of(item.independent_of, f"{where}.independent_of", numeric=False)
-        text = f"independent_of {item.independent_of}"
-        return None if name is None else CompiledProperty("independent_of", text, field=name)
-    if isinstance(item, Bounded):
-        node = expression(str(item.bounded), f"{where}.bounded")
-        return None if node is None else CompiledProperty("bounded", f"bounded {item.bounded}", node=node)
-    assert isinstance(item, Equals)
-    node = expression(str(item.equals), f"{where}.equals")
-    within = []
-    ok = node is not None
-    for name, (low_text, high_text) in item.within.items():
-        at = f"{where}.within.{name}"
-        if field_of(name, at, numeric=True) is None:
-            ok = False
-            continue
-        bounds = [expression(str(v), at) for v in (low_text, high_text)]
-        if bounds[0] is None or bounds[1] is None:
-            ok = False
-            continue
-        if any(ex.names_read(b) for b in bounds if b is not None):
-            report(at, "a range's bounds are numbers, not expressions over fields")
-            ok = False
-            continue
-        low, high = (Decimal(ex.evaluate(b, {})) for b in bounds)  # type: ignore[arg-type]
-        if low > high:
-            report(at, f"the range is empty: {low} > {high}")
-            ok = False
-            continue
-        within.append((name, low, high))
-    if not ok:
-        return None
-    ranges = ", ".join(f"{n} in [{lo}, {hi}]" for n, lo, hi in within)
-    text = f"equals {item.equals}" + (f" within {ranges}" if ranges else "")
-    return CompiledProperty("equals", text, node=node, within=tuple(within))
-
-
-def _cross_checks(pack: RulePack) -> list[Problem]:
+def cross_checks(pack: RulePack) -> list[Problem]:
+    """What no rule shows alone: a requirement no derived fact meets, a parameter with no value when its rule
+    starts, derived facts requiring each other in a cycle (a reform's pack is checked again by these)."""
     problems = []
     every = {**pack.derived, **pack.rules}
     for rule in every.values():

@@ -25,7 +25,8 @@ from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation, Outcome, profile_values
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.money import format_yuan
-from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.scenarios.changeable import changeable
 
 UNITS = {ex.ValueType.MONEY: Decimal("0.01"), ex.ValueType.INTEGER: Decimal(1),

@@ -20,16 +20,9 @@ from pydantic import ValidationError
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.rules.compiled import CompiledRule, Problem, compile_rule, parameter_type
 from guangxi_subsidy.engine.rules.format import Derived, Document, Rule
-from guangxi_subsidy.engine.rules.pack import (
-    CompiledRule,
-    Problem,
-    RulePack,
-    RulePackError,
-    _compile,
-    _cross_checks,
-    _parameter_type,
-)
+from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, cross_checks
 from guangxi_subsidy.engine.rules.parameters import Parameter
 from guangxi_subsidy.engine.scenarios.reformfile import (
     AddRule,
@@ -102,7 +95,7 @@ def apply_reform(spec: ReformFile, baseline: RulePack, path: Path, text: str = "
             else:
                 parameters[change.parameter] = found
     symbols = dict(field_symbols())
-    symbols.update({n: ex.Symbol(n, _parameter_type(p), is_parameter=True) for n, p in parameters.items()})
+    symbols.update({n: ex.Symbol(n, parameter_type(p), is_parameter=True) for n, p in parameters.items()})
 
     every: dict[str, CompiledRule] = {**baseline.derived, **baseline.rules}
     order = list(every)
@@ -157,7 +150,7 @@ def apply_reform(spec: ReformFile, baseline: RulePack, path: Path, text: str = "
     for rule_id in order:
         rule = every.get(rule_id)
         if rule is not None and rule.amount is not None and rule.amount.parameters & changed:
-            again = _compile(Path(rule.file), rule.document, rule.spec, symbols, problems)
+            again = compile_rule(Path(rule.file), rule.document, rule.spec, symbols, problems)
             if again is not None:
                 every[rule_id] = dataclasses.replace(again, file=rule.file)
 
@@ -168,7 +161,7 @@ def apply_reform(spec: ReformFile, baseline: RulePack, path: Path, text: str = "
         parameters=parameters, documents=dict(baseline.documents), not_encoded=list(baseline.not_encoded),
         files=[*baseline.files, path], digest=digest, symbols=symbols,
     )
-    problems.extend(_cross_checks(pack))
+    problems.extend(cross_checks(pack))
     if problems:
         raise ReformError(problems)
     return Reform(spec.name, spec.description, path, tuple(applied), pack, baseline)
@@ -178,7 +171,7 @@ def _recompiled(path: Path, document: Document, spec: Rule | Derived, symbols: d
                 problems: list[Problem], where: str) -> CompiledRule | None:
     """The pack's own compiler, its problems placed at the change that caused them."""
     found: list[Problem] = []
-    compiled = _compile(path, document, spec, symbols, found)
+    compiled = compile_rule(path, document, spec, symbols, found)
     problems.extend(dataclasses.replace(p, where=f"{where} → {p.where}") for p in found)
     return compiled
 

@@ -40,20 +40,23 @@ from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Outcome, profile_values
 from guangxi_subsidy.engine.evaluation.outcome import AmountKind
 from guangxi_subsidy.engine.money import round_fen
-from guangxi_subsidy.engine.rules.pack import CompiledProperty, CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledProperty, CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.verify.strategies import (
-    Link,
-    conditions_of,
     field_values,
-    fields_of,
     meeting,
     mostly,
     rule_field_values,
     rule_profile_data,
+    within_range,
+)
+from guangxi_subsidy.engine.verify.thresholds import (
+    Link,
+    conditions_of,
+    fields_of,
     rule_thresholds,
     schema_fields,
     solve,
-    within_range,
 )
 
 Example = tuple[dict[str, Any], ...]  # one profile, or two for the properties that compare

@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import ApplicantKind
-from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE
 from guangxi_subsidy.engine.scenarios.reform import Reform, ReformError, apply_reform
 from guangxi_subsidy.engine.scenarios.reformfile import ReformFile
-from guangxi_subsidy.engine.verify import strategies
+from guangxi_subsidy.engine.verify import strategies, thresholds
 
 DRAWN = Path("drawn-reform.yaml")
 
@@ -107,13 +108,13 @@ def near_thresholds(pack: RulePack) -> st.SearchStrategy[dict[str, Any]]:
     """Profile data drawn to meet one rule, but for one changeable field its conditions read, drawn at the rule's
     thresholds and a unit either side (so that it often just fails), or anywhere in its range."""
     pairs = sorted({(rule.id, name) for rule in pack.rules.values()
-                    for node in strategies.conditions_of(rule, pack) for name in ex.names_read(node)
+                    for node in thresholds.conditions_of(rule, pack) for name in ex.names_read(node)
                     if name in CHANGEABLE})
 
     def drawn(pair: tuple[str, str]) -> st.SearchStrategy[dict[str, Any]]:
         rule = pack.rules[pair[0]]
-        spec = strategies.schema_fields()[pair[1]]
-        special = strategies.rule_thresholds(rule, pack).values(pair[1])
+        spec = thresholds.schema_fields()[pair[1]]
+        special = thresholds.rule_thresholds(rule, pack).values(pair[1])
         return strategies.rule_profile_data(rule, pack, fixed={pair[1]: strategies.field_values(spec, special)})
 
     return st.sampled_from(pairs).flatmap(drawn)

@@ -24,8 +24,8 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.evaluation.report import plain
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
-from guangxi_subsidy.engine.rules.pack import CompiledRule
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 

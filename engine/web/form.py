@@ -20,7 +20,8 @@ from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, P
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.intake.cells import cell_value, clean
 from guangxi_subsidy.engine.language.syntax import ValueType
-from guangxi_subsidy.engine.rules.pack import CompiledRule, RulePack
+from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 IDENTITY = ("id", "name", "kind", "city", "as_of")
 DEFAULT_ID = "WEB-1"
