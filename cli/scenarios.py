@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -187,7 +188,8 @@ def _decimal(text: str, option: str) -> Decimal:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Evaluate for this date.")
 @click.option("--include-drafts", is_flag=True, help="Also apply draft documents (marked DRAFT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the curve (.svg).")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw the curve: .svg, or .png (a picture, drawn with matplotlib).")
 @click.pass_obj
 @friendly_errors
 def whatif(state: State, profile: Path, field: str, start: str, stop: str, steps: int, as_of: dt.datetime | None,
@@ -204,9 +206,11 @@ def whatif(state: State, profile: Path, field: str, start: str, stop: str, steps
     curve = vary(state.engine, load_profile(profile), field, _decimal(start, "--from"), _decimal(stop, "--to"),
                  steps, as_of.date() if as_of else None, include_drafts)
     if chart is not None:
-        if chart.suffix.lower() != ".svg":
-            raise BadScenarioInput(f"--chart: {chart} — charts are written as .svg")
-        chart.write_text(curve.svg(), encoding="utf-8")
+        _chart_kind("--chart", chart)
+        if chart.suffix.lower() == ".png":
+            _note(_picture(lambda: curve.png(chart)))
+        else:
+            chart.write_text(curve.svg(), encoding="utf-8")
     if fmt == "json":
         click.echo(json.dumps(curve.as_json(), ensure_ascii=False, indent=2))
         return
@@ -230,7 +234,8 @@ def whatif(state: State, profile: Path, field: str, start: str, stop: str, steps
 
 @click.command()
 @click.argument("summary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .svg file.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The chart: .svg, or .png (a picture, drawn with matplotlib).")
 @click.option("--by", type=click.Choice(["benefit", "department"]), default="benefit", show_default=True)
 @friendly_errors
 def chart(summary: Path, output: Path, by: str) -> None:
@@ -249,7 +254,35 @@ def chart(summary: Path, output: Path, by: str) -> None:
         raise BadScenarioInput(f"{summary}: not a readable summary JSON ({error})") from None
     if not isinstance(data, dict) or "scenario" not in data:
         raise BadScenarioInput(f"{summary}: no 'scenario' in it: write it with `subsidy batch --reform … --summary`")
-    if output.suffix.lower() != ".svg":
-        raise BadScenarioInput(f"-o: {output} — charts are written as .svg")
-    output.write_text(budget_svg(data["scenario"], by), encoding="utf-8")
+    _chart_kind("-o", output)
+    if output.suffix.lower() == ".png":
+        from guangxi_subsidy.engine.scenarios.charts import budget_bars
+        from guangxi_subsidy.engine.scenarios.plots import bars_png
+
+        _note(_picture(lambda: bars_png(output, *budget_bars(data["scenario"], by))))
+    else:
+        output.write_text(budget_svg(data["scenario"], by), encoding="utf-8")
     click.echo(_("wrote {path}").format(path=output))
+
+
+def _chart_kind(option: str, path: Path) -> None:
+    if path.suffix.lower() not in (".svg", ".png"):
+        raise BadScenarioInput(_("{option}: {path} — charts are written as .svg or .png").format(option=option,
+                                                                                               path=path))
+
+
+def _picture(draw: Callable[[], str | None]) -> str | None:
+    """Draw a PNG; matplotlib missing or a path that cannot be written is bad input (exit 2), with the reason."""
+    from guangxi_subsidy.engine.scenarios.plots import PlottingUnavailable
+
+    try:
+        return draw()
+    except PlottingUnavailable as error:
+        raise BadScenarioInput(str(error)) from None
+    except OSError as error:
+        raise BadScenarioInput(f"{error.filename or ''}: {error.strerror or error}") from None
+
+
+def _note(note: str | None) -> None:
+    if note:
+        Console(stderr=True).print(Text(note, style="yellow"), highlight=False)

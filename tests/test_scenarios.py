@@ -187,3 +187,36 @@ def test_the_budget_chart_draws_each_benefit_on_both_sides() -> None:
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "房租补助" in texts and "550,000.00" in texts and "600,000.00" in texts
     assert "未变" not in texts  # nothing on either side: left out
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header chunk."""
+    data = path.read_bytes()
+    assert data.startswith(PNG)
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_charts_are_also_written_as_png_pictures(tmp_path: Path) -> None:
+    curve = tmp_path / "rent.png"
+    code, _, err = run("whatif", str(BASE), "--vary", "rent_and_broadband_paid", "--from", "0", "--to", "1000000",
+                       "--steps", "6", "--chart", str(curve))
+    assert code == 0, err
+    width, height = png_size(curve)
+    assert width > 600 and height > 300
+    applicants = tmp_path / "a.csv"
+    applicants.write_text(
+        "id,kind,city,as_of,recognised_incubation_base,rent_and_broadband_paid,rent_subsidy_years_received\n"
+        "NN-BASE-001,incubation_base,南宁,2017-03-01,是,900000,0\n", encoding="utf-8")
+    summary = tmp_path / "s.json"
+    assert run("batch", str(applicants), "-o", str(tmp_path / "r.csv"), "--reform", str(RENT_CAP),
+               "--summary", str(summary), "--quiet")[0] == 0
+    for by in ("benefit", "department"):
+        picture = tmp_path / f"{by}.png"
+        code, _, err = run("chart", str(summary), "-o", str(picture), "--by", by)
+        assert code == 0, err
+        assert png_size(picture)[0] > 600
+    code, _, err = run("chart", str(summary), "-o", str(tmp_path / "b.jpg"))
+    assert code == 2 and ".svg or .png" in err

@@ -161,3 +161,20 @@ def test_a_batch_upload_that_is_not_a_list_is_refused_with_4xx(client):
     # a column that names no field is not read, and said so; the rows are evaluated
     assert unknown.status_code == 200 and "colour" in unknown.text
     assert client.post("/api/v1/batch", data={"as_of": "2017-01-01"}).status_code == 400
+
+
+def test_the_calculator_draws_the_what_if_curve_of_a_figure_the_person_gave(client):
+    answers = {**WORKED, "rent_and_broadband_paid": "900000", "recognised_incubation_base": "是"}
+    assert 'name="vary"' in client.post("/", data=answers).text  # offered beside the result
+    page = client.post("/whatif", data={**answers, "vary": "rent_and_broadband_paid", "vary_from": "0",
+                                        "vary_to": "1000000"})
+    assert page.status_code == 200
+    assert "<svg" in page.text and "<script" not in page.text
+    # 002 三(四)18: 70% of the rent, capped at 550,000 a year: 600,000 → 420,000; 800,000 and more → 550,000
+    table = page.text[page.text.index("<table"):]
+    assert "600,000" in table and "420,000.00" in table and "550,000.00" in table
+    refused = client.post("/whatif", data={**answers, "vary": "city", "vary_from": "0", "vary_to": "1"})
+    assert refused.status_code == 422
+    refused = client.post("/whatif", data={**answers, "vary": "rent_and_broadband_paid", "vary_from": "lots",
+                                           "vary_to": "1"})
+    assert refused.status_code == 422

@@ -131,8 +131,12 @@ def curve_svg(title: str, axis: str, xs: Sequence[Decimal | int], series: Sequen
     return _document(width, height, body, title)
 
 
-def budget_svg(scenario: dict[str, Any], by: str = "benefit") -> str:
-    """A batch summary's scenario (`summary["scenario"]`) as bars: money per benefit or per lead department."""
+Bars = tuple[str, list[str], list[tuple[str, list[Decimal]]]]  # title, labels, (side, amounts) for each side
+
+
+def budget_bars(scenario: dict[str, Any], by: str = "benefit") -> Bars:
+    """A batch summary's scenario (`summary["scenario"]`) as what a bar chart shows: its title, the labels (each
+    benefit or lead department with money on either side) and the two sides' amounts."""
     sides = (_("baseline"), str(scenario.get("label", _("alternative"))))
     if by == "department":
         rows = [(name, Decimal(v["baseline"]["grants"]), Decimal(v["alternative"]["grants"]))
@@ -143,4 +147,9 @@ def budget_svg(scenario: dict[str, Any], by: str = "benefit") -> str:
                 for b in scenario["benefits"]]
         title = _("Amount by benefit: baseline against {label}").format(label=sides[1])
     rows = [r for r in rows if r[1] or r[2]]
-    return bars_svg(title, [r[0] for r in rows], [(sides[0], [r[1] for r in rows]), (sides[1], [r[2] for r in rows])])
+    return title, [r[0] for r in rows], [(sides[0], [r[1] for r in rows]), (sides[1], [r[2] for r in rows])]
+
+
+def budget_svg(scenario: dict[str, Any], by: str = "benefit") -> str:
+    """A batch summary's scenario as bars: money per benefit or per lead department."""
+    return bars_svg(*budget_bars(scenario, by))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from guangxi_subsidy.engine import language as ex
@@ -51,16 +52,27 @@ class Curve:
     def series(self) -> dict[str, list[Decimal | None]]:
         return {rule_id: [self.amount(i, rule_id) for i in range(len(self.values))] for rule_id, _ in self.benefits()}
 
-    def svg(self) -> str:
-        """The curve as an SVG chart (for `subsidy whatif --chart` and the web calculator)."""
+    def chart(self) -> tuple[str, str, list[Decimal | int], list[tuple[str, list[Decimal | None]]]]:
+        """What the curve's chart shows: title, axis, the values and each benefit's amounts along them."""
         from guangxi_subsidy.engine.applicant.fields import field_labels
         from guangxi_subsidy.engine.i18n import _
-        from guangxi_subsidy.engine.scenarios.charts import curve_svg
 
         label = field_labels().get(self.field, self.field)
         names = dict(self.benefits())
         series = [(names[rule_id], values) for rule_id, values in self.series().items()]
-        return curve_svg(_("Amount as {label} varies").format(label=label), label, list(self.values), series)
+        return _("Amount as {label} varies").format(label=label), label, list(self.values), series
+
+    def svg(self) -> str:
+        """The curve as an SVG chart (for `subsidy whatif --chart` and the web calculator)."""
+        from guangxi_subsidy.engine.scenarios.charts import curve_svg
+
+        return curve_svg(*self.chart())
+
+    def png(self, path: Path) -> str | None:
+        """The curve as a PNG picture (matplotlib); a note when Chinese labels had no font."""
+        from guangxi_subsidy.engine.scenarios.plots import curve_png
+
+        return curve_png(path, *self.chart())
 
     def as_json(self) -> dict[str, Any]:
         names = dict(self.benefits())

@@ -22,6 +22,8 @@ from guangxi_subsidy.engine.web import form as forms
 from guangxi_subsidy.engine.web.render import language_of, render
 from guangxi_subsidy.engine.web.results import view
 
+WHATIF_STEPS = 11  # points of a curve drawn from the calculator, both ends included
+
 
 def switch_url(request: Request, language: str, path: str | None = None) -> str:
     """The same page in the other language (for a GET page; a posted page switches back to its form)."""
@@ -38,6 +40,16 @@ def page(request: Request, template: str, language: str, status: int = 200, path
 
 def _lang(request: Request, posted: Mapping[str, Any] | None = None) -> str:
     return language_of(request.query_params.get("lang") or (posted or {}).get("lang"))
+
+
+def _whatif_fields(answered: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The numeric facts the person gave: the figures a what-if curve can vary, each with its label."""
+    from guangxi_subsidy.engine.applicant.fields import fields
+    from guangxi_subsidy.engine.language import ValueType
+
+    numeric = (ValueType.MONEY, ValueType.INTEGER, ValueType.DECIMAL)
+    return [(name, info.label) for name, info in fields().items()
+            if info.read_by_rules and info.type in numeric and str(answered.get(name) or "").strip()]
 
 
 def _strings(posted: Mapping[str, Any]) -> dict[str, str]:
@@ -63,6 +75,7 @@ def router(engine: Engine) -> APIRouter:
                     kind=kind, city=city, as_of=day, include_drafts=include_drafts,
                     topics=forms.topics(pack, kind, city, include_drafts), values=answers.values, errors=errors,
                     view=result, asked=result["asked"] if result else [], shown_next=[],
+                    whatif_fields=_whatif_fields(answers.values) if result else [],
                     id_q=forms.question("id"), name_q=forms.question("name"))
 
     @pages.get("/", response_class=HTMLResponse)
@@ -103,6 +116,42 @@ def router(engine: Engine) -> APIRouter:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
         return Response(build(result, language), media_type="application/pdf",
                         headers={"content-disposition": f'attachment; filename="{safe}"'})
+
+    @pages.post("/whatif", response_class=HTMLResponse)
+    async def whatif(request: Request) -> HTMLResponse:
+        """The calculator's answers with one figure varied from a value to another: each benefit's amount along
+        the way, as a curve (the SVG `subsidy whatif --chart` writes) and a table."""
+        from markupsafe import Markup
+
+        from guangxi_subsidy.engine.applicant import values
+        from guangxi_subsidy.engine.applicant.reading import ProfileError
+        from guangxi_subsidy.engine.scenarios.charts import curve_svg
+        from guangxi_subsidy.engine.scenarios.whatif import vary
+
+        posted = _strings(await request.form())
+        language = _lang(request, posted)
+        gettext = i18n.translations(language).gettext
+        kind, city, day, errors = forms.choose(posted.get("kind"), posted.get("city"), posted.get("as_of"))
+        answers = forms.read_answers(posted, kind, city, day)
+        if answers.profile is None or errors:
+            return _refused(request, language, {**answers.errors, **errors})
+        field = posted.get("vary", "")
+        try:
+            start, stop = values.decimal(posted.get("vary_from", ""), "a number"), \
+                values.decimal(posted.get("vary_to", ""), "a number")
+            curve = vary(engine, answers.profile, field, start, stop, WHATIF_STEPS,
+                         include_drafts=posted.get("include_drafts") == "1")
+        except ProfileError as error:
+            return _refused(request, language, {f: f"{v} — {e}" for f, v, e in error.problems})
+        except ValueError as error:
+            return _refused(request, language, {gettext("from / to"): str(error)})
+        series = curve.series()
+        rows = [(value, [series[rule_id][i] for rule_id, _name in curve.benefits()])
+                for i, value in enumerate(curve.values)]
+        _title, label, xs, lines = curve.chart()
+        svg = curve_svg(gettext("Amount as {label} varies").format(label=label), label, xs, lines)
+        return page(request, "whatif.html", language, path="/", title=gettext("What if a figure changes"),
+                    field=field, label=label, chart=Markup(svg), benefits=curve.benefits(), rows=rows)
 
     def _refused(request: Request, language: str, errors: Mapping[str, str]) -> HTMLResponse:
         gettext = i18n.translations(language).gettext
