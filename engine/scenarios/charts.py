@@ -1,4 +1,6 @@
-"""Charts as SVG written directly: budgets baseline against alternative, and what-if curves.
+"""Charts as SVG written directly: budgets baseline against alternative, what-if curves, and the ranked bars of a
+batch's totals that the web page shows (styled by the page's stylesheet, readable by a screen reader: the chart
+has a `<title>` and each bar a text label with its exact amount).
 
 SVG text is drawn by whatever shows it (a browser, an office suite) with the fonts it has, so Chinese labels need
 no font installed here and no plotting library is loaded: the file is a few kilobytes of markup, the same on
@@ -153,3 +155,35 @@ def budget_bars(scenario: dict[str, Any], by: str = "benefit") -> Bars:
 def budget_svg(scenario: dict[str, Any], by: str = "benefit") -> str:
     """A batch summary's scenario as bars: money per benefit or per lead department."""
     return bars_svg(*budget_bars(scenario, by))
+
+
+RANKED_ROW, RANKED_LABEL, RANKED_BAR, RANKED_VALUE = 26, 300, 300, 150
+
+
+def ranked_bars_svg(title: str, items: Sequence[tuple[str, str]]) -> str | None:
+    """(label, amount in yuan as a decimal string) as one bar each, largest first; zero amounts are left out, and
+    None when nothing is left. A bar's length is the amount's share of the largest, in whole pixels; the figure
+    beside it is the exact amount. Labels come from rule files and are escaped, never markup."""
+    rows = sorted(((label, Decimal(value)) for label, value in items if Decimal(value) > 0),
+                  key=lambda item: (-item[1], item[0]))
+    if not rows:
+        return None
+    top = rows[0][1]
+    width = RANKED_LABEL + RANKED_BAR + RANKED_VALUE
+    height = RANKED_ROW * len(rows) + 8
+    quoted = escape(title, {'"': "&quot;"})
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             f'xmlns="http://www.w3.org/2000/svg" aria-label="{quoted}"><title>{escape(title)}</title>']
+    for i, (label, value) in enumerate(rows):
+        y = 4 + i * RANKED_ROW
+        length = max(1, int(RANKED_BAR * value / top))
+        short = label if len(label) <= 22 else label[:21] + "…"
+        figure = escape(format_yuan(value))
+        parts.append(
+            f'<g><title>{escape(label)}: {figure}</title>'
+            f'<text x="{RANKED_LABEL - 6}" y="{y + 16}" text-anchor="end">{escape(short)}</text>'
+            f'<rect x="{RANKED_LABEL}" y="{y + 3}" width="{length}" height="{RANKED_ROW - 8}"></rect>'
+            f'<text x="{RANKED_LABEL + length + 6}" y="{y + 16}">{figure}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -17,14 +17,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guangxi_subsidy.engine import i18n
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
+from guangxi_subsidy.engine.scenarios.charts import ranked_bars_svg
 from guangxi_subsidy.engine.web import api, pages
 from guangxi_subsidy.engine.web.batchweb import BatchRefused, archive, run_batch
-from guangxi_subsidy.engine.web.charts import bar_chart
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.safety import LIMITS, Guard, TooLarge
 
@@ -174,6 +175,12 @@ async def _run(posted: Any, rules: tuple[Path, ...]) -> Any:
             raise BatchRefused(422, "as_of", problems["as_of"], "a date such as 2017-06-30")
     return await run_in_threadpool(run_batch, content, upload.filename, as_of, posted.get("include_drafts") == "1",
                                    rules)
+
+
+def bar_chart(title: str, items: Sequence[tuple[str, str]], empty: str) -> Markup:
+    """The ranked bars of a batch's totals (scenarios/charts.py), or a line saying there is nothing to draw."""
+    svg = ranked_bars_svg(title, items)
+    return Markup('<p class="none">{}</p>').format(empty) if svg is None else Markup(svg)
 
 
 def _download(name: str, media: str, content: bytes, label: str) -> dict[str, str]:
