@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -142,6 +144,30 @@ def test_columns_not_read_are_carried_to_each_results_row_untouched(tmp_path: Pa
         # 002 三(四)18: 70% of 900,000 is 630,000, capped at 550,000 a year
         assert results.filter(pl.col("id") == "NN-A")["nanning.incubation_base_rent_subsidy"].to_list() in (
             ["550000.00"], [Decimal("550000.00")]), name
+
+
+def test_the_compiled_reader_carries_the_columns_not_read_as_the_usual_readers_do(tmp_path: Path,
+                                                                                 monkeypatch: Any) -> None:
+    from guangxi_subsidy.engine import native
+    from guangxi_subsidy.engine.intake import csvsource
+
+    if not native.AVAILABLE:
+        pytest.skip("the compiled passes are not built here")
+    rows = [line for line in EXTRA_COLUMNS.splitlines()[1:]]
+    many = [EXTRA_COLUMNS.splitlines()[0]] + [f"{n}," + r.split(",", 1)[1].replace("NN-", f"R{n}-") for n, r in
+                                              enumerate(rows * 200, start=1)]
+    source = tmp_path / "a.csv"
+    source.write_text("\n".join(many) + "\n", encoding="utf-8")
+    monkeypatch.setattr(csvsource, "SCAN_BLOCK", 4096)  # many blocks, parsed two at a time
+    out = {}
+    for way, threshold in (("compiled", 0), ("usual", 1 << 60)):
+        monkeypatch.setattr(csvsource, "COMPILED_FROM", threshold)
+        code, _, err = run("batch", str(source), "-o", str(tmp_path / f"{way}.csv"), "-q")
+        assert code == 0, err
+        out[way] = (tmp_path / f"{way}.csv").read_bytes()
+    assert out["compiled"] == out["usual"]
+    results = pl.read_csv(tmp_path / "compiled.csv", infer_schema=False)
+    assert results.height == 400 and results["序号"].to_list()[:3] == ["1", "3", "4"]  # row 2's city is 深圳
 
 
 def test_the_results_workbook_carries_the_columns_not_read(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ class HeaderError(ValueError):
     """A header that cannot be used: the whole file is refused, since every row would be misread."""
 
 
-EXTRA = "\x00extra:"
+EXTRA = "·extra:"  # (no NUL: Arrow names are C strings to polars) never a field name, which is snake_case
 
 
 def extra_name(position: int) -> str:
