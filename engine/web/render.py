@@ -17,6 +17,7 @@ import jinja2
 
 from guangxi_subsidy.engine import i18n
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS, Status
 from guangxi_subsidy.engine.i18n import N_
 from guangxi_subsidy.engine.money import format_yuan
 
@@ -64,6 +65,8 @@ def environment(language: str) -> jinja2.Environment:
         label=lambda name: field_label(name, language),
         unit_label=lambda unit: _gettext(language, UNITS.get(unit) or unit),
         placeholder=lambda kind: PLACEHOLDERS.get(kind, ""),
+        Status=Status,  # (templates compare with the codes' one home, evaluation/outcome.py)
+        status_word=lambda status: _gettext(language, STATUS_WORDS.get(status, "not met")),
     )
     return env
 
