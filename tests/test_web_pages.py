@@ -178,3 +178,19 @@ def test_the_calculator_draws_the_what_if_curve_of_a_figure_the_person_gave(clie
     refused = client.post("/whatif", data={**answers, "vary": "rent_and_broadband_paid", "vary_from": "lots",
                                            "vary_to": "1"})
     assert refused.status_code == 422
+
+
+def test_a_reform_uploaded_beside_the_list_shows_the_budget_baseline_against_the_reform(client):
+    listing = ("id,kind,city,as_of,recognised_incubation_base,rent_and_broadband_paid,rent_subsidy_years_received\n"
+               "NN-BASE-001,incubation_base,南宁,2017-03-01,是,900000,0\n").encode()
+    reform = (ROOT / "cases" / "reforms" / "rent_cap_60wan.yaml").read_bytes()
+    page = client.post("/batch", files={"applicants": ("a.csv", listing, "text/csv"),
+                                        "reform": ("r.yaml", reform, "application/yaml")})
+    assert page.status_code == 200, page.text[-500:]
+    budget = page.text[page.text.index("<h2>", page.text.index("</table>")):]
+    # 002 三(四)18 with the cap at 60万: 70% of 900,000 is 630,000, capped at 600,000 instead of 550,000
+    assert "550,000.00 → 600,000.00" in budget
+    assert budget.count("<svg") >= 2  # by benefit and by lead department
+    broken = client.post("/batch", files={"applicants": ("a.csv", listing, "text/csv"),
+                                          "reform": ("r.yaml", b"schema: nonsense\n", "application/yaml")})
+    assert broken.status_code == 422

@@ -10,7 +10,7 @@ Amounts are exact Decimal; only the drawing positions are rounded (to a tenth of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
@@ -136,9 +136,11 @@ def curve_svg(title: str, axis: str, xs: Sequence[Decimal | int], series: Sequen
 Bars = tuple[str, list[str], list[tuple[str, list[Decimal]]]]  # title, labels, (side, amounts) for each side
 
 
-def budget_bars(scenario: dict[str, Any], by: str = "benefit") -> Bars:
+def budget_bars(scenario: dict[str, Any], by: str = "benefit", gettext: Callable[[str], str] = _) -> Bars:
     """A batch summary's scenario (`summary["scenario"]`) as what a bar chart shows: its title, the labels (each
-    benefit or lead department with money on either side) and the two sides' amounts."""
+    benefit or lead department with money on either side) and the two sides' amounts; `gettext`: the language
+    of a web page, when it is not the process's."""
+    _ = gettext  # noqa: N806 - the catalogue's own name, so the messages below are extracted
     sides = (_("baseline"), str(scenario.get("label", _("alternative"))))
     if by == "department":
         rows = [(name, Decimal(v["baseline"]["grants"]), Decimal(v["alternative"]["grants"]))

@@ -109,9 +109,17 @@ def create_app(rules: Sequence[Path] = (), engine: Engine | None = None) -> Any:
         department_chart = bar_chart(gettext("Money per lead department"),
                                      [(d["department"], d["grants"]) for d in summary["departments"]],
                                      gettext("No quantified grant in this list."))
+        budget_charts = []
+        if "scenario" in summary:  # a reform uploaded beside the list: its budget, baseline against the reform
+            from guangxi_subsidy.engine.scenarios.charts import bars_svg, budget_bars
+
+            for by in ("benefit", "department"):
+                title, labels, sides = budget_bars(summary["scenario"], by, gettext)
+                budget_charts.append(Markup(bars_svg(title, labels, sides)) if labels else None)
         return pages.page(request, "batch_summary.html", language, path="/batch", title=gettext("Batch results"),
                           summary=summary, downloads=downloads, benefit_chart=benefit_chart,
-                          department_chart=department_chart, rejected=output.rejected[:200],
+                          department_chart=department_chart, budget_charts=[c for c in budget_charts if c],
+                          scenario=summary.get("scenario"), rejected=output.rejected[:200],
                           rejected_more=max(0, len(output.rejected) - 200))
 
     @app.post("/api/v1/batch", summary="Evaluate an uploaded CSV or .xlsx list (multipart field `applicants`); "
@@ -173,8 +181,10 @@ async def _run(posted: Any, rules: tuple[Path, ...]) -> Any:
         _, _, as_of, problems = choose(None, None, as_of)
         if problems:
             raise BatchRefused(422, "as_of", problems["as_of"], "a date such as 2017-06-30")
+    reform = posted.get("reform")
+    reform_text = await reform.read() if isinstance(reform, UploadFile) else b""
     return await run_in_threadpool(run_batch, content, upload.filename, as_of, posted.get("include_drafts") == "1",
-                                   rules)
+                                   rules, reform=reform_text or None)
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, str]], empty: str) -> Markup:

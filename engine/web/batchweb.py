@@ -56,7 +56,9 @@ def suffix_of(filename: str | None, content: bytes) -> str:
 
 
 def run_batch(content: bytes, filename: str | None, as_of: str | None, include_drafts: bool,
-              rules: tuple[Path, ...] = (), timeout: float = BATCH_TIMEOUT) -> BatchOutput:
+              rules: tuple[Path, ...] = (), timeout: float = BATCH_TIMEOUT, reform: bytes | None = None) -> BatchOutput:
+    """`subsidy batch` on an uploaded list; with `reform` (a reform file's YAML), as `--reform` does: the
+    summary then holds the scenario (baseline against the reform) that the page charts."""
     if not content:
         raise BatchRefused(400, "applicants", "an empty file", "a CSV or .xlsx applicant list")
     suffix = suffix_of(filename, content)
@@ -74,6 +76,9 @@ def run_batch(content: bytes, filename: str | None, as_of: str | None, include_d
             command += ["--as-of", as_of]
         if include_drafts:
             command.append("--include-drafts")
+        if reform:
+            (work / "reform.yaml").write_bytes(reform)
+            command += ["--reform", str(work / "reform.yaml")]
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout, cwd=work, check=False)
         except subprocess.TimeoutExpired:
@@ -81,7 +86,8 @@ def run_batch(content: bytes, filename: str | None, as_of: str | None, include_d
                                f"a list evaluated within {timeout:g} s (use `subsidy batch`)") from None
         if done.returncode == 2:
             message = done.stderr.decode("utf-8", "replace").strip().replace(str(work) + "/", "")
-            raise BatchRefused(422, "applicants", "the file", _last_lines(message))
+            field = "reform" if reform and "reform.yaml" in message else "applicants"
+            raise BatchRefused(422, field, "the file", _last_lines(message))
         if done.returncode != 0:
             raise RuntimeError("batch run failed: " + done.stderr.decode("utf-8", "replace")[-400:])
         results_csv, errors_csv = results.read_bytes(), errors.read_bytes()
