@@ -15,11 +15,12 @@ spellings and the nearest one ("did you mean").
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from typing import Any
 
 from guangxi_subsidy.engine.applicant.values import MAX_TEXT, normal, shown
-from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.i18n import _, language
 
 KIND_LABELS: dict[str, str] = {
     "enterprise": "企业",
@@ -94,6 +95,7 @@ _PROVINCE = ("广西壮族自治区", "广西自治区", "广西")
 _DISTRICT = re.compile(r"^.{1,12}(区|县|市|镇|乡|开发区|园区)$")
 
 
+@functools.cache
 def accepted(field: str) -> str:
     """The spellings of a choice people are shown: each label with its code."""
     return "、".join(f"{names[0]}（{code}）" for code, names in SYNONYMS[field].items())
@@ -116,9 +118,17 @@ def read_choice(field: str, value: Any) -> Any:
     for code, names in SYNONYMS[field].items():
         if text.lower() == code or text in names:
             return code
-    candidates = [n for code, names in SYNONYMS[field].items() for n in (*names, code)]
     raise ValueError(_("“{0}” is not one of the accepted values: {1}{2}").format(
-        value.strip(), accepted(field), _near(text, candidates)))
+        value.strip(), accepted(field), _suggestion(field, text, language())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _suggestion(field: str, text: str, shown_in: str) -> str:
+    """The "did you mean" of a misspelt choice, worked out once per spelling: a list with a bad city on every
+    tenth row repeats the same few misspellings, and the search through the synonyms is the costly part of
+    refusing a row. (`shown_in`: the language, part of the key since the words are translated.)"""
+    candidates = [n for code, names in SYNONYMS[field].items() for n in (*names, code)]
+    return _near(text, candidates)
 
 
 def split_city(value: Any) -> tuple[Any, str | None]:
