@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from applicants import DATA  # noqa: E402
+from children import timed  # noqa: E402
 
 SUBSIDY = [sys.executable, "-c", "from guangxi_subsidy.cli.main import main; main()"]
 GROUP = 250_000
@@ -95,13 +95,8 @@ def one_process(source: Path, folder: Path) -> tuple[float, float, dict[str, obj
     summary = folder / "summary.json"
     command = [*SUBSIDY, "batch", str(source), "-o", str(folder / "results.parquet"), "--summary", str(summary),
                "-q"]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, usage.ru_maxrss / 1024, json.loads(summary.read_text(encoding="utf-8"))
+    done = timed(command)
+    return done.seconds, done.peak_mb, json.loads(summary.read_text(encoding="utf-8"))
 
 
 def _peak_mb() -> float:

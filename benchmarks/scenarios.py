@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from children import timed  # (beside this script)
+
 ROOT = Path(__file__).resolve().parent.parent
 REFORM = ROOT / "cases" / "reforms" / "rent_cap_60wan.yaml"
 SUBSIDY = [sys.executable, "-c", "from guangxi_subsidy.cli.main import main; main()"]
@@ -31,13 +33,8 @@ TARGET_RATIO, TARGET_MS = 2.2, 50.0
 
 def measure(command: list[str]) -> tuple[float, float]:
     """Seconds and peak resident MB of a child process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, usage.ru_maxrss / 1024
+    done = timed(command)
+    return done.seconds, done.peak_mb
 
 
 def generated(rows: int, seed: int) -> Path:
