@@ -34,7 +34,7 @@ def serve(state: State, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
-    from guangxi_subsidy.engine.web.app import create_app
+    from guangxi_subsidy.engine.web.app import create_app, settled
 
     options: dict[str, Any] = dict(host=host, port=port, log_level="warning", timeout_keep_alive=5,
                                    limit_concurrency=200 * workers, h11_max_incomplete_event_size=64 * 1024,
@@ -42,7 +42,7 @@ def serve(state: State, host: str, port: int, workers: int) -> None:
     _ = state.pack  # a bad rule pack is refused here, with exit 2, before any worker starts
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     if workers == 1:
-        uvicorn.run(create_app(state.rules, Engine(state.pack)), **options)
+        uvicorn.run(settled(create_app(state.rules, Engine(state.pack))), **options)
     else:
         os.environ["SUBSIDY_RULES"] = os.pathsep.join(str(p) for p in state.rules)
         uvicorn.run("guangxi_subsidy.engine.web.app:from_environment", factory=True, workers=workers, **options)

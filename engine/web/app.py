@@ -156,7 +156,18 @@ def from_environment() -> Any:
     import os
 
     paths = [Path(p) for p in os.environ.get("SUBSIDY_RULES", "").split(os.pathsep) if p]
-    return create_app(paths)
+    return settled(create_app(paths))
+
+
+def settled(app: Any) -> Any:
+    """The application, with what it holds for the process's life (the pack, the compiled network, the models
+    and templates) moved out of the garbage collector's sight: a full collection then walks only what requests
+    make, so it is short, and the slowest answers under load are less slow (benchmarks/web_load.py)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def _batch_form(request: Request, language: str, error: str | None, status: int) -> HTMLResponse:
