@@ -109,3 +109,19 @@ def test_a_file_that_is_not_parquet_or_arrow_is_bad_input(tmp_path: Path, name: 
     (tmp_path / name).write_bytes(b"id,kind,city\n")
     result = CliRunner().invoke(cli, ["batch", str(tmp_path / name), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 2, result.output
+
+
+def test_a_parquet_column_that_names_no_field_is_carried_to_the_results(tmp_path: Path) -> None:
+    pl.DataFrame({"序号": ["7", "8"], "id": ["A", "B"], "kind": ["incubation_base", "enterprise"],
+                  "city": ["南宁", "南宁"], "as_of": ["2017-03-01"] * 2, "recognised_incubation_base": ["是", None],
+                  "rent_and_broadband_paid": ["900000", None], "rent_subsidy_years_received": ["0", None],
+                  "备注": ["首批", None]}).write_parquet(tmp_path / "in.parquet")
+    _batch(str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out.csv"))
+    out = pl.read_csv(tmp_path / "out.csv", infer_schema=False)
+    assert out.columns[-2:] == ["序号", "备注"]
+    assert out.select("id", "序号", "备注").rows() == [("A", "7", "首批"), ("B", "8", None)]
+    # 002 三(四)18: 70% of 900,000 is 630,000, capped at 550,000 a year
+    assert out["nanning.incubation_base_rent_subsidy"].to_list()[0] == "550000.00"
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "s.csv"), "-q",
+                                      "--strict-columns"])
+    assert result.exit_code == 2 and "序号" in result.output
