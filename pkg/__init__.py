@@ -7,7 +7,10 @@ are imported on first use, so `import guangxi_subsidy` itself loads nothing else
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# No import at all here, not even `typing`: this module runs before the `subsidy` program can catch a Ctrl-C
+# (cli/launch.py), so the less it does, the shorter that moment. `TYPE_CHECKING` is spelt out for that reason;
+# type checkers take the name as theirs.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.cluster import evaluate_dataset
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _API:
         from guangxi_subsidy import api
 

@@ -7,6 +7,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from test_batch_files import AS_OF, table, write_csv
 
+import guangxi_subsidy.cli.launch
 from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.batch import commit, sinks
 
@@ -216,6 +218,28 @@ def test_a_run_stopped_at_its_commit_leaves_all_its_outputs_or_none(
         assert {p: p.read_bytes() for p in out.iterdir()} == old
 
 
+ENTRY = ("<string>", str(Path(guangxi_subsidy.__file__)), str(Path(guangxi_subsidy.cli.__file__)),
+         str(Path(guangxi_subsidy.cli.launch.__file__)))
+
+
+def _before_the_entry_point(err: str) -> bool:
+    """Python's report of a KeyboardInterrupt raised before `launch.main` began: every frame at the top level of
+    the command line or of the three modules on the way to it (which import nothing, so this lasts a
+    millisecond); one in `main` or in any other module means the program let it through."""
+    frames = re.findall(r'File "([^"]+)", line \d+, in (\S+)', err)
+    return (bool(frames) and err.rstrip().endswith("KeyboardInterrupt")
+            and all(where in ENTRY and name == "<module>" for where, name in frames))
+
+
+def test_the_way_to_the_entry_point_imports_nothing() -> None:
+    """What runs before `launch.main` can catch a Ctrl-C is as short as it can be: the package, its `cli`
+    package and the launcher load no other module (not even `typing`, 3 ms)."""
+    probe = ("import sys; before = set(sys.modules); import guangxi_subsidy.cli.launch; "
+             "print(sorted(set(sys.modules) - before))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == str(["guangxi_subsidy", "guangxi_subsidy.cli", "guangxi_subsidy.cli.launch"])
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.4, 1.2, 2.5])
 def test_ctrl_c_at_any_moment_gives_exit_130_one_line_and_all_outputs_or_none(source: Path, tmp_path: Path,
                                                                              delay: float) -> None:
@@ -229,9 +253,10 @@ def test_ctrl_c_at_any_moment_gives_exit_130_one_line_and_all_outputs_or_none(so
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
-    if err.startswith("Fatal Python error: init_import_site"):
-        # Stopped while the interpreter itself was starting (importing `site`, before any of the program's code
-        # runs, so before anything could catch it): Python's own report; the program had written nothing.
+    if err.startswith("Fatal Python error: init_import_site") or _before_the_entry_point(err):
+        # Stopped while the interpreter itself was starting (importing `site`), or while it loaded the three
+        # modules that lead to the entry point: before any of the program's code could catch it, Python's own
+        # report; the program had written nothing.
         assert list(out.iterdir()) == []
         return
     assert "Traceback" not in err
