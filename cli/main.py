@@ -24,6 +24,7 @@ import click
 from guangxi_subsidy.cli import (
     allocator,  # noqa: F401 - must run before anything imports polars
     language,
+    launch,
 )
 from guangxi_subsidy.cli.lazy import LazyGroup
 
@@ -222,6 +223,7 @@ def cli(ctx: click.Context, rules: tuple[Path, ...]) -> None:
     Every rule quotes its clause in the five source documents in seeds/; amounts are exact to the fen.
     """
     ctx.obj = State(rules)
+    launch.started()
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -23,9 +23,11 @@ from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.scenarios.compare import comparison_json, comparison_table
 from guangxi_subsidy.engine.scenarios.nearmiss import NearMiss, change_text, evaluation_document, gain_text, near_misses
-from guangxi_subsidy.engine.scenarios.reform import Reform, load_reform
 
 from .main import State, friendly_errors
+
+if TYPE_CHECKING:  # (reform files are read only when one is given: `subsidy evaluate` starts without them)
+    from guangxi_subsidy.engine.scenarios.reform import Reform
 
 BATCH_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
 
@@ -60,6 +62,8 @@ def print_near_misses(evaluation: Evaluation, pack: RulePack, console: Console) 
 
 
 def reform_of(state: State, path: Path) -> Reform:
+    from guangxi_subsidy.engine.scenarios.reform import load_reform
+
     return load_reform(path, state.pack)
 
 
@@ -103,6 +107,7 @@ def alternative(pack: RulePack, reform_path: Path | None, compare_day: dt.date |
     """The batch's alternative side, or None: a reform (its pack) or another evaluation date."""
     from guangxi_subsidy.engine.batch.evaluator import Evaluator
     from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
+    from guangxi_subsidy.engine.scenarios.reform import load_reform
 
     if reform_path is not None and compare_day is not None:
         raise BadScenarioInput("give --reform or --compare-as-of, not both")

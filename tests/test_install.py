@@ -6,6 +6,7 @@ folder); these tests hold the pieces it relies on.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -64,12 +65,34 @@ def test_evaluating_one_profile_imports_nothing_only_batches_need(tmp_path: Path
     assert "durable" in modules and "guangxi_subsidy.engine.evaluation.evaluate" in modules
     assert not [name for name in BATCH_ONLY if name in modules]
     assert "guangxi_subsidy.cli.batch" not in modules
+    assert "guangxi_subsidy.engine.scenarios.reform" not in modules  # (read only when a reform file is given)
+
+
+@pytest.mark.parametrize("args", [["examples"], ["evaluate", "--example", "nanning_incubation_base"]])
+def test_a_command_runs_with_the_collector_on_and_the_start_up_frozen(args: list[str]) -> None:
+    """The program starts without the cycle collector (cli/launch.py) and switches it on again, with what the
+    start-up built frozen, once the command is chosen: a long batch or server runs with a collector."""
+    program = ("import atexit, gc, sys\n"
+               "atexit.register(lambda: print('\\nGC', gc.isenabled(), gc.get_freeze_count() > 10_000))\n"
+               f"sys.argv = ['subsidy', *{args!r}]\n"
+               "from guangxi_subsidy.cli.launch import main\n"
+               "main()\n")
+    ran = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert ran.stdout.rpartition("\nGC ")[2].split() == ["True", "True"]
+
+
+def test_commands_run_in_a_program_of_ones_own_leave_its_collector_as_it_was() -> None:
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    assert CliRunner().invoke(cli, ["examples"]).exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
 
 
 def test_help_imports_no_command_and_lists_every_one(tmp_path: Path) -> None:
     modules, out = loaded_after(["--help"], tmp_path)
     light = ("guangxi_subsidy.cli.main", "guangxi_subsidy.cli.lazy", "guangxi_subsidy.cli.allocator",
-             "guangxi_subsidy.cli.language", "guangxi_subsidy.engine", "guangxi_subsidy.engine.i18n")  # (stdlib only)
+             "guangxi_subsidy.cli.language", "guangxi_subsidy.cli.launch", "guangxi_subsidy.engine",
+             "guangxi_subsidy.engine.i18n")  # (stdlib only)
     ours = [m for m in modules if m.startswith(("guangxi_subsidy.engine", "guangxi_subsidy.cli."))]
     assert not [m for m in ours if m not in light]
     assert not {"rich", "pydantic", "yaml", "durable", *BATCH_ONLY} & modules
