@@ -158,3 +158,22 @@ def test_a_cap_of_half_a_fen_pays_nothing_rather_than_a_fen_above_it(engine: Eng
     post = next(o for o in evaluation.outcomes if o.rule.id == "wuzhou.incubator_expansion_region_post_subsidy")
     # 0.01 × 50% = 0.005 yuan: a limit rounded down to the fen, 0.00, never half-up to 0.01 above it
     assert post.award is not None and post.award.maximum == Decimal("0.00")
+
+
+def test_a_rule_ruled_out_by_whom_or_where_has_its_conditions_evaluated_only_when_asked(engine: Engine) -> None:
+    """The decision reads the gates; an explanation gets every condition of every rule, with the profile's
+    values, as if all had been evaluated at once."""
+    profile = base(900000)
+    evaluation = engine.evaluate(profile, as_of=DAY)
+    gated = [o for o in evaluation.outcomes if o.gated]
+    assert gated and all("conditions" not in o.__dict__ for o in gated)  # (not evaluated yet)
+    firm_rule = next(o for o in gated if o.rule.id == "nanning.new_product_subsidy")  # (for enterprises)
+    assert not firm_rule.placed and [c.id for c in firm_rule.checks[:2]] == ["beneficiary", "jurisdiction"]
+    assert firm_rule.checks[0].held is False and firm_rule.checks[0].values == {"kind": "incubation_base"}
+    assert firm_rule.checks[1].held is True  # (a Nanning rule, a Nanning base: only the kind rules it out)
+    for outcome in gated:
+        own = outcome.checks[len(outcome.gates):-1]
+        assert [c.id for c in own] == [c.id for c in outcome.rule.conditions]
+        for check in own:  # each with the values of the fields it reads, given or not
+            assert set(check.values) == set(next(c for c in outcome.rule.conditions if c.id == check.id).fields)
+        assert outcome.checks[-1].id == "in_force" and outcome.checks[-1].held == outcome.in_force

@@ -2,15 +2,18 @@
 
 The order is fixed: (1) the evaluation date is settled (argument, else the profile's as_of, else today, and the
 result says which); (2) the profile is asserted into the RETE network, which fires the derived facts and the
-benefit rules whose conditions hold; (3) each rule's conditions are evaluated again in Python, condition by
-condition, with the profile's values, to explain the decision; a disagreement between (2) and (3) is an internal
-error, never a silent answer; (4) each eligible rule's period and status are checked against the date; (5) the
-amount is computed exactly.
+benefit rules whose conditions hold; (3) each rule is decided again in Python, with the profile's values, to
+explain the decision: whom it is for, where, the derived facts it requires, then its own conditions (those of a
+rule the first three rule out are evaluated only when an explanation asks for them); a disagreement between (2)
+and (3) is an internal error, never a silent answer; (4) each eligible rule's period and status are checked
+against the date; (5) the amount is computed exactly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -22,6 +25,7 @@ from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
 from guangxi_subsidy.engine.rules.compiled import CompiledCondition, CompiledRule
+from guangxi_subsidy.engine.rules.format import Status as RuleStatus
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 ENGINE_VERSION = __version__  # the receipt's engine version: the package's own
@@ -41,14 +45,71 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What an evaluation's checks read, shared by its outcomes: the values (the profile's and the parameters' on
+    the day), the derived facts, the day."""
+
+    env: Mapping[str, Any]
+    derived: Mapping[str, bool]
+    day: dt.date
+    pack: RulePack = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
 class Outcome:
-    """One rule's result for one profile."""
+    """One rule's result for one profile.
+
+    Its checks are its gates (whom the rule is for, where, the derived facts it requires), its own conditions,
+    then its period. A rule whose gates fail cannot apply whatever its conditions say; of the 67 rules a profile
+    meets, a few are for its kind of applicant and its place. So the decision reads only the gates' truth
+    (`placed`, `required`) and the conditions of the rules they let through; the checks themselves, with their
+    texts and values, are made when asked for (`checks`: an explanation, `--explain`), the same either way.
+    """
 
     rule: CompiledRule
     status: Status
-    checks: tuple[Check, ...]
     award: Award | None
     draft: bool
+    placed: bool  # the applicant is of a kind the rule is for, in a place it covers
+    required: bool  # the derived facts it requires hold
+    in_force: bool  # on the day
+    facts: Facts = field(repr=False)
+    known: tuple[Check, ...] | None = field(default=None, repr=False)  # its conditions, when evaluated already
+
+    @functools.cached_property
+    def gates(self) -> tuple[Check, ...]:
+        rule, env, derived = self.rule, self.facts.env, self.facts.derived
+        kind, city = env.get("kind"), env.get("city")
+        where = "Guangxi" if rule.jurisdiction == "guangxi" else rule.jurisdiction
+        return (Check("beneficiary", "kind in " + ", ".join(rule.kinds), kind in rule.kinds, {"kind": kind}),
+                Check("jurisdiction", "city in " + where, city in rule.cities, {"city": city}),
+                *(Check(f"requires:{need}", need, derived.get(need, False), {}, self.facts.pack.derived[need].name)
+                  for need in rule.requires))
+
+    @functools.cached_property
+    def conditions(self) -> tuple[Check, ...]:
+        if self.known is not None:
+            return self.known
+        return tuple(_condition_check(c, self.facts.env) for c in self.rule.conditions)
+
+    @functools.cached_property
+    def period(self) -> Check:
+        effective = self.rule.effective
+        end = effective.to.isoformat() if effective.to else "no end date"
+        return Check("in_force", f"in force {effective.from_.isoformat()} … {end}", self.in_force,
+                     {"as_of": self.facts.day}, effective.note)
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        return (*self.gates, *self.conditions, self.period)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return (self.rule.id, self.status, self.checks, self.award, self.draft) == (
+            other.rule.id, other.status, other.checks, other.award, other.draft)
+
+    __hash__ = None  # type: ignore[assignment]  # (equal by their checks; not a key)
 
     @property
     def eligible(self) -> bool:
@@ -58,19 +119,24 @@ class Outcome:
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.held)
 
+    @property
+    def gated(self) -> bool:
+        """Whom, where or a required derived fact rules it out: the profile's other values cannot change that."""
+        return not (self.placed and self.required)
+
     def facts_needed(self) -> tuple[str, ...]:
         """Profile fields whose absence alone keeps this rule from applying; empty when a given fact rules it out.
 
         A rule for this kind of applicant, in its place and period, that fails only on conditions reading facts
         the profile does not give, might apply: these are the facts to ask for.
         """
-        if self.status != "not_eligible":
+        if self.status != "not_eligible" or self.gated or not self.in_force:
             return ()
         needed: set[str] = set()
-        for check in self.failed:
+        for check in self.conditions:
+            if check.held:
+                continue
             missing = [name for name, value in check.values.items() if value is None]
-            if check.id in ("beneficiary", "jurisdiction", "in_force") or check.id.startswith("requires:"):
-                return ()
             if not missing:
                 return ()
             needed.update(missing)
@@ -123,56 +189,39 @@ class Engine:
         env = dict(values)
         env.update(self.pack.parameters_on(day))
 
+        kind, city = env.get("kind"), env.get("city")
         derived: dict[str, bool] = {}
         for rule in self.pack.derived_order():
-            checks = self._checks(rule, env, derived)
-            derived[rule.id] = all(c.held for c in checks)
+            derived[rule.id] = (kind in rule.kinds and city in rule.cities
+                                and all(derived.get(need, False) for need in rule.requires)
+                                and all(_condition_check(c, env).held for c in rule.conditions))
             self._agree(rule, derived[rule.id], fired)
 
+        facts = Facts(env, derived, day, self.pack)
         outcomes = []
         for rule in self.pack.rules.values():
-            draft = rule.status.value == "draft"
+            draft = rule.status is RuleStatus.DRAFT
             if draft and not include_drafts:
                 continue
-            checks = self._checks(rule, env, derived)
-            holds = all(c.held for c in checks)
+            placed = kind in rule.kinds and city in rule.cities
+            required = all(derived.get(need, False) for need in rule.requires)
+            known = tuple(_condition_check(c, env) for c in rule.conditions) if placed and required else None
+            holds = known is not None and all(c.held for c in known)
             self._agree(rule, holds, fired)
-            period = Check(
-                "in_force",
-                _period_text(rule),
-                rule.effective.contains(day),
-                {"as_of": day},
-                rule.effective.note,
-            )
+            in_force = rule.effective.contains(day)
             if not holds:
                 status = Status.NOT_ELIGIBLE
             elif day < rule.effective.from_:
                 status = Status.NOT_YET_IN_FORCE
-            elif not period.held:
+            elif not in_force:
                 status = Status.EXPIRED
             else:
                 status = Status.ELIGIBLE
             award = None
             if holds and rule.amount is not None:
                 award = compute(rule.amount, env, self.pack, day, rule.id)
-            outcomes.append(Outcome(rule, status, (*checks, period), award, draft))
+            outcomes.append(Outcome(rule, status, award, draft, placed, required, in_force, facts, known))
         return Evaluation(profile, day, source, include_drafts, tuple(outcomes), derived, self.pack.digest)
-
-    def _checks(self, rule: CompiledRule, env: dict[str, Any], derived: dict[str, bool]) -> list[Check]:
-        kind, city = env.get("kind"), env.get("city")
-        checks = [
-            Check("beneficiary", "kind in " + ", ".join(rule.kinds), kind in rule.kinds, {"kind": kind}),
-            Check(
-                "jurisdiction",
-                "city in " + ("Guangxi" if rule.jurisdiction == "guangxi" else rule.jurisdiction),
-                city in rule.cities,
-                {"city": city},
-            ),
-        ]
-        for need in rule.requires:
-            checks.append(Check(f"requires:{need}", need, derived.get(need, False), {}, self.pack.derived[need].name))
-        checks.extend(_condition_check(c, env) for c in rule.conditions)
-        return checks
 
     @staticmethod
     def _agree(rule: CompiledRule, holds: bool, fired: set[str]) -> None:
@@ -183,12 +232,7 @@ class Engine:
             )
 
 
-def _condition_check(condition: CompiledCondition, env: dict[str, Any]) -> Check:
+def _condition_check(condition: CompiledCondition, env: Mapping[str, Any]) -> Check:
     held = ex.evaluate(condition.node, env) is True
     values = {name: env.get(name) for name in sorted(condition.fields)}
     return Check(condition.id, condition.text, held, values, condition.says)
-
-
-def _period_text(rule: CompiledRule) -> str:
-    end = rule.effective.to.isoformat() if rule.effective.to else "no end date"
-    return f"in force {rule.effective.from_.isoformat()} … {end}"

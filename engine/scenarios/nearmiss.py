@@ -31,7 +31,6 @@ from guangxi_subsidy.engine.scenarios.changeable import changeable
 
 UNITS = {ex.ValueType.MONEY: Decimal("0.01"), ex.ValueType.INTEGER: Decimal(1),
          ex.ValueType.DECIMAL: Decimal("0.000001")}
-_FIXED_CHECKS = ("beneficiary", "jurisdiction", "in_force")
 _FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 
 
@@ -96,7 +95,7 @@ def near_misses(evaluation: Evaluation, pack: RulePack) -> list[NearMiss]:
 
 
 def _near_miss(outcome: Outcome, env: dict[str, Any], pack: RulePack, day: dt.date) -> NearMiss | None:
-    if outcome.status != "not_eligible" or any(c.id in _FIXED_CHECKS and not c.held for c in outcome.checks):
+    if outcome.status != "not_eligible" or not (outcome.placed and outcome.in_force):  # whom, where, when
         return None
     rule = outcome.rule
     # The conditions that fail, the rule's own and those of the derived facts it requires.
