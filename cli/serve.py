@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from guangxi_subsidy.engine.i18n import _
+
 from .main import State, friendly_errors
 
 
@@ -34,15 +36,25 @@ def serve(state: State, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
+    from guangxi_subsidy.engine.web import workers as pool
     from guangxi_subsidy.engine.web.app import create_app, settled
 
-    options: dict[str, Any] = dict(host=host, port=port, log_level="warning", timeout_keep_alive=5,
-                                   limit_concurrency=200 * workers, h11_max_incomplete_event_size=64 * 1024,
-                                   server_header=False)
-    _ = state.pack  # a bad rule pack is refused here, with exit 2, before any worker starts
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    options: dict[str, Any] = dict(log_level="warning", timeout_keep_alive=5, limit_concurrency=200,
+                                   h11_max_incomplete_event_size=64 * 1024, server_header=False)
+    state.pack  # noqa: B018 - a bad rule pack is refused here, with exit 2, before any worker starts
+    try:
+        port = pool.free_or_refuse(host, port)
+    except pool.PortInUse:
+        raise click.BadParameter(_("{host}:{port} is in use (another server?): choose another with --port")
+                                 .format(host=host, port=port), param_hint="--port") from None
+    except OSError as error:
+        raise click.BadParameter(f"{host}: {error.strerror}", param_hint="--host") from None
+    click.echo(_("Serving on http://{host}:{port}/ (Ctrl-C to stop)").format(host=host, port=port), err=True)
     if workers == 1:
-        uvicorn.run(settled(create_app(state.rules, Engine(state.pack))), **options)
-    else:
-        os.environ["SUBSIDY_RULES"] = os.pathsep.join(str(p) for p in state.rules)
-        uvicorn.run("guangxi_subsidy.engine.web.app:from_environment", factory=True, workers=workers, **options)
+        uvicorn.run(settled(create_app(state.rules, Engine(state.pack))), host=host, port=port, **options)
+        return
+    os.environ["SUBSIDY_RULES"] = os.pathsep.join(str(p) for p in state.rules)
+    try:
+        pool.serve(host, port, workers, options)
+    except pool.WorkerFailed as error:
+        raise click.ClickException(str(error)) from None

@@ -161,10 +161,10 @@ class Evaluation:
 
 def profile_values(profile: Profile) -> dict[str, Any]:
     """The profile as plain Python values (enums as their text)."""
-    values = {}
-    for name in Profile.model_fields:
-        value = getattr(profile, name)
-        values[name] = value.value if isinstance(value, Enum) else value
+    values = dict(profile.__dict__)  # (a model keeps its fields' values there, in the model's order)
+    for name, value in values.items():
+        if isinstance(value, Enum):
+            values[name] = value.value
     return values
 
 

@@ -1,0 +1,110 @@
+"""`subsidy serve --workers N`: a socket for each worker, connections spread over them, one error for a port in
+use, and every worker stopped with the server."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from webserver import ROOT, SUBSIDY, free_port
+
+
+def children(pid: int) -> list[int]:
+    """The worker processes (multiprocessing's resource tracker, which serves no request, left out)."""
+    found = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [p for p in found if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_text()]
+
+
+def connections(pid: int) -> int:
+    """The TCP sockets a process holds open (its listening one included)."""
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            count += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return count
+
+
+def healthy(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/api/v1/health")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def workers(count: int) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = free_port()
+    process = subprocess.Popen([str(SUBSIDY), "serve", "--port", str(port), "--workers", str(count)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while not (healthy(port) and len(children(process.pid)) == count):
+            assert process.poll() is None and time.monotonic() < deadline, "subsidy serve did not start"
+            time.sleep(0.2)
+        time.sleep(1.0)  # (the second worker may be a moment behind the first)
+        yield port, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_connections_opened_at_once_are_spread_over_the_workers() -> None:
+    """Forty clients connecting together: each worker takes a share (the kernel picks a worker's socket by
+    the connection's addresses; a shared socket lets whichever worker wakes first take the whole burst)."""
+    with workers(2) as (port, process):
+        pids = children(process.pid)
+        before = {pid: connections(pid) for pid in pids}
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+        for client in clients:
+            client.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        for client in clients:
+            assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        taken = {pid: connections(pid) - before[pid] for pid in pids}
+        assert sum(taken.values()) == 40
+        assert min(taken.values()) >= 8, taken  # (fewer than 8 of 40 by chance: about one run in 100,000)
+        for client in clients:
+            client.close()
+
+
+def test_a_worker_that_dies_is_started_again_and_stopping_the_server_stops_every_worker() -> None:
+    with workers(2) as (port, process):
+        first = children(process.pid)
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        while not (len(now := children(process.pid)) == 2 and first[0] not in now and healthy(port)):
+            assert time.monotonic() < deadline, "the worker was not started again"
+            time.sleep(0.2)
+        kept = children(process.pid)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        err = process.stderr.read().decode() if process.stderr else ""
+        assert "Traceback" not in err and f"worker {first[0]} ended" in err
+        for pid in kept:  # none left behind
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        assert not healthy(port)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_port_in_use_is_one_error_naming_it_with_exit_2(count: int) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = subprocess.run([str(SUBSIDY), "serve", "--port", str(port), "--workers", str(count)],
+                             capture_output=True, text=True, timeout=120, env={**os.environ, "SUBSIDY_LANG": "zh"})
+    assert ran.returncode == 2
+    assert f"127.0.0.1:{port} 已被占用" in ran.stderr and "--port" in ran.stderr
+    assert "Traceback" not in ran.stderr and "服务已启动" not in ran.stderr
