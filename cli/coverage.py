@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text as plain
 from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
@@ -42,7 +42,7 @@ def coverage(state: State, fmt: str, seeds: Path, show_all: bool) -> None:
     """
     result = scan(state.pack, seeds)
     if fmt == "json":
-        click.echo(json.dumps(coverage_json(result), ensure_ascii=False, indent=2))
+        click.echo(json_text(coverage_json(result)))
     else:
         _table(result, show_all)
     if not result.complete:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from guangxi_subsidy.data import examples
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.report import print_evaluation
+from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
 from .main import State, friendly_errors
@@ -73,7 +73,7 @@ def evaluate(
         show_reform(state, reform_path, evaluation, fmt, explain)
     elif fmt == "json":
         data = evaluation_document(evaluation, state.pack, explain)
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data))
     else:
         console = Console()
         print_evaluation(evaluation, console, explain)
@@ -90,4 +90,4 @@ def evaluate(
 @click.command()
 def schema() -> None:
     """Print the applicant profile's JSON Schema, so other tools can produce valid profiles."""
-    click.echo(json.dumps(Profile.model_json_schema(), ensure_ascii=False, indent=2))
+    click.echo(json_text(Profile.model_json_schema()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.text import Text
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.report import plain
+from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.plaintext import text, visible
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
@@ -90,7 +90,7 @@ def list_rules(state: State, fmt: str) -> None:
     """List every rule in the pack, drafts included (marked), in document order."""
     pack = state.pack
     if fmt == "json":
-        click.echo(json.dumps([rule_summary(r) for r in pack.rules.values()], ensure_ascii=False, indent=2))
+        click.echo(json_text([rule_summary(r) for r in pack.rules.values()]))
         return
     table = Table(title=f"{len(pack.rules)} rules, {len(pack.derived)} derived facts · pack {pack.digest[:12]}")
     table.add_column("Rule", overflow="fold", ratio=4)
@@ -131,7 +131,7 @@ def show(state: State, rule_id: str, fmt: str) -> None:
     data["status"] = rule.status.value
     data["jurisdiction"] = rule.jurisdiction
     if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data))
         return
     console = Console()
 
@@ -224,7 +224,7 @@ def check(state: State, paths: tuple[Path, ...]) -> None:
 @rules.command("schema")
 def rule_schema() -> None:
     """Print the JSON Schema of rule files (subsidy-rules/1; committed as schema/rules-1.json)."""
-    click.echo(json.dumps(rule_format_schema(), ensure_ascii=False, indent=2))
+    click.echo(json_text(rule_format_schema()))
 
 
 @rules.command("fields")
@@ -263,7 +263,7 @@ def readings(state: State, fmt: str) -> None:
 
     found = contested_readings(Engine(state.pack))
     if fmt == "json":
-        click.echo(json.dumps([
+        click.echo(json_text([
             {
                 "rule_id": c.rule.id, "name": c.rule.name, "reading_id": c.reading.id,
                 "clause": c.rule.rule.source.clause, "document": c.rule.document.file,
@@ -277,7 +277,7 @@ def readings(state: State, fmt: str) -> None:
                 ],
             }
             for c in found
-        ], ensure_ascii=False, indent=2))
+        ]))
         return
     table = Table(title=f"{len(found)} contested readings, with their effect on a worked example", show_lines=True)
     for column, ratio in (("Rule · clause", 2), ("Question", 3), ("Reading", 4), ("On the example", 2)):

@@ -19,6 +19,7 @@ from guangxi_subsidy.engine.applicant.reading import ProfileError, load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
 from guangxi_subsidy.engine.evaluation.report import evaluation_json
 from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.scenarios.compare import comparison_json, comparison_table
@@ -85,7 +86,7 @@ def show_reform(state: State, reform_path: Path, baseline: Evaluation, fmt: str,
                 "baseline": evaluation_document(baseline, state.pack, explain),
                 "reform_evaluation": evaluation_document(reformed, reform.pack, explain),
                 "comparison": comparison_json(baseline, reformed, labels)}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data))
         return
     console = Console()
     profile = baseline.profile
@@ -167,7 +168,7 @@ def compare(ctx: click.Context, profile: Path, dates: tuple[dt.datetime, ...], f
                 "dates": [first.isoformat(), second.isoformat()],
                 "comparison": comparison_json(a, b, (first.isoformat(), second.isoformat())),
                 "evaluations": [evaluation_json(a), evaluation_json(b)]}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data))
         return
     title = _("{who}: {first} against {second}").format(who=applicant.name or applicant.id, first=first,
                                                         second=second)
@@ -217,7 +218,7 @@ def whatif(state: State, profile: Path, field: str, start: str, stop: str, steps
         else:
             chart.write_text(curve.svg(), encoding="utf-8")
     if fmt == "json":
-        click.echo(json.dumps(curve.as_json(), ensure_ascii=False, indent=2))
+        click.echo(json_text(curve.as_json()))
         return
     label = field_labels().get(field, field)
     table = Table(title=_("What if {label} ({field}) varies").format(label=label, field=field), title_justify="left")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from guangxi_subsidy.engine.intake.csvsource import Chunk, CsvSource, FileError
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.intake.repeats import Repeats
 from guangxi_subsidy.engine.intake.xlsxsource import XlsxSource
+from guangxi_subsidy.engine.jsontext import json_bytes
 from guangxi_subsidy.engine.rules.pack import RulePack
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
             data["not_read"] = list(source.columns.extras)
             data["outputs"] = {name: {"path": str(o.path), "format": o.format, "bytes": o.size, "sha256": o.sha256}
                                for name, o in (("results", results), ("errors", errors))}
-            summary_file.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            summary_file.write_bytes(json_bytes(data))
         # the results last: under their name, they mean every output of the run is complete and in place
         last = [*([summary_file] if summary_file is not None else []), results]
         outputs.commit([*(o for o in outputs.files if o not in last), *last])

@@ -24,6 +24,7 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.evaluation.report import plain
+from guangxi_subsidy.engine.jsontext import json_bytes
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
@@ -105,7 +106,7 @@ def rule_detail(rule: CompiledRule) -> dict[str, Any]:
 
 def cli_json(data: Any) -> bytes:
     """The bytes the CLI prints for a JSON answer (`click.echo` adds the newline)."""
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+    return json_bytes(data)
 
 
 def router(engine: Engine) -> APIRouter:

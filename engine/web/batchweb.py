@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guangxi_subsidy.engine.jsontext import json_bytes
+
 SUFFIXES = (".csv", ".xlsx")
 BATCH_TIMEOUT = 240.0
 RUNNER = "from guangxi_subsidy.cli.main import main; main()"
@@ -129,5 +131,5 @@ def archive(output: BatchOutput) -> bytes:
         zf.writestr("results.csv", output.results_csv)
         zf.writestr("results.xlsx", output.results_xlsx)
         zf.writestr("errors.csv", output.errors_csv)
-        zf.writestr("summary.json", json.dumps(output.summary, ensure_ascii=False, indent=2) + "\n")
+        zf.writestr("summary.json", json_bytes(output.summary))
     return out.getvalue()
