@@ -12,10 +12,14 @@ frozen out of the collector's walk and the collector is switched on again for th
 
 from __future__ import annotations
 
+_holding = False  # `main` has stopped the collector, and `started` is to switch it on again
+
 
 def main() -> None:
     import gc
 
+    global _holding
+    _holding = gc.isenabled()
     gc.disable()  # until `started`
     try:
         from guangxi_subsidy.cli.main import main as run
@@ -35,6 +39,8 @@ def started() -> None:
     calling the commands in its own process, as the tests do, keeps its collector as it was)."""
     import gc
 
-    if not gc.isenabled():
+    global _holding
+    if _holding:
+        _holding = False
         gc.freeze()
         gc.enable()
