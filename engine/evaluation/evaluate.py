@@ -154,6 +154,7 @@ class Evaluation:
     pack_digest: str
     engine_version: str = ENGINE_VERSION
     notes: list[str] = field(default_factory=list)
+    facts: Facts | None = field(default=None, repr=False)  # what its checks read (the values, on the day)
 
     def by_status(self, *statuses: Status) -> list[Outcome]:
         return [o for o in self.outcomes if o.status in statuses]
@@ -221,7 +222,8 @@ class Engine:
             if holds and rule.amount is not None:
                 award = compute(rule.amount, env, self.pack, day, rule.id)
             outcomes.append(Outcome(rule, status, award, draft, placed, required, in_force, facts, known))
-        return Evaluation(profile, day, source, include_drafts, tuple(outcomes), derived, self.pack.digest)
+        return Evaluation(profile, day, source, include_drafts, tuple(outcomes), derived, self.pack.digest,
+                          facts=facts)
 
     @staticmethod
     def _agree(rule: CompiledRule, holds: bool, fired: set[str]) -> None:

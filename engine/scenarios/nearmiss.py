@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -83,8 +84,10 @@ def _bounds(name: str) -> tuple[Decimal | None, Decimal | None]:
 
 def near_misses(evaluation: Evaluation, pack: RulePack) -> list[NearMiss]:
     """Every near miss of the evaluation, the best paying first."""
-    env = dict(profile_values(evaluation.profile))
-    env.update(pack.parameters_on(evaluation.as_of))
+    if evaluation.facts is not None and evaluation.facts.pack is pack:  # (the values its evaluation read)
+        env: Mapping[str, Any] = evaluation.facts.env
+    else:
+        env = {**profile_values(evaluation.profile), **pack.parameters_on(evaluation.as_of)}
     found = []
     for outcome in evaluation.outcomes:
         miss = _near_miss(outcome, env, pack, evaluation.as_of)
@@ -94,7 +97,7 @@ def near_misses(evaluation: Evaluation, pack: RulePack) -> list[NearMiss]:
     return found
 
 
-def _near_miss(outcome: Outcome, env: dict[str, Any], pack: RulePack, day: dt.date) -> NearMiss | None:
+def _near_miss(outcome: Outcome, env: Mapping[str, Any], pack: RulePack, day: dt.date) -> NearMiss | None:
     if outcome.status != "not_eligible" or not (outcome.placed and outcome.in_force):  # whom, where, when
         return None
     rule = outcome.rule
@@ -150,7 +153,7 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any] | None:
     return out
 
 
-def _solve(node: ex.Node, env: dict[str, Any]) -> list[dict[str, Any]]:
+def _solve(node: ex.Node, env: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The ways (each a field → new value) of making a failing condition hold by one changeable field each."""
     if ex.evaluate(node, env) is True:
         return [{}]
@@ -174,7 +177,7 @@ def _plain_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any] | None:
     return {**a, **b}
 
 
-def _threshold(node: ex.Compare, env: dict[str, Any]) -> dict[str, Any] | None:
+def _threshold(node: ex.Compare, env: Mapping[str, Any]) -> dict[str, Any] | None:
     """`field OP expression` (either way round) solved for the field, in its unit, or None."""
     if isinstance(node.left, ex.Name) and node.left.name not in ex.names_read(node.right):
         name, op, other = node.left.name, node.op, node.right
