@@ -6,6 +6,7 @@ as fast as before.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -14,6 +15,8 @@ from guangxi_subsidy.engine.i18n import _
 
 from .main import State, friendly_errors
 
+CONNECTIONS = 4096  # per worker
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -21,9 +24,12 @@ from .main import State, friendly_errors
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes answering requests (each loads the rules once); one per core for throughput.")
+@click.option("--proxy", "proxies", multiple=True, metavar="ADDRESS",
+              help="The address of a reverse proxy in front (nginx; repeatable): its X-Forwarded-For is believed, "
+              "and it is not held to the per-address connection cap (it caps its own clients).")
 @click.pass_obj
 @friendly_errors
-def serve(state: State, host: str, port: int, workers: int) -> None:
+def serve(state: State, host: str, port: int, workers: int, proxies: tuple[str, ...] = ()) -> None:
     """Serve the policy calculator (Chinese, English by a switch) and the HTTP API (/api/v1, /openapi.json).
 
     \b
@@ -31,16 +37,19 @@ def serve(state: State, host: str, port: int, workers: int) -> None:
       subsidy serve                    # http://127.0.0.1:8000/
       subsidy serve --port 8080
     """
-    import os
-
     import uvicorn
 
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
     from guangxi_subsidy.engine.web import workers as pool
     from guangxi_subsidy.engine.web.app import create_app, settled
 
-    options: dict[str, Any] = dict(log_level="warning", timeout_keep_alive=5, limit_concurrency=200,
-                                   h11_max_incomplete_event_size=64 * 1024, server_header=False)
+    # connections a worker holds (idle ones too) before it answers 503: slow or idle clients are held to
+    # HEADER_TIMEOUT and PER_CLIENT by the protocol (engine/web/connections.py), so the bound is set by memory
+    options: dict[str, Any] = dict(log_level="warning", timeout_keep_alive=5, limit_concurrency=CONNECTIONS,
+                                   h11_max_incomplete_event_size=64 * 1024, server_header=False,
+                                   http="guangxi_subsidy.engine.web.connections:GuardedProtocol",
+                                   proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None)
+    os.environ["SUBSIDY_PROXY"] = ",".join(proxies)
     state.pack  # noqa: B018 - a bad rule pack is refused here, with exit 2, before any worker starts
     try:
         port = pool.free_or_refuse(host, port)

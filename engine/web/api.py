@@ -75,6 +75,12 @@ def read_profile(text: str | bytes, source: str) -> Profile:
     except json.JSONDecodeError as error:
         raise Problem(400, "Malformed JSON", [("(body)", repr(text[:40]), f"valid JSON ({error.msg} at "
                                                f"line {error.lineno} column {error.colno})")]) from None
+    except ValueError:  # an integer past the interpreter's 4,300 digits
+        raise Problem(400, "Number too long", [("(body)", "a number of more than 4,300 digits",
+                                                "a number of at most 4,300 digits")]) from None
+    except RecursionError:
+        raise Problem(400, "JSON nested too deep", [("(body)", "arrays or objects nested too deep",
+                                                     "a profile: one object of fields and values")]) from None
     if isinstance(data, dict) and "profile" in data and isinstance(data["profile"], dict):
         data = data["profile"]
     try:

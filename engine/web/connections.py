@@ -1,0 +1,124 @@
+"""What every connection passes through before any request is read: a time limit on the headers, a cap on the
+connections one client address may hold open, and the security headers on the answers the HTTP layer gives.
+
+The application's guard (`safety.Guard`) only sees a request once its headers are complete, so it cannot stop a
+client that opens hundreds of connections and trickles a header byte every few seconds: each such connection
+would be held forever and counted against the server's connection limit, and every other client would wait. Here,
+in uvicorn's HTTP protocol itself, a connection whose request headers have not all arrived within
+`HEADER_TIMEOUT` seconds of its first byte (or of its opening) is answered 408 and closed, and a client address
+already holding `PER_CLIENT` connections to this worker is answered 429 and closed at once. The reverse proxy's
+addresses (`subsidy serve --proxy`) are not capped: every client arrives from them, and the proxy caps each of
+its own clients (README, "Deployment").
+
+The settings come from the environment (SUBSIDY_HEADER_TIMEOUT, SUBSIDY_PER_CLIENT, SUBSIDY_PROXY), set by
+`subsidy serve` before the workers start, so every worker process reads the same ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from guangxi_subsidy.engine.web.safety import HEADERS, problem_body
+
+HEADER_TIMEOUT = 10.0  # seconds for a request's headers (a browser sends them in one packet)
+PER_CLIENT = 64  # connections one address may hold open to one worker (a browser opens at most 6 per host)
+
+
+@dataclass(frozen=True)
+class Limits:
+    header_timeout: float
+    per_client: int
+    proxies: frozenset[str]
+
+
+@cache
+def limits() -> Limits:
+    """The limits of this process, read once from the environment `subsidy serve` sets."""
+    proxies = frozenset(p.strip() for p in os.environ.get("SUBSIDY_PROXY", "").split(",") if p.strip())
+    return Limits(float(os.environ.get("SUBSIDY_HEADER_TIMEOUT") or HEADER_TIMEOUT),
+                  int(os.environ.get("SUBSIDY_PER_CLIENT") or PER_CLIENT), proxies)
+
+
+OPEN: Counter[str] = Counter()  # connections open in this process, by client address
+
+
+def answer(status: int, reason: str, title: str, detail: str, expected: str) -> bytes:
+    """A complete HTTP response carrying a problem document and the security headers, then closing."""
+    body = problem_body(status, title, detail, field="(connection)", value=detail, expected=expected)
+    head = [f"HTTP/1.1 {status} {reason}".encode(), b"content-type: application/problem+json",
+            b"content-length: " + str(len(body)).encode(), b"connection: close",
+            *(name + b": " + value for name, value in HEADERS)]
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+class GuardedProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a header deadline, a per-address cap and problem documents for its 400s."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits()
+        self.header_timer: asyncio.TimerHandle | None = None
+        self.address: str | None = None  # counted in OPEN while the connection is open
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        address = self.client[0] if self.client else None
+        if address is not None and address not in self.limits.proxies:
+            if OPEN[address] >= self.limits.per_client:
+                self.refuse(answer(429, "Too Many Requests", "Too many connections from one address",
+                                   f"{OPEN[address]} connections already open from this address",
+                                   f"at most {self.limits.per_client} at once; close some and try again"))
+                return
+            OPEN[address] += 1
+            self.address = address
+        self.start_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop_header_timer()
+        if self.address is not None:
+            OPEN[self.address] -= 1
+            if OPEN[self.address] <= 0:
+                del OPEN[self.address]
+            self.address = None
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE:
+            self.start_header_timer()  # a new request begins: its headers have HEADER_TIMEOUT to arrive
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self.stop_header_timer()
+
+    def start_header_timer(self) -> None:
+        if self.header_timer is None and not self.transport.is_closing():
+            self.header_timer = self.loop.call_later(self.limits.header_timeout, self.headers_too_slow)
+
+    def stop_header_timer(self) -> None:
+        if self.header_timer is not None:
+            self.header_timer.cancel()
+            self.header_timer = None
+
+    def headers_too_slow(self) -> None:
+        self.header_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            seconds = f"{self.limits.header_timeout:g}"
+            self.refuse(answer(408, "Request Timeout", "Request headers too slow",
+                               f"the request's headers did not arrive within {seconds} s",
+                               f"a request's headers sent within {seconds} s"))
+
+    def send_400_response(self, msg: str) -> None:
+        self.refuse(answer(400, "Bad Request", "Invalid HTTP request", msg,
+                           "an HTTP/1.1 request (a valid request line, headers and Content-Length)"))
+
+    def refuse(self, response: bytes) -> None:
+        self.stop_header_timer()
+        self.transport.write(response)
+        self.transport.close()

@@ -1,0 +1,65 @@
+"""Hostile API bodies: numbers too long to read, JSON nested too deep, and their lines in evaluate-many, are each
+a 4xx problem document naming what was wrong; never a 500, a plain-text error or a dropped connection."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from fastapi.testclient import TestClient
+
+from guangxi_subsidy.engine.web.app import create_app
+
+PROFILE = {"id": "A1", "kind": "enterprise", "city": "南宁", "as_of": "2017-06-30"}
+LONG_INTEGER = "9" * 5000  # past Python's 4,300-digit limit for reading an integer
+LONG_DECIMAL = "1." + "9" * 5000
+DEEP = "[" * 100_000 + "]" * 100_000  # past the interpreter's recursion limit
+HOSTILE = {
+    "integer of 5,000 digits": ('{"id": "A1", "kind": "enterprise", "city": "南宁", "employees": ' + LONG_INTEGER + "}"),
+    "decimal of 5,000 digits": ('{"id": "A1", "kind": "enterprise", "city": "南宁", "rent_and_broadband_paid": '
+                                + LONG_DECIMAL + "}"),
+    "nested 100,000 deep": DEEP,
+    "nested object": '{"profile": ' + '{"a": ' * 50_000 + "1" + "}" * 50_001,
+    "exponent": '{"id": "A1", "kind": "enterprise", "city": "南宁", "rent_and_broadband_paid": 1e999999999}',
+}
+
+
+@pytest.fixture(scope="module")
+def client(engine):
+    return TestClient(create_app(engine=engine), raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_body_is_a_4xx_problem_document(client, name):
+    response = client.post("/api/v1/evaluate", content=HOSTILE[name].encode())
+    assert 400 <= response.status_code < 500, response.text[:200]
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["errors"] and problem["errors"][0]["field"] and problem["errors"][0]["expected"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_evaluate_many_answers_a_hostile_line_as_a_problem_and_goes_on_to_the_next(client):
+    lines = [json.dumps(PROFILE), *(HOSTILE[name] for name in sorted(HOSTILE)), json.dumps({**PROFILE, "id": "A2"})]
+    response = client.post("/api/v1/evaluate-many", content="\n".join(lines).encode())
+    assert response.status_code == 200
+    answers = [json.loads(line) for line in response.text.splitlines()]
+    assert len(answers) == len(lines)  # one answer per line: nothing dropped, the connection kept to the end
+    assert answers[0]["applicant"]["id"] == "A1" and answers[-1]["applicant"]["id"] == "A2"
+    for number, answer in enumerate(answers[1:-1], start=2):
+        assert 400 <= answer["status"] < 500 and answer["line"] == number
+
+
+def test_a_negative_content_length_is_refused_with_the_security_headers():
+    from webserver import served
+
+    with served() as (host, port, _), socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(b"POST /api/v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 400")
+    assert b"x-content-type-options: nosniff" in head and b"content-security-policy:" in head
+    assert b"application/problem+json" in head
