@@ -16,7 +16,7 @@ LONG_INTEGER = "9" * 5000  # past Python's 4,300-digit limit for reading an inte
 LONG_DECIMAL = "1." + "9" * 5000
 DEEP = "[" * 100_000 + "]" * 100_000  # past the interpreter's recursion limit
 HOSTILE = {
-    "integer of 5,000 digits": ('{"id": "A1", "kind": "enterprise", "city": "南宁", "employees": ' + LONG_INTEGER + "}"),
+    "integer of 5,000 digits": '{"id": "A1", "kind": "enterprise", "city": "南宁", "employees": ' + LONG_INTEGER + "}",
     "decimal of 5,000 digits": ('{"id": "A1", "kind": "enterprise", "city": "南宁", "rent_and_broadband_paid": '
                                 + LONG_DECIMAL + "}"),
     "nested 100,000 deep": DEEP,

@@ -60,8 +60,8 @@ class Workbook:
         import xlsxwriter
 
         buffer = io.BytesIO()
-        book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False})
+        book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False,
+                                            "strings_to_formulas": False, "strings_to_urls": False})
         self.formats = {
             "head": book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top",
                                      "border": 1}),
