@@ -24,16 +24,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(start_timeout: float = 60.0) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
+def served(start_timeout: float = 60.0, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+           ) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
     """The server's host, port and process; stopped (and waited for) whatever the test did.
 
     The server's stderr goes to a file (a pipe nobody reads would stall a server that logs a lot), which
     `server_log(process)` reads back for a failing test's message."""
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="subsidy-serve-", suffix=".log", delete=False)
-    process = subprocess.Popen([str(SUBSIDY), "serve", "--host", "127.0.0.1", "--port", str(port)],
+    process = subprocess.Popen([str(SUBSIDY), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
-                               env={**os.environ, "SUBSIDY_DEBUG": ""})
+                               env={**os.environ, "SUBSIDY_DEBUG": "", **(env or {})})
     _LOGS[process.pid] = Path(log.name)
     log.close()
     try:
