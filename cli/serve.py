@@ -7,15 +7,12 @@ as fast as before.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import click
 
 from guangxi_subsidy.engine.i18n import _
 
 from .main import State, friendly_errors
-
-CONNECTIONS = 4096  # per worker
 
 
 @click.command()
@@ -42,14 +39,9 @@ def serve(state: State, host: str, port: int, workers: int, proxies: tuple[str, 
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
     from guangxi_subsidy.engine.web import workers as pool
     from guangxi_subsidy.engine.web.app import create_app, settled
+    from guangxi_subsidy.engine.web.connections import server_options
 
-    # connections a worker holds (idle ones too) before it answers 503: slow or idle clients are held to
-    # HEADER_TIMEOUT and PER_CLIENT by the protocol (engine/web/connections.py), so the bound is set by memory
-    options: dict[str, Any] = dict(log_level="warning", timeout_keep_alive=5, limit_concurrency=CONNECTIONS,
-                                   h11_max_incomplete_event_size=64 * 1024, server_header=False,
-                                   http="guangxi_subsidy.engine.web.connections:GuardedProtocol",
-                                   proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None)
-    os.environ["SUBSIDY_PROXY"] = ",".join(proxies)
+    options = server_options(proxies)
     state.pack  # noqa: B018 - a bad rule pack is refused here, with exit 2, before any worker starts
     try:
         port = pool.free_or_refuse(host, port)

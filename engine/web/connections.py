@@ -29,7 +29,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from guangxi_subsidy.engine.web.safety import HEADERS, problem_body
 
 HEADER_TIMEOUT = 10.0  # seconds for a request's headers (a browser sends them in one packet)
-PER_CLIENT = 64  # connections one address may hold open to one worker (a browser opens at most 6 per host)
+PER_CLIENT = 256  # connections one address may hold open to one worker (an office behind one NAT address, each
+# browser opening up to 6; a proxy in front is not capped at all)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,21 @@ def limits() -> Limits:
     proxies = frozenset(p.strip() for p in os.environ.get("SUBSIDY_PROXY", "").split(",") if p.strip())
     return Limits(float(os.environ.get("SUBSIDY_HEADER_TIMEOUT") or HEADER_TIMEOUT),
                   int(os.environ.get("SUBSIDY_PER_CLIENT") or PER_CLIENT), proxies)
+
+
+CONNECTIONS = 4096  # connections a worker holds (idle ones too) before it answers 503: slow or idle clients are
+# held to HEADER_TIMEOUT and PER_CLIENT here, so the bound is set by memory, not by a few hundred clients
+
+
+def server_options(proxies: tuple[str, ...] = ()) -> dict[str, Any]:
+    """uvicorn's settings for `subsidy serve`: this protocol, the connection bound, and X-Forwarded-For believed
+    from the given proxy addresses only (from nobody without one: a client could otherwise name any address)."""
+    os.environ["SUBSIDY_PROXY"] = ",".join(proxies)
+    limits.cache_clear()
+    return dict(log_level="warning", timeout_keep_alive=5, limit_concurrency=CONNECTIONS,
+                h11_max_incomplete_event_size=64 * 1024, server_header=False,
+                http="guangxi_subsidy.engine.web.connections:GuardedProtocol",
+                proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None)
 
 
 OPEN: Counter[str] = Counter()  # connections open in this process, by client address
