@@ -60,7 +60,8 @@ def test_the_readme_nginx_example_passes_nginx_t(tmp_path):
     (tmp_path / "subsidy.conf").write_text(readme_nginx(), encoding="utf-8")
     main = tmp_path / "nginx.conf"
     main.write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\nhttp {{\n"
-                    f"  access_log off;\n  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
+                    f"  access_log off;\n  client_body_temp_path {tmp_path}/body;\n"
+                    f"  proxy_temp_path {tmp_path}/proxy;\n"
                     f"  include {tmp_path}/subsidy.conf;\n}}\n", encoding="utf-8")
     checked = subprocess.run(["nginx", "-t", "-q", "-p", str(tmp_path), "-c", str(main)], capture_output=True,
                              text=True, timeout=30, check=False)
