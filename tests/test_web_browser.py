@@ -122,14 +122,16 @@ def test_a_workbook_uploaded_gives_a_results_workbook_to_download(page, base_url
     page.goto(base_url + "/batch")
     page.set_input_files("#f-applicants", str(upload))
     page.get_by_role("button", name="开始批量测算").click()
+    # the job's page reloads itself until the results and then the workbook are ready (a bounded wait)
+    page.wait_for_selector("a[download='results.xlsx']", timeout=120_000)
     assert "830,000.00" in page.inner_text("main")  # 550,000 + 280,000
     with page.expect_download() as download:
         page.click("a[download='results.xlsx']")
     saved = tmp_path / "results.xlsx"
     download.value.save_as(saved)
     rows = list(load_workbook(saved).worksheets[0].iter_rows(values_only=True))
-    cells = {str(v) for row in rows for v in row}
-    assert {"550000.00", "280000.00"} <= cells
+    cells = {v for row in rows for v in row}
+    assert {550000, 280000} <= cells  # amounts as numbers, shown with two decimals
     rejected = list(load_workbook(saved).worksheets[1].iter_rows(values_only=True))
     assert any("北京" in str(v) for row in rejected for v in row)
 

@@ -125,7 +125,7 @@ def _alive(folder: Path, status: dict[str, Any]) -> bool:
 def sweep(now: float | None = None) -> list[str]:
     """Remove the folders of jobs finished more than keep_seconds() ago, and of jobs dead while running."""
     now = time.time() if now is None else now
-    removed = []
+    removed: list[str] = []
     base = root()
     if not base.is_dir():
         return removed
