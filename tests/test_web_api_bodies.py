@@ -63,3 +63,29 @@ def test_a_negative_content_length_is_refused_with_the_security_headers():
     assert head.startswith(b"http/1.1 400")
     assert b"x-content-type-options: nosniff" in head and b"content-security-policy:" in head
     assert b"application/problem+json" in head
+
+
+VALUES = ["1e30", "-1e30", "1e-30", "NaN", "Infinity", "-Infinity", "1e999999999", "1E-999999999", '"1e30"',
+          '"' + "9" * 5000 + '"', "9" * 4000, "-0", "[]", "{}", "true", "null", '"\\u0000"', '"' + "甲" * 20000 + '"',
+          "123456789012345678901234567890.123", '"55万"', '"-5万"', '"1,2,3"']
+
+
+def test_every_field_with_hostile_values_is_answered_line_by_line_never_a_5xx(client):
+    """Each field the rules read, in a profile of a kind that reads it, given each hostile value: one line each
+    through evaluate-many, each an evaluation or a 4xx problem naming its line."""
+    from guangxi_subsidy.engine.applicant.fields import fields
+
+    lines = []
+    for number, name in enumerate(sorted(fields())):
+        for value in VALUES[number % 4::4]:  # a quarter of the values for each field, all values over the fields
+            head = f'{{"id": "H{len(lines)}", "kind": "enterprise", "city": "南宁", "as_of": "2017-06-30"'
+            lines.append(f'{head}, "{name}": {value}}}')
+    response = client.post("/api/v1/evaluate-many", content="\n".join(lines).encode())
+    assert response.status_code == 200
+    answers = [json.loads(line) for line in response.text.splitlines()]
+    assert len(answers) == len(lines)
+    for number, answer in enumerate(answers, start=1):
+        if "status" in answer and "line" in answer:
+            assert 400 <= answer["status"] < 500 and answer["line"] == number and answer["errors"], answer
+        else:
+            assert answer["applicant"]["id"] == f"H{number - 1}"
