@@ -25,8 +25,8 @@ if not Path(CHROMIUM).exists():
 
 
 @pytest.fixture(scope="module")
-def base_url():
-    with served() as (host, port, _):
+def base_url(tmp_path_factory):
+    with served(env={"SUBSIDY_JOBS": str(tmp_path_factory.mktemp("jobs"))}) as (host, port, _):
         yield f"http://{host}:{port}"
 
 

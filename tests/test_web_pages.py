@@ -22,8 +22,10 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
-def client(engine):
-    return TestClient(create_app(engine=engine))
+def client(engine, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:  # batch jobs in a folder of this module's own
+        patch.setenv("SUBSIDY_JOBS", str(tmp_path_factory.mktemp("jobs")))
+        yield TestClient(create_app(engine=engine))
 
 
 def field_block(html: str, name: str) -> str:

@@ -11,7 +11,8 @@ so the server's worker processes count together; one more is refused at once wit
 hung request); a job that runs past `JOB_TIMEOUT` is killed and says so; and a finished job's folder is removed
 `keep_seconds()` after it finished (swept on every submission and every look-up), so uploads and results do not
 pile up. The job's process is started with `spawn` (a fresh interpreter: the server's threads are not copied into
-it) and ends with the job, giving its memory back.
+it) and ends with the job, giving its memory back. A job's id (96 random bits) is the only key to its results:
+its address is shared as the list itself would be.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ def submit(target: Callable[[str], None], inputs: dict[str, bytes], params: dict
             (folder / name).write_bytes(content)
         (folder / "params.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
         write_status(folder, state="queued", created=time.time(), files={})
-    process = multiprocessing.get_context("spawn").Process(target=target, args=(str(folder),), daemon=False)
+    # daemonic: a server that stops ends its jobs (their folders are then swept as dead), not waits for them
+    process = multiprocessing.get_context("spawn").Process(target=target, args=(str(folder),), daemon=True)
     process.start()
     (folder / "pid").write_text(str(process.pid))
     threading.Thread(target=_watch, args=(process, folder), daemon=True, name=f"job-{job_id}").start()
