@@ -17,6 +17,11 @@ PER_CLIENT = 64
 
 @pytest.fixture(scope="module")
 def server():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # 500 sockets here and 500 in the server
+    if soft < 4096 and (hard == resource.RLIM_INFINITY or hard >= 4096):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))
     env = {"SUBSIDY_HEADER_TIMEOUT": str(HEADER_TIMEOUT), "SUBSIDY_PER_CLIENT": str(PER_CLIENT)}
     with served(env=env) as running:
         yield running
