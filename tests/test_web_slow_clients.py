@@ -114,3 +114,37 @@ def test_one_address_holding_its_share_of_connections_is_refused_429_for_more(se
     assert len(refused) == 10 and answers[:PER_CLIENT] == [b""] * PER_CLIENT
     assert b"application/problem+json" in refused[0]
     assert asyncio.run(ask(port))[0] == 200  # another address is still answered
+
+
+BODY = (b'{"id": "NN-BASE-001", "kind": "incubation_base", "city": "\xe5\x8d\x97\xe5\xae\x81", "as_of": "2017-03-01", '
+        b'"recognised_incubation_base": true, "rent_and_broadband_paid": 900000, "rent_subsidy_years_received": 0}')
+
+
+async def keep_alive_client(port: int, address: str, requests: int, statuses: list[int]) -> None:
+    """One client on one keep-alive connection: `requests` evaluations of the worked example in turn."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(address, 0))
+    try:
+        for _ in range(requests):
+            writer.write(b"POST /api/v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:")))
+            body = await asyncio.wait_for(reader.readexactly(length), 60)
+            statuses.append(int(head.split(b" ", 2)[1]) if b'"550000.00"' in body else -1)
+    except (ConnectionError, OSError, asyncio.IncompleteReadError, TimeoutError) as error:
+        statuses.append(-2 if not isinstance(error, TimeoutError) else -3)
+    finally:
+        writer.close()
+
+
+def test_200_clients_at_once_are_each_answered_without_an_error(server):
+    _, port, _ = server
+    statuses: list[int] = []
+
+    async def everyone() -> None:
+        # from four addresses (an office's clients; this server caps one address at PER_CLIENT)
+        await asyncio.gather(*(keep_alive_client(port, f"127.0.1.{1 + n % 4}", 3, statuses) for n in range(200)))
+
+    asyncio.run(everyone())
+    assert statuses == [200] * 600, {s: statuses.count(s) for s in set(statuses)}
