@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.evaluation.report import plain
+from guangxi_subsidy.engine.answers.document import plain
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.plaintext import text, visible

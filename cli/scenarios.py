@@ -14,16 +14,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from guangxi_subsidy.engine.answers.document import evaluation_document, evaluation_json
+from guangxi_subsidy.engine.answers.table import print_near_misses
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.reading import ProfileError, load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
-from guangxi_subsidy.engine.evaluation.report import evaluation_json
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.scenarios.compare import comparison_json, comparison_table
-from guangxi_subsidy.engine.scenarios.nearmiss import NearMiss, change_text, evaluation_document, gain_text, near_misses
 
 from .main import State, friendly_errors
 
@@ -38,28 +38,6 @@ class BadScenarioInput(click.ClickException):
 
 
 # ---------------------------------------------------------------- evaluate: near misses and reforms
-
-
-def near_miss_table(misses: list[NearMiss]) -> Table | None:
-    if not misses:
-        return None
-    table = Table(title=_("Might also apply with a small change (near misses)"), title_justify="left")
-    table.add_column(_("Change"), overflow="fold", ratio=3)
-    table.add_column(_("Would pay (yuan)"), justify="right", ratio=1)
-    table.add_column(_("Benefit · condition"), overflow="fold", ratio=3)
-    for miss in misses:
-        says = "; ".join(c.says or c.condition for c in miss.changes)
-        benefit = Text(miss.rule.name)
-        benefit.append(f"\n{miss.rule.id} · {says}", style="dim")
-        table.add_row("; ".join(change_text(c) for c in miss.changes), Text(gain_text(miss), style="bold green"),
-                      benefit)
-    return table
-
-
-def print_near_misses(evaluation: Evaluation, pack: RulePack, console: Console) -> None:
-    table = near_miss_table(near_misses(evaluation, pack))
-    if table is not None:
-        console.print(table)
 
 
 def reform_of(state: State, path: Path) -> Reform:

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guangxi_subsidy.data import examples as bundled
+from guangxi_subsidy.engine.answers.document import evaluation_document
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.jsontext import json_bytes, json_text
-from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 from guangxi_subsidy.engine.verify.strategies import profiles
 
 

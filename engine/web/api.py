@@ -20,15 +20,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from guangxi_subsidy.engine.answers.document import evaluation_document, plain
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
-from guangxi_subsidy.engine.evaluation.report import plain
 from guangxi_subsidy.engine.jsontext import json_bytes
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
-from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
 PROBLEM = "application/problem+json"
 Day = Annotated[dt.date | None, Query(description="Evaluate for this date (YYYY-MM-DD), as the CLI's --as-of")]
