@@ -16,8 +16,8 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.jsontext import json_text
 
-from .main import State, friendly_errors
-from .scenarios import show_reform
+from .common import State, friendly_errors
+from .reforms import show_reform
 
 
 @click.command()

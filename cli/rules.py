@@ -22,8 +22,8 @@ from guangxi_subsidy.engine.rules.format import rule_schema as rule_format_schem
 from guangxi_subsidy.engine.rules.pack import RulePackError, load_pack
 from guangxi_subsidy.engine.rules.periods import horizon
 
+from .common import EXIT_BAD_INPUT, State, err, friendly_errors, report_error
 from .lazy import LazyGroup
-from .main import EXIT_BAD_INPUT, State, err, friendly_errors, report_error
 
 
 @click.group(cls=LazyGroup)
