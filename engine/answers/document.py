@@ -18,21 +18,9 @@ from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.nearmiss import NearMiss, near_misses
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, Status, Totals
+from guangxi_subsidy.engine.jsontext import plain
 from guangxi_subsidy.engine.money import round_fen
 from guangxi_subsidy.engine.rules.pack import RulePack
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready values: Decimal as a string, dates as ISO text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 def money_text(value: Decimal | None) -> str | None:
