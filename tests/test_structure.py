@@ -7,8 +7,12 @@ Read from the source with `ast` (nothing is imported), so these checks cost a fr
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "guangxi_subsidy"
@@ -111,3 +115,44 @@ def test_no_module_is_longer_than_the_bar() -> None:
             for folder in ("engine", "cli", "pkg") for p in sorted((ROOT / folder).rglob("*.py"))
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > LONGEST]
     assert not long, f"modules over {LONGEST} lines (split by job):\n" + "\n".join(long)
+
+
+# A path as the code and the README name files: folders and a file name with one of these endings.
+PATH = re.compile(r"(?<![\w./:$~-])((?:\.?[\w-]+/)+[\w.-]*\.(?:py|c|h|yaml|yml|json|md|txt|png|svg|csv|po|mo|html"
+                  r"|css|toml|cfg|pot|xlsx|parquet|arrow|jsonl))(?![\w/])")
+# Paths that name no file of the repository on purpose: what a run writes (benchmark data, `make`'s build/, a
+# batch's results folder, written as OUTPUT or results/ in examples) and another package's own file.
+NOT_OURS = ("benchmarks/data/", "build/", "results/", "OUTPUT/", "polars/")
+
+
+def _named_paths(text: str) -> Iterator[tuple[int, str]]:
+    for match in PATH.finditer(text):
+        yield text.count("\n", 0, match.start()) + 1, match.group(1)
+
+
+def test_the_path_finder_reads_paths_as_the_code_writes_them() -> None:
+    text = ("see `engine/intake/scan.py`, [x](cases/profiles/nanning_incubation_base.yaml) and\n"
+            "(engine/_kernels.c); not http://a/b.py")
+    assert list(_named_paths(text)) == [(1, "engine/intake/scan.py"),
+                                        (1, "cases/profiles/nanning_incubation_base.yaml"), (2, "engine/_kernels.c")]
+
+
+def test_every_repository_path_named_in_the_code_and_the_readme_exists() -> None:
+    """A path may be written from the top of the repository or from any folder in it (`scenarios/compare.py`
+    in the map of engine/, `zh/LC_MESSAGES/subsidy.po` beside the locale folder): it must end a file's path."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    files = tracked.split()
+    if not files:
+        pytest.skip("not a git checkout")
+    existing = {f for f in files if (ROOT / f).exists()}
+    folders = {str(Path(f).parent) for f in existing}
+    stale = []
+    for name in files:
+        if not name.endswith((".py", ".c")) and name != "README.md":
+            continue
+        for line, path in _named_paths((ROOT / name).read_text(encoding="utf-8")):
+            if path.startswith(NOT_OURS) or path in existing or path.rstrip("/") in folders:
+                continue
+            if not any(f.endswith("/" + path) for f in existing):
+                stale.append(f"{name}:{line}: {path}")
+    assert not stale, "paths naming no file of the repository:\n" + "\n".join(stale)
