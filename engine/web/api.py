@@ -28,7 +28,7 @@ from guangxi_subsidy.engine.jsontext import json_bytes, json_line
 from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 from guangxi_subsidy.engine.rules.rulejson import rule_detail, rule_list
-from guangxi_subsidy.engine.web.problems import PROBLEM, problem
+from guangxi_subsidy.engine.web.problems import PROBLEM, problem_document
 
 Day = Annotated[dt.date | None, Query(description="Evaluate for this date (YYYY-MM-DD), as the CLI's --as-of")]
 MAX_LINE = 1024 * 1024
@@ -44,7 +44,7 @@ class Problem(Exception):
         self.status, self.title, self.errors = status, title, errors
 
     def body(self, **extra: Any) -> dict[str, Any]:
-        return problem(self.status, self.title, self.errors, **extra)
+        return problem_document(self.status, self.title, self.errors, **extra)
 
     def response(self) -> Response:
         return Response(json_line(self.body()), status_code=self.status, media_type=PROBLEM)

@@ -14,7 +14,7 @@ from guangxi_subsidy.engine.jsontext import json_line
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, errors: Iterable[tuple[str, str, str]], **extra: Any) -> dict[str, Any]:
+def problem_document(status: int, title: str, errors: Iterable[tuple[str, str, str]], **extra: Any) -> dict[str, Any]:
     """The problem document: status, title, and each problem as (field, value, expected)."""
     errors = list(errors)
     detail = "; ".join(f"{f}: got {v} — {e}" for f, v, e in errors)
@@ -24,4 +24,4 @@ def problem(status: int, title: str, errors: Iterable[tuple[str, str, str]], **e
 
 def problem_bytes(status: int, title: str, errors: Iterable[tuple[str, str, str]], **extra: Any) -> bytes:
     """The document as a response body (one line of JSON)."""
-    return json_line(problem(status, title, errors, **extra))
+    return json_line(problem_document(status, title, errors, **extra))
