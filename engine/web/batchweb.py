@@ -25,6 +25,7 @@ from guangxi_subsidy.engine import i18n
 from guangxi_subsidy.engine.scenarios.charts import ranked_bars_svg
 from guangxi_subsidy.engine.web import api, jobs, pages
 from guangxi_subsidy.engine.web.batchjob import work
+from guangxi_subsidy.engine.web.problems import PROBLEM
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.safety import LIMITS
 
@@ -177,7 +178,7 @@ def router(rules: Sequence[Path] = ()) -> APIRouter:
         except jobs.Busy as busy:
             problem = api.Problem(429, "Busy", [("(server)", f"{busy.running} batch jobs running",
                                                  f"sent again in {busy.retry_after} s")])
-            return JSONResponse(problem.body(), status_code=429, media_type=api.PROBLEM,
+            return JSONResponse(problem.body(), status_code=429, media_type=PROBLEM,
                                 headers={"retry-after": str(busy.retry_after)})
         finally:
             await posted.close()
