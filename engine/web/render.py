@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from decimal import Decimal
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ def environment(language: str) -> jinja2.Environment:
         example=lambda kind: _gettext(language, EXAMPLES[kind]) if kind in EXAMPLES else "",
         received=_received,
         choice=lambda name, code: _choice(name, code, language),
+        check_words=lambda check: check_words(check, language),
+        shown_value=lambda name, value: shown_value(name, value, language),
         Status=Status,  # (templates compare with the codes' one home, evaluation/outcome.py)
         status_word=lambda status: _gettext(language, STATUS_WORDS.get(status, "not met")),
     )
@@ -93,6 +96,37 @@ def _choice(name: str, code: str, language: str) -> str:
 
     names = SYNONYMS.get(name, {}).get(code)
     return names[0] if names and language == "zh" else code.replace("_", " ")
+
+
+CHECK_WORDS = {"in_force": N_("in force on this date"), "beneficiary": N_("the kind of applicant"),
+               "jurisdiction": N_("the place")}
+
+
+def check_words(check: Mapping[str, Any], language: str) -> str:
+    """A check as a page says it: the document's words (English asides left out on a Chinese page); for a check
+    the documents do not word, or word only in English, what it checks."""
+    said = plain(check.get("says"), language)
+    if said:
+        return said
+    if language == "en":
+        return str(check.get("text") or "")
+    ident = str(check.get("id") or "")
+    if ident.startswith("requires:"):
+        return ""
+    return _gettext(language, CHECK_WORDS.get(ident, N_("a condition of the document")))
+
+
+def shown_value(name: str, value: Any, language: str) -> str:
+    """A value in a check as people read it: 是/否, a choice's label, 未填写 (the codes on the English page)."""
+    if language == "en":
+        return "not given" if value is None else "yes" if value is True else "no" if value is False else str(value)
+    if value is None:
+        return _gettext(language, "not given")
+    if isinstance(value, bool):
+        return _gettext(language, "yes" if value else "no")
+    from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
+
+    return _choice(name, str(value), language) if name in SYNONYMS else str(value)
 
 
 def _received(name: str) -> bool:
