@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
