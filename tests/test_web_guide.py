@@ -84,6 +84,13 @@ def test_each_person_reaches_the_amount_worked_by_hand_in_few_questions(client, 
 def test_the_firm_is_never_asked_what_its_rules_cannot_use(client):
     asked, _, _ = walk(client, *FIRM[:4])
     assert "rent_and_broadband_paid" not in asked and "lender_type" not in asked  # a base's, a lender's facts
+    # 工业企业: 否 closes the sale award and the new-product subsidy, 新三板挂牌: 否 both listing grants, a bond
+    # of 0 the bond award, 首台(套)由区内企业生产: 否 the purchase subsidy: their other facts cannot change anything
+    closed = {"first_set_sale_price", "first_set_product_awarded_before", "first_set_award_received_total",
+              "new_products_certified", "new_product_subsidy_received_this_year", "neeq_region_grant_received",
+              "bond_issuance_award_received", "first_set_purchase_price", "first_set_purchase_subsidy_received"}
+    assert {"industrial_enterprise", "neeq_listed", "securities_issued_amount"} <= set(asked)
+    assert closed & set(asked) == set()
     assert len(asked) == len(set(asked))  # nothing asked twice
 
 
@@ -183,3 +190,13 @@ def test_the_result_shows_near_misses_and_the_validity_warning(client):
 def test_no_input_carries_a_grey_placeholder(client):
     page = client.get("/?kind=enterprise&city=nanning")
     assert "placeholder=" not in page.text
+
+
+def test_none_ticked_beside_an_already_received_figure_reads_as_zero_and_blank_stays_unknown(client):
+    answers = {"kind": "incubation_base", "city": "nanning", "as_of": "2017-03-01", "action": "evaluate",
+               "recognised_incubation_base": "true", "rent_and_broadband_paid": "900000",
+               "rent_subsidy_years_received": ""}
+    blank = client.post("/", data=answers)
+    assert 'class="total"' not in blank.text and "已享受房租补助年数" in text(blank.text)
+    none = client.post("/", data={**answers, "rent_subsidy_years_received__none": "1"})
+    assert page_total(none.text) == "550,000.00"  # 0 years received: the first year's 550,000 (三(四)18)

@@ -60,6 +60,7 @@ class Stake:
     amount: Decimal | None
     needs: tuple[str, ...]
     benefit: str
+    bounded: bool = True  # the amount is a bound (at most); else what one of each count would pay
 
 
 @dataclass(frozen=True)
@@ -177,11 +178,11 @@ def _filled(env: Mapping[str, Any], names: Iterable[str], count: int) -> dict[st
     return out
 
 
-def stake(rule: CompiledRule, env: Mapping[str, Any], pack: RulePack, day: dt.date) -> Decimal | None:
-    """The money a still-open rule could pay: its least bound with the facts given, else its amount for one of
-    each count, else None (no bound known)."""
+def stake(rule: CompiledRule, env: Mapping[str, Any], pack: RulePack, day: dt.date) -> tuple[Decimal | None, bool]:
+    """The money a still-open rule could pay, and whether it is a bound: its least bound with the facts given,
+    else its amount for one of each count (not a bound), else None (nothing known)."""
     if rule.amount is None:
-        return None
+        return None, True
     names = set(fields())
     zero = _filled(env, names, 0)
     bounds: list[Decimal] = []
@@ -196,13 +197,17 @@ def stake(rule: CompiledRule, env: Mapping[str, Any], pack: RulePack, day: dt.da
         if value is not None and value > 0:
             bounds.append(value)
     if bounds:
-        return min(bounds)
+        return min(bounds), True
     try:
         award = compute(rule.amount, _filled(env, names, 1), pack, day)
     except (ArithmeticError, ValueError):
-        return None
+        return None, True
     value = award.value if award.value is not None else award.maximum
-    return value if value is not None and value > 0 else None
+    if value is None or value <= 0:
+        return None, True
+    exact = not (set(ex.names_read(rule.amount.formula)) - {k for k, v in env.items() if v is not None}) \
+        if rule.amount.formula is not None else False
+    return value, exact
 
 
 def _weight(pack: RulePack) -> Any:
@@ -235,8 +240,8 @@ def step(evaluation: Evaluation, pack: RulePack, unknown: Iterable[str] = ()) ->
         needs = _needs(outcome)
         if not needs or benefit not in MONEY + RELIEF or outcome.draft and not evaluation.include_drafts:
             continue
-        item = Stake(rule.id, rule.name, rule.rule.source.clause, stake(rule, env, pack, evaluation.as_of), needs,
-                     benefit)
+        amount, bounded = stake(rule, env, pack, evaluation.as_of)
+        item = Stake(rule.id, rule.name, rule.rule.source.clause, amount, needs, benefit, bounded)
         (stuck if unknown & set(needs) else open_).append(item)
     order = gate_order(pack)
     position = {name: i for i, name in enumerate(Profile.model_fields)}
