@@ -200,3 +200,23 @@ def test_none_ticked_beside_an_already_received_figure_reads_as_zero_and_blank_s
     assert 'class="total"' not in blank.text and "已享受房租补助年数" in text(blank.text)
     none = client.post("/", data={**answers, "rent_subsidy_years_received__none": "1"})
     assert page_total(none.text) == "550,000.00"  # 0 years received: the first year's 550,000 (三(四)18)
+
+
+def test_switching_language_in_the_guide_keeps_the_step_and_its_answers(client):
+    page = client.post("/guide", data={"identity": "kind:incubation_base", "city": "nanning",
+                                       "as_of": "2017-03-01", "recognised_incubation_base": "true"})
+    assert hidden(page.text)["ask"] == "rent_and_broadband_paid"
+    switch = re.search(r'class="switch" href="([^"]+)"', page.text)[1].replace("&amp;", "&")
+    english = client.get(switch)
+    assert 'lang="en"' in english.text and hidden(english.text)["ask"] == "rent_and_broadband_paid"
+    assert hidden(english.text)["recognised_incubation_base"] == "true"
+    assert "Rent and broadband" in english.text or "rent and broadband" in english.text.lower()
+
+
+def test_the_what_if_curve_reads_its_ends_as_cells_are_read(client):
+    curve = client.post("/whatif", data={"kind": "incubation_base", "city": "nanning", "as_of": "2017-03-01",
+                                         "recognised_incubation_base": "true", "rent_and_broadband_paid": "900000",
+                                         "rent_subsidy_years_received": "0", "vary": "rent_and_broadband_paid",
+                                         "vary_from": "0", "vary_to": "100万"})
+    # at 1,000,000 the 70% is 700,000, capped at 550,000 (三(四)18)
+    assert curve.status_code == 200 and "1,000,000" in curve.text and "550,000.00" in curve.text

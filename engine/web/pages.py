@@ -151,27 +151,32 @@ def router(engine: Engine) -> APIRouter:
         from markupsafe import Markup
 
         from guangxi_subsidy.engine.applicant import values
+        from guangxi_subsidy.engine.applicant.fields import fields
         from guangxi_subsidy.engine.applicant.reading import ProfileError
+        from guangxi_subsidy.engine.language import ValueType
         from guangxi_subsidy.engine.scenarios.charts import curve_svg
         from guangxi_subsidy.engine.scenarios.whatif import vary
 
         posted = _strings(await request.form())
         language = _lang(request, posted)
         gettext = i18n.translations(language).gettext
-        kind, city, day, errors = forms.choose(posted.get("kind"), posted.get("city"), posted.get("as_of"))
-        answers = forms.read_answers(posted, kind, city, day)
-        if answers.profile is None or errors:
-            return _refused(request, language, {**answers.errors, **errors})
-        field = posted.get("vary", "")
-        try:
-            start, stop = values.decimal(posted.get("vary_from", ""), "a number"), \
-                values.decimal(posted.get("vary_to", ""), "a number")
-            curve = vary(engine, answers.profile, field, start, stop, WHATIF_STEPS,
-                         include_drafts=posted.get("include_drafts") == "1")
-        except ProfileError as error:
-            return _refused(request, language, {f: f"{v} — {e}" for f, v, e in error.problems})
-        except ValueError as error:
-            return _refused(request, language, {gettext("from / to"): str(error)})
+        with i18n.speaking(language):
+            kind, city, day, errors = forms.choose(posted.get("kind"), posted.get("city"), posted.get("as_of"))
+            answers = forms.read_answers(posted, kind, city, day)
+            if answers.profile is None or errors:
+                return _refused(request, language, {**answers.errors, **errors})
+            field = posted.get("vary", "")
+            # the ends read as the field's own cells are: 100万 for money, as everywhere else
+            read = values.money if field in fields() and fields()[field].type == ValueType.MONEY else \
+                lambda text: values.decimal(text, "a number")
+            try:
+                start, stop = read(posted.get("vary_from", "")), read(posted.get("vary_to", ""))
+                curve = vary(engine, answers.profile, field, start, stop, WHATIF_STEPS,
+                             include_drafts=posted.get("include_drafts") == "1")
+            except ProfileError as error:
+                return _refused(request, language, {f: f"{v} — {e}" for f, v, e in error.problems})
+            except ValueError as error:
+                return _refused(request, language, {gettext("from / to"): str(error)})
         series = curve.series()
         rows = [(value, [series[rule_id][i] for rule_id, _name in curve.benefits()])
                 for i, value in enumerate(curve.values)]

@@ -48,6 +48,7 @@ class Identity:
     kind: str
     label: str
     sets: tuple[str, ...] = ()  # yes/no fields this identity makes true
+    label_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,12 @@ def _identities(pack: RulePack) -> tuple[Identity, ...]:
     kinds = [k for k in KIND_LABELS if any(k in r.kinds for r in pack.rules.values())]
     out: list[Identity] = []
     for kind in kinds:
-        out.append(Identity(f"kind:{kind}", kind, KIND_LABELS[kind]))
+        out.append(Identity(f"kind:{kind}", kind, KIND_LABELS[kind], (), kind.replace("_", " ")))
         for derived in pack.derived.values():
             gates = tuple(c.text for c in derived.conditions if c.text in info and info[c.text].type == ValueType.BOOL)
             if derived.kinds == (kind,) and gates:
-                out.append(Identity(f"derived:{derived.id}", kind, derived.name, gates))
+                english = "; ".join(info[g].description for g in gates)
+                out.append(Identity(f"derived:{derived.id}", kind, derived.name, gates, english))
         seen: set[str] = set()
         for rule in pack.rules.values():
             if rule.kinds != (kind,):
@@ -110,7 +112,7 @@ def _identities(pack: RulePack) -> tuple[Identity, ...]:
                     continue
                 seen.add(name)
                 if info[name].label.endswith(CLASS_NOUNS) and not is_received(name):
-                    out.append(Identity(f"field:{name}", kind, info[name].label, (name,)))
+                    out.append(Identity(f"field:{name}", kind, info[name].label, (name,), info[name].description))
     return tuple(out)
 
 
