@@ -183,20 +183,21 @@ def answer_guide(page, base_url: str, who: str, city: str, day: str, facts: dict
     page.get_by_label(who, exact=True).check()
     page.select_option("#f-city", city)
     page.fill("#f-as_of", day)
-    page.get_by_role("button", name="开始").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="开始").click()
     asked, reached = [], None
     while page.locator(".ask").count():
         label = page.locator("#ask-h").inner_text().split(" (")[0].strip()
         asked.append(label)
         assert len(asked) < 30
         reply = facts.get(label)
-        if reply is None:
-            page.get_by_role("button", name="不清楚").click()
-        elif page.locator(f"button:text-is('{reply}')").count():
-            page.locator(f"button:text-is('{reply}')").first.click()
-        else:
+        if reply is not None and not page.locator(f"button:text-is('{reply}')").count():
             page.fill(".ask input[type=text]", reply)
-            page.get_by_role("button", name="下一步").click()
+        button = page.get_by_role("button", name="不清楚") if reply is None else \
+            page.locator(f"button:text-is('{reply}')").first if page.locator(f"button:text-is('{reply}')").count() \
+            else page.get_by_role("button", name="下一步")
+        with page.expect_navigation():  # the next step is a new page: read it, never the one left
+            button.click()
         total = page.locator("#result .total strong")
         if reached is None and total.count() and total.inner_text() == amount:
             reached = len(asked)
