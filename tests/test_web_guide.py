@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
@@ -166,6 +167,11 @@ def test_the_answers_download_as_a_profile_and_load_back_to_the_same_result(clie
              "rent_subsidy_years_received": "0"}
     saved = client.get("/profile.yaml", params=query)
     assert saved.status_code == 200 and "rent_and_broadband_paid: '900000'" in saved.text
+    posted = client.post("/profile.yaml", data={**query, "name": "某众创空间"})  # the result's own button
+    assert "name: 某众创空间" in posted.text and "attachment" in posted.headers["content-disposition"]
+    page = client.post("/", data={**query, "name": "某众创空间"})
+    link = unquote(re.search(r'id="result-link" href="([^"]+)"', page.text)[1])
+    assert "某众创空间" in page.text and "某众创空间" not in link and "900000" in link  # a name never in a link
     loaded = client.post("/profile", files={"profile": ("saved.yaml", saved.content, "application/yaml")})
     assert loaded.status_code == 200 and "550,000.00" in loaded.text
     refused = client.post("/profile", files={"profile": ("bad.yaml", b"kind: [", "application/yaml")})

@@ -3,7 +3,9 @@
 One form does everything, with no script: it posts the kind, city and date with every answer; "show the
 questions" redraws the form for another kind or city, "calculate" evaluates and shows the result above the
 questions, with the facts that might change it asked first. Nothing is kept between requests: the answers travel
-in the form, and the report is drawn from the same answers posted again.
+in the form (or in a link's query, `action=evaluate`, which opens the result), the language switch carries them,
+and the report is drawn from the same answers posted again. The guided questions are `guide.py`'s; saving and
+loading a profile file `saving.py`'s.
 """
 
 from __future__ import annotations
@@ -43,9 +45,11 @@ def page(request: Request, template: str, language: str, status: int = 200, path
 
 def answers_query(values: Mapping[str, str], kind: str, city: str, day: str, include_drafts: bool,
                   action: str | None = "evaluate") -> dict[str, str]:
-    """The answers as a link's query: what opens the same result (or form) again, in any language."""
+    """The answers as a link's query: what opens the same result (or form) again, in any language. The
+    applicant's name is left out: a link is copied, sent and logged, and a person's name has no place there (the
+    saved profile file keeps it)."""
     query = {"kind": kind, "city": city, "as_of": day,
-             **{k: v for k, v in values.items() if v.strip() and k not in ("kind", "city", "as_of")}}
+             **{k: v for k, v in values.items() if v.strip() and k not in ("kind", "city", "as_of", "name")}}
     if include_drafts:
         query["include_drafts"] = "1"
     if action:

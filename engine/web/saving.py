@@ -59,11 +59,20 @@ def form_values(profile: Profile) -> dict[str, str]:
 
 
 def routes(pages: APIRouter, engine: Engine, calculator: Callable[..., HTMLResponse]) -> None:
-    """`GET /profile.yaml?…answers…` downloads them; `POST /profile` (a file in `profile`) opens its result."""
+    """`/profile.yaml` (the answers in a query or a form post) downloads them; `POST /profile` (a file in
+    `profile`) opens its result."""
 
     @pages.get("/profile.yaml")
     async def saved(request: Request) -> Response:
-        query = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+        return download(request, {k: v for k, v in request.query_params.items() if isinstance(v, str)})
+
+    @pages.post("/profile.yaml")
+    async def saved_posted(request: Request) -> Response:
+        """The calculator's own button: the answers posted, so a name never travels in a link."""
+        posted = await request.form()
+        return download(request, {k: v for k, v in posted.items() if isinstance(v, str)})
+
+    def download(request: Request, query: dict[str, str]) -> Response:
         language = language_of(query.get("lang"))
         with i18n.speaking(language):
             kind, city, day, errors = forms.choose(query.get("kind"), query.get("city"), query.get("as_of"))
