@@ -75,7 +75,8 @@ def view(evaluation: Evaluation, pack: RulePack) -> dict[str, Any]:
     eligible = [b for b in benefits if b["status"] == Status.ELIGIBLE]
     departments = sorted({d for b in eligible for d in b["departments"]})
     warnings = [b for b in benefits if b["status"] != Status.ELIGIBLE or b["draft"] or b["period_note"] or b["raw"]]
-    from guangxi_subsidy.engine.scenarios.nearmiss import gain_text, line_text, near_misses
+    from guangxi_subsidy.engine.answers.sentences import gain_text, line_text
+    from guangxi_subsidy.engine.evaluation.nearmiss import near_misses
     from guangxi_subsidy.engine.web.questionnaire import step
 
     near = [{"rule_id": m.rule.id, "name": m.rule.name, "text": line_text(m), "gain": gain_text(m),
