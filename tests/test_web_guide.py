@@ -226,3 +226,28 @@ def test_the_what_if_curve_reads_its_ends_as_cells_are_read(client):
                                          "vary_from": "0", "vary_to": "100万"})
     # at 1,000,000 the 70% is 700,000, capped at 550,000 (三(四)18)
     assert curve.status_code == 200 and "1,000,000" in curve.text and "550,000.00" in curve.text
+
+
+def every_fact_yes() -> dict[str, str]:
+    """Every yes/no fact true and every figure given: the most benefits a page can show, each with its words."""
+    from guangxi_subsidy.engine.applicant.fields import fields
+    from guangxi_subsidy.engine.language import ValueType
+
+    data = {"lender_type": "bank", "graduate_grassroots_employer": "other"}
+    for name, info in fields().items():
+        if info.read_by_rules and name not in ("kind", "city", "lender_type", "graduate_grassroots_employer"):
+            data[name] = {ValueType.BOOL: "true", ValueType.MONEY: "100000", ValueType.INTEGER: "3"}.get(info.type, "")
+    return {k: v for k, v in data.items() if v}
+
+
+@pytest.mark.parametrize("kind", ["enterprise", "individual", "incubation_base", "financial_institution",
+                                  "guarantee_institution", "public_institution", "entrepreneurship_park"])
+def test_a_chinese_result_page_shows_no_latin_word(client, kind):
+    import html
+
+    for page in (client.post("/", data={**every_fact_yes(), "kind": kind, "city": "nanning", "as_of": "2027-06-01",
+                                        "action": "evaluate"}),
+                 client.post("/guide", data={"identity": f"kind:{kind}", "city": "nanning", "as_of": "2018-06-01"})):
+        assert page.status_code == 200
+        main = html.unescape(text(page.text[page.text.index("<main"):page.text.index("</main>")]))
+        assert set(re.findall(r"[A-Za-z]{2,}", main)) - {"PDF"} == set()
