@@ -253,3 +253,18 @@ def test_a_chinese_result_page_shows_no_latin_word(client, kind):
         assert page.status_code == 200
         main = html.unescape(text(page.text[page.text.index("<main"):page.text.index("</main>")]))
         assert set(re.findall(r"[A-Za-z]{2,}", main)) - {"PDF"} == set()
+
+
+def test_a_no_to_a_gate_closes_its_rules_and_their_other_questions(engine, pack):
+    from guangxi_subsidy.engine.applicant.reading import parse_profile
+    from guangxi_subsidy.engine.web.questionnaire import step
+
+    firm = {"id": "F", "kind": "enterprise", "city": "nanning", "as_of": "2018-12-31", "in_incubation_base": True}
+    first = step(engine.evaluate(parse_profile(firm)), pack)
+    # the first-set sale award (up to 2,000,000, 三(二)9) and the new-product subsidy (up to 200,000) both need
+    # an industrial enterprise: 2,200,000 at stake, the most of any question
+    assert first.field == "industrial_enterprise"
+    after = step(engine.evaluate(parse_profile({**firm, "industrial_enterprise": False})), pack)
+    still = {name for s in after.open for name in s.needs}
+    assert after.field != "industrial_enterprise"
+    assert {"first_set_sale_price", "first_set_award_received_total", "new_products_certified"} & still == set()
