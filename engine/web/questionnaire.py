@@ -180,13 +180,26 @@ def _filled(env: Mapping[str, Any], names: Iterable[str], count: int) -> dict[st
     return out
 
 
-def stake(rule: CompiledRule, env: Mapping[str, Any], pack: RulePack, day: dt.date) -> tuple[Decimal | None, bool]:
+@dataclass(frozen=True)
+class Probes:
+    """The values of one evaluation three ways: as given, every missing figure none, every missing count one."""
+
+    given: Mapping[str, Any]
+    zero: dict[str, Any]
+    one: dict[str, Any]
+
+    @classmethod
+    def of(cls, env: Mapping[str, Any]) -> Probes:
+        names = fields()
+        return cls(env, _filled(env, names, 0), _filled(env, names, 1))
+
+
+def stake(rule: CompiledRule, probes: Probes, pack: RulePack, day: dt.date) -> tuple[Decimal | None, bool]:
     """The money a still-open rule could pay, and whether it is a bound: its least bound with the facts given,
     else its amount for one of each count (not a bound), else None (nothing known)."""
     if rule.amount is None:
         return None, True
-    names = set(fields())
-    zero = _filled(env, names, 0)
+    zero, env = probes.zero, probes.given
     bounds: list[Decimal] = []
     nodes = [c.node for c in rule.amount.caps] + [p.node for p in rule.properties if p.kind == "bounded" and p.node]
     if rule.amount.maximum is not None and rule.amount.spec.kind == "up_to":
@@ -201,7 +214,7 @@ def stake(rule: CompiledRule, env: Mapping[str, Any], pack: RulePack, day: dt.da
     if bounds:
         return min(bounds), True
     try:
-        award = compute(rule.amount, _filled(env, names, 1), pack, day)
+        award = compute(rule.amount, dict(probes.one), pack, day)
     except (ArithmeticError, ValueError):
         return None, True
     value = award.value if award.value is not None else award.maximum
@@ -234,6 +247,7 @@ def step(evaluation: Evaluation, pack: RulePack, unknown: Iterable[str] = ()) ->
         env: dict[str, Any] = dict(evaluation.facts.env)
     else:
         env = {**profile_values(evaluation.profile), **pack.parameters_on(evaluation.as_of)}
+    probes = Probes.of(env)
     open_: list[Stake] = []
     stuck: list[Stake] = []
     for outcome in evaluation.outcomes:
@@ -242,7 +256,7 @@ def step(evaluation: Evaluation, pack: RulePack, unknown: Iterable[str] = ()) ->
         needs = _needs(outcome)
         if not needs or benefit not in MONEY + RELIEF or outcome.draft and not evaluation.include_drafts:
             continue
-        amount, bounded = stake(rule, env, pack, evaluation.as_of)
+        amount, bounded = stake(rule, probes, pack, evaluation.as_of)
         item = Stake(rule.id, rule.name, rule.rule.source.clause, amount, needs, benefit, bounded)
         (stuck if unknown & set(needs) else open_).append(item)
     order = gate_order(pack)
