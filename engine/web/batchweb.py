@@ -36,7 +36,7 @@ WORDS = {  # the job page's own words (the rest of the page takes the catalogue'
     "zh": {"queued": "排队中，即将开始……", "running": "正在测算", "workbook": "测算已完成，正在生成结果工作簿",
            "refused": "名单未能测算", "failed": "测算未能完成", "progress": "进度", "read": "已读取",
            "rows": "行", "reload": "本页每 {0} 秒自动刷新；也可以先离开，稍后用本页地址回来查看。",
-           "keep": "结果保留到 {0}（{1} 分钟后删除）。", "busy": "服务器繁忙",
+           "keep": "结果保留到 {0}（完成 {1} 分钟后删除）。", "beijing": "（北京时间）", "busy": "服务器繁忙",
            "busy_text": "当前同时运行的批量测算已达上限（{0} 个），请 {1} 秒后再上传。",
            "gone": "找不到这个批量测算", "gone_text": "地址有误，或结果已过保留期被删除（完成后保留 {0} 分钟）。",
            "again": "重新上传名单", "no_book": "名单超过一张工作表的行数，未生成工作簿；请下载 CSV 结果。"},
@@ -44,7 +44,8 @@ WORDS = {  # the job page's own words (the rest of the page takes the catalogue'
            "results workbook", "refused": "The list could not be evaluated", "failed": "The evaluation did not "
            "finish", "progress": "Progress", "read": "read", "rows": "rows", "reload": "This page reloads itself "
            "every {0} s; you may leave it and come back to its address later.", "keep": "Results are kept until "
-           "{0} (removed {1} minutes after the run).", "busy": "Server busy", "busy_text": "As many batch "
+           "{0} (removed {1} minutes after the run).", "beijing": " (Beijing time)", "busy": "Server busy",
+           "busy_text": "As many batch "
            "evaluations run as this server allows ({0}); upload again in {1} seconds.", "gone": "No such batch "
            "evaluation", "gone_text": "The address is wrong, or the results were removed (they are kept {0} "
            "minutes after the run).", "again": "Upload a list", "no_book": "The list is longer than a worksheet "
@@ -125,6 +126,13 @@ def _iso(moment: Any) -> str | None:
     if not moment:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(moment)))
+
+
+def _beijing(moment: Any, zone: str) -> str:
+    """A moment as the people of Guangxi read a clock: Beijing time (UTC+8), to the minute."""
+    if not moment:
+        return "—"
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(float(moment) + 8 * 3600)) + zone
 
 
 def router(rules: Sequence[Path] = ()) -> APIRouter:
@@ -280,7 +288,7 @@ def summary_page(request: Request, language: str, job: jobs.Job) -> HTMLResponse
     elif job.state == "done" and not job.status.get("workbook") and not summary.get("scenario"):
         notes.append(words["no_book"])
     minutes = f"{jobs.keep_seconds() / 60:g}"
-    notes.append(words["keep"].format(_iso(job.status.get("expires")) or "—", minutes))
+    notes.append(words["keep"].format(_beijing(job.status.get("expires"), words["beijing"]), minutes))
     response = pages.page(request, "batch_summary.html", language, path="/batch", title=gettext("Batch results"),
                           summary=summary, downloads=downloads, benefit_chart=benefit_chart,
                           department_chart=department_chart, budget_charts=[c for c in budget_charts if c],
