@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
@@ -35,8 +36,8 @@ def diff(state: State, old: str, new: str, applicants: Path | None, as_of: str |
     each applicant is evaluated under both packs: who gains or loses, and the money per benefit and department.
     """
     from guangxi_subsidy.engine.applicant.values import date as read_date
-    from guangxi_subsidy.engine.rules.packdiff import PackNotFound, changes_json, impact, load_side, rule_changes
     from guangxi_subsidy.engine.rules.pack import RulePackError
+    from guangxi_subsidy.engine.rules.packdiff import PackNotFound, changes_json, impact, load_side, rule_changes
 
     try:
         day = read_date(as_of) if as_of is not None else None
@@ -74,9 +75,9 @@ def diff(state: State, old: str, new: str, applicants: Path | None, as_of: str |
             console.print(title + "：" + "；".join(f"{plain(w)} {format_yuan(d)} 元" for w, d in people))
 
 
-def _profiles(path: Path) -> Iterator[object]:
+def _profiles(path: Path) -> Iterator[Profile]:
     """The applicants of a CSV file (headers: field names or Chinese labels), read as `subsidy batch` reads them."""
-    from guangxi_subsidy.engine.intake.cells import HeaderError, read_profile, resolve_header, is_extra
+    from guangxi_subsidy.engine.intake.cells import HeaderError, is_extra, read_profile, resolve_header
 
     if path.suffix.lower() != ".csv":
         report_error(_("{0}: the applicants are read from a CSV file").format(path))

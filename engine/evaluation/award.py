@@ -181,7 +181,8 @@ def _cap_reached(formula: ex.Node, caps: tuple[CapOutcome, ...], env: dict[str, 
         return None
     capped, outcomes = _apply_caps(low, caps)
     if all(not c.bit for c in outcomes):  # the bound equals the cap: it binds all the same
-        lowest = min(range(len(caps)), key=lambda i: caps[i].value if caps[i].value is not None else low)
+        known = [i for i, c in enumerate(caps) if c.value is not None]
+        lowest = min(known, key=lambda i: caps[i].value or Decimal(0))
         outcomes = tuple(CapOutcome(c.text, c.per, c.says, c.value, bit=(i == lowest)) for i, c in enumerate(caps))
     return capped, outcomes
 

@@ -19,7 +19,7 @@ overlap, so a quote is found whatever clause label its rule gives.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,7 +158,7 @@ def classify(pack: RulePack, seeds: Path = SEEDS) -> list[ClauseStatus]:
     return out
 
 
-def _status(unit: Unit, over: list[Passage], kinds: dict[str, str], group: str | None) -> ClauseStatus:
+def _status(unit: Unit, over: list[Passage], kinds: Mapping[str, str], group: str | None) -> ClauseStatus:
     rules = tuple(sorted({p.rule for p in over if p.rule is not None}))
     if rules:
         found = {kinds.get(r, "non_monetary") for r in rules}

@@ -27,8 +27,8 @@ from guangxi_subsidy.engine.rules.pack import RulePack
 UNSTATED = "文件未明确"
 WAYS = {"cash_subsidy": "资金补贴", "award": "资金奖励", "tax_relief": "税收减免", "fee_relief": "费用减免",
         "loan_quota": "贷款额度", "interest_subsidy": "贷款贴息", "non_monetary": "服务或政策支持（不涉及资金）"}
-CLAUSE_WORDS = {cl.ENCODED: "已编码（有金额）", cl.UNQUANTIFIED: "已编码（文件未量化）", cl.NON_MONETARY: "已编码（非资金）",
-                cl.NOT_A_BENEFIT: "不属于惠企事项", cl.UNACCOUNTED: "未处理"}
+CLAUSE_WORDS = {cl.ENCODED: "已编码（有金额）", cl.UNQUANTIFIED: "已编码（文件未量化）",
+                cl.NON_MONETARY: "已编码（非资金）", cl.NOT_A_BENEFIT: "不属于惠企事项", cl.UNACCOUNTED: "未处理"}
 _NEED = {">=": "不少于", ">": "超过", "<=": "不超过", "<": "少于", "==": "为", "!=": "不为"}
 _LATIN = re.compile(r"[A-Za-z]")
 _ASIDE = re.compile(r"\s*[(（][^()（）]*[A-Za-z][^()（）]*[)）]")
@@ -124,7 +124,7 @@ def standard(rule: CompiledRule) -> str:
     if spec.kind in ("formula", "estimate") and amount.formula is not None:
         parts.append(_plain_words(amount.formula))
     elif spec.kind == "tiers":
-        parts.extend(f"{chinese(t.says) or _plain_words(t.when)}：{_plain_words(t.formula)}" for t in amount.tiers)
+        parts.extend(f"{chinese(t.says) or _plain_words(t.when.node)}：{_plain_words(t.formula)}" for t in amount.tiers)
     elif spec.kind == "range" and amount.minimum is not None and amount.maximum is not None:
         parts.append(f"{_plain_words(amount.minimum)} 至 {_plain_words(amount.maximum)}")
     caps = [chinese(c.says) or f"最高 {_plain_words(c.node)}" for c in amount.caps]

@@ -18,6 +18,7 @@ LIST_HEADERS = ("序号", "事项名称", "惠及对象", "适用地区", "兑�
 GUIDE_HEADERS = ("序号", "事项名称", "惠及对象", "适用地区", "申报条件", "兑现标准", "兑现方式", "申报时间", "申报材料",
                  "受理部门", "政策依据（文件、条款、原文）", "状态", "有效期")
 CLAUSE_HEADERS = ("文件", "条款", "处理结果", "对应事项", "条款原文")
+COVERAGE_TITLE = "各文件条款处理情况（每一条款：已编码为事项，或记录不属于惠企事项的理由）"
 
 
 def _basis_short(item: Item) -> str:
@@ -68,15 +69,15 @@ def _xlsx(path: Path, heading: str, items: list[Item], clauses: list[ClauseRow])
     cell = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     big = book.add_format({"bold": True, "font_size": 14})
     sheets: list[tuple[str, tuple[str, ...], list[tuple[str, ...]], tuple[int, ...]]] = [
-        ("事项清单", LIST_HEADERS, [list_row(i, x) for i, x in enumerate(items, 1)], (6, 28, 16, 10, 14, 30, 12, 24, 40)),
+        ("事项清单", LIST_HEADERS, [list_row(i, x) for i, x in enumerate(items, 1)],
+         (6, 28, 16, 10, 14, 30, 12, 24, 40)),
         ("申兑指南", GUIDE_HEADERS, [guide_row(i, x) for i, x in enumerate(items, 1)],
          (6, 24, 14, 10, 40, 40, 12, 16, 20, 26, 60, 12, 22)),
         ("条款覆盖", CLAUSE_HEADERS, [clause_row(r) for r in clauses], (30, 16, 18, 30, 80)),
     ]
     for name, headers, rows, widths in sheets:
         sheet = book.add_worksheet(name)
-        sheet.write(0, 0, heading if name != "条款覆盖" else "各文件条款处理情况（每一条款：已编码为事项，或记录不属于惠企事项的理由）",
-                    big)
+        sheet.write(0, 0, heading if name != "条款覆盖" else COVERAGE_TITLE, big)
         for column, (header, width) in enumerate(zip(headers, widths, strict=True)):
             sheet.set_column(column, column, width)
             sheet.write(1, column, header, head)

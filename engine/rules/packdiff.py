@@ -62,6 +62,10 @@ def _amount(rule: CompiledRule) -> str:
     return standard(rule)
 
 
+def _kinds(rule: CompiledRule) -> str:
+    return "、".join(KIND_LABELS.get(k, k) for k in rule.kinds)
+
+
 def _caps(rule: CompiledRule) -> str:
     from guangxi_subsidy.engine.rules.guide import words
 
@@ -96,7 +100,7 @@ def _place(rule: CompiledRule) -> str:
 
 
 def _details(old: CompiledRule, new: CompiledRule) -> list[str]:
-    out = []
+    out: list[str] = []
     pairs = [
         ("名称", old.name, new.name),
         ("条款", _clauses(old), _clauses(new)),
@@ -104,7 +108,7 @@ def _details(old: CompiledRule, new: CompiledRule) -> list[str]:
         ("上限", _caps(old), _caps(new)),
         ("有效期", _period(old), _period(new)),
         ("适用地区", _place(old), _place(new)),
-        ("惠及对象", "、".join(KIND_LABELS.get(k, k) for k in old.kinds), "、".join(KIND_LABELS.get(k, k) for k in new.kinds)),
+        ("惠及对象", _kinds(old), _kinds(new)),
         ("状态", _STATUS[old.status.value], _STATUS[new.status.value]),
     ]
     out.extend(f"{what}：{a} → {b}" for what, a, b in pairs if a != b)
@@ -129,7 +133,8 @@ def rule_changes(old: RulePack, new: RulePack) -> list[RuleChange]:
             details = _details(old.rules[rule_id], rule)
             if details:
                 out.append(RuleChange(rule_id, rule.name, "变更", tuple(details)))
-    out.extend(RuleChange(rule_id, rule.name, "删除") for rule_id, rule in old.rules.items() if rule_id not in new.rules)
+    out.extend(RuleChange(rule_id, rule.name, "删除") for rule_id, rule in old.rules.items()
+               if rule_id not in new.rules)
     return out
 
 
