@@ -307,6 +307,11 @@ class Rule(Strict):
     more_sources: list[OtherSource] = Field(
         default_factory=list, description="Other documents stating the same benefit (one benefit, one rule)"
     )
+    programme: str | None = Field(
+        None, pattern=RULE_ID,
+        description="The programme the rule is a part of: the parts of one programme exclude each other by their "
+                    "conditions, so an applicant is paid under one at most (checked by `subsidy rules verify`)",
+    )
     jurisdiction_quote: str | None = Field(
         None, description="The words that decide where the rule applies; required when it is not the document's"
     )
