@@ -13,7 +13,7 @@ from rich.text import Text
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text as plain
 from guangxi_subsidy.engine.rules import clauses as cl
-from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
+from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 
 from .main import EXIT_INTERNAL, State, friendly_errors
@@ -46,7 +46,7 @@ def coverage(state: State, fmt: str, seeds: Path, show_all: bool) -> None:
     result = scan(state.pack, seeds)
     statuses = cl.classify(state.pack, seeds)
     if fmt == "json":
-        click.echo(json_text({**coverage_json(result), "clause_coverage": cl.clauses_json(statuses)}))
+        click.echo(json_text(cl.coverage_document(state.pack, seeds)))
     else:
         _table(result, show_all)
         _clause_table(statuses, show_all)

@@ -187,6 +187,13 @@ def counts(statuses: list[ClauseStatus]) -> dict[str, dict[str, int]]:
     return out
 
 
+def coverage_document(pack: RulePack, seeds: Path = SEEDS) -> dict[str, object]:
+    """`subsidy rules coverage --format json` (and the API's /coverage): the figures, then the clauses."""
+    from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
+
+    return {**coverage_json(scan(pack, seeds)), "clause_coverage": clauses_json(classify(pack, seeds))}
+
+
 def clauses_json(statuses: list[ClauseStatus]) -> dict[str, object]:
     return {
         "complete": not any(s.status == UNACCOUNTED for s in statuses),

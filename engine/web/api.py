@@ -25,8 +25,8 @@ from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.evaluation.report import plain
 from guangxi_subsidy.engine.jsontext import json_bytes
+from guangxi_subsidy.engine.rules.clauses import coverage_document
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
-from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
@@ -196,5 +196,5 @@ _COVERAGE: dict[str, bytes] = {}
 
 def _coverage(engine: Engine) -> bytes:
     if engine.pack.digest not in _COVERAGE:
-        _COVERAGE[engine.pack.digest] = cli_json(coverage_json(scan(engine.pack, SEEDS)))
+        _COVERAGE[engine.pack.digest] = cli_json(coverage_document(engine.pack, SEEDS))
     return _COVERAGE[engine.pack.digest]
