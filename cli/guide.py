@@ -10,7 +10,7 @@ import click
 
 from guangxi_subsidy.engine.i18n import _
 
-from .main import EXIT_BAD_INPUT, State, friendly_errors, report_error
+from .common import EXIT_BAD_INPUT, State, friendly_errors, report_error
 
 SUFFIXES = (".xlsx", ".html", ".htm", ".pdf")
 

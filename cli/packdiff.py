@@ -17,7 +17,7 @@ from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.plaintext import text as plain
 
-from .main import EXIT_BAD_INPUT, State, friendly_errors, report_error
+from .common import EXIT_BAD_INPUT, State, friendly_errors, report_error
 
 
 @click.command("diff")

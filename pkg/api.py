@@ -84,7 +84,7 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
     (values as a profile file holds them: '900000', 900000, Decimal, '南宁', True …; a mapping with a
     `profile` key is read as a case file's profile) or a Profile. Raises ProfileError naming each field,
     value and expectation."""
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
+    from guangxi_subsidy.engine.answers.document import evaluation_document
 
     if not isinstance(profile, Profile):
         data = dict(profile)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from guangxi_subsidy.engine.answers.document import evaluation_json
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation
-from guangxi_subsidy.engine.evaluation.outcome import Status
-from guangxi_subsidy.engine.evaluation.report import SHOWN, evaluation_json
+from guangxi_subsidy.engine.evaluation.outcome import SHOWN, Status
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.web.form import IDENTITY, Question, question
 
