@@ -37,7 +37,7 @@ def diff(state: State, old: str, new: str, applicants: Path | None, as_of: str |
     """
     from guangxi_subsidy.engine.applicant.values import date as read_date
     from guangxi_subsidy.engine.rules.pack import RulePackError
-    from guangxi_subsidy.engine.rules.packdiff import PackNotFound, changes_json, impact, load_side, rule_changes
+    from guangxi_subsidy.engine.scenarios.packdiff import PackNotFound, changes_json, impact, load_side, rule_changes
 
     try:
         day = read_date(as_of) if as_of is not None else None

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, load_pack
-from guangxi_subsidy.engine.rules.packdiff import impact, rule_changes
+from guangxi_subsidy.engine.scenarios.packdiff import impact, rule_changes
 
 NANNING_FILE = "002_nanning_mass_entrepreneurship_2016.yaml"
 

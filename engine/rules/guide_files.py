@@ -1,13 +1,14 @@
 """The guide's rows (`guide.py`) written for people: a workbook (事项清单, 申兑指南, 条款覆盖), an HTML page, or a PDF.
 
 The workbook is xlsxwriter's (wrapped text, frozen headers, filters), the PDF ReportLab's with the CID font
-every reader has (`engine/web/pdf.py` does the same for the report), the HTML plain markup with every text
+every reader has (as `engine/web/pdf.py` for the report), the HTML plain markup with every text
 escaped. All three carry the same rows, in Chinese.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from guangxi_subsidy.engine.rules.guide import ClauseRow, Item
 LIST_HEADERS = ("序号", "事项名称", "惠及对象", "适用地区", "兑现方式", "受理部门", "状态", "有效期", "政策依据")
 GUIDE_HEADERS = ("序号", "事项名称", "惠及对象", "适用地区", "申报条件", "兑现标准", "兑现方式", "申报时间", "申报材料",
                  "受理部门", "政策依据（文件、条款、原文）", "状态", "有效期")
+FONT = "STSong-Light"  # as engine/web/pdf.py
 CLAUSE_HEADERS = ("文件", "条款", "处理结果", "对应事项", "条款原文")
 COVERAGE_TITLE = "各文件条款处理情况（每一条款：已编码为事项，或记录不属于惠企事项的理由）"
 
@@ -114,11 +116,28 @@ def _html(heading: str, items: list[Item], clauses: list[ClauseRow]) -> str:
     )
 
 
+@functools.cache
+def _styles() -> dict[str, Any]:
+    """Paragraph styles in STSong-Light, the CID font every PDF reader has: no font file travels or is needed."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=26, spaceAfter=8),
+        "h2": ParagraphStyle("h2", parent=body, fontSize=13.5, leading=20, spaceBefore=10, spaceAfter=4),
+        "h3": ParagraphStyle("h3", parent=body, fontSize=11.5, leading=18, spaceBefore=6),
+        "body": body,
+        "quote": ParagraphStyle("quote", parent=body, leftIndent=12, textColor="#333333", fontSize=9.5),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=12, textColor="#555555"),
+    }
+
+
 def _pdf(path: Path, heading: str, items: list[Item], clauses: list[ClauseRow]) -> None:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
-
-    from guangxi_subsidy.engine.web.pdf import _styles
 
     styles = _styles()
 
