@@ -76,7 +76,8 @@ def test_every_field_with_hostile_values_is_answered_line_by_line_never_a_5xx(cl
     from guangxi_subsidy.engine.applicant.fields import fields
 
     lines = []
-    for number, name in enumerate(sorted(fields())):
+    given = ("id", "kind", "city", "as_of")  # in every line already (a key given twice is another test's matter)
+    for number, name in enumerate(sorted(set(fields()) - set(given))):
         for value in VALUES[number % 4::4]:  # a quarter of the values for each field, all values over the fields
             head = f'{{"id": "H{len(lines)}", "kind": "enterprise", "city": "南宁", "as_of": "2017-06-30"'
             lines.append(f'{head}, "{name}": {value}}}')
