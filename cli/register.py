@@ -8,13 +8,8 @@ Every subcommand takes `--db` (else SUBSIDY_DB, else `subsidy-register.db` in th
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import getpass
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -24,49 +19,8 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text
 
-from .main import EXIT_BAD_INPUT, friendly_errors, report_error
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-DB_HELP = "The register's database: a file name, or postgresql://user@host/db. Env: SUBSIDY_DB. Default: " \
-          "subsidy-register.db in the current folder."
-
-
-def register_errors(command: F) -> F:
-    """A RegisterError, IdentityError or PeriodError is bad input: its message and exit 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from guangxi_subsidy.engine.register.database import RegisterError
-        from guangxi_subsidy.engine.register.identity import IdentityError
-        from guangxi_subsidy.engine.register.periods import PeriodError
-
-        try:
-            return command(*args, **kwargs)
-        except (RegisterError, IdentityError, PeriodError) as error:
-            report_error(str(error))
-            sys.exit(EXIT_BAD_INPUT)
-
-    return friendly_errors(wrapper)  # type: ignore[return-value]
-
-
-def db_option(command: F) -> F:
-    return click.option("--db", "db", envvar="SUBSIDY_DB", help=DB_HELP)(command)
-
-
-def by_default() -> str:
-    """Who records: SUBSIDY_USER, else the login name."""
-    try:
-        return os.environ.get("SUBSIDY_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
-
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+from .main import EXIT_BAD_INPUT, report_error
+from .register_common import DATE, by_default, day, db_option, register_errors
 
 
 @click.group()
@@ -217,3 +171,16 @@ def history(applicant_id: str, fmt: str, db: str | None) -> None:
                       str(fact.period), text(fact.value), str(fact.version), text(fact.source_text()),
                       text(fact.reason or ""))
     Console(highlight=False).print(table)
+
+
+
+def _more() -> None:
+    """The commands of the ledger, the officer's records and export (their own modules)."""
+    from . import register_evaluate, register_records
+
+    for command in (register_records.award, register_records.awards, register_records.correct,
+                    register_records.link, register_records.forget, register_evaluate.export):
+        register.add_command(command)
+
+
+_more()

@@ -94,6 +94,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def open_register(db: str | None = None) -> Engine:
     """An engine on a register whose schema is this program's; else a RegisterError saying what to run."""
     engine = connect(db)
+    name = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and name and name != ":memory:" and not Path(name).exists():
+        raise RegisterError(_("no register at {0}: run `subsidy register init` first").format(name))
     try:
         found = current(engine)
     except Exception as error:  # noqa: BLE001 - a server that refuses, a file that is not a database

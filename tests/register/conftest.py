@@ -17,34 +17,40 @@ _COUNTER = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[pgserver.Server]:
+def postgres() -> Iterator[tuple[pgserver.Server, Engine]]:
+    """The session's server, with a database `register` whose schemas the tests take one each."""
     try:
         server = pgserver.start()
     except pgserver.Unavailable as error:
         pytest.skip(f"PostgreSQL tests skipped: {error}")
     try:
-        yield server
+        admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("CREATE DATABASE register"))
+        admin.dispose()
+        owner = create_engine(server.url("register"), isolation_level="AUTOCOMMIT")
+        yield server, owner
+        owner.dispose()
     finally:
         server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database (no schema): a SQLite file, or a fresh PostgreSQL database."""
+    """The URL of an empty database (no schema): a SQLite file, or a fresh schema of the PostgreSQL server's
+    database (a schema costs nothing to make, a database a copy of its template)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'register.db'}"
         return
-    server: pgserver.Server = request.getfixturevalue("postgres")
-    name = f"register_{next(_COUNTER)}"
-    admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
+    server, owner = request.getfixturevalue("postgres")
+    name = f"test_{next(_COUNTER)}"
+    with owner.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {name}"))
     try:
-        yield server.url(name)
+        yield server.url("register") + f"?options=-csearch_path%3D{name}"
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+        with owner.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
 
 
 @pytest.fixture
