@@ -68,6 +68,7 @@ def now() -> dt.datetime:
 
 
 Key = tuple[int, str, dt.date | None, dt.date | None]
+TABLES = {False: Fact.metadata.tables["facts"], True: Fact.metadata.tables["personal_facts"]}  # (Core tables)
 
 
 def latest(session: Session, table: type[Fact] | type[PersonalFact], pks: Sequence[int]) -> dict[Key, tuple[int, str]]:
@@ -117,7 +118,7 @@ def record(session: Session, changes: Iterable[Change], when: dt.datetime | None
             touched.add(change.applicant_pk)
             rows.append(_row(change, version + 1, when, change.reason or (reason_for_change if version else None)))
         if rows:  # (Core's executemany: the ORM's bulk path costs as much again for rows it does not track)
-            session.connection().execute(insert(table.__table__), rows)
+            session.connection().execute(insert(TABLES[personal]), rows)
     return counts, touched
 
 
