@@ -26,14 +26,9 @@ def columns() -> list[str]:
 def frames(engine: Engine, as_of: dt.date, where: dict[str, str] | None = None,
            known_on: dt.date | None = None) -> list[pl.DataFrame]:
     """The profiles on `as_of`, a frame per block, every column text."""
-    names = columns()
-    schema = dict.fromkeys(names, pl.String)
-    out = []
     with Session(engine) as session:
-        for block in profiles(session, as_of, where, known_on):
-            rows = {name: [None if row.get(name) is None else str(row[name]) for row in block] for name in names}
-            out.append(pl.DataFrame(rows, schema=schema))
-    return out or [pl.DataFrame(schema=schema)]
+        out = list(profiles(session, as_of, where, known_on))
+    return out or [pl.DataFrame(schema=dict.fromkeys(columns(), pl.String))]
 
 
 def export(engine: Engine, path: Path, as_of: dt.date, where: dict[str, str] | None = None,
