@@ -50,13 +50,13 @@ class Change:
 
 
 def canonical(value: Any) -> str:
-    """A profile value as the text stored: Decimal money with its two places, true/false, ISO dates, codes."""
+    """A profile value as the text stored: numbers without trailing zeros, true/false, ISO dates, codes."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Enum):
         return str(value.value)
-    if isinstance(value, Decimal):
-        return format(value, "f")
+    if isinstance(value, Decimal):  # one text per number: 900000, 900000.00 and 90万 are one value
+        return format(value.normalize(), "f")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -107,3 +107,13 @@ def test_what_was_known_on_a_day_leaves_out_later_records(register_engine: Engin
         assert applying(facts_of(session, applicant, dt.date(2018, 2, 1)), on)[rent].value == "900000"
         assert applying(facts_of(session, applicant, dt.date(2018, 3, 1)), on)[rent].value == "950000"  # that day
         assert applying(facts_of(session, applicant, dt.date(2018, 1, 4)), on) == {}
+
+
+def test_two_spellings_of_one_amount_are_one_value(register_engine: Engine, tmp_path: Path) -> None:
+    import_file(register_engine, write(tmp_path / "a.csv", f"{BASE},incubation_base,南宁,,是,900000"), options())
+    again = import_file(register_engine, write(tmp_path / "b.csv", f"{BASE},incubation_base,南宁,,是,90万"),
+                        options())
+    assert (again.facts.new, again.facts.changed) == (0, 0)
+    again = import_file(register_engine, write(tmp_path / "c.csv", f"{BASE},incubation_base,南宁,,是,900000.00"),
+                        options())
+    assert (again.facts.new, again.facts.changed) == (0, 0)
