@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from guangxi_subsidy.engine.register.applicants import find
+from guangxi_subsidy.engine.register.applicants import find, link_base
+from guangxi_subsidy.engine.register.database import RegisterError
 from guangxi_subsidy.engine.register.importer import ImportOptions, import_file
 from guangxi_subsidy.engine.register.periods import parse_period
 from guangxi_subsidy.engine.register.profiles import applying, facts_of
@@ -117,3 +120,31 @@ def test_two_spellings_of_one_amount_are_one_value(register_engine: Engine, tmp_
     again = import_file(register_engine, write(tmp_path / "c.csv", f"{BASE},incubation_base,南宁,,是,900000.00"),
                         options())
     assert (again.facts.new, again.facts.changed) == (0, 0)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_a_workbook_or_parquet_file_imports_as_its_csv_does(register_engine: Engine, tmp_path: Path,
+                                                            suffix: str) -> None:
+    csv = write(tmp_path / "taxes.csv", f"{BASE},incubation_base,南宁,某众创空间,是,900000",
+                f"{FIRM},enterprise,南宁,某公司,,")
+    frame = pl.read_csv(csv, infer_schema=False)
+    other = tmp_path / f"taxes{suffix}"
+    if suffix == ".xlsx":
+        frame.write_excel(other, worksheet="applicants")
+    else:
+        frame.write_parquet(other)
+    first = import_file(register_engine, other, options())
+    assert (first.applicants_new, first.facts.new, first.rejected) == (2, 6, [])
+    again = import_file(register_engine, csv, options())  # the same values from the CSV: nothing changes
+    assert (again.facts.new, again.facts.changed, again.facts.unchanged) == (0, 0, 6)
+
+
+def test_an_incubated_firm_is_linked_to_its_base_and_only_to_a_base(register_engine: Engine, tmp_path: Path) -> None:
+    import_file(register_engine, write(tmp_path / "a.csv", f"{BASE},incubation_base,南宁,,是,900000",
+                                       f"{FIRM},enterprise,南宁,,,"), options())
+    with Session(register_engine) as session, session.begin():
+        link_base(session, FIRM, BASE)
+        with pytest.raises(RegisterError, match="not an incubation base"):
+            link_base(session, BASE, FIRM)
+    with Session(register_engine) as session:
+        assert find(session, FIRM).base_pk == find(session, BASE).pk
