@@ -50,3 +50,16 @@ def export(engine: Engine, path: Path, as_of: dt.date, where: dict[str, str] | N
     except OSError as error:
         raise RegisterError(f"{path}: {error.strerror}") from None
     return frame.height
+
+
+def snapshot(engine: Engine) -> dict[str, int]:
+    """The register's high-water marks: the last fact, personal fact and award recorded. Rows are only ever
+    added, so these pin exactly which versions a run read (the receipt of `subsidy batch --register`)."""
+    from sqlalchemy import func, select
+
+    from guangxi_subsidy.engine.register.tables import Award, Fact, PersonalFact
+
+    with Session(engine) as session:
+        return {"facts_through": session.scalar(select(func.max(Fact.pk))) or 0,
+                "personal_facts_through": session.scalar(select(func.max(PersonalFact.pk))) or 0,
+                "awards_through": session.scalar(select(func.max(Award.pk))) or 0}

@@ -116,8 +116,13 @@ def test_batch_from_the_register_gives_the_results_of_batch_on_the_same_file(db:
     from_register = pl.read_parquet(tmp_path / "from_register.parquet").select(keep).sort("id")
     assert from_register.equals(from_file)
     assert path.exists()
-    only = run("batch", "--register", "-o", str(tmp_path / "people.csv"), "-q", "--where", "kind=个人", "--db", db)
+    only = run("batch", "--register", "-o", str(tmp_path / "people.csv"), "-q", "--where", "kind=个人", "--db", db,
+               "--summary", str(tmp_path / "summary.json"))
     assert only.exit_code == 0
+    receipt = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["register"]
+    # 3 applicants: the base's city, name, recognition and rent (4 facts), the firm's city and name (2) kept
+    # with enterprise facts, the person's city and name (2) apart
+    assert (receipt["applicants"], receipt["facts_through"], receipt["personal_facts_through"]) == (1, 6, 2)
     assert pl.read_csv(tmp_path / "people.csv").get_column("id").to_list() == [PERSON]
 
 
