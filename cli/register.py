@@ -31,8 +31,8 @@ def register() -> None:
     Examples:
       subsidy register init
       subsidy register import 税务2017.csv --source 税务 --period 2017
-      subsidy register show 91450100MA5L000000 --as-of 2019-03-01
-      subsidy evaluate --register 91450100MA5L000000 --as-of 2019-03-01
+      subsidy register show 91450100MA5L00000X --as-of 2019-03-01
+      subsidy evaluate --register 91450100MA5L00000X --as-of 2019-03-01
     """
 
 
