@@ -177,3 +177,22 @@ def test_a_register_not_created_exits_2_saying_what_to_run(tmp_path: Path) -> No
     result = run("evaluate", "--register", BASE, "--db", str(tmp_path / "none.db"), code=2)
     assert "subsidy register init" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_period_that_cannot_be_read_exits_2_naming_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    path = imported(db, tmp_path)
+    result = run("register", "import", str(path), "--source", "人社", "--period", "2019Q5", "--db", db, code=2)
+    assert "2019Q5" in result.output
+
+
+def test_show_lists_the_file_its_base_and_its_awards(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    imported(db, tmp_path)
+    run("register", "link", FIRM, "--base", BASE, "--db", db)
+    run("register", "award", FIRM, "--rule", "nanning.incubated_firm_one_time_subsidy", "--period", "2019",
+        "--amount", "2000", "--decided", "2019-10-08", "--reference", "南人社〔2019〕40号", "--db", db)
+    shown = as_json(run("register", "show", FIRM, "--as-of", "2019-12-31", "--format", "json", "--db", db))
+    assert shown["base"] == BASE
+    assert [(a["reference"], a["amount"]) for a in shown["awards"]] == [("南人社〔2019〕40号", "2000.00")]
+    assert {f["field"]: f["source"]["row"] for f in shown["facts"]} == {"city": 3, "name": 3}
