@@ -44,7 +44,7 @@ def init(db: str | None) -> None:
     from guangxi_subsidy.engine.register import database
 
     engine = database.connect(db)
-    before = database.current(engine)
+    before = database.revision_of(engine)
     database.upgrade(engine)
     shown = engine.url.render_as_string(hide_password=True)
     if before is None:

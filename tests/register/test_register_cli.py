@@ -196,3 +196,15 @@ def test_show_lists_the_file_its_base_and_its_awards(tmp_path: Path) -> None:
     assert shown["base"] == BASE
     assert [(a["reference"], a["amount"]) for a in shown["awards"]] == [("南人社〔2019〕40号", "2000.00")]
     assert {f["field"]: f["source"]["row"] for f in shown["facts"]} == {"city": 3, "name": 3}
+
+
+def test_a_server_that_refuses_or_a_folder_for_a_file_exits_2_naming_the_database(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    refused = run("register", "init", "--db", f"postgresql://office@127.0.0.1:{port}/register", code=2)
+    assert "cannot be opened" in refused.output and str(port) in refused.output
+    folder = run("register", "init", "--db", str(tmp_path), code=2)
+    assert "cannot be opened" in folder.output
