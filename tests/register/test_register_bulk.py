@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
+import polars as pl
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -59,19 +59,33 @@ def facts(engine: Engine) -> None:
         record_award(session, find(session, FIRM), paid, "officer-a", MAR)
 
 
-@pytest.mark.parametrize("day", ["2017-06-01", "2018-01-31", "2018-05-15", "2018-08-01", "2019-06-30"])
-@pytest.mark.parametrize("known_on", [None, "2018-02-01"])
-def test_the_block_profiles_are_the_one_by_one_profiles(register_engine: Engine, day: str,
-                                                        known_on: str | None) -> None:
+DAYS = ("2017-06-01", "2018-01-31", "2018-05-15", "2018-08-01", "2019-06-30")
+
+
+def test_the_block_profiles_are_the_one_by_one_profiles(register_engine: Engine) -> None:
     facts(register_engine)
-    on = dt.date.fromisoformat(day)
-    known = None if known_on is None else dt.date.fromisoformat(known_on)
     with Session(register_engine) as session:
-        [block] = list(profiles(session, on, None, known))
-        assert block.get_column("id").to_list() == [BASE, FIRM, OTHER, PERSON]
-        for row in block.iter_rows(named=True):
-            from_block = parse_profile({k: v for k, v in row.items() if v is not None}, row["id"])
-            assert from_block == profile_on(session, row["id"], on, known).profile, row["id"]
+        for day in DAYS:
+            for known_on in (None, "2018-02-01"):
+                on = dt.date.fromisoformat(day)
+                known = None if known_on is None else dt.date.fromisoformat(known_on)
+                [block] = list(profiles(session, on, None, known))
+                assert block.get_column("id").to_list() == [BASE, FIRM, OTHER, PERSON]
+                for row in block.iter_rows(named=True):
+                    from_block = parse_profile({k: v for k, v in row.items() if v is not None}, row["id"])
+                    assert from_block == profile_on(session, row["id"], on, known).profile, (row["id"], day, known)
+
+
+def test_the_block_takes_the_narrower_period_and_only_what_was_known(register_engine: Engine) -> None:
+    facts(register_engine)
+    with Session(register_engine) as session:
+        [may] = list(profiles(session, dt.date(2018, 5, 15)))
+        [before_correction] = list(profiles(session, dt.date(2018, 5, 15), None, dt.date(2018, 2, 1)))
+    rows = {r["id"]: r for r in may.iter_rows(named=True)}
+    assert rows[FIRM]["monthly_sales"] == "20000"  # 2018Q2's value, narrower than 2018's
+    assert rows[BASE]["rent_and_broadband_paid"] == "650000"  # the March correction
+    assert rows[BASE]["rent_subsidy_years_received"] == "1"  # the 2017 award, not the declared 0
+    assert before_correction.filter(pl.col("id") == BASE).get_column("rent_and_broadband_paid").item() == "600000"
 
 
 def test_a_forgotten_person_is_left_out_and_where_filters(register_engine: Engine) -> None:
