@@ -19,7 +19,7 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text
 
-from .main import EXIT_BAD_INPUT, report_error
+from .common import EXIT_BAD_INPUT, report_error
 from .register_common import DATE, by_default, day, db_option, register_errors
 
 

@@ -15,7 +15,7 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text
 
-from .main import State
+from .common import State
 from .register_common import DATE, day, db_option, register_errors
 
 
@@ -23,12 +23,11 @@ from .register_common import DATE, day, db_option, register_errors
 def evaluate_registered(state: State, ref: str, as_of: dt.datetime | None, known_on: dt.datetime | None,
                         db: str | None, fmt: str, explain: bool, include_drafts: bool, report: Path | None) -> None:
     """`subsidy evaluate --register ID`: the document of a file's evaluation, with the register's keys."""
-    from guangxi_subsidy.engine.evaluation.report import print_evaluation
+    from guangxi_subsidy.engine.answers.document import evaluation_document
+    from guangxi_subsidy.engine.answers.table import print_evaluation, print_near_misses
     from guangxi_subsidy.engine.register.database import open_register
     from guangxi_subsidy.engine.register.evaluation import annotate, ledger_lines, load, source_lines
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
-    from .scenarios import print_near_misses
 
     found = load(open_register(db), ref, day(as_of), day(known_on))
     evaluation = state.engine.evaluate(found.profile, as_of=found.as_of, include_drafts=include_drafts)

@@ -86,7 +86,7 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
     (values as a profile file holds them: '900000', 900000, Decimal, '南宁', True …; a mapping with a
     `profile` key is read as a case file's profile) or a Profile. Raises ProfileError naming each field,
     value and expectation."""
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
+    from guangxi_subsidy.engine.answers.document import evaluation_document
 
     if not isinstance(profile, Profile):
         data = dict(profile)
@@ -106,9 +106,9 @@ def evaluate_registered(applicant_id: str, *, db: str | None = None, as_of: dt.d
     from its facts on `as_of` (default today) as known at the end of `known_on` (default: everything), with
     the fields the awards ledger counts computed from it. `db`: as `--db` (else SUBSIDY_DB, else the default
     file). Raises RegisterError (an unknown applicant, a register not created) naming the fault."""
+    from guangxi_subsidy.engine.answers.document import evaluation_document
     from guangxi_subsidy.engine.register.database import open_register
     from guangxi_subsidy.engine.register.evaluation import annotate, load
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
     engine = _engine(pack)
     store = open_register(db)
