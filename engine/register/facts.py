@@ -25,6 +25,20 @@ SOURCE_KINDS = ("department", "file", "declaration", "officer")
 NOT_FACTS = ("id", "kind", "as_of")  # the file's key and kind; an evaluation's date is not a fact about anyone
 
 
+def kept(field: str, personal: bool) -> bool:
+    """Whether the register keeps this field: every profile field of an organisation; of a person, only the
+    fields the rules read, and the city (PIPL: no more personal data than the decisions need; a person's name
+    stays with the office's own files)."""
+    if field in NOT_FACTS:
+        return False
+    if not personal or field == "city":
+        return True
+    from guangxi_subsidy.engine.applicant.fields import fields
+
+    info = fields().get(field)
+    return info is not None and info.read_by_rules
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a value comes from and who recorded it."""

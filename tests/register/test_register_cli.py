@@ -107,7 +107,7 @@ def test_batch_from_the_register_gives_the_results_of_batch_on_the_same_file(db:
                      "bond_issuance_award_received,neeq_region_grant_received\n"
                      f"{BASE},incubation_base,南宁,某众创空间,是,900000,0,,,,,,\n"
                      f"{FIRM},enterprise,南宁,某公司,,,,否,0,0,0,0,否\n"
-                     f"{PERSON},individual,南宁,张三,,,,,,,,,\n", encoding="utf-8")
+                     f"{PERSON},individual,南宁,,,,,,,,,,\n", encoding="utf-8")  # (a person's name is not kept)
     run("batch", str(plain), "-o", str(tmp_path / "from_file.parquet"), "-q", "--as-of", "2019-06-01")
     run("batch", "--register", "-o", str(tmp_path / "from_register.parquet"), "-q", "--as-of", "2019-06-01",
         "--db", db)
@@ -121,8 +121,8 @@ def test_batch_from_the_register_gives_the_results_of_batch_on_the_same_file(db:
     assert only.exit_code == 0
     receipt = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["register"]
     # 3 applicants: the base's city, name, recognition and rent (4 facts), the firm's city and name (2) kept
-    # with enterprise facts, the person's city and name (2) apart
-    assert (receipt["applicants"], receipt["facts_through"], receipt["personal_facts_through"]) == (1, 6, 2)
+    # with enterprise facts, the person's city (1) apart (a person's name is not kept)
+    assert (receipt["applicants"], receipt["facts_through"], receipt["personal_facts_through"]) == (1, 6, 1)
     assert pl.read_csv(tmp_path / "people.csv").get_column("id").to_list() == [PERSON]
 
 
@@ -141,6 +141,8 @@ def test_forget_erases_a_person_s_data_and_keeps_the_award_anonymised(db: str, t
     imported(db, tmp_path)
     run("register", "award", PERSON, "--rule", "guangxi.grassroots_graduate_tuition_compensation", "--period",
         "2019", "--amount", "8000", "--decided", "2019-09-01", "--reference", "桂人社〔2019〕3号", "--db", db)
+    refused = run("register", "correct", PERSON, "name", "李四", "--reason", "更名", "--db", db, code=2)
+    assert "not kept for an individual" in refused.output
     run("register", "forget", PERSON, "--yes", "--db", db)
     missing = run("register", "show", PERSON, "--db", db, code=2)
     assert "no applicant" in missing.output
