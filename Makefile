@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser clean catalog messages fuzz
+.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages fuzz
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -41,7 +41,7 @@ typecheck: $(STAMP)
 	ln -sfn ../../../pkg/data build/typecheck/guangxi_subsidy/data
 	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p guangxi_subsidy
 
-unit: $(STAMP) browser
+unit: $(STAMP) browser postgres
 	$(BIN)/python -m pytest
 
 ifeq ($(PYTHON313),)
@@ -54,7 +54,7 @@ $(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_durable_compat.c
 	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP313)
 
-unit313: $(STAMP313)
+unit313: $(STAMP313) postgres
 	HYPOTHESIS_PROFILE=$(HYPOTHESIS_313) $(VENV313)/bin/python -m pytest
 endif
 
@@ -73,6 +73,16 @@ browser:
 	      chromium chromium-driver fonts-noto-cjk >/dev/null \
 	      || echo "Chromium could not be installed: the browser tests will be skipped"; \
 	  else echo "Chromium is missing (install chromium and chromium-driver as root): the browser tests will be skipped"; fi; }
+
+# The register's tests start a throwaway PostgreSQL server of their own (tests/register/pgserver.py): Debian's
+# postgresql, installed here when missing and this is root on Debian; otherwise those tests are skipped, saying why.
+postgres:
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      postgresql >/dev/null \
+	      || echo "PostgreSQL could not be installed: the register's PostgreSQL tests will be skipped"; \
+	  else echo "PostgreSQL is missing (install postgresql as root): the register's PostgreSQL tests will be skipped"; fi; }
 
 # The package's bytecode compiled first, as an installed package has it (an environment that forbids writing
 # bytecode at import would otherwise compile every module at every start).

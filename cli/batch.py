@@ -41,7 +41,7 @@ class BadBatchInput(click.ClickException):
 
 
 @click.command()
-@click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results file: .csv, .jsonl, .parquet, .arrow or .xlsx (a workbook for people; or give --format).")
 @click.option("--layout", type=click.Choice(["wide", "long"]), help="wide: a row per applicant, a column per "
@@ -73,13 +73,18 @@ class BadBatchInput(click.ClickException):
               "outcomes differ in RESULTS.difference.*, both sides in the summary.")
 @click.option("--compare-as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Also evaluate every applicant for this date, as --reform does for a reform.")
+@click.option("--register", "from_register", is_flag=True, help="Evaluate the applicants of the register "
+              "(一企一档) instead of a file: their profiles on --as-of (default: today).")
+@click.option("--where", help="With --register: only applicants of this kind or city: kind=enterprise,city=南宁.")
+@click.option("--db", envvar="SUBSIDY_DB", help="With --register: the register's database. Env: SUBSIDY_DB.")
 @click.pass_obj
 @friendly_errors
-def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
+def batch(state: State, applicants: Path | None, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
           encoding: str | None, engine: str, keep_repeats: bool, strict_columns: bool, no_bom: bool,
           fail_on_rejected: bool, quiet: bool, reform_path: Path | None = None,
-          compare_as_of: dt.datetime | None = None) -> None:
+          compare_as_of: dt.datetime | None = None, from_register: bool = False, where: str | None = None,
+          db: str | None = None) -> None:
     """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
     \b
@@ -102,9 +107,15 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
                         include_drafts, engine, layout_used == "wide")
     options = BatchOptions(output, layout, fmt, day, include_drafts, errors_path, summary_path, encoding, engine,
                            keep_repeats, other, strict_columns, not no_bom)
+    if from_register == (applicants is not None):
+        raise click.UsageError("give an APPLICANTS file or --register (one of them)")
     try:
-        with _terminated_cleanly():
-            run = run_batch(state.pack, applicants, options, partial(_Progress, quiet))
+        with _registered(from_register, applicants, db, day, where) as (read, receipt), _terminated_cleanly():
+            run = run_batch(state.pack, read, options, partial(_Progress, quiet))
+            if receipt is not None and summary_path is not None:
+                from .register_evaluate import add_receipt
+
+                add_receipt(summary_path, receipt)
     except (BatchInputError, OutputError) as error:
         raise BadBatchInput(str(error)) from None
     summary, errors_path = run.summary, run.errors_path
@@ -147,6 +158,29 @@ def template(state: State, path: Path) -> None:
     except OSError as error:
         raise BadBatchInput(f"{path}: {error.strerror or error}") from None
     click.echo(_("wrote {path}").format(path=visible(path)))
+
+
+@contextmanager
+def _registered(from_register: bool, applicants: Path | None, db: str | None, day: dt.date | None,
+                where: str | None) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+    """The file to read: APPLICANTS, or the register's profiles on the day with the receipt of what was read
+    (`cli/register_evaluate.py`)."""
+    if not from_register:
+        assert applicants is not None
+        yield applicants, None
+        return
+    import tempfile
+
+    from guangxi_subsidy.engine.register.database import RegisterError
+
+    from .register_evaluate import registered_profiles
+
+    with tempfile.TemporaryDirectory(prefix="subsidy-register-") as folder:
+        try:
+            found = registered_profiles(db, day, where, Path(folder))
+        except RegisterError as error:
+            raise BadBatchInput(str(error)) from None
+        yield found
 
 
 class _Progress:

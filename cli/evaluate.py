@@ -39,6 +39,12 @@ from .reforms import show_reform
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the applicant's report (测算报告) to this file: .html (printable) or .pdf. "
               "Chinese unless SUBSIDY_LANG=en.")
+@click.option("--register", "register_id", metavar="ID", help="Evaluate the applicant ID from the register "
+              "(一企一档) instead of a file: its facts on the date, the fields counted from the awards ledger.")
+@click.option("--known-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="With --register: only what the "
+              "register knew at the end of this day (YYYY-MM-DD).")
+@click.option("--db", "db", envvar="SUBSIDY_DB", help="With --register: the register's database (as `subsidy "
+              "register --db`). Env: SUBSIDY_DB.")
 @click.pass_obj
 @friendly_errors
 def evaluate(
@@ -46,6 +52,7 @@ def evaluate(
     include_drafts: bool,
     reform_path: Path | None = None,
     report: Path | None = None,
+    register_id: str | None = None, known_on: dt.datetime | None = None, db: str | None = None,
 ) -> None:
     """Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.
 
@@ -61,8 +68,13 @@ def evaluate(
     amount; unquantified and non-monetary benefits are listed as such, never as 0. Totals keep grants, tax and
     fee relief, and loan quotas apart.
     """
-    if (profile is None) == (example is None):
-        raise click.UsageError("give a PROFILE file or --example NAME (one of them)")
+    if register_id is not None and profile is None and example is None and reform_path is None:
+        from .register_evaluate import evaluate_registered
+
+        evaluate_registered(state, register_id, as_of, known_on, db, fmt, explain, include_drafts, report)
+        return
+    if (profile is None) == (example is None) or register_id is not None:
+        raise click.UsageError("give a PROFILE file, --example NAME or --register ID (one of them)")
     if report is not None and report.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise click.BadParameter(f"{report}: a report is .html or .pdf", param_hint="--report")
     applicant = load_profile(profile or examples()[example or ""])

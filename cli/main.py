@@ -186,6 +186,14 @@ def _chart() -> click.Command:
     return chart
 
 
+@cli.lazy_command("register", N_("The register (一企一档): a file per applicant over time, with sources, and the "
+                  "awards ledger."))
+def _register() -> click.Command:
+    from guangxi_subsidy.cli.register import register
+
+    return register
+
+
 @cli.lazy_command("serve", N_("Serve the policy calculator (Chinese, English by a switch) and the HTTP API (/api/v1, "
                   "/openapi.json)."))
 def _serve() -> click.Command:

@@ -222,7 +222,8 @@ def shuffled_copy(source: Path, target: Path, seed: int) -> None:
     """The pack with its files, rules, derived facts and conditions in another order (tiers and caps keep theirs:
     their order is part of their meaning)."""
     rng = random.Random(seed)
-    files = sorted(p for p in source.glob("*.yaml") if p.name not in ("parameters.yaml", "departments.yaml"))
+    files = sorted(p for p in source.glob("*.yaml") if p.name not in ("parameters.yaml", "departments.yaml",
+                                                                        "ledger.yaml"))
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(source / "parameters.yaml", target / "parameters.yaml")
     for number, path in enumerate(rng.sample(files, len(files))):

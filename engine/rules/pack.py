@@ -39,6 +39,7 @@ from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, bu
 from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 DEFAULT_RULES = data.RULES  # the bundled pack, from a wheel or a checkout alike
+NOT_RULES = ("departments.yaml", "ledger.yaml")
 
 
 class RulePackError(ValueError):
@@ -107,8 +108,9 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            # departments.yaml is the table of department names (engine/rules/departments.py), not rules
-            files.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file() and p.name != "departments.yaml"))
+            # departments.yaml is the table of department names (engine/rules/departments.py), ledger.yaml the
+            # fields counted from the awards ledger (engine/register/ledger.py): not rules
+            files.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file() and p.name not in NOT_RULES))
         else:
             files.append(path)
     return files
