@@ -106,7 +106,10 @@ def partitions(dataset: str | Path | Sequence[str | Path], rows_per_part: int = 
     parts: list[Part] = []
     row = 1
     for path in files:
-        metadata = pq.ParquetFile(path).metadata
+        try:
+            metadata = pq.ParquetFile(path).metadata
+        except (OSError, ValueError) as error:  # (pyarrow's errors name a buffer, not the file)
+            raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
         groups: list[int] = []
         rows = 0
         for group in range(metadata.num_row_groups):
