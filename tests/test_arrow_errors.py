@@ -104,3 +104,17 @@ def test_an_interrupt_while_reading_is_not_taken_for_a_damaged_file() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         list(ArrowSource(table.schema, batches, 1).chunks())
+
+
+def test_ids_written_as_timestamps_repeated_across_row_groups_are_rejected_as_repeats(tmp_path: Path) -> None:
+    """Found by the fuzz suite: the repeats' messages were formatted over a frame of several chunks (one a row
+    group), on which polars panicked."""
+    moments = [dt.datetime(2017, 3, 1), dt.datetime(2200, 1, 1), dt.datetime(2017, 3, 1, 10, 30),
+               dt.datetime(2017, 3, 1, 10, 30), dt.datetime(2200, 1, 1), dt.datetime(1970, 1, 1)]
+    table = pa.table({"id": pa.array(moments, pa.timestamp("us")), "kind": ["enterprise"] * 6, "city": ["南宁"] * 6,
+                      "as_of": [dt.date(2017, 3, 1)] * 6})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=2)
+    code, out = run("batch", str(tmp_path / "t.parquet"), "-o", str(tmp_path / "r.csv"), "-q")
+    assert code == 0, out
+    errors = (tmp_path / "r.errors.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert [line.split(",")[0] for line in errors] == ["4", "5"]  # rows 4 and 5 repeat rows 3 and 2

@@ -101,7 +101,8 @@ class ArrowSource:
             source.seek(0)
             reader = ipc.open_stream(source)
             rows, every = 0, lambda: iter(reader)
-        return cls(reader.schema, lambda: _sliced(every(), rows_per_chunk), rows, first_row, source.close, str(path))
+        return cls(reader.schema, lambda: _sliced(_validated(every()), rows_per_chunk), rows, first_row, source.close,
+                   str(path))
 
     @classmethod
     def of(cls, table: pa.Table | pl.DataFrame, first_row: int = 1, rows_per_chunk: int = CHUNK_ROWS) -> ArrowSource:
@@ -163,6 +164,15 @@ def _compiled() -> bool:
     from guangxi_subsidy.engine import native
 
     return native.AVAILABLE
+
+
+def _validated(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """An IPC file's batches, each checked whole (offsets in range, text valid UTF-8): they are mapped from the
+    file as they are, and a damaged one would otherwise reach polars, which panics on it (a Parquet file's pages
+    are decoded, and checked, by the reader)."""
+    for batch in batches:
+        batch.validate(full=True)
+        yield batch
 
 
 def _sliced(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:

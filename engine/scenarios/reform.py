@@ -33,7 +33,7 @@ from guangxi_subsidy.engine.scenarios.reformfile import (
     RepealRule,
     target_of,
 )
-from guangxi_subsidy.engine.yamlio import load_yaml
+from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 
 class ReformError(RulePackError):
@@ -68,12 +68,14 @@ class Reform:
 def load_reform(path: Path, baseline: RulePack) -> Reform:
     """Read, validate and apply a reform file; ReformError (exit 2 in the CLI) lists every problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(path.read_bytes())  # (read as a rule or profile file is: UTF-8, UTF-16, GBK)
     except OSError as error:
         raise ReformError([Problem(str(path), None, "", f"cannot read: {error.strerror}")]) from None
+    except TextDecodeError as error:
+        raise ReformError([Problem(str(path), None, "", f"not a text file: {error}")]) from None
     try:
         data = load_yaml(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, RecursionError) as error:
         raise ReformError([Problem(str(path), None, "", f"not valid YAML: {error}")]) from None
     lines = _Lines(text)
     try:
