@@ -27,8 +27,8 @@ from guangxi_subsidy.engine.i18n import _, ngettext
 from guangxi_subsidy.engine.intake.template import write_template
 from guangxi_subsidy.engine.plaintext import text, visible
 
-from .main import EXIT_REJECTED, State, friendly_errors
-from .scenarios import alternative
+from .common import EXIT_REJECTED, State, friendly_errors
+from .reforms import alternative
 
 
 class BadBatchInput(click.ClickException):

@@ -89,7 +89,7 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
     (values as a profile file holds them: '900000', 900000, Decimal, '南宁', True …; a mapping with a
     `profile` key is read as a case file's profile) or a Profile. Raises ProfileError naming each field,
     value and expectation; ArgumentError for an argument of the wrong kind."""
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
+    from guangxi_subsidy.engine.answers.document import evaluation_document
 
     day = _day(as_of)
     flag("include_drafts", include_drafts)
