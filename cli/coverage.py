@@ -12,7 +12,8 @@ from rich.text import Text
 
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text as plain
-from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
+from guangxi_subsidy.engine.rules import clauses as cl
+from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 
 from .common import EXIT_INTERNAL, State, friendly_errors
@@ -40,13 +41,44 @@ def coverage(state: State, fmt: str, seeds: Path, show_all: bool) -> None:
     the reason it grants nothing) or unexplained. Exit 0 when every figure is encoded or explained, 1
     otherwise.
     """
+    # Then every clause of every document (engine/rules/clauses.py), with what became of it; an unaccounted
+    # clause fails the command as an unexplained figure does.
     result = scan(state.pack, seeds)
+    statuses = cl.classify(state.pack, seeds)
     if fmt == "json":
-        click.echo(json_text(coverage_json(result)))
+        click.echo(json_text(cl.coverage_document(state.pack, seeds)))
     else:
         _table(result, show_all)
-    if not result.complete:
+        _clause_table(statuses, show_all)
+    if not result.complete or any(s.status == cl.UNACCOUNTED for s in statuses):
         sys.exit(EXIT_INTERNAL)
+
+
+_CLAUSE_STYLE = {cl.ENCODED: "green", cl.UNQUANTIFIED: "green", cl.NON_MONETARY: "green", cl.NOT_A_BENEFIT: "cyan",
+                 cl.UNACCOUNTED: "bold red"}
+
+
+def _clause_table(statuses: list[cl.ClauseStatus], show_all: bool) -> None:
+    """Per document, how many clauses became what; the unaccounted ones (with --all, every one) listed."""
+    console = Console()
+    shown = [s for s in statuses if show_all or s.status == cl.UNACCOUNTED]
+    if shown:
+        table = Table(title="Clauses of the source documents")
+        for column in ("Doc", "Clause", "Status", "Rules, or why not a benefit", "Text"):
+            table.add_column(column, overflow="fold")
+        for item in shown:
+            words = item.unit.text if len(item.unit.text) <= 60 else item.unit.text[:59] + "…"
+            by = ", ".join(item.rules) or item.reason or "—"
+            table.add_row(plain(item.unit.document[:3]), plain(item.unit.label),
+                          Text(item.status, style=_CLAUSE_STYLE[item.status]), plain(by), plain(words))
+        console.print(table)
+    table = Table(title="Clauses per document")
+    table.add_column("Document")
+    for status in cl.STATUSES:
+        table.add_column(status.replace("_", " "), justify="right")
+    for document, row in cl.counts(statuses).items():
+        table.add_row(plain(document), *[str(row[s]) for s in cl.STATUSES])
+    console.print(table)
 
 
 def _table(result: Coverage, show_all: bool) -> None:

@@ -37,6 +37,22 @@ def _coverage() -> click.Command:
     return coverage
 
 
+@rules.lazy_command("guide", "Write the item list and the application guide of the pack, in Chinese, as a workbook, "
+                    "HTML or PDF.")
+def _guide() -> click.Command:
+    from guangxi_subsidy.cli.guide import guide
+
+    return guide
+
+
+@rules.lazy_command("diff", "Compare two rule packs: the rules, clauses, amounts, conditions, periods and places "
+                    "changed.")
+def _diff() -> click.Command:
+    from guangxi_subsidy.cli.packdiff import diff
+
+    return diff
+
+
 @rules.lazy_command("verify", "Check the pack's consistency, then each rule's declared properties on generated "
                     "profiles.")
 def _verify() -> click.Command:

@@ -68,6 +68,21 @@ def verify(state: State, paths: tuple[Path, ...], examples: int, seed: int | Non
         console.print(f"    [red]{escape(result.failure or '')}[/]")
         for path in write_counterexample(result, out, sources):
             console.print(f"    counterexample: {escape(str(path))}")
+    from guangxi_subsidy.engine.verify.programmes import verify_programmes
+
+    once = twice = 0
+    for found in verify_programmes(pack, examples, seed):
+        label = f"one programme pays once: {escape(found.programme)} ({', '.join(found.rules)})"
+        if found.holds:
+            once += 1
+            console.print(f"[green]✓[/] {label}  [dim]({found.examples} profiles)[/]")
+            continue
+        twice += 1
+        console.print(f"[red]✗[/] {label}  [dim]({found.examples} profiles)[/]")
+        both = escape(", ".join(found.both))
+        console.print(f"    [red]{both} eligible together for {escape(str(found.counterexample))}[/]")
+    console.print(f"{once} programmes pay once, {twice} twice")
+    failed += twice
     summary = f"{held} properties hold, {failed} fail"
     if failed:
         console.print(f"[bold red]{summary}[/]")

@@ -47,10 +47,8 @@ NO_AMOUNT_AND_SECOND_READING = {
     "002 (五)23 leave": "nanning.researcher_leave_to_found_firm",
     "002 (五)25 income share": "nanning.job_related_results_income_share",
     "000 (62) transition": "guangxi.existing_property_transition",
-    "000 (65) first set": "guangxi.first_set_equipment_award",
     "001 (二)13 purchase post-subsidy": "guangxi.sme_tech_purchase_post_subsidy",
     "000 (70) residence": "guangxi.foreign_graduate_startup_residence",
-    "000 (79) migrant loan": "guangxi.migrant_worker_startup_loan",
     "001 (二)8 veteran loan": "guangxi.veteran_startup_loan_interest_subsidy",
     "001 (二)3 super-deduction": "guangxi.rd_expense_super_deduction",
     "003 (十三) incubator award": "wuzhou.high_tech_incubator_award",
@@ -135,3 +133,21 @@ def test_every_rule_names_its_document_and_clause(pack: RulePack) -> None:
     for rule in pack.rules.values():
         assert rule.rule.source.clause.strip(), rule.id
         assert rule.document.file in pack.documents, rule.id
+
+
+def _citing(pack: RulePack, document: str, clause: str) -> list[str]:
+    return sorted(r.id for r in pack.rules.values()
+                  if any((s.document or r.document.file) == document and s.clause == clause for s in r.rule.sources))
+
+
+def test_the_first_set_programme_is_one_benefit_for_a_maker_and_one_for_a_buyer(pack: RulePack) -> None:
+    # 000 任务分工表 (65) names the region's first-set programme without rates; 002 三(二)9 states it with them
+    assert "guangxi.first_set_equipment_award" not in pack.rules
+    assert _citing(pack, "000_1631372986c058e4.txt", "任务分工表 (65)") == [
+        "nanning.first_set_purchase_subsidy", "nanning.first_set_sale_award"]
+
+
+def test_the_migrant_workers_start_up_loan_is_the_region_s_loan_listed_once(pack: RulePack) -> None:
+    assert "guangxi.migrant_worker_startup_loan" not in pack.rules
+    assert _citing(pack, "000_1631372986c058e4.txt", "任务分工表 (79)") == [
+        "guangxi.migrant_worker_park_support", "nanning.startup_guaranteed_loan"]

@@ -85,12 +85,14 @@ def test_a_reform_beyond_the_packs_limits_is_refused_naming_the_change(tmp_path:
 
 
 def test_a_negative_cap_in_a_rule_file_is_refused_by_rules_check(tmp_path: Path) -> None:
-    source = (ROOT / "rules" / "002_nanning_mass_entrepreneurship_2016.yaml").read_text(encoding="utf-8")
+    for path in (ROOT / "rules").glob("*.yaml"):  # the bundled pack, its rent cap (55万) made -5
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    changed = tmp_path / "002_nanning_mass_entrepreneurship_2016.yaml"
+    source = changed.read_text(encoding="utf-8")
     assert source.count("        - value: 55万\n") == 1
-    (tmp_path / "002.yaml").write_text(source.replace("        - value: 55万\n", "        - value: -5\n"),
-                                       encoding="utf-8")
+    changed.write_text(source.replace("        - value: 55万\n", "        - value: -5\n"), encoding="utf-8")
     with pytest.raises(RulePackError, match="'-5' is below zero"):
-        load_pack([tmp_path / "002.yaml"])
+        load_pack([tmp_path])
 
 
 def test_the_bundled_pack_and_the_bundled_reform_are_within_the_limits() -> None:

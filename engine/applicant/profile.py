@@ -353,6 +353,16 @@ class Profile(BaseModel):
     digital_centre_applicant: Flag | None = fact(
         "申报数字创新中心资源和现金补贴", "Applied to a digital innovation centre's resource and cash subsidy call"
     )
+    # Services without money (third reading): attested facts
+    overseas_high_level_talent: Flag | None = fact("海外回国（赴桂）高层次人才", "A high-level talent from overseas")
+    overseas_chinese: Flag | None = fact("华侨华人或港澳同胞", "An overseas Chinese, or from Hong Kong or Macao")
+    overseas_chinese_funded_enterprise: Flag | None = fact("侨资企业", "An enterprise funded by overseas Chinese")
+    holds_fiscally_funded_results: Flag | None = fact(
+        "承担财政资金支持的科技项目并形成成果", "Undertook a publicly funded project that produced S&T results")
+    city_innovative_enterprise: Flag | None = fact("市创新型企业", "Recognised as an innovative enterprise of the city")
+    enterprise_rd_institution: Flag | None = fact("企业研发机构", "An enterprise with an R&D institution of its own")
+    ip_litigation: Flag | None = fact("涉及知识产权诉讼或维权", "An enterprise in an IP lawsuit or defending its IP")
+    university_or_institute: Flag | None = fact("高等学校或科研院所", "A university or research institute")
 
     @model_validator(mode="before")
     @classmethod

@@ -25,7 +25,7 @@ import polars as pl
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.batch import scaled as sc
-from guangxi_subsidy.engine.evaluation.award import AmountError, compute
+from guangxi_subsidy.engine.evaluation.award import AmountError, compute, rises_with_inputs
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status
 from guangxi_subsidy.engine.intake.frames import field_specs
 from guangxi_subsidy.engine.rules.compiled import CompiledAmount, CompiledRule
@@ -125,16 +125,17 @@ class Plan:
             expr = pl.when(test).then(number.expr) if expr is None else expr.when(test).then(number.expr)
         return sc.Scaled(expr.otherwise(None).cast(sc.dtype_for(bound)), numbers[0].scale, bound)
 
-    def _name(self, name: str) -> tuple[str, Any]:
+    def _name(self, name: str, zero: bool = False) -> tuple[str, Any]:
         symbol = self.pack.symbols[name]
         if symbol.is_parameter:
             return "num", self._parameter(name)
         spec = self.specs[name]
         if symbol.type in ex.NUMERIC:
-            return "num", sc.Scaled(pl.col(name), spec.scale, spec.bound)
+            column = pl.col(name).fill_null(0) if zero else pl.col(name)
+            return "num", sc.Scaled(column, spec.scale, spec.bound)
         return symbol.type.value, pl.col(name)
 
-    def _value(self, node: ex.Node) -> tuple[str, Any]:
+    def _value(self, node: ex.Node, zero: bool = False) -> tuple[str, Any]:
         """("num", Scaled) for numbers; (type, expr) for text, bool and date values."""
         if isinstance(node, ex.Literal):
             value = node.value
@@ -146,22 +147,24 @@ class Plan:
                 return "date", pl.lit(value, dtype=pl.Date)
             return "num", sc.constant(value)
         if isinstance(node, ex.Name):
-            return self._name(node.name)
-        return "num", self._number(node)
+            return self._name(node.name, zero)
+        return "num", self._number(node, zero)
 
-    def _number(self, node: ex.Node) -> sc.Scaled:
+    def _number(self, node: ex.Node, zero: bool = False) -> sc.Scaled:
+        """A number column; with `zero`, missing profile figures are read as 0 (a lower bound of an amount that
+        rises with its inputs, award.rises_with_inputs)."""
         if isinstance(node, ex.Unary):
-            return sc.negate(self._number(node.operand))
+            return sc.negate(self._number(node.operand, zero))
         if isinstance(node, ex.Binary):
             if node.op == "/":
                 raise sc.NotExact("division")
-            left, right = self._number(node.left), self._number(node.right)
+            left, right = self._number(node.left, zero), self._number(node.right, zero)
             if node.op == "*":
                 return sc.multiply(left, right)
             return sc.add(left, right, subtract=node.op == "-")
         if isinstance(node, ex.Call):
-            return sc.extreme([self._number(a) for a in node.args], smallest=node.function == "min")
-        kind, value = self._value(node)
+            return sc.extreme([self._number(a, zero) for a in node.args], smallest=node.function == "min")
+        kind, value = self._value(node, zero)
         if kind != "num":
             raise TypeError(f"not a number: {ex.render(node)}")
         assert isinstance(value, sc.Scaled)
@@ -248,13 +251,21 @@ class Plan:
             assert amount.formula is not None
             value = lets.number(self._number(amount.formula))
         complete = ~(value.expr.is_null() | cap_missing)
+        paid = _capped(value, caps).expr
+        if caps and spec.kind != "tiers" and amount.formula is not None and rises_with_inputs(amount.formula):
+            # award._cap_reached: the lower bound (missing figures as 0) already reaches the lowest cap
+            least = sc.extreme(caps, smallest=True, skip_missing=True)
+            low = lets.number(self._number(amount.formula, zero=True))
+            reached = value.expr.is_null() & ~cap_missing & sc.compare(">=", low, least).fill_null(False)
+            paid = pl.when(complete).then(paid).when(reached).then(sc.to_fen(least).expr)
+            complete = complete | reached
         label = (AmountKind.ESTIMATE if spec.kind == "estimate" else AmountKind.EXACT).value
         kind = pl.when(complete).then(pl.lit(label)).otherwise(pl.lit(AmountKind.INCOMPLETE.value))
         known: pl.Expr | None = None  # an incomplete amount still shows the lowest cap it knows (award.compute)
         if caps:
             lowest = sc.to_fen(sc.extreme(caps, smallest=True, skip_missing=True)).expr
             known = pl.when(~complete & matched).then(lowest)
-        return _Amount(kind, value=pl.when(complete).then(_capped(value, caps).expr), maximum=known,
+        return _Amount(kind, value=pl.when(complete).then(paid), maximum=known,
                        missing=pl.when(~complete).then(missing), lets=lets)
 
     def _missing(self, amount: CompiledAmount) -> pl.Expr:

@@ -123,6 +123,13 @@ def _compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: An
                          **common)
     assert formula is not None
     value = _evaluate_money(formula, env)
+    if value is None and not cap_missing and caps and rises_with_inputs(formula):
+        reached = _cap_reached(formula, caps, env, pack)
+        if reached is not None:
+            return Award(kind=AmountKind.ESTIMATE if spec.kind == "estimate" else AmountKind.EXACT,
+                         value=round_fen(reached[0]), formula=formula_text, tier=tier, caps=reached[1],
+                         inputs=_inputs(amount, env),
+                         assumes={name: _parameter_at(pack, name, on) for name in spec.assumes}, **common)
     if value is None or cap_missing:
         known = [c.value for c in caps if c.value is not None]
         ceiling = round_fen(min(known)) if known else None
@@ -143,6 +150,41 @@ def _compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: An
         assumes=assumes,
         **common,
     )
+
+
+def rises_with_inputs(node: ex.Node) -> bool:
+    """Whether the amount never falls when an input rises: sums, products and min/max of inputs and non-negative
+    numbers. Profile figures are never negative, so such an amount with its missing figures taken as 0 is a
+    lower bound of what it would be with them given."""
+    if isinstance(node, ex.Literal):
+        return isinstance(node.value, (int, Decimal)) and not isinstance(node.value, bool) and node.value >= 0
+    if isinstance(node, ex.Name):
+        return True
+    if isinstance(node, ex.Binary):
+        return node.op in ("+", "*") and rises_with_inputs(node.left) and rises_with_inputs(node.right)
+    if isinstance(node, ex.Call):
+        return node.function in ("min", "max") and all(rises_with_inputs(a) for a in node.args)
+    return False
+
+
+def _cap_reached(formula: ex.Node, caps: tuple[CapOutcome, ...], env: dict[str, Any],
+                 pack: RulePack) -> tuple[Decimal, tuple[CapOutcome, ...]] | None:
+    """The lowest cap, when the amount's lower bound (its missing profile figures as 0) already reaches it: the
+    amount is then the cap whatever the missing figures are (a site's rent unknown, the utilities alone above
+    the month's ceiling). None when the bound stays below every cap, or a missing name is not a profile figure."""
+    unknown = [n for n in ex.names_read(formula) if env.get(n) is None]
+    if any(n not in pack.symbols or pack.symbols[n].is_parameter for n in unknown):
+        return None
+    low = _evaluate_money(formula, {**env, **dict.fromkeys(unknown, Decimal(0))})
+    limits = [c.value for c in caps if c.value is not None]
+    if low is None or not limits or low < min(limits):
+        return None
+    capped, outcomes = _apply_caps(low, caps)
+    if all(not c.bit for c in outcomes):  # the bound equals the cap: it binds all the same
+        known = [i for i, c in enumerate(caps) if c.value is not None]
+        lowest = min(known, key=lambda i: caps[i].value or Decimal(0))
+        outcomes = tuple(CapOutcome(c.text, c.per, c.says, c.value, bit=(i == lowest)) for i, c in enumerate(caps))
+    return capped, outcomes
 
 
 def _parameter_at(pack: RulePack, name: str, on: Any) -> tuple[Decimal | None, str | None]:

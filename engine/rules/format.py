@@ -307,6 +307,11 @@ class Rule(Strict):
     more_sources: list[OtherSource] = Field(
         default_factory=list, description="Other documents stating the same benefit (one benefit, one rule)"
     )
+    programme: str | None = Field(
+        None, pattern=RULE_ID,
+        description="The programme the rule is a part of: the parts of one programme exclude each other by their "
+                    "conditions, so an applicant is paid under one at most (checked by `subsidy rules verify`)",
+    )
     jurisdiction_quote: str | None = Field(
         None, description="The words that decide where the rule applies; required when it is not the document's"
     )
@@ -392,6 +397,13 @@ class Untranslatable(Strict):
     reason: str
 
 
+class NotBenefits(Strict):
+    """Clauses of the document that grant nothing to an applicant, named by their labels, with one reason."""
+
+    clauses: list[str] = Field(..., min_length=1, description="Clause labels as `subsidy rules coverage` names them")
+    reason: str = Field(..., min_length=4)
+
+
 RULE_FORMAT = "subsidy-rules/1"  # the format version a rule file names in its `schema:` key
 
 
@@ -403,6 +415,9 @@ class RuleFile(Strict):
     derived: list[Derived] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     not_encoded: list[Untranslatable] = Field(default_factory=list)
+    not_benefits: list[NotBenefits] = Field(
+        default_factory=list, description="Clauses that grant nothing (targets, duties of departments), by label"
+    )
 
 
 def rule_schema() -> dict[str, Any]:

@@ -57,6 +57,7 @@ class RulePack:
     files: list[Path]
     digest: str
     symbols: dict[str, ex.Symbol] = field(default_factory=dict)
+    not_benefits: list[tuple[str, str, str]] = field(default_factory=list)  # (document, clause label, reason)
 
     def derived_order(self) -> list[CompiledRule]:
         """Derived facts in an order where each comes after what it requires."""
@@ -179,6 +180,8 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
         pack.documents[rule_file.document.file] = rule_file.document
         for item in rule_file.not_encoded:
             pack.not_encoded.append((rule_file.document.file, item))
+        for group in rule_file.not_benefits:
+            pack.not_benefits.extend((rule_file.document.file, clause, group.reason) for clause in group.clauses)
         specs: list[Rule | Derived] = [*rule_file.derived, *rule_file.rules]
         for item_spec in specs:
             compiled = compile_rule(path, rule_file.document, item_spec, all_symbols, problems)
@@ -192,7 +195,8 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
 
     problems.extend(cross_checks(pack))
     for rule_id, rule in pack.rules.items():
-        others = [pack.documents.get(str(s.document)) for s in rule.rule.more_sources]
+        others = [pack.documents.get(str(s.document)) or _sibling_document(Path(rule.file), str(s.document))
+                  for s in rule.rule.more_sources]
         for source, other in zip(rule.rule.more_sources, others, strict=True):
             if other is None:
                 problems.append(Problem(rule.file, rule_id, "more_sources", f"no rule file for '{source.document}'"))
@@ -204,6 +208,20 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
     if problems:
         raise RulePackError(problems)
     return pack
+
+
+def _sibling_document(path: Path, seed: str) -> Document | None:
+    """The header of another document's rule file beside `path`, when only some files of a pack are loaded
+    (`subsidy rules verify rules/002….yaml`): a rule's further source names that document."""
+    for other in sorted(path.parent.glob("*.yaml")):
+        try:
+            data = load_yaml(decode_text(other.read_bytes()))
+            header = data.get("document") if isinstance(data, dict) else None
+            if isinstance(header, dict) and header.get("file") == seed:
+                return Document.model_validate(header)
+        except (OSError, TextDecodeError, yaml.YAMLError, ValidationError):
+            continue
+    return None
 
 
 def cross_checks(pack: RulePack) -> list[Problem]:

@@ -25,7 +25,7 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.jsontext import DuplicateKey, json_bytes, json_line, unique_keys
-from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
+from guangxi_subsidy.engine.rules.clauses import coverage_document
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 from guangxi_subsidy.engine.rules.rulejson import rule_detail, rule_list
 from guangxi_subsidy.engine.web.problems import PROBLEM, problem_document
@@ -174,5 +174,5 @@ _COVERAGE: dict[str, bytes] = {}
 
 def _coverage(engine: Engine) -> bytes:
     if engine.pack.digest not in _COVERAGE:
-        _COVERAGE[engine.pack.digest] = cli_json(coverage_json(scan(engine.pack, SEEDS)))
+        _COVERAGE[engine.pack.digest] = cli_json(coverage_document(engine.pack, SEEDS))
     return _COVERAGE[engine.pack.digest]
