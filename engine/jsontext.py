@@ -52,3 +52,22 @@ def json_line(data: Any) -> bytes:
         return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:
         return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+class DuplicateKey(ValueError):
+    """A JSON object naming a key twice: the standard reader keeps the last silently, so which value was meant
+    cannot be known; the document is refused, naming the key."""
+
+    def __init__(self, key: str):
+        super().__init__(f"the key {key!r} appears twice in one object")
+        self.key = key
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for json.loads: an object's pairs as a dict, refusing a key given twice."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found

@@ -14,12 +14,21 @@ TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
-_API = ("BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_frame", "load_pack", "summarise")
-__all__ = ["BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_dataset", "evaluate_frame", "load_pack",
-           "summarise"]
+_API = ("ArgumentError", "BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_frame", "load_pack", "summarise")
+__all__ = ["ArgumentError", "BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_dataset", "evaluate_frame",
+           "load_pack", "summarise"]
 
 if TYPE_CHECKING:
-    from guangxi_subsidy.api import BatchOutcome, Profile, RulePack, evaluate, evaluate_frame, load_pack, summarise
+    from guangxi_subsidy.api import (
+        ArgumentError,
+        BatchOutcome,
+        Profile,
+        RulePack,
+        evaluate,
+        evaluate_frame,
+        load_pack,
+        summarise,
+    )
     from guangxi_subsidy.engine.batch.cluster import evaluate_dataset
 
 

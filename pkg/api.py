@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import parse_profile
+from guangxi_subsidy.engine.arguments import ArgumentError, flag, paths, whole
+from guangxi_subsidy.engine.arguments import day as read_day
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.rules import pack as packs
 from guangxi_subsidy.engine.rules.pack import RulePack
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.layouts import BatchResult
     from guangxi_subsidy.engine.batch.summary import Summary
 
-__all__ = ["BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_frame", "evaluate_registered", "load_pack",
+__all__ = ["ArgumentError", "BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_frame", "evaluate_registered",
+           "load_pack",
            "summarise"]
 
 _ENGINES: dict[int, tuple[RulePack, Engine]] = {}
@@ -51,17 +54,26 @@ _BUNDLED: list[RulePack] = []
 
 def load_pack(rules: str | Path | Sequence[str | Path] | None = None) -> RulePack:
     """The rule pack: the bundled rules (None), or rule files and folders of your own (a folder is searched for
-    its *.yaml rule files, as `subsidy --rules` does). Raises RulePackError naming each problem."""
+    its *.yaml rule files, as `subsidy --rules` does). Raises RulePackError naming each problem, ArgumentError
+    for an argument that names no file."""
     if rules is None:
         if not _BUNDLED:
             _BUNDLED.append(packs.load_pack())
         return _BUNDLED[0]
-    paths = [Path(rules)] if isinstance(rules, str | Path) else [Path(p) for p in rules]
-    return packs.load_pack(paths)
+    return packs.load_pack(paths("rules", rules))
+
+
+def _pack(pack: Any) -> RulePack:
+    """The pack argument: a RulePack, or None for the bundled one."""
+    if pack is None:
+        return load_pack()
+    if not isinstance(pack, RulePack):
+        raise ArgumentError("pack", pack, "a RulePack from load_pack(), or None for the bundled rules")
+    return pack
 
 
 def _engine(pack: RulePack | None) -> Engine:
-    pack = pack if pack is not None else load_pack()
+    pack = _pack(pack)
     found = _ENGINES.get(id(pack))
     if found is None or found[0] is not pack:
         found = _ENGINES[id(pack)] = (pack, Engine(pack))
@@ -69,14 +81,7 @@ def _engine(pack: RulePack | None) -> Engine:
 
 
 def _day(value: dt.date | str | None, name: str = "as_of") -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name}: got {value!r}, expected a date (YYYY-MM-DD)") from None
+    return read_day(value, name)
 
 
 def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | None = None,
@@ -85,9 +90,14 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
     `subsidy-evaluation/1`, with `--explain`'s checks when `explain`). `profile` is a mapping of profile fields
     (values as a profile file holds them: '900000', 900000, Decimal, '南宁', True …; a mapping with a
     `profile` key is read as a case file's profile) or a Profile. Raises ProfileError naming each field,
-    value and expectation."""
+    value and expectation; ArgumentError for an argument of the wrong kind."""
     from guangxi_subsidy.engine.answers.document import evaluation_document
 
+    day = _day(as_of)
+    flag("include_drafts", include_drafts)
+    flag("explain", explain)
+    if not isinstance(profile, Profile | Mapping):
+        raise ArgumentError("profile", profile, "a mapping of profile fields (a dict) or a Profile")
     if not isinstance(profile, Profile):
         data = dict(profile)
         if isinstance(data.get("profile"), Mapping):
@@ -95,7 +105,7 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
         profile = parse_profile(data, "profile")
     engine = _engine(pack)
     found_pack = engine.pack
-    found = engine.evaluate(profile, as_of=_day(as_of), include_drafts=include_drafts)
+    found = engine.evaluate(profile, as_of=day, include_drafts=include_drafts)
     return evaluation_document(found, found_pack, explain)
 
 
@@ -165,19 +175,30 @@ def evaluate_frame(applicants: pa.Table | pl.DataFrame, *, as_of: dt.date | str 
     file's header). Typed columns are read as they are (integers, decimals, dates, booleans), text columns as
     a batch file's cells. Rows are numbered from `first_row` (default 1, the table's first row); every row is in
     `results` or in `rejections`. As `subsidy batch`, a row repeating an earlier applicant id for the same date
-    is rejected unless `keep_repeats`. Raises HeaderError (a ValueError) when a column names no field."""
+    is rejected unless `keep_repeats`. Raises HeaderError (a ValueError) when a column names no field, FileError
+    when a column holds values no field can (lists, structs), ArgumentError for an argument of the wrong kind."""
+    import polars as pl
+    import pyarrow as pa
+
     from guangxi_subsidy.engine.batch.evaluator import Evaluator
     from guangxi_subsidy.engine.batch.sequential import run
     from guangxi_subsidy.engine.intake.arrowsource import ArrowSource
     from guangxi_subsidy.engine.intake.repeats import Repeats
 
-    pack = pack if pack is not None else load_pack()
+    day = _day(as_of)
+    flag("include_drafts", include_drafts)
+    flag("keep_repeats", keep_repeats)
+    whole("first_row", first_row, 1)
+    pack = _pack(pack)
+    if not isinstance(applicants, pa.Table | pl.DataFrame):
+        raise ArgumentError("applicants", applicants, "a polars DataFrame or an Arrow table"
+                            + (" (collect the LazyFrame first)" if isinstance(applicants, pl.LazyFrame) else ""))
     source = ArrowSource.of(applicants, first_row=first_row)
-    evaluator = Evaluator(pack, as_of=_day(as_of), include_drafts=include_drafts)
+    evaluator = Evaluator(pack, as_of=day, include_drafts=include_drafts)
     repeats = None if keep_repeats else Repeats(evaluator.plan.day(), source.columns.header_of("id"))
     parts: list[BatchResult] = []
     done = run(source, evaluator, repeats, parts.append)
-    return BatchOutcome(parts, done.errors, done.summary, _day(as_of), include_drafts, pack.digest)
+    return BatchOutcome(parts, done.errors, done.summary, day, include_drafts, pack.digest)
 
 
 def summarise(outcome: BatchOutcome | Summary, *, source: str = "(frame)", as_of: dt.date | str | None = None,
@@ -185,8 +206,14 @@ def summarise(outcome: BatchOutcome | Summary, *, source: str = "(frame)", as_of
     """The batch's summary as `subsidy batch --summary` writes it (schema `subsidy-batch-summary/1`): rows read,
     evaluated, rejected; per benefit the applicants eligible and the amounts; per lead department; totals. For a
     BatchOutcome its own settings are named; for a bare Summary (from parts added up), the settings given."""
+    from guangxi_subsidy.engine.batch.summary import Summary as Counted
+
+    if not isinstance(outcome, BatchOutcome | Counted):
+        raise ArgumentError("outcome", outcome, "what evaluate_frame or evaluate_dataset returned (or its .summary)")
     if isinstance(outcome, BatchOutcome):
         return outcome.summary.as_json(source, "columnar", outcome.as_of, outcome.include_drafts,
                                        outcome.rules_digest, ENGINE_VERSION)
-    digest = (pack if pack is not None else load_pack()).digest
-    return outcome.as_json(source, "columnar", _day(as_of), include_drafts, digest, ENGINE_VERSION)
+    day = _day(as_of)
+    flag("include_drafts", include_drafts)
+    digest = _pack(pack).digest
+    return outcome.as_json(source, "columnar", day, include_drafts, digest, ENGINE_VERSION)

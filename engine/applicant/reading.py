@@ -125,7 +125,10 @@ def profile_from_bytes(raw: bytes, path: Path) -> Profile:
     try:
         text = decode_text(raw)
         if path.suffix.lower() == ".json":
-            data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal)
+            from guangxi_subsidy.engine.jsontext import unique_keys
+
+            data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal,
+                              object_pairs_hook=unique_keys)
         else:
             data = load_yaml(text)
         measure(data, path.name)

@@ -28,12 +28,14 @@ from typing import Any
 
 import polars as pl
 
+from guangxi_subsidy.engine.arguments import ArgumentError, day, flag, paths, whole
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Evaluator
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sequential import run
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, failure
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.intake.arrowsource import ArrowSource
+from guangxi_subsidy.engine.intake.csvsource import FileError
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.intake.repeats import FIRST, KEY, Repeats
 from guangxi_subsidy.engine.rules.pack import load_pack
@@ -102,11 +104,14 @@ def partitions(dataset: str | Path | Sequence[str | Path], rows_per_part: int = 
     else:
         files = [Path(f) for f in dataset]
     if not files:
-        raise ValueError(f"{dataset}: no Parquet files found")
+        raise ArgumentError("dataset", dataset, "a Parquet file, a folder holding *.parquet files, or a list of them")
     parts: list[Part] = []
     row = 1
     for path in files:
-        metadata = pq.ParquetFile(path).metadata
+        try:
+            metadata = pq.ParquetFile(path).metadata
+        except (OSError, ValueError) as error:  # (pyarrow's errors name a buffer, not the file)
+            raise FileError(f"{path}: not a readable Parquet file ({error})") from None
         groups: list[int] = []
         rows = 0
         for group in range(metadata.num_row_groups):
@@ -172,12 +177,18 @@ def evaluate_dataset(client: Any, dataset: str | Path | Sequence[str | Path], *,
     from dask.distributed import as_completed
 
     if layout not in ("wide", "long"):
-        raise ValueError(f"layout: got {layout!r}, expected wide or long")
-    if isinstance(as_of, str):
-        try:
-            as_of = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise ValueError(f"as_of: got {as_of!r}, expected a date (YYYY-MM-DD)") from None
+        raise ArgumentError("layout", layout, "wide or long")
+    as_of = day(as_of)
+    flag("include_drafts", include_drafts)
+    flag("keep_repeats", keep_repeats)
+    whole("rows_per_part", rows_per_part, 1)
+    if not callable(getattr(client, "map", None)):
+        raise ArgumentError("client", client, "a dask.distributed Client")
+    if rules is not None:
+        paths("rules", rules)
+    if not isinstance(dataset, str | Path) and not (isinstance(dataset, list | tuple)
+                                                    and all(isinstance(d, str | Path) for d in dataset)):
+        raise ArgumentError("dataset", dataset, "a Parquet file, a folder holding *.parquet files, or a list of them")
     parts = partitions(dataset, rows_per_part)
     settings = Settings(tuple(str(r) for r in rules) if rules else None, as_of, include_drafts, keep_repeats,
                         None if output is None else str(output), layout)

@@ -228,7 +228,7 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                         second = other.decide(admitted, decided) if other is not None else None
                         publishing.submit(partial(publish, decided, rejected, rows, position, second, extras))
         except FileError as error:  # found part-way (a workbook's sheet cut short): no output is kept
-            raise BatchInputError(f"{applicants}: {error}") from None
+            raise BatchInputError(_named(applicants, error)) from None
         finally:
             source.close()  # (after the reading thread has stopped)
     summary.repeated = repeats.repeated if repeats is not None else 0
@@ -258,7 +258,12 @@ def open_source(path: Path, encoding: str | None, compiled: bool,
             return ArrowSource.open(path, strict=strict)
         return CsvSource(path, encoding, compiled=None if compiled else False, strict=strict)
     except (HeaderError, FileError) as error:
-        raise BatchInputError(f"{path}: {error}") from None
+        raise BatchInputError(_named(path, error)) from None
+
+
+def _named(path: Path, error: Exception) -> str:
+    """The error's text, after the file's name unless it starts with it already."""
+    return str(error) if str(error).startswith(f"{path}: ") else f"{path}: {error}"
 
 
 def _wide_writer(evaluator: Evaluator) -> WideWriter:

@@ -44,6 +44,8 @@ class ArrowSource:
                  first_row: int = 1, close: Callable[[], None] | None = None, name: str = "table"):
         self.columns: Columns = resolve_header(schema.names)
         _check_types(schema, self.columns, name)
+        self._name = name
+        self._widened = _widened(schema)
         self._batches = batches
         self.size = rows  # progress counts records
         self.expected_rows = rows
@@ -65,7 +67,9 @@ class ArrowSource:
                 source.close()
                 resolve_header(list(source.columns.headers), strict=True)  # (raises, naming every such column)
             return source
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
+        except BaseException as error:  # (a Rust panic in a reader is a BaseException: pyo3's PanicException)
+            if not isinstance(error, pa.ArrowException | OSError) and not _panic(error):
+                raise
             raise FileError(f"{path}: not a readable {'Parquet' if path.suffix.lower() in PARQUET else 'Arrow'} "
                             f"file ({error})") from None
 
@@ -97,7 +101,8 @@ class ArrowSource:
             source.seek(0)
             reader = ipc.open_stream(source)
             rows, every = 0, lambda: iter(reader)
-        return cls(reader.schema, lambda: _sliced(every(), rows_per_chunk), rows, first_row, source.close, str(path))
+        return cls(reader.schema, lambda: _sliced(_validated(every()), rows_per_chunk), rows, first_row, source.close,
+                   str(path))
 
     @classmethod
     def of(cls, table: pa.Table | pl.DataFrame, first_row: int = 1, rows_per_chunk: int = CHUNK_ROWS) -> ArrowSource:
@@ -113,14 +118,45 @@ class ArrowSource:
 
     def chunks(self) -> Iterator[Chunk]:
         row = self.first_row
-        for batch in self._batches():
-            if not batch.num_rows:
-                continue
-            arrived = pl.from_arrow(batch)
-            assert isinstance(arrived, pl.DataFrame)  # (a record batch is a frame, never a column)
-            frame, extras = _cells(arrived, self.columns, row)
+        batches = self._batches()
+        while True:
+            try:
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                if not batch.num_rows:
+                    continue
+                if self._widened is not None:
+                    batch = batch.cast(self._widened)
+                arrived = pl.from_arrow(batch)
+                assert isinstance(arrived, pl.DataFrame)  # (a record batch is a frame, never a column)
+                frame, extras = _cells(arrived, self.columns, row)
+            except BaseException as error:  # a damaged page, or a value the readers cannot take: the file named
+                if not isinstance(error, pa.ArrowException | OSError | pl.exceptions.PolarsError) \
+                        and not _panic(error):
+                    raise
+                raise FileError(f"{self._name}: cannot be read after row {row - 1} "
+                                f"({type(error).__name__}: {str(error)[:200]})") from None
             row += batch.num_rows
             yield Chunk(frame, position=row - self.first_row, texts=[_as_text(frame)], extras=extras)
+
+
+def _panic(error: BaseException) -> bool:
+    """A Rust panic raised through pyo3 (polars, or a library built the same way): not an Exception subclass."""
+    return type(error).__name__ == "PanicException"
+
+
+def _widened(schema: pa.Schema) -> pa.Schema | None:
+    """The schema the batches are cast to before polars takes them, or None: decimals of 256 bits (which polars
+    does not read) as 128-bit decimals when their precision fits, else as their exact text."""
+    types = []
+    for field in schema:
+        kind = field.type
+        if pa.types.is_decimal256(kind):
+            kind = pa.decimal128(kind.precision, kind.scale) if kind.precision <= 38 else pa.string()
+        types.append(field.with_type(kind))
+    widened = pa.schema(types, metadata=schema.metadata)
+    return None if widened.equals(schema) else widened
 
 
 def _compiled() -> bool:
@@ -128,6 +164,15 @@ def _compiled() -> bool:
     from guangxi_subsidy.engine import native
 
     return native.AVAILABLE
+
+
+def _validated(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """An IPC file's batches, each checked whole (offsets in range, text valid UTF-8): they are mapped from the
+    file as they are, and a damaged one would otherwise reach polars, which panics on it (a Parquet file's pages
+    are decoded, and checked, by the reader)."""
+    for batch in batches:
+        batch.validate(full=True)
+        yield batch
 
 
 def _sliced(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
@@ -144,10 +189,12 @@ def _readable(dtype: pa.DataType) -> bool:
 
 
 def _check_types(schema: pa.Schema, columns: Columns, name: str) -> None:
-    """A column of lists, structs or bytes cannot hold a profile field: the file is refused, naming it."""
+    """A column of lists, structs or bytes cannot hold a profile field, nor be carried to the results as text
+    when it names none: the file is refused, naming it."""
     problems = [f"column '{schema.field(i).name}' holds {schema.field(i).type} values"
-                for i in range(len(schema.names))
-                if not _readable(schema.field(i).type) and not is_extra(columns.fields[i])]
+                + (" (a column not read is carried to the results as text, which these values have none of: "
+                   "remove it)" if is_extra(columns.fields[i]) else "")
+                for i in range(len(schema.names)) if not _readable(schema.field(i).type)]
     if problems:
         raise FileError(f"{name}: " + "; ".join(problems) + " (expected text, integers, decimals, floats, dates "
                         "or booleans)")

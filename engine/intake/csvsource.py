@@ -43,7 +43,10 @@ BLOCK = 8 << 20  # bytes per block read and parsed at once: about 36,000 rows of
 # whose blocks hold quotes is read the usual way, which has a cost per block, so it goes back to BLOCK.
 SCAN_BLOCK = 4 << 20
 COMPILED_FROM = 8 << 20  # bytes: smaller files are read without the compiled reader (see CsvSource)
-MAX_RECORD_LINES = 100  # a quoted cell spanning more lines than this is taken for a stray quote
+# A quoted cell spanning more lines than this is taken for a stray quote. A note pasted into a cell may well
+# hold over a hundred line breaks (Excel allows 32,767 characters a cell); the search for its closing quote
+# reads each line once, so a stray quote costs at most this many lines read again.
+MAX_RECORD_LINES = 1000
 _SENTINEL, _END = b"\x01", "\x01end"
 # How far a block's cells are typed by the CSV reader itself: booleans, choices and counts, or nothing (text).
 # A block is read at the first level that succeeds.
@@ -364,13 +367,15 @@ class CsvSource:
     def _join(self, lines: list[bytes], start: int) -> tuple[str | None, int]:
         """The record starting at `start` that a quoted line break continues, and how many lines it takes."""
         parts: list[str] = []
+        quotes = 0
         for used, raw in enumerate(lines[start : start + MAX_RECORD_LINES], start=1):
             try:
                 parts.append(raw.rstrip(b"\r").decode(self.text_encoding))
             except UnicodeDecodeError:
                 return None, 0
-            joined = "\n".join(parts)
-            if used > 1 and joined.count('"') % 2 == 0:
+            quotes += parts[-1].count('"')  # (counted line by line: joining every time would be quadratic)
+            if used > 1 and quotes % 2 == 0:
+                joined = "\n".join(parts)
                 try:
                     cells = next(csv.reader(io.StringIO(joined), strict=True))
                 except (csv.Error, StopIteration):

@@ -74,7 +74,8 @@ class Repeats:
         """batch.ERRORS rows for repeated rows (ROW, id, day, FIRST)."""
         reason = pl.format(_("the same applicant is on row {} for {}: only that row is evaluated"), pl.col(FIRST),
                            pl.col("day"))
-        return repeats.select(pl.col(ROW), pl.col("id"), pl.lit(self.header).alias("column"),
+        # (one chunk: polars 2.1 panics formatting a filtered frame of several chunks, as a file's row groups give)
+        return repeats.rechunk().select(pl.col(ROW), pl.col("id"), pl.lit(self.header).alias("column"),
                               pl.lit("id").alias("field"), pl.col("id").alias("value"), reason.alias("reason"))
 
     def _remember(self, new: pl.DataFrame) -> None:

@@ -221,3 +221,66 @@ def long_chains(pack: RulePack) -> list[Found]:
                           f"a chain of {length[name]} derived facts, each requiring the next: at most {MAX_CHAIN} "
                           "(the matcher refuses longer chains)"))
     return found
+
+
+def _range(node: ex.Node, lows: Mapping[str, Decimal], highs: Mapping[str, Decimal]
+           ) -> tuple[Decimal, Decimal] | None:
+    """Signed bounds of the expression's value (None: not known), for the sign check."""
+    if isinstance(node, ex.Literal):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            return None
+        return Decimal(value), Decimal(value)
+    if isinstance(node, ex.Name):
+        low, high = lows.get(node.name), highs.get(node.name)
+        return None if low is None or high is None else (low, high)
+    if isinstance(node, ex.Unary) and node.op == "-":
+        found = _range(node.operand, lows, highs)
+        return None if found is None else (-found[1], -found[0])
+    if isinstance(node, ex.Binary) and node.op in "+-*":
+        a, b = _range(node.left, lows, highs), _range(node.right, lows, highs)
+        if a is None or b is None:
+            return None
+        if node.op == "+":
+            return a[0] + b[0], a[1] + b[1]
+        if node.op == "-":
+            return a[0] - b[1], a[1] - b[0]
+        products = [x * y for x in a for y in b]
+        return min(products), max(products)
+    if isinstance(node, ex.Call) and node.function in ("max", "min") and node.args:
+        bounds = [_range(arg, lows, highs) for arg in node.args]
+        known = [b for b in bounds if b is not None]
+        if len(known) != len(bounds):
+            return None
+        pick = max if node.function == "max" else min
+        return pick(b[0] for b in known), pick(b[1] for b in known)
+    return None
+
+
+def negative_amounts(pack: RulePack) -> list[Found]:
+    """Amounts, caps and bounds that are below zero for every applicant (a cap of -5 turns every award into
+    nothing, silently): a document never pays a negative sum, so such a value is a mistake in the rule."""
+    lows, highs = _lows(pack), _highs(pack)
+    signed = dict(highs)
+    for name, parameter in pack.parameters.items():  # _highs keeps a parameter's size; the sign needs its value
+        numbers = [v for _, v, _ in parameter.values if isinstance(v, int | Decimal) and not isinstance(v, bool)]
+        if numbers:
+            signed[name] = Decimal(max(numbers))
+    found: list[Found] = []
+    for rule in pack.rules.values():
+        for where, node, _more in _amount_nodes(rule):
+            with localcontext(ARITHMETIC):
+                try:
+                    bounds = _range(node, lows, signed)
+                except ArithmeticError:
+                    bounds = None
+            if bounds is not None and bounds[1] < 0:
+                found.append((rule.file, rule.id, where,
+                              f"'{ex.render(node)}' is below zero for every applicant (at most {bounds[1]}): an "
+                              "amount, a cap or a bound is zero or more"))
+    return found
+
+
+def refused(pack: RulePack) -> list[Found]:
+    """Everything above: what `subsidy rules check` refuses in a pack, and a reform in the pack it makes."""
+    return [*unguarded_divisions(pack), *negative_amounts(pack), *long_chains(pack)]

@@ -205,7 +205,7 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
         found = tuple(d for d in others if d is not None)
         pack.rules[rule_id] = replace(rule, documents=(rule.document, *found))
     if not problems:  # (on a pack whose references resolve)
-        unsafe = [*limits.unguarded_divisions(pack), *limits.long_chains(pack)]
+        unsafe = limits.refused(pack)
         problems.extend(Problem(file, where_rule, where, reason) for file, where_rule, where, reason in unsafe)
     if problems:
         raise RulePackError(problems)

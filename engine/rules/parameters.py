@@ -18,12 +18,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 def _exact(value: Any) -> Decimal:
     if isinstance(value, float):
         raise ValueError("write the value as a decimal or a percentage string, not a float")
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith("%"):
-            return Decimal(text[:-1]) / 100
-        return Decimal(text)
-    return Decimal(value)
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise ValueError(f"expected a number or a percentage such as '60%', not {value!r:.40}")
+    text = value.strip() if isinstance(value, str) else value
+    try:  # (Decimal's own error is not a ValueError: the validator would let it through as a crash)
+        found = Decimal(text[:-1]) / 100 if isinstance(text, str) and text.endswith("%") else Decimal(text)
+    except ArithmeticError:
+        raise ValueError(f"expected a number or a percentage such as '60%', not {value!r:.40}") from None
+    if not found.is_finite() or abs(found.adjusted()) > 18:
+        raise ValueError(f"expected a finite number of at most 18 digits, not {value!r:.40}")
+    return found
 
 
 class DatedValue(BaseModel):

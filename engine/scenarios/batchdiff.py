@@ -90,6 +90,9 @@ class Alternative:
         self._difference: AtomicOutput | None = None
         self._writer: Any = None
         self._header: pl.DataFrame | None = None
+        self._errors: AtomicOutput | None = None
+        self.refused = 0  # applicants the baseline evaluated and the alternative rejected (in its errors file)
+        self._unpriced: Summary | None = None  # the baseline's outcomes of those: not compared with anything
 
     def _partly(self, evaluator: Evaluator) -> Evaluator | None:
         """An evaluator of the rules that may decide otherwise, when the others are known to decide alike: only
@@ -117,6 +120,8 @@ class Alternative:
         self._rebuilt(layout == "wide" and not wide_lines)
         self._results = outputs.open(results, fmt, ("id", "name"))
         self._difference = outputs.open(difference, fmt, ("id", "name"))
+        self.errors_path = errors_of(results)
+        self._errors = outputs.open(self.errors_path, "csv", ("id", "column", "value"))
         if wide_lines:
             from guangxi_subsidy.engine.batch.widecsv import WideWriter
 
@@ -129,6 +134,8 @@ class Alternative:
         if self._partial is None or base is None:
             return self.evaluator.decide(admitted)
         decided = self._partial.decide(admitted)
+        if decided.evaluated != base.evaluated:  # rows the alternative rejected: the baseline's aligned to the rest
+            base = _restricted(base, decided.applicants.get_column(ROW))
         fresh = {info.id: frame for info, frame in zip(decided.rules, decided.outcomes, strict=True)}
         kept = {info.id: frame for info, frame in zip(base.rules, base.outcomes, strict=True)}
         frames = []
@@ -141,7 +148,15 @@ class Alternative:
 
     def publish(self, base: BatchResult, other: BatchResult, rows: int, structural: int) -> None:
         """Write one batch's alternative results and differences, and count them (on the writing thread)."""
-        assert self._results is not None and self._difference is not None
+        assert self._results is not None and self._difference is not None and self._errors is not None
+        refused = other.errors.filter(~pl.col(ROW).is_in(base.errors.get_column(ROW).implode()))
+        if refused.height:  # rejected on this side only: listed, and left out of the comparison
+            self._errors.write(refused)
+            self.refused += refused.get_column(ROW).n_unique()
+            if self._unpriced is None:
+                self._unpriced = Summary(base.rules)
+            self._unpriced.add(_restricted(base, refused.get_column(ROW)), 0, 0)
+            base = _restricted(base, other.applicants.get_column(ROW))
         lines = None if self._writer is None else self._writer.lines(other)
         if lines is not None:
             assert self._header is not None
@@ -164,6 +179,8 @@ class Alternative:
             self._results.write_header(empty.results if self.layout == "wide" else empty.benefits)
         if not self._difference.rows:
             self._difference.write_header(_no_difference())
+        if self._errors is not None and not self._errors.rows:
+            self._errors.write_header(empty.errors)
 
     def _count(self, difference: pl.DataFrame, evaluated: int) -> None:
         d = difference.get_column("grants_difference") + difference.get_column("relief_estimate_difference")
@@ -188,26 +205,41 @@ class Alternative:
         other = self.summary.as_json(source, engine, day, include_drafts, self.evaluator.pack.digest, version)
         base = {b["rule_id"]: b for b in baseline.as_json(source, engine, as_of, include_drafts, "", "")["benefits"]}
         mine = {b["rule_id"]: b for b in other["benefits"]}
+        unpriced = self._unpriced_amounts()
         benefits = []
         for rule_id in [*base, *[k for k in mine if k not in base]]:
             a, b = base.get(rule_id), mine.get(rule_id)
             amount_a = Decimal(a["amount"]) if a else Decimal(0)
             amount_b = Decimal(b["amount"]) if b else Decimal(0)
+            compared_a = amount_a - Decimal(unpriced.get(rule_id, 0)) / 100
             benefits.append({
                 "rule_id": rule_id, "name": (b or a or {}).get("name"),
                 "lead_department": (b or a or {}).get("lead_department"),
                 "baseline": {Status.ELIGIBLE: a[Status.ELIGIBLE] if a else 0, "amount": str(amount_a)},
                 "alternative": {Status.ELIGIBLE: b[Status.ELIGIBLE] if b else 0, "amount": str(amount_b)},
-                "difference": str(amount_b - amount_a),
+                "difference": str(amount_b - compared_a),
                 "in_baseline": a is not None, "in_alternative": b is not None,
             })
         departments = _sides(baseline.departments(), self.summary.departments())
+        left_out = self._unpriced.totals() if self._unpriced is not None else {}
         totals = {k: {"baseline": _yuan(v), "alternative": _yuan(self.summary.totals()[k]),
-                      "difference": _yuan(self.summary.totals()[k] - v)} for k, v in baseline.totals().items()}
+                      "difference": _yuan(self.summary.totals()[k] - (v - left_out.get(k, 0)))}
+                  for k, v in baseline.totals().items()}
         return {"kind": self.kind, "label": self.label, **self.detail,
-                "outputs": {"results": str(self.results_path), "differences": str(self.difference_path)},
+                "outputs": {"results": str(self.results_path), "differences": str(self.difference_path),
+                            "errors": str(self.errors_path)},
+                # differences compare the applicants decided on both sides: those the alternative rejected
+                # are in its errors file, with what the baseline gave them, and count as neither gain nor loss
+                "rejected_here": {"applicants": self.refused, "baseline": {k: _yuan(v) for k, v in left_out.items()}},
                 "benefits": benefits, "departments": departments, "totals": totals,
                 "applicants": self.movement.as_json(), "summary": other}
+
+    def _unpriced_amounts(self) -> dict[str, int]:
+        """Per rule, the baseline's money (fen) for the applicants this side rejected."""
+        if self._unpriced is None:
+            return {}
+        return {info.id: counts["amount"] for info, counts in zip(self._unpriced.rules, self._unpriced.per_rule,
+                                                                   strict=True)}
 
     def table(self, baseline: Summary) -> Table:
         table = Table(title=_("Baseline against {label}").format(label=self.label), title_justify="left")
@@ -215,6 +247,7 @@ class Alternative:
                               (_("Alternative (yuan)"), "right"), (_("Difference"), "right")):
             table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
         base = {info.id: (info, c) for info, c in zip(baseline.rules, baseline.per_rule, strict=True)}
+        unpriced = self._unpriced_amounts()
         mine = {info.id: (info, c) for info, c in zip(self.summary.rules, self.summary.per_rule, strict=True)}
         for rule_id in [*base, *[k for k in mine if k not in base]]:
             a, b = base.get(rule_id), mine.get(rule_id)
@@ -223,7 +256,7 @@ class Alternative:
                 continue
             info = (b or a)[0]  # type: ignore[index]
             table.add_row(f"{info.name}\n{info.id}", format_yuan(Decimal(fa) / 100), format_yuan(Decimal(fb) / 100),
-                          _signed(fb - fa))
+                          _signed(fb - fa + unpriced.get(rule_id, 0)))
         table.add_section()
         for name, sides in _sides(baseline.departments(), self.summary.departments()).items():
             if sides["baseline"]["grants"] != "0.00" or sides["alternative"]["grants"] != "0.00":
@@ -232,13 +265,33 @@ class Alternative:
                               _signed(int((b_ - a_) * 100)))
         table.add_section()
         ta, tb = baseline.totals()["grants"], self.summary.totals()["grants"]
+        left_out = self._unpriced.totals()["grants"] if self._unpriced is not None else 0
         table.add_row(_("Total grants"), format_yuan(Decimal(ta) / 100), format_yuan(Decimal(tb) / 100),
-                      _signed(tb - ta))
+                      _signed(tb - ta + left_out))
         m = self.movement
         table.add_row(_("Applicants: {gain:,} gain (+{gained}), {lose:,} lose (−{lost}), {same:,} unchanged").format(
             gain=m.gain, gained=format_yuan(Decimal(m.gained) / 100), lose=m.lose,
             lost=format_yuan(Decimal(m.lost) / 100), same=m.unchanged), "", "", "")
+        if self.refused:
+            table.add_row(_("{count:,} applicants rejected by the alternative (in {path}): not compared").format(
+                count=self.refused, path=self.errors_path.name), "", "", "")
         return table
+
+
+def errors_of(results: Path) -> Path:
+    """The alternative's errors file, beside its results: R.reform.csv → R.reform.errors.csv."""
+    return results.with_name(f"{results.stem}.errors.csv")
+
+
+def _restricted(result: BatchResult, rows: pl.Series) -> BatchResult:
+    """The result for the applicants of these row numbers only, numbered again from 0 in the same order (so
+    that it lines up with the other side's result for the same applicants)."""
+    keep = result.applicants.get_column(ROW).is_in(rows.implode())
+    old = pl.Series(INDEX, range(result.applicants.height), dtype=pl.UInt32).filter(keep)
+    renumber = pl.DataFrame({INDEX: old, "new": pl.Series(range(old.len()), dtype=pl.UInt32)})
+    outcomes = [frame.join(renumber, on=INDEX, how="inner", maintain_order="left").drop(INDEX)
+                .rename({"new": INDEX}).select(frame.columns) for frame in result.outcomes]
+    return BatchResult(result.rules, result.applicants.filter(keep), outcomes, result.errors)
 
 
 def _sides(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) -> dict[str, Any]:

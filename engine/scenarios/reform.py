@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.i18n import _
+from guangxi_subsidy.engine.rules import limits
 from guangxi_subsidy.engine.rules.compiled import CompiledRule, Problem, compile_rule, parameter_type
 from guangxi_subsidy.engine.rules.format import Derived, Document, Rule
 from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, cross_checks
@@ -32,7 +33,7 @@ from guangxi_subsidy.engine.scenarios.reformfile import (
     RepealRule,
     target_of,
 )
-from guangxi_subsidy.engine.yamlio import load_yaml
+from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 
 class ReformError(RulePackError):
@@ -67,12 +68,14 @@ class Reform:
 def load_reform(path: Path, baseline: RulePack) -> Reform:
     """Read, validate and apply a reform file; ReformError (exit 2 in the CLI) lists every problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(path.read_bytes())  # (read as a rule or profile file is: UTF-8, UTF-16, GBK)
     except OSError as error:
         raise ReformError([Problem(str(path), None, "", f"cannot read: {error.strerror}")]) from None
+    except TextDecodeError as error:
+        raise ReformError([Problem(str(path), None, "", f"not a text file: {error}")]) from None
     try:
         data = load_yaml(text)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, RecursionError) as error:
         raise ReformError([Problem(str(path), None, "", f"not valid YAML: {error}")]) from None
     lines = _Lines(text)
     try:
@@ -162,9 +165,28 @@ def apply_reform(spec: ReformFile, baseline: RulePack, path: Path, text: str = "
         files=[*baseline.files, path], digest=digest, symbols=symbols,
     )
     problems.extend(cross_checks(pack))
+    if not problems:  # the limits `rules check` holds a pack to, on the reformed pack: named by the change
+        problems.extend(_beyond_limits(pack, spec, path, lines))
     if problems:
         raise ReformError(problems)
     return Reform(spec.name, spec.description, path, tuple(applied), pack, baseline)
+
+
+def _beyond_limits(pack: RulePack, spec: ReformFile, path: Path, lines: _Lines) -> list[Problem]:
+    """The pack's limits (a divisor that can be 0, an amount beyond exact arithmetic, a negative cap, a chain
+    too long) on the reformed pack, each placed at the change that brought it: the change to the rule itself, or
+    else a change to a parameter or derived fact the rule reads (the baseline met every limit)."""
+    found = []
+    for _file, rule_id, where, reason in limits.refused(pack):
+        rule = pack.rules.get(rule_id) or pack.derived.get(rule_id)
+        read = set(rule.amount.parameters) if rule is not None and rule.amount is not None else set()
+        read |= set(rule.requires) if rule is not None else set()
+        at = next((i for i, c in enumerate(spec.changes) if target_of(c) == rule_id), None)
+        if at is None:
+            at = next((i for i, c in enumerate(spec.changes) if target_of(c) in read), None)
+        place = lines.where(["changes", at]) if at is not None else "changes"
+        found.append(Problem(str(path), rule_id, f"{place} → {where}", reason))
+    return found
 
 
 def _recompiled(path: Path, document: Document, spec: Rule | Derived, symbols: dict[str, ex.Symbol],

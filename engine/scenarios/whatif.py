@@ -15,12 +15,13 @@ from typing import Any
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.answers.document import award_json, totals
-from guangxi_subsidy.engine.applicant.fields import field_symbols
+from guangxi_subsidy.engine.applicant.fields import field_symbols, fields
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
 from guangxi_subsidy.engine.evaluation.nearmiss import UNITS
 from guangxi_subsidy.engine.evaluation.outcome import Status
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import plain
 
 MAX_STEPS = 1000
@@ -102,6 +103,14 @@ def points(field: str, start: Decimal, stop: Decimal, steps: int) -> list[Any]:
         raise ProfileError("--vary", [(field, field, "a numeric profile field: one of " + ", ".join(numeric))])
     if not 2 <= steps <= MAX_STEPS:
         raise ProfileError("--steps", [("steps", str(steps), f"a number of points from 2 to {MAX_STEPS}")])
+    info = fields()[field]
+    low, high = info.low if info.low is not None else Decimal(0), info.largest
+    for option, value in (("--from", start), ("--to", stop)):
+        if not value.is_finite() or value < low or (high is not None and value > high):
+            shown = f"{value:,}" if value.is_finite() and abs(value.adjusted()) < 40 else str(value)
+            within = _("a value from {low:,} to {high:,}, what the field holds").format(low=low, high=high) \
+                if high is not None else _("a value of {low:,} or more").format(low=low)
+            raise ProfileError(option, [(field, shown, within)])
     unit = UNITS[symbol.type]
     out: list[Any] = []
     for i in range(steps):

@@ -24,7 +24,7 @@ from guangxi_subsidy.engine.answers.document import evaluation_document
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
-from guangxi_subsidy.engine.jsontext import json_bytes, json_line
+from guangxi_subsidy.engine.jsontext import DuplicateKey, json_bytes, json_line, unique_keys
 from guangxi_subsidy.engine.rules.clauses import coverage_document
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 from guangxi_subsidy.engine.rules.rulejson import rule_detail, rule_list
@@ -66,7 +66,9 @@ def read_profile(text: str | bytes, source: str) -> Profile:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(text, parse_float=Decimal, object_pairs_hook=unique_keys)
+    except DuplicateKey as error:
+        raise Problem(400, "Malformed JSON", [(error.key, "(twice)", "each key once in an object")]) from None
     except UnicodeDecodeError:
         raise Problem(400, "Body is not UTF-8", [("(body)", "bytes", "UTF-8 JSON")]) from None
     except json.JSONDecodeError as error:

@@ -66,8 +66,12 @@ def create_app(rules: Sequence[Path] = (), engine: Engine | None = None) -> Any:
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         field = "(path)" if error.status_code in (404, 405) else "(request)"
         value = request.method + " " + request.url.path[:100]
-        return api.Problem(error.status_code, str(error.detail), [(field, value, "a path and method the service "
-                                                                   "answers (see /openapi.json)")]).response()
+        expected = "a path and method the service answers (see /openapi.json)"
+        if str(error.detail).startswith("Invalid multipart"):  # (a part's header over 4 KB: a file name so long)
+            field, value = "(upload)", "a form part the reader refused"
+            expected = ("a form upload (multipart/form-data) whose file name is at most 4,000 characters: "
+                        "rename the file and send it again")
+        return api.Problem(error.status_code, str(error.detail), [(field, value, expected)]).response()
 
     @app.get("/api/v1/docs", include_in_schema=False, response_class=HTMLResponse)
     async def docs(request: Request) -> HTMLResponse:

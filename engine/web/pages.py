@@ -178,8 +178,9 @@ def router(engine: Engine) -> APIRouter:
                 curve = vary(engine, answers.profile, field, start, stop, WHATIF_STEPS,
                              include_drafts=posted.get("include_drafts") == "1")
             except ProfileError as error:
-                return _refused(request, language, {f: f"{v} — {e}" for f, v, e in error.problems})
-            except ValueError as error:
+                return _refused(request, language, {field_label(f, language): f"{v} — {e}"
+                                                    for f, v, e in error.problems})
+            except (ValueError, ArithmeticError) as error:  # (a range no Decimal context computes: a 422 too)
                 return _refused(request, language, {gettext("from / to"): str(error)})
         series = curve.series()
         rows = [(value, [series[rule_id][i] for rule_id, _name in curve.benefits()])
