@@ -45,8 +45,7 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.summary import Summary
 
 __all__ = ["ArgumentError", "BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_frame", "evaluate_registered",
-           "load_pack",
-           "summarise"]
+           "load_pack", "summarise"]
 
 _ENGINES: dict[int, tuple[RulePack, Engine]] = {}
 _BUNDLED: list[RulePack] = []
