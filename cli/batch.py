@@ -73,13 +73,16 @@ class BadBatchInput(click.ClickException):
               "outcomes differ in RESULTS.difference.*, both sides in the summary.")
 @click.option("--compare-as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Also evaluate every applicant for this date, as --reform does for a reform.")
+@click.option("--assume-none-received", is_flag=True, help="Read a blank in an \"already received\" or "
+              "\"already used\" field as none (0), and mark every result so computed as assumed (default: a blank "
+              "is unknown, and the workbook names it with the money it holds back).")
 @click.pass_obj
 @friendly_errors
 def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt: str | None,
           as_of: dt.datetime | None, include_drafts: bool, errors_path: Path | None, summary_path: Path | None,
           encoding: str | None, engine: str, keep_repeats: bool, strict_columns: bool, no_bom: bool,
           fail_on_rejected: bool, quiet: bool, reform_path: Path | None = None,
-          compare_as_of: dt.datetime | None = None) -> None:
+          compare_as_of: dt.datetime | None = None, assume_none_received: bool = False) -> None:
     """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
     \b
@@ -101,7 +104,7 @@ def batch(state: State, applicants: Path, output: Path, layout: str | None, fmt:
     other = alternative(state.pack, reform_path, compare_as_of.date() if compare_as_of else None, day,
                         include_drafts, engine, layout_used == "wide")
     options = BatchOptions(output, layout, fmt, day, include_drafts, errors_path, summary_path, encoding, engine,
-                           keep_repeats, other, strict_columns, not no_bom)
+                           keep_repeats, other, strict_columns, not no_bom, assume_none_received)
     try:
         with _terminated_cleanly():
             run = run_batch(state.pack, applicants, options, partial(_Progress, quiet))

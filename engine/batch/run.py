@@ -28,7 +28,8 @@ from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
-from guangxi_subsidy.engine.batch.workbook import Workbook
+from guangxi_subsidy.engine.batch import assume
+from guangxi_subsidy.engine.batch.workbook import Workbook, readable_errors
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.arrowsource import ArrowSource, is_arrow_file
@@ -95,6 +96,7 @@ class BatchOptions:
     second: SecondSide | None = None  # also evaluate every batch so, beside the first
     strict_columns: bool = False  # a column that names no field refuses the file (else: not read, listed)
     bom: bool = True  # CSV outputs start with a UTF-8 byte order mark, so that Excel reads them as UTF-8
+    assume_none_received: bool = False  # blanks in "already received" fields read as none (batch/assume.py)
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
         if other is not None:
             other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
         sheets = {s.offset: s.title for s in source.sheets if s.offset} if isinstance(source, XlsxSource) else {}
-        book = Workbook(evaluator.rules, sheets) if results_format == "xlsx" else None
+        book = Workbook(evaluator.rules, sheets, pack) if results_format == "xlsx" else None
     except BaseException:
         source.close()
         raise
@@ -203,10 +205,11 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                 header = evaluator.empty().results if wide_lines else None
 
                 def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int,
-                            second: BatchResult | None, extras: pl.DataFrame | None) -> None:
+                            second: BatchResult | None, extras: pl.DataFrame | None,
+                            assumed: pl.DataFrame | None = None, stakes: pl.DataFrame | None = None) -> None:
                     lines = None if writer is None else writer.lines(result)
                     if book is not None:
-                        book.add(result, rejected, extras)
+                        book.add(result, rejected, extras, stakes, assumed)
                     elif lines is not None:
                         assert header is not None
                         results.write_lines(lines, result.evaluated, header)
@@ -215,8 +218,10 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                             results.write(with_extras(piece, extras, source.columns.extras))
                     else:
                         results.write(result.benefits)
-                    if rejected.height or result.errors.height:
-                        errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
+                    noted = assume.notes(result, assumed, stakes, source.columns.header_of)
+                    if rejected.height or result.errors.height or noted.height:
+                        errors.write(readable_errors(pl.concat([rejected, result.errors, noted]).sort(
+                            ROW, maintain_order=True), sheets))
                     summary.add(result, rows, rejected[ROW].n_unique())
                     if other is not None and second is not None:
                         other.publish(result, second, rows, rejected[ROW].n_unique())
@@ -224,9 +229,11 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
 
                 with _collector_skips_the_set_up(), InOrder() as publishing:  # writing overlaps deciding
                     for admitted, rejected, rows, position, extras in batches:
-                        decided = evaluator.decide(admitted)
+                        decided, assumed, stakes = assume.decide(evaluator, admitted, source.columns.read,
+                                                                 options.assume_none_received, book is not None)
                         second = other.decide(admitted, decided) if other is not None else None
-                        publishing.submit(partial(publish, decided, rejected, rows, position, second, extras))
+                        publishing.submit(partial(publish, decided, rejected, rows, position, second, extras,
+                                                  assumed, stakes))
         except FileError as error:  # found part-way (a workbook's sheet cut short): no output is kept
             raise BatchInputError(f"{applicants}: {error}") from None
         finally:
@@ -236,7 +243,8 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
         receipt = {"as_of": options.as_of.isoformat() if options.as_of else "", "rules_digest": pack.digest,
                    "engine_version": ENGINE_VERSION, "source": applicants.name,
                    "include_drafts": str(options.include_drafts).lower(),
-                   "not_read": "、".join(source.columns.extras)}
+                   "not_read": "、".join(source.columns.extras),
+                   "assume_none_received": str(options.assume_none_received).lower()}
         results.write_bytes(book.write(summary, receipt))
         results.rows = summary.evaluated
     _headers(results, errors, evaluator, layout, source.columns.extras)
