@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection
+
 import polars as pl
 
 from guangxi_subsidy.engine.applicant.profile import Profile
@@ -21,6 +22,8 @@ from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.money import format_yuan
 
 ASSUMED = "assumed"  # the fields read as none, per row (joined by ",")
+STAKES: dict[str, pl.DataType] = {ROW: pl.Int64(), "rule_id": pl.String(), ASSUMED: pl.String(),
+                                  "value": pl.Decimal(38, 2)}
 
 
 @functools.cache
@@ -63,7 +66,7 @@ def stakes(plain: pl.DataFrame, assumed: pl.DataFrame, blanks: pl.DataFrame) -> 
     """The benefits (long frames: ROW, rule_id, status, value) that pay with the blanks read as none and not, or
     less, without: ROW, rule_id, the fields left blank, and the amount at stake."""
     if not blanks.height or not assumed.height:
-        return pl.DataFrame(schema={ROW: pl.Int64, "rule_id": pl.String, ASSUMED: pl.String, "value": pl.Decimal(38, 2)})
+        return pl.DataFrame(schema=STAKES)
     eligible = pl.col("status") == "eligible"
     before = plain.filter(eligible).select(ROW, "rule_id", pl.col("value").alias("before"),
                                            pl.lit(True).alias("held"))
@@ -107,7 +110,8 @@ def _bearing(blanks: pl.DataFrame, benefits: pl.DataFrame, evaluator: Evaluator)
     rules = evaluator.pack.rules
     shown = benefits.filter(pl.col(ROW).is_in(blanks[ROW].implode())).group_by(ROW).agg(pl.col("rule_id"))
     read = {row: set().union(*(rules[r].fields_read() for r in ids)) for row, ids in shown.iter_rows()}
-    kept = [(row, ",".join(f for f in fields.split(",") if f in read.get(row, ()))) for row, fields in blanks.iter_rows()]
+    kept = [(row, ",".join(f for f in fields.split(",") if f in read.get(row, ())))
+            for row, fields in blanks.iter_rows()]
     return pl.DataFrame(kept, schema=blanks.schema, orient="row").filter(pl.col(ASSUMED) != "")
 
 

@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
-from guangxi_subsidy.engine.batch import destinations
+from guangxi_subsidy.engine.batch import assume, destinations
 from guangxi_subsidy.engine.batch.commit import Outputs, recover
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
-from guangxi_subsidy.engine.batch import assume
 from guangxi_subsidy.engine.batch.workbook import Workbook, readable_errors
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.i18n import _

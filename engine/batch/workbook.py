@@ -21,7 +21,6 @@ import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,6 @@ ZH = translations("zh").gettext  # the workbook is for people, in Chinese
 KIND_WORDS = {"unquantified": "金额未量化", "up_to": "金额未量化（设有上限）", "non_monetary": "非货币支持",
               "range": "金额区间", "incomplete": "缺少资料"}
 CARRIED = "\x00carried:"  # (the input's columns not read, apart from the results' own names)
-STAKES = {ROW: pl.Int64, "rule_id": pl.String, ASSUMED: pl.String, "value": pl.Decimal(38, 2)}
 
 
 @dataclass

@@ -23,6 +23,7 @@ from guangxi_subsidy.engine.rules.pack import RulePack
 EXACT_DIGITS = 15  # a double shows any decimal of up to 15 significant digits exactly
 NONE_LISTED = "（文件未列明）"
 UNLISTED = RuleInfo("", "", "", False, (), "").lead  # the lead of a rule that lists no department
+_CODES = re.compile(r"（[a-z_]+）")  # a choice's code beside its label, for a program's reader: not on a sheet
 _ROW_IN_TEXT = re.compile(r"(?:第 ?|row )(\d{8,})(?: ?行)?")
 
 
@@ -84,8 +85,8 @@ def rejected_sheet(sheet: Any, errors: Any, sheets: Mapping[int, str], formats: 
         sheet.write_string(0, column, text, formats["head"])
     for line, item in enumerate(errors.iter_rows(named=True) if errors.height else [], start=1):
         named = labels.get(item["field"] or "", item["field"] or "")
-        values = [row_name(item["row"], sheets), item["id"], item["column"], named, item["value"],
-                  rows_named(item["reason"] or "", sheets)]
+        values = [row_name(item["row"], sheets), item["id"], labels.get(item["column"] or "", item["column"]), named,
+                  item["value"], _CODES.sub("", rows_named(item["reason"] or "", sheets))]
         for column, value in enumerate(values):
             if value not in (None, ""):
                 if column == 5:

@@ -13,8 +13,10 @@ from typing import Any
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation
 from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.evaluation.report import SHOWN, evaluation_json
+from guangxi_subsidy.engine.i18n import translations
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.web.form import IDENTITY, Question, question
+from guangxi_subsidy.engine.web.reportview import benefit_lines
 
 # Checks every rule has that a reader does not need spelled out on a benefit that holds.
 ROUTINE = ("beneficiary", "jurisdiction")
@@ -72,6 +74,9 @@ def view(evaluation: Evaluation, pack: RulePack) -> dict[str, Any]:
     eligible = [b for b in benefits if b["status"] == Status.ELIGIBLE]
     departments = sorted({d for b in eligible for d in b["departments"]})
     warnings = [b for b in benefits if b["status"] != Status.ELIGIBLE or b["draft"] or b["period_note"] or b["raw"]]
+    for b in benefits:  # the report's lines under each benefit, in each language (web/reportview.py)
+        b["report_lines"] = {lang: benefit_lines(b, pack, evaluation.as_of, translations(lang).gettext, lang)
+                             for lang in ("zh", "en")}
     return {
         "data": data,
         "benefits": benefits,
