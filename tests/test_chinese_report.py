@@ -153,3 +153,23 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+def test_lang_zh_explain_and_examples_print_no_english_word(pack) -> None:
+    from guangxi_subsidy.data import examples
+
+    commands = ([["examples"]]
+                + [["evaluate", "--example", name, "--explain", "--include-drafts"] for name in examples()])
+    allowed = ALLOWED | set(pack.rules) | set(examples()) | {"subsidy", "rules", "readings", "format", "json", "explain",
+                                           "include", "drafts"}  # a command and its options, as typed
+    found: dict[str, str] = {}
+    for command in commands:
+        result = CliRunner().invoke(cli, ["--lang", "zh", *command], env={"COLUMNS": "300"},
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        text = re.sub(r"\S*/cases/profiles/\S*", "", result.stdout)  # (the example's file, a path)
+        ids = {Profile.model_validate(yaml.safe_load(p.read_text(encoding="utf-8"))).id
+               for p in examples().values()}
+        for word in latin_words(text, allowed | ids):
+            found.setdefault(word, " ".join(command))
+    assert found == {}

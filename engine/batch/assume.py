@@ -10,7 +10,7 @@ takes that second reading as the result itself, and every result so computed is 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 
 import polars as pl
 
@@ -92,24 +92,43 @@ def decide(evaluator: Evaluator, admitted: list[Admitted], columns: Collection[s
         return decided, None, None
     mine = [_filled(a.only(a.applicants[ROW].is_in(blanks[ROW].implode()), _NO_PROBLEMS), columns)
             for a in admitted]
-    again = evaluator.decide([a for a in mine if a.applicants.height] or [evaluator.empty_admitted()])
-    found = stakes(decided.benefits, again.benefits, blanks)
-    rules = evaluator.pack.rules
-    read = [",".join(f for f in fields.split(",") if f in rules[rule].fields_read()) or fields
+    # decided again in slices, so that the second reading adds little to the batch's memory
+    again = [evaluator.decide([piece]).benefits for piece in _slices([a for a in mine if a.applicants.height])]
+    found = stakes(decided.benefits, pl.concat(again) if again else decided.benefits.clear(), blanks)
+    reads = _reads(evaluator)
+    read = [",".join(f for f in fields.split(",") if f in reads[rule]) or fields
             for rule, fields in zip(found["rule_id"], found[ASSUMED], strict=True)]
     return decided, None, found.with_columns(pl.Series(ASSUMED, read, dtype=pl.String))
 
 
 _NO_PROBLEMS = pl.DataFrame(schema=ERRORS)
+SLICE = 10_000  # rows decided at once for the money at stake
+
+
+def _slices(admitted: list[Admitted]) -> Iterator[Admitted]:
+    for block in admitted:
+        for start in range(0, block.applicants.height, SLICE):
+            profiles = None if block.profiles is None else block.profiles[start:start + SLICE]
+            yield Admitted(block.applicants.slice(start, SLICE), block.errors.clear(), profiles)
+
+
+@functools.cache
+def _reads_of(evaluator: Evaluator) -> dict[str, frozenset[str]]:
+    return {rule.id: frozenset(rule.fields_read()) for rule in evaluator.pack.rules.values()}
+
+
+def _reads(evaluator: Evaluator) -> dict[str, frozenset[str]]:
+    """The fields each rule reads (computed once per evaluator: a rule's set is built from its trees)."""
+    return _reads_of(evaluator)
 
 
 def _bearing(blanks: pl.DataFrame, benefits: pl.DataFrame, evaluator: Evaluator) -> pl.DataFrame:
     """Of each row's blanks read as none, those a benefit shown for it reads: the results they went into."""
     if not blanks.height:
         return blanks
-    rules = evaluator.pack.rules
+    reads = _reads(evaluator)
     shown = benefits.filter(pl.col(ROW).is_in(blanks[ROW].implode())).group_by(ROW).agg(pl.col("rule_id"))
-    read = {row: set().union(*(rules[r].fields_read() for r in ids)) for row, ids in shown.iter_rows()}
+    read = {row: set().union(*(reads[r] for r in ids)) for row, ids in shown.iter_rows()}
     kept = [(row, ",".join(f for f in fields.split(",") if f in read.get(row, ())))
             for row, fields in blanks.iter_rows()]
     return pl.DataFrame(kept, schema=blanks.schema, orient="row").filter(pl.col(ASSUMED) != "")

@@ -68,6 +68,7 @@ class Workbook:
 
     def __post_init__(self) -> None:
         self._names = {info.id: info.name for info in self.rules}
+        self._read: dict[str, frozenset[str]] = {}
 
     def add(self, result: BatchResult, rejected: pl.DataFrame, extras: pl.DataFrame | None = None,
             stakes: pl.DataFrame | None = None, assumed: pl.DataFrame | None = None) -> None:
@@ -139,6 +140,7 @@ class Workbook:
             sheet.write_string(0, column, text, self.formats["head"])
         sheet.set_row(0, 48)
         items = _grouped(benefits)
+        top = self.formats["top"]
         stakes = self._stakes()
         assumed = _by_row(pl.concat(self.assumed)) if self.assumed else {}
         for line, person in enumerate(applicants.iter_rows(named=True), start=1):
@@ -148,8 +150,11 @@ class Workbook:
                       CITY_LABELS.get(person["city"], person["city"]), person.get("district"),
                       _day(person.get("as_of_used"))]
             for column, value in enumerate(values):
-                if value is not None:
-                    sheet.write(line, column, value, self.formats["top"])
+                if value is not None:  # (each cell by its type's own method: `write` looks the type up)
+                    if isinstance(value, str):
+                        sheet.write_string(line, column, value, top)
+                    else:
+                        sheet.write_number(line, column, value, top)
             mine = items.get_for(row)
             words, missing = [], list(stakes.get(row, []))
             for item in mine:
@@ -192,7 +197,9 @@ class Workbook:
             else self._names[rule_id]
 
     def _labels(self, names: list[str]) -> str:
-        labels = field_labels()
+        if not hasattr(self, "_field_labels"):
+            self._field_labels = field_labels()
+        labels = self._field_labels
         return "、".join(labels.get(n.strip(), n.strip()) for n in names if n.strip())
 
     def _stakes(self) -> dict[int, list[str]]:
@@ -210,7 +217,9 @@ class Workbook:
     def _reads(self, rule_id: str, name: str) -> bool:
         if self.pack is None or rule_id not in self.pack.rules:
             return True
-        return name in self.pack.rules[rule_id].fields_read()
+        if rule_id not in self._read:
+            self._read[rule_id] = frozenset(self.pack.rules[rule_id].fields_read())
+        return name in self._read[rule_id]
 
 
 class _Grouped:
