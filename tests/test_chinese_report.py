@@ -160,8 +160,8 @@ def test_lang_zh_explain_and_examples_print_no_english_word(pack) -> None:
 
     commands = ([["examples"]]
                 + [["evaluate", "--example", name, "--explain", "--include-drafts"] for name in examples()])
-    allowed = ALLOWED | set(pack.rules) | set(examples()) | {"subsidy", "rules", "readings", "format", "json", "explain",
-                                           "include", "drafts"}  # a command and its options, as typed
+    typed = {"subsidy", "rules", "readings", "format", "json", "explain", "include", "drafts"}  # commands, options
+    allowed = ALLOWED | set(pack.rules) | set(examples()) | typed
     found: dict[str, str] = {}
     for command in commands:
         result = CliRunner().invoke(cli, ["--lang", "zh", *command], env={"COLUMNS": "300"},

@@ -15,8 +15,8 @@ from rich.text import Text
 
 from guangxi_subsidy.engine.i18n import chinese, language
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
-from guangxi_subsidy.engine.rules.periods import horizon
 from guangxi_subsidy.engine.rules.format import Status as DocumentStatus
+from guangxi_subsidy.engine.rules.periods import horizon
 
 
 def warnings(rule: CompiledRule, day: dt.date) -> list[str]:
