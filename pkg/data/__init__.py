@@ -40,7 +40,8 @@ def examples() -> dict[str, Path]:
 def example_summary(path: Path, language: str = "en") -> str:
     """An example's description: the comment lines at the top of its file; in Chinese, the one marked `zh:`
     (the English where a file has none)."""
-    lines, chinese = [], []
+    lines: list[str] = []
+    chinese: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
             break
