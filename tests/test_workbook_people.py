@@ -125,3 +125,27 @@ def test_two_benefits_of_one_name_get_headers_of_their_own(pack) -> None:
     heads = Workbook(rules, pack=pack).headers([first, second])
     assert len(set(heads)) == 2 and heads[1].endswith("（征求意见稿）")
     assert pack.rules[first].rule.source.clause in heads[0]
+
+
+def test_a_reform_is_written_as_baseline_reform_and_difference_sheets(book: Path) -> None:
+    out = book.with_name("reform.xlsx")
+    reform = Path(__file__).resolve().parent.parent / "cases/reforms/rent_cap_60wan.yaml"
+    code, err = run("batch", str(book), "-o", str(out), "-q", "--reform", str(reform), "--assume-none-received")
+    assert code == 0, err
+    workbook = load_workbook(out)
+    assert workbook.sheetnames[:3] == ["基准结果", "改革方案结果", "差异"]
+    rows = list(workbook["差异"].iter_rows(values_only=True))
+    head, changed = rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert not any(str(h).isascii() for h in head)  # every head in Chinese
+    # 002 三(四)18: 900,000 × 70% = 630,000, capped at 55万 (baseline) or 60万 (the reform): +50,000.00
+    assert [(r["申请人编号"], r["补助（基准，元）"], r["补助（改革方案，元）"], r["补助差额（元）"]) for r in changed] \
+        == [("JD-1", 550000, 600000, 50000)]
+    assert changed[0]["结果有变化的补贴"] == "创业孵化基地房租和宽带接入费补助"
+    assert not out.with_name("reform.reform.xlsx").exists()  # one workbook holds both sides
+
+
+def test_a_second_date_is_written_into_the_workbook_too(book: Path) -> None:
+    out = book.with_name("dates.xlsx")
+    code, err = run("batch", str(book), "-o", str(out), "-q", "--compare-as-of", "2019-06-30")
+    assert code == 0, err
+    assert load_workbook(out).sheetnames[:3] == ["基准结果", "2019-06-30 结果", "差异"]

@@ -77,28 +77,29 @@ def stakes(plain: pl.DataFrame, assumed: pl.DataFrame, blanks: pl.DataFrame) -> 
 
 
 def decide(evaluator: Evaluator, admitted: list[Admitted], columns: Collection[str], assume: bool,
-           at_stake: bool) -> tuple[BatchResult, pl.DataFrame | None, pl.DataFrame | None]:
+           at_stake: bool) -> tuple[BatchResult, pl.DataFrame | None, pl.DataFrame | None, list[Admitted]]:
     """A batch decided, with the blanks in received fields read as none when `assume` (and the rows so read),
-    or, when `at_stake`, as given and then again read as none, for the money they hold back."""
+    or, when `at_stake`, as given and then again read as none, for the money they hold back; and the rows as
+    decided (a second side, a reform, decides the same)."""
     if not (assume or at_stake):
-        return evaluator.decide(admitted), None, None
+        return evaluator.decide(admitted), None, None, admitted
     blanks = assumed_rows(pl.concat([a.applicants for a in admitted]), columns)
     if assume:
         filled = [_filled(a, columns) for a in admitted] if blanks.height else admitted
         decided = evaluator.decide(filled)
-        return decided, _bearing(blanks, decided.benefits, evaluator), None
+        return decided, _bearing(blanks, decided.benefits, evaluator), None, filled
     decided = evaluator.decide(admitted)
     if not blanks.height:
-        return decided, None, None
+        return decided, None, None, admitted
     mine = [_filled(a.only(a.applicants[ROW].is_in(blanks[ROW].implode()), _NO_PROBLEMS), columns)
-            for a in admitted]
+            for a in admitted]  # (their refusals are the first decision's: not counted again)
     # decided again in slices, so that the second reading adds little to the batch's memory
     again = [evaluator.decide([piece]).benefits for piece in _slices([a for a in mine if a.applicants.height])]
     found = stakes(decided.benefits, pl.concat(again) if again else decided.benefits.clear(), blanks)
     reads = _reads(evaluator)
     read = [",".join(f for f in fields.split(",") if f in reads[rule]) or fields
             for rule, fields in zip(found["rule_id"], found[ASSUMED], strict=True)]
-    return decided, None, found.with_columns(pl.Series(ASSUMED, read, dtype=pl.String))
+    return decided, None, found.with_columns(pl.Series(ASSUMED, read, dtype=pl.String)), admitted
 
 
 _NO_PROBLEMS = pl.DataFrame(schema=ERRORS)
@@ -136,7 +137,7 @@ def _bearing(blanks: pl.DataFrame, benefits: pl.DataFrame, evaluator: Evaluator)
 
 def _filled(admitted: Admitted, columns: Collection[str]) -> Admitted:
     profiles = None if admitted.profiles is None else [profile_none_received(p, columns) for p in admitted.profiles]
-    return Admitted(none_received(admitted.applicants, columns), admitted.errors.clear(), profiles)
+    return Admitted(none_received(admitted.applicants, columns), admitted.errors, profiles)
 
 
 def notes(result: BatchResult, assumed: pl.DataFrame | None, at_stake: pl.DataFrame | None,

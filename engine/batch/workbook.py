@@ -30,6 +30,7 @@ from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.batch.assume import ASSUMED
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
+from guangxi_subsidy.engine.batch.scenariosheets import ScenarioSide, difference_sheet
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.worksheets import (
     about_sheet,
@@ -66,6 +67,19 @@ class Workbook:
     stakes: list[pl.DataFrame] = field(default_factory=list)  # money a blank "already received" holds back
     assumed: list[pl.DataFrame] = field(default_factory=list)  # rows whose blanks were read as none
 
+    side: ScenarioSide | None = None  # a reform or a second date: its name and its differences
+    second: Workbook | None = None  # that side's rows
+
+    def beside(self, kind: str, label: str, rules: list[RuleInfo], pack: RulePack | None) -> None:
+        """Write a second side (a reform, a date) into the same workbook: its results and the differences."""
+        self.side = ScenarioSide(kind, label, rules)
+        self.second = Workbook(rules, self.sheets, pack)
+
+    def add_side(self, result: BatchResult, difference: pl.DataFrame, extras: pl.DataFrame | None) -> None:
+        assert self.side is not None and self.second is not None
+        self.second.add(result, pl.DataFrame(schema=result.errors.schema), extras)
+        self.side.add(difference)
+
     def __post_init__(self) -> None:
         self._names = {info.id: info.name for info in self.rules}
         self._read: dict[str, frozenset[str]] = {}
@@ -83,7 +97,7 @@ class Workbook:
         if assumed is not None and assumed.height:
             self.assumed.append(assumed)
 
-    def write(self, summary: Summary, receipt: dict[str, str]) -> bytes:
+    def write(self, summary: Summary, receipt: dict[str, str], other: Summary | None = None) -> bytes:
         """The workbook's bytes (a few MB for 100,000 rows), written through a file in constant memory."""
         import xlsxwriter
 
@@ -98,10 +112,18 @@ class Workbook:
                 "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
                 "top": book.add_format({"valign": "top"}),
             }
-            self._results(book.add_worksheet("结果"))
+            side, second = self.side, self.second
+            self._results(book.add_worksheet("结果" if side is None else "基准结果"))
+            if side is not None and second is not None:
+                second.formats = self.formats
+                second._results(book.add_worksheet(side.sheet_name))
+                difference_sheet(book.add_worksheet("差异"), side, self.rules, self.sheets, self.formats)
             errors = pl.concat(self.errors).sort(ROW, maintain_order=True) if self.errors else pl.DataFrame()
             rejected_sheet(book.add_worksheet("未通过的行"), errors, self.sheets, self.formats)
-            totals_sheet(book.add_worksheet("合计"), summary, self.pack, self.formats)
+            totals_sheet(book.add_worksheet("合计" if side is None else "基准合计"), summary, self.pack,
+                         self.formats)
+            if side is not None and second is not None and other is not None:
+                totals_sheet(book.add_worksheet(f"{side.side_name}合计"), other, second.pack, self.formats)
             about_sheet(book.add_worksheet("说明"), summary, receipt, self.formats)
             book.close()
             return path.read_bytes()

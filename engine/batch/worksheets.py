@@ -149,6 +149,7 @@ def about_sheet(sheet: Any, summary: Summary, receipt: dict[str, str], formats: 
         ("包含征求意见稿", "是" if receipt.get("include_drafts") == "true" else "否"),
         ("“已享受”类空白", "按未享受计算（结果已标明）" if receipt.get("assume_none_received") == "true"
          else "视为未知（“缺少资料”列写明所缺资料及其涉及金额）"),
+        *([("对比", receipt["scenario"])] if receipt.get("scenario") else []),
         ("读取行数", str(summary.rows_read)),
         ("已评估", str(summary.evaluated)),
         ("未通过", str(summary.rejected)),
