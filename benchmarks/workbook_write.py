@@ -46,12 +46,13 @@ def status_mb(key):
     return float("nan")
 
 write = workbook.Workbook.write
-def measured(self, summary, receipt):
+def measured(self, summary, receipt, other=None):
+    deciding = status_mb("VmHWM")
     Path("/proc/self/clear_refs").write_text("5")
     before = status_mb("VmRSS")
     started = time.process_time()
-    data = write(self, summary, receipt)
-    print(f"{before:.0f} {status_mb('VmHWM'):.0f} {time.process_time() - started:.2f}")
+    data = write(self, summary, receipt, other)
+    print(f"{deciding:.0f} {before:.0f} {status_mb('VmHWM'):.0f} {time.process_time() - started:.2f}")
     return data
 workbook.Workbook.write = measured
 run_batch(load_pack(), Path(sys.argv[1]), BatchOptions(Path(sys.argv[2])))
@@ -85,7 +86,8 @@ def main() -> None:
         print(f"whole run: workbook {peaks['xlsx']:.0f} MB, {peaks['xlsx'] / peaks['csv']:.2f}× the CSV run's peak")
         done = subprocess.run([sys.executable, "-c", WRITER, str(source), str(Path(folder) / "w.xlsx")],
                               check=True, capture_output=True, text=True, cwd=folder)
-        before, peak, seconds = (float(n) for n in done.stdout.split())
+        deciding, before, peak, seconds = (float(n) for n in done.stdout.split())
+        print(f"reading and deciding (rows gathered): peak {deciding:.0f} MB")
         print(f"while the workbook is written: resident {before:.0f} MB before, peak {peak:.0f} MB: the writer "
               f"adds {peak - before:.0f} MB (goal: the run's workbook under {GOAL_MB} MB); {seconds:.1f} CPU s, "
               f"{args.rows / seconds:,.0f} rows per CPU second")

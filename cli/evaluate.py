@@ -13,6 +13,7 @@ from guangxi_subsidy.data import examples
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.report import print_evaluation
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
@@ -39,6 +40,8 @@ from .scenarios import print_near_misses, show_reform
 @click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the applicant's report (测算报告) to this file: .html (printable) or .pdf. "
               "Chinese unless SUBSIDY_LANG=en.")
+@click.option("--report-signature", is_flag=True, help="Add to the report the block the applicant fills in to hand "
+              "it in: seal, person handling, telephone, date.")
 @click.pass_obj
 @friendly_errors
 def evaluate(
@@ -46,6 +49,7 @@ def evaluate(
     include_drafts: bool,
     reform_path: Path | None = None,
     report: Path | None = None,
+    report_signature: bool = False,
 ) -> None:
     """Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.
 
@@ -82,9 +86,14 @@ def evaluate(
         from guangxi_subsidy.engine.web.report import write_report  # the page and PDF stack, only when asked
 
         try:
-            write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"))
+            write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"), report_signature)
         except OSError as error:
             raise click.BadParameter(f"{report}: {error.strerror}", param_hint="--report") from None
+        from guangxi_subsidy.engine.web.pdffont import font_file
+
+        if report.suffix.lower() == ".pdf" and font_file() is None:
+            click.echo(_("warning: no Chinese font found (install fonts-noto-cjk, or set SUBSIDY_PDF_FONT): the PDF "
+                         "names STSong-Light, which the reader substitutes"), err=True)
 
 
 @click.command()

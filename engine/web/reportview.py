@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guangxi_subsidy.engine.i18n import chinese
+from guangxi_subsidy.engine.rules.departments import canonical
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.rules.periods import horizon
 from guangxi_subsidy.engine.web.render import yuan
@@ -83,7 +84,8 @@ def benefit_lines(benefit: dict[str, Any], pack: RulePack, as_of: dt.date, gette
         end = horizon(rule.effective, list(rule.documents or (rule.document,)))
         text = chinese.validity_text(end) if zh and end else (rule.validity_warning(as_of) or "")
         lines.append(Line("⚠", text, style="warn"))
-    lines.append(Line(gettext("Apply to"), "、".join(benefit["departments"]) or gettext("not listed by the document")))
+    departments = dict.fromkeys(canonical(d, rule.jurisdiction) for d in benefit["departments"])  # (南宁市人社局)
+    lines.append(Line(gettext("Apply to"), "、".join(departments) or gettext("not listed by the document")))
     apply = rule.rule.apply
     when = where = None
     evidence: list[str] = []
