@@ -91,10 +91,9 @@ def decide(evaluator: Evaluator, admitted: list[Admitted], columns: Collection[s
     decided = evaluator.decide(admitted)
     if not blanks.height:
         return decided, None, None, admitted
-    mine = [_filled(a.only(a.applicants[ROW].is_in(blanks[ROW].implode()), _NO_PROBLEMS), columns)
-            for a in admitted]  # (their refusals are the first decision's: not counted again)
-    # decided again in slices, so that the second reading adds little to the batch's memory
-    again = [evaluator.decide([piece]).benefits for piece in _slices([a for a in mine if a.applicants.height])]
+    # decided again a slice at a time, each slice's blank rows filled only then, so that the second reading adds
+    # little to the batch's memory (their refusals are the first decision's: not counted again)
+    again = [evaluator.decide([piece]).benefits for piece in _slices(admitted, blanks, columns)]
     found = stakes(decided.benefits, pl.concat(again) if again else decided.benefits.clear(), blanks)
     reads = _reads(evaluator)
     read = [",".join(f for f in fields.split(",") if f in reads[rule]) or fields
@@ -106,11 +105,18 @@ _NO_PROBLEMS = pl.DataFrame(schema=ERRORS)
 SLICE = 10_000  # rows decided at once for the money at stake
 
 
-def _slices(admitted: list[Admitted]) -> Iterator[Admitted]:
+def _slices(admitted: list[Admitted], blanks: pl.DataFrame, columns: Collection[str]) -> Iterator[Admitted]:
+    """The rows with blanks, SLICE rows of the batch at a time, their blanks read as none."""
+    rows = blanks[ROW].implode()
     for block in admitted:
         for start in range(0, block.applicants.height, SLICE):
-            profiles = None if block.profiles is None else block.profiles[start:start + SLICE]
-            yield Admitted(block.applicants.slice(start, SLICE), block.errors.clear(), profiles)
+            part = block.applicants.slice(start, SLICE)
+            keep = part[ROW].is_in(rows)
+            if not keep.any():
+                continue
+            profiles = None if block.profiles is None else \
+                [p for p, k in zip(block.profiles[start:start + SLICE], keep, strict=True) if k]
+            yield _filled(Admitted(part.filter(keep), _NO_PROBLEMS, profiles), columns)
 
 
 @functools.cache
