@@ -149,3 +149,12 @@ def test_a_second_date_is_written_into_the_workbook_too(book: Path) -> None:
     code, err = run("batch", str(book), "-o", str(out), "-q", "--compare-as-of", "2019-06-30")
     assert code == 0, err
     assert load_workbook(out).sheetnames[:3] == ["基准结果", "2019-06-30 结果", "差异"]
+
+
+def test_a_region_rule_a_city_document_relays_names_that_citys_departments() -> None:
+    from guangxi_subsidy.engine.batch.evaluator import Evaluator
+
+    rules = {info.id: info for info in Evaluator().rules}
+    # 002 (Nanning's document) relays the region's 新三板 grant to 市金融办: Nanning's, one name with the city's own
+    assert rules["guangxi.neeq_listing_region_grant"].lead == "南宁市金融办"
+    assert rules["nanning.bond_issuance_award"].lead == "南宁市金融办"
