@@ -84,7 +84,7 @@ def benefit_lines(benefit: dict[str, Any], pack: RulePack, as_of: dt.date, gette
         end = horizon(rule.effective, list(rule.documents or (rule.document,)))
         text = chinese.validity_text(end) if zh and end else (rule.validity_warning(as_of) or "")
         lines.append(Line("⚠", text, style="warn"))
-    departments = dict.fromkeys(canonical(d, rule.document.jurisdiction) for d in benefit["departments"])  # (南宁市人社局)
+    departments = dict.fromkeys(canonical(d, rule.document.jurisdiction) for d in benefit["departments"])
     lines.append(Line(gettext("Apply to"), "、".join(departments) or gettext("not listed by the document")))
     apply = rule.rule.apply
     when = where = None
