@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = {"PDF"}  # units and names a Chinese reader reads as they are
 LATIN = re.compile(r"[A-Za-z][A-Za-z_.]*[A-Za-z]")
 
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """These tests run the command in Chinese; the tests that follow expect the process's language back."""
+    yield
+    from guangxi_subsidy.engine.i18n import set_language
+
+    set_language("en")
 
 def case_profiles() -> list[tuple[Profile, dt.date | None]]:
     """One applicant from each file of worked cases: every benefit of the pack is somebody's."""
@@ -173,3 +183,13 @@ def test_lang_zh_explain_and_examples_print_no_english_word(pack) -> None:
         for word in latin_words(text, allowed | ids):
             found.setdefault(word, " ".join(command))
     assert found == {}
+
+
+@pytest.mark.skipif(font_file() is None, reason="no Chinese font on this machine")
+def test_two_reports_in_one_process_each_print_their_own_characters(engine, pack) -> None:
+    """Each report embeds its own cut of the font: a second report's characters are never missing from it."""
+    for name in ("guilin_bank", "nanning_incubation_base"):
+        profile = Profile.model_validate(yaml.safe_load(
+            (ROOT / f"cases/profiles/{name}.yaml").read_text(encoding="utf-8")))
+        text = pdf_text(report_bytes(engine.evaluate(profile), pack, ".pdf", "zh", signature=True))
+        assert str(profile.name) in text and "申报单位（盖章）" in text and "\x00" not in text

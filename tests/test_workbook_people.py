@@ -4,6 +4,7 @@ when asked), the sheets print on A4 landscape one page wide, and totals cite doc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,15 @@ FIRM = {"id": "QY-9", "city": "南宁", "as_of": "2018-12-31", "in_incubation_ba
 BASE = {"id": "JD-1", "city": "南宁", "as_of": "2017-03-01", "recognised_incubation_base": "是",
         "rent_and_broadband_paid": 900000}  # rent_subsidy_years_received (已享受房租补助年数) left blank
 
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """These tests run the command in Chinese; the tests that follow expect the process's language back."""
+    yield
+    from guangxi_subsidy.engine.i18n import set_language
+
+    set_language("en")
 
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["--lang", "zh", *args], env={"COLUMNS": "200"}, catch_exceptions=False)

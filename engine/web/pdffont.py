@@ -60,12 +60,14 @@ def _registered(path: str, number: int, chars: str) -> str:
     from reportlab.pdfbase.ttfonts import TTFont
 
     name = "CJK-" + hashlib.sha256(f"{path}:{number}:{chars}".encode()).hexdigest()[:12]
-    pdfmetrics.registerFont(TTFont(name, io.BytesIO(_truetype_subset(path, number, chars))))
+    pdfmetrics.registerFont(TTFont(name, io.BytesIO(_truetype_subset(path, number, chars, name))))
     return name
 
 
-def _truetype_subset(path: str, number: int, chars: str) -> bytes:
-    """The font's glyphs for `chars` as a TrueType font (its CFF outlines converted to quadratic curves)."""
+def _truetype_subset(path: str, number: int, chars: str, name: str) -> bytes:
+    """The font's glyphs for `chars` as a TrueType font (its CFF outlines converted to quadratic curves), named
+    `name` inside too: ReportLab knows a face by its internal name, and two cuts of one font under the same name
+    would share the first one's glyphs."""
     from fontTools import subset
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
@@ -108,6 +110,9 @@ def _truetype_subset(path: str, number: int, chars: str) -> bytes:
         post = font["post"]
         post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
         font.sfntVersion = "\x00\x01\x00\x00"
+    for record in font["name"].names:
+        if record.nameID in (1, 3, 4, 6):
+            record.string = name
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
