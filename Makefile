@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages fuzz
+.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages fuzz fonts
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -27,7 +27,17 @@ $(STAMP): pyproject.toml setup.py engine/_kernels.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(MAKE) --no-print-directory fonts
 	touch $(STAMP)
+
+# The PDF report embeds a subset of a Chinese font (engine/web/pdffont.py): Noto Sans CJK, installed here when
+# missing and this is root on Debian; without one, the PDF names STSong-Light and the font test is skipped.
+fonts:
+	@test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      fonts-noto-cjk >/dev/null || echo "fonts-noto-cjk could not be installed: the PDF report will not embed its font"; \
+	  else echo "No Chinese font (install fonts-noto-cjk): the PDF report will not embed its font"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine cli pkg tests benchmarks setup.py

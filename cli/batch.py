@@ -77,6 +77,9 @@ class BadBatchInput(click.ClickException):
               "(一企一档) instead of a file: their profiles on --as-of (default: today).")
 @click.option("--where", help="With --register: only applicants of this kind or city: kind=enterprise,city=南宁.")
 @click.option("--db", envvar="SUBSIDY_DB", help="With --register: the register's database. Env: SUBSIDY_DB.")
+@click.option("--assume-none-received", is_flag=True, help="Read a blank in an \"already received\" or "
+              "\"already used\" field as none (0), and mark every result so computed as assumed (default: a blank "
+              "is unknown, and the workbook names it with the money it holds back).")
 @click.pass_obj
 @friendly_errors
 def batch(state: State, applicants: Path | None, output: Path, layout: str | None, fmt: str | None,
@@ -84,7 +87,7 @@ def batch(state: State, applicants: Path | None, output: Path, layout: str | Non
           encoding: str | None, engine: str, keep_repeats: bool, strict_columns: bool, no_bom: bool,
           fail_on_rejected: bool, quiet: bool, reform_path: Path | None = None,
           compare_as_of: dt.datetime | None = None, from_register: bool = False, where: str | None = None,
-          db: str | None = None) -> None:
+          db: str | None = None, assume_none_received: bool = False) -> None:
     """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
     \b
@@ -106,7 +109,7 @@ def batch(state: State, applicants: Path | None, output: Path, layout: str | Non
     other = alternative(state.pack, reform_path, compare_as_of.date() if compare_as_of else None, day,
                         include_drafts, engine, layout_used == "wide")
     options = BatchOptions(output, layout, fmt, day, include_drafts, errors_path, summary_path, encoding, engine,
-                           keep_repeats, other, strict_columns, not no_bom)
+                           keep_repeats, other, strict_columns, not no_bom, assume_none_received)
     if from_register == (applicants is not None):
         raise click.UsageError("give an APPLICANTS file or --register (one of them)")
     try:

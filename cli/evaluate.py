@@ -14,6 +14,7 @@ from guangxi_subsidy.engine.answers.document import evaluation_document
 from guangxi_subsidy.engine.answers.table import print_evaluation, print_near_misses
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 
 from .common import State, friendly_errors
@@ -45,6 +46,8 @@ from .reforms import show_reform
               "register knew at the end of this day (YYYY-MM-DD).")
 @click.option("--db", "db", envvar="SUBSIDY_DB", help="With --register: the register's database (as `subsidy "
               "register --db`). Env: SUBSIDY_DB.")
+@click.option("--report-signature", is_flag=True, help="Add to the report the block the applicant fills in to hand "
+              "it in: seal, person handling, telephone, date.")
 @click.pass_obj
 @friendly_errors
 def evaluate(
@@ -53,6 +56,7 @@ def evaluate(
     reform_path: Path | None = None,
     report: Path | None = None,
     register_id: str | None = None, known_on: dt.datetime | None = None, db: str | None = None,
+    report_signature: bool = False,
 ) -> None:
     """Evaluate one applicant PROFILE (YAML or JSON) and list its benefits.
 
@@ -94,9 +98,14 @@ def evaluate(
         from guangxi_subsidy.engine.web.report import write_report  # the page and PDF stack, only when asked
 
         try:
-            write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"))
+            write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"), report_signature)
         except OSError as error:
             raise click.BadParameter(f"{report}: {error.strerror}", param_hint="--report") from None
+        from guangxi_subsidy.engine.web.pdffont import font_file
+
+        if report.suffix.lower() == ".pdf" and font_file() is None:
+            click.echo(_("warning: no Chinese font found (install fonts-noto-cjk, or set SUBSIDY_PDF_FONT): the PDF "
+                         "names STSong-Light, which the reader substitutes"), err=True)
 
 
 @click.command()

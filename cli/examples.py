@@ -6,6 +6,7 @@ import click
 
 from guangxi_subsidy.data import example_summary
 from guangxi_subsidy.data import examples as bundled
+from guangxi_subsidy.engine.i18n import language
 
 
 @click.command()
@@ -17,4 +18,4 @@ def examples() -> None:
       subsidy evaluate --example nanning_incubation_base --explain
     """
     for name, path in bundled().items():
-        click.echo(f"{name}\n    {example_summary(path)}\n    {path}")
+        click.echo(f"{name}\n    {example_summary(path, language())}\n    {path}")

@@ -13,8 +13,10 @@ from typing import Any
 
 from rich.text import Text
 
+from guangxi_subsidy.engine.i18n import chinese, language
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.format import Status as DocumentStatus
+from guangxi_subsidy.engine.rules.periods import horizon
 
 
 def warnings(rule: CompiledRule, day: dt.date) -> list[str]:
@@ -70,6 +72,8 @@ def apply_json(rule: CompiledRule) -> dict[str, Any] | None:
 
 def guidance_lines(rule: CompiledRule, day: dt.date) -> list[Text]:
     """The lines `--explain` adds under a rule: other sources, readings, how to apply, warnings."""
+    if language() == "zh":
+        return _chinese_lines(rule, day)
     lines = []
     for source in rule.rule.more_sources:
         text = f"also stated by {source.document} · {source.clause}: “{source.quote}”"
@@ -90,4 +94,31 @@ def guidance_lines(rule: CompiledRule, day: dt.date) -> list[Text]:
         lines.append(Text("to apply: " + " · ".join(parts) + f"  “{apply.quote}”", style="green"))
     for warning in warnings(rule, day):
         lines.append(Text(f"⚠ {warning}", style="bold yellow"))
+    return lines
+
+
+def _chinese_lines(rule: CompiledRule, day: dt.date) -> list[Text]:
+    """The same lines in Chinese: the documents' words, glosses dropped (i18n/chinese.py)."""
+    lines = []
+    for source in rule.rule.more_sources:
+        named = next((d.short for d in rule.documents if d.file == source.document), "另一份文件")
+        lines.append(Text(f"另见 {named} · {source.clause}：“{source.quote}”", style="dim"))
+    for reading in rule.rule.readings:
+        quote = f"“{reading.quote}”" if reading.quote else ""
+        lines.append(Text(f"存在不同解读：{quote}本测算采用其中一种（`subsidy rules readings` 列出各解读及理由）",
+                          style="cyan"))
+    apply = rule.rule.apply
+    if apply is not None:
+        parts = [f"{label}：{text}" for label, text in (("地点", chinese.chinese_part(apply.where)),
+                                                       ("时间", chinese.chinese_part(apply.when))) if text]
+        evidence = chinese.chinese_items(apply.evidence)
+        if evidence:
+            parts.append("材料：" + "；".join(evidence))
+        lines.append(Text("申报：" + " · ".join(parts) + f"  原文：“{apply.quote}”", style="green"))
+    if rule.validity_warning(day):
+        end = horizon(rule.effective, list(rule.documents or (rule.document,)))
+        if end is not None:
+            lines.append(Text(f"⚠ {chinese.validity_text(end)}", style="bold yellow"))
+    if rule.status == DocumentStatus.DRAFT:
+        lines.append(Text("⚠ 征求意见稿：尚未施行，金额单独合计，不计入施行中政策的合计", style="bold yellow"))
     return lines

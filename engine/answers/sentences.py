@@ -20,7 +20,18 @@ from guangxi_subsidy.engine.evaluation.changeable import changeable
 from guangxi_subsidy.engine.evaluation.evaluate import Check
 from guangxi_subsidy.engine.evaluation.nearmiss import Change, NearMiss
 from guangxi_subsidy.engine.i18n import _
-from guangxi_subsidy.engine.language import Compare, ExpressionError, InList, IsSet, Literal, Name, Node, Not, parse
+from guangxi_subsidy.engine.language import (
+    BoolOp,
+    Compare,
+    ExpressionError,
+    InList,
+    IsSet,
+    Literal,
+    Name,
+    Node,
+    Not,
+    parse,
+)
 from guangxi_subsidy.engine.money import format_yuan
 
 UNITS = {"months": "个月", "years": "年", "persons": "人", "products": "项", "person-months": "人月", "yuan": "元"}
@@ -134,6 +145,11 @@ def _shaped(node: Node, values: dict[str, Any]) -> str | None:
         items = "、".join(choice_label(field, i.value) for i in node.items)
         need = "需不为" if node.negated else "需为"
         return f"{_label(field, False)}：{value_text(field, values.get(field))}（{need} {items}）"
+    if isinstance(node, BoolOp):  # each part as its own sentence: "A（需为 是），或 B（需为 是）"
+        parts = [_shaped(part, values) for part in node.operands]
+        if all(parts):
+            return ("，或 " if node.op == "or" else "，且 ").join(p for p in parts if p)
+        return None
     if isinstance(node, IsSet):
         field = node.operand.name
         given = values.get(field) is not None

@@ -24,7 +24,7 @@ from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.nearmiss import NearMiss, near_misses
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, STATUS_WORDS, AmountKind, Status
-from guangxi_subsidy.engine.i18n import N_, _, language, ngettext
+from guangxi_subsidy.engine.i18n import N_, _, chinese, language, ngettext
 from guangxi_subsidy.engine.money import format_yuan, round_fen
 from guangxi_subsidy.engine.plaintext import text as as_text
 from guangxi_subsidy.engine.plaintext import visible
@@ -138,8 +138,9 @@ def check_line(check: Check) -> Text:
             mark.append("   [" + ", ".join(f"{k} = {_value_text(v)}" for k, v in check.values.items()) + "]", "dim")
     else:
         mark.append(visible(sentence(check)))
-    if check.says:
-        mark.append(f"  — {visible(check.says)}", style="italic dim")
+    says = check.says if language() == "en" else chinese.chinese_part(check.says)
+    if says:
+        mark.append(f"  — {visible(says)}", style="italic dim")
     return mark
 
 
@@ -164,7 +165,8 @@ def render_explanation(outcome: Outcome, as_of: dt.date | None = None) -> Tree:
     if award is not None and award.kind != AmountKind.NON_MONETARY:
         node = tree.add(Text(_("amount: "), style="bold") + amount_text(award))
         if award.formula:
-            node.add(as_text(_("formula: {0}").format(award.formula)))
+            formula = award.formula if language() == "en" else chinese.formula_text(award.formula)
+            node.add(as_text(_("formula: {0}").format(formula)))
         if award.tier:
             node.add(as_text(_("tier: {0}").format(award.tier)))
         if award.inputs:
@@ -173,9 +175,13 @@ def render_explanation(outcome: Outcome, as_of: dt.date | None = None) -> Tree:
             node.add(Text(_("before caps and rounding: {0}").format(_exact_text(award.uncapped))))
         for cap in award.caps:
             shown = _("unknown") if cap.value is None else format_yuan(cap.value)
-            label = _("cap {0} ({1}) = {2}").format(visible(cap.text), visible(cap.per), shown)
+            per = cap.per if language() == "en" else chinese.chinese_part(cap.says) or cap.text
+            limit = cap.text if language() == "en" else chinese.formula_text(cap.text)
+            label = _("cap {0} ({1}) = {2}").format(visible(limit), visible(per), shown)
             node.add(Text(label + (_("  ← applied") if cap.bit else ""), style="bold red" if cap.bit else ""))
         for name, (value, reference) in award.assumes.items():
+            if language() != "en":
+                name, reference = chinese.label(name), chinese.chinese_part(reference) or ""
             node.add(as_text(_("assumes {0} = {1} ({2})").format(name, _value_text(value), reference)))
         if award.missing:
             node.add(as_text(_("missing from the profile: {0}").format(_fields(award.missing)), style="yellow"))
@@ -217,7 +223,10 @@ def render_might_apply(evaluation: Evaluation) -> Text | None:
         return None
     text = Text(_("Might also apply, if the profile gave these facts:") + "\n", style="bold")
     for outcome in maybe:
-        facts = visible(", ".join(f"{name} ({labels.get(name, name)})" for name in outcome.facts_needed()))
+        if language() == "en":
+            facts = visible(", ".join(f"{name} ({labels.get(name, name)})" for name in outcome.facts_needed()))
+        else:
+            facts = visible("、".join(labels.get(name, name) for name in outcome.facts_needed()))
         text.append(visible(f"  {outcome.rule.name} ({outcome.rule.id}): "), style="cyan")
         text.append(facts + "\n", style="dim")
     return text

@@ -52,7 +52,8 @@ class Evaluator:
         self._reference = Engine(self.pack) if engine == "reference" else None
         self.rules = [
             RuleInfo(r.id, r.name, r.rule.benefit.value, r.status.value == "draft",
-                     tuple(canonical(d, r.jurisdiction) for d in r.rule.departments), r.rule.amount.kind)
+                     # (a region rule a city's document relays names that city's departments: 市人社局 of Nanning)
+                     tuple(canonical(d, r.document.jurisdiction) for d in r.rule.departments), r.rule.amount.kind)
             for r in self.plan.rules
         ]
         self._extra = [extra_columns(info, wide) for info in self.rules]

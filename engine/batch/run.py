@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
-from guangxi_subsidy.engine.batch import destinations
+from guangxi_subsidy.engine.batch import assume, destinations
 from guangxi_subsidy.engine.batch.commit import Outputs, recover
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
-from guangxi_subsidy.engine.batch.workbook import Workbook
+from guangxi_subsidy.engine.batch.workbook import Workbook, readable_errors
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.arrowsource import ArrowSource, is_arrow_file
@@ -56,12 +56,15 @@ class SecondSide(Protocol):
     with outputs of its own; told of each batch decided, on the writing thread."""
 
     kind: str
+    label: str  # the reform's name, or the date
     summary: Summary
+    evaluator: Evaluator
 
     def open(self, outputs: Outputs, results: Path, difference: Path, fmt: str, layout: str,
              wide_lines: bool) -> None: ...
     def decide(self, admitted: list[Admitted], base: BatchResult | None = None) -> BatchResult: ...
     def publish(self, base: BatchResult, other: BatchResult, rows: int, structural: int) -> None: ...
+    def tally(self, base: BatchResult, other: BatchResult, rows: int, structural: int) -> pl.DataFrame: ...
     def finish(self) -> None: ...
     def as_json(self, baseline: Summary, source: str, engine: str, as_of: dt.date | None, include_drafts: bool,
                 version: str) -> dict[str, Any]: ...
@@ -95,6 +98,7 @@ class BatchOptions:
     second: SecondSide | None = None  # also evaluate every batch so, beside the first
     strict_columns: bool = False  # a column that names no field refuses the file (else: not read, listed)
     bom: bool = True  # CSV outputs start with a UTF-8 byte order mark, so that Excel reads them as UTF-8
+    assume_none_received: bool = False  # blanks in "already received" fields read as none (batch/assume.py)
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         if options.summary_path is not None:
             named["--summary"] = options.summary_path
         other = options.second
-        if other is not None:  # its results and the differences, beside the results
+        if other is not None and results_format != "xlsx":  # its results and the differences, beside the results
             for path in side_paths(options.output, other.kind):
                 named[f"-o ({path.name})"] = path
         destinations.check(applicants, named)
@@ -129,9 +133,6 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         raise BatchInputError(str(error)) from None
     if results_format == "xlsx" and options.layout is not None:
         raise BatchInputError(_("a workbook (.xlsx) has its own layout: --layout is for .csv and .jsonl results"))
-    if results_format == "xlsx" and other is not None:
-        raise BatchInputError(_("a comparison or reform writes its results as .csv, .jsonl, .parquet or .arrow: "
-                                "give -o one of those (the workbook is for one rule pack's results)"))
     layout = options.layout or ("long" if results_format in ("jsonl", "xlsx") else "wide")
     removed = tuple(recover(p.parent for p in named.values()))
     with Outputs() as outputs:  # every output created before a row is read: a directory that refuses it, now
@@ -151,7 +152,8 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         errors.finish()
         if other is not None:
             other.summary.repeated = summary.repeated
-            other.finish()
+            if results_format != "xlsx":  # (a workbook holds both sides)
+                other.finish()
         if summary_file is not None:
             data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
                                    pack.digest, ENGINE_VERSION)
@@ -186,10 +188,12 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
         repeats = None if options.keep_repeats else Repeats(
             evaluator.plan.day(), source.columns.header_of("id"), compiled,
             0 if isinstance(source, XlsxSource) else source.expected_rows)
-        if other is not None:
+        if other is not None and results_format != "xlsx":
             other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
         sheets = {s.offset: s.title for s in source.sheets if s.offset} if isinstance(source, XlsxSource) else {}
-        book = Workbook(evaluator.rules, sheets) if results_format == "xlsx" else None
+        book = Workbook(evaluator.rules, sheets, pack) if results_format == "xlsx" else None
+        if book is not None and other is not None:
+            book.beside(other.kind, other.label, other.evaluator.rules, other.evaluator.pack)
     except BaseException:
         source.close()
         raise
@@ -203,10 +207,11 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                 header = evaluator.empty().results if wide_lines else None
 
                 def publish(result: BatchResult, rejected: pl.DataFrame, rows: int, position: int,
-                            second: BatchResult | None, extras: pl.DataFrame | None) -> None:
+                            second: BatchResult | None, extras: pl.DataFrame | None,
+                            assumed: pl.DataFrame | None = None, stakes: pl.DataFrame | None = None) -> None:
                     lines = None if writer is None else writer.lines(result)
                     if book is not None:
-                        book.add(result, rejected, extras)
+                        book.add(result, rejected, extras, stakes, assumed)
                     elif lines is not None:
                         assert header is not None
                         results.write_lines(lines, result.evaluated, header)
@@ -215,18 +220,25 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                             results.write(with_extras(piece, extras, source.columns.extras))
                     else:
                         results.write(result.benefits)
-                    if rejected.height or result.errors.height:
-                        errors.write(pl.concat([rejected, result.errors]).sort(ROW, maintain_order=True))
+                    noted = assume.notes(result, assumed, stakes, source.columns.header_of)
+                    if rejected.height or result.errors.height or noted.height:
+                        errors.write(readable_errors(pl.concat([rejected, result.errors, noted]).sort(
+                            ROW, maintain_order=True), sheets))
                     summary.add(result, rows, rejected[ROW].n_unique())
-                    if other is not None and second is not None:
+                    if other is not None and second is not None and book is not None:
+                        book.add_side(second, other.tally(result, second, rows, rejected[ROW].n_unique()), extras)
+                    elif other is not None and second is not None:
                         other.publish(result, second, rows, rejected[ROW].n_unique())
                     advance(position, summary.rows_read)
 
                 with _collector_skips_the_set_up(), InOrder() as publishing:  # writing overlaps deciding
                     for admitted, rejected, rows, position, extras in batches:
-                        decided = evaluator.decide(admitted)
+                        decided, assumed, stakes, admitted = assume.decide(
+                            evaluator, admitted, source.columns.read, options.assume_none_received,
+                            book is not None)
                         second = other.decide(admitted, decided) if other is not None else None
-                        publishing.submit(partial(publish, decided, rejected, rows, position, second, extras))
+                        publishing.submit(partial(publish, decided, rejected, rows, position, second, extras,
+                                                  assumed, stakes))
         except FileError as error:  # found part-way (a workbook's sheet cut short): no output is kept
             raise BatchInputError(_named(applicants, error)) from None
         finally:
@@ -236,8 +248,10 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
         receipt = {"as_of": options.as_of.isoformat() if options.as_of else "", "rules_digest": pack.digest,
                    "engine_version": ENGINE_VERSION, "source": applicants.name,
                    "include_drafts": str(options.include_drafts).lower(),
-                   "not_read": "、".join(source.columns.extras)}
-        results.write_bytes(book.write(summary, receipt))
+                   "not_read": "、".join(source.columns.extras),
+                   "assume_none_received": str(options.assume_none_received).lower(),
+                   "scenario": "" if other is None else other.label}
+        results.write_bytes(book.write(summary, receipt, other.summary if other is not None else None))
         results.rows = summary.evaluated
     _headers(results, errors, evaluator, layout, source.columns.extras)
     return summary

@@ -213,7 +213,7 @@ class XlsxSource:
     def _sheet_rows(self, sheet: Sheet) -> Iterator[list[Any] | Rejection]:
         """A sheet's rows as records in the book's columns (row number first), or why a row is not one."""
         width = len(sheet.columns.fields)
-        where = [self.columns.fields.index(f) if f in self.columns.fields else None for f in sheet.columns.fields]
+        where = [_place(self.columns, f, h) for f, h in zip(sheet.columns.fields, sheet.columns.headers, strict=True)]
         kind_at = self.columns.fields.index("kind") if "kind" in self.columns.fields else None
         blank_run: list[int] = []  # empty rows are held back until a later row shows they are not trailing
         expected = sheet.header_rows + 1
@@ -269,6 +269,17 @@ def _union(sheets: list[Columns], with_kind: bool) -> Columns:
     extras = list(dict.fromkeys(h for c in sheets for h in c.extras))
     return Columns(tuple([heads[f] for f in fields] + extras),
                    tuple(fields + [extra_name(n) for n in range(len(fields) + 1, len(fields) + len(extras) + 1)]))
+
+
+def _place(book: Columns, field: str, header: str) -> int | None:
+    """Where a sheet's column goes among the book's: a field by its name, a column not read by its header (each
+    sheet numbers its own columns not read, the book numbers them again)."""
+    if not is_extra(field):
+        return book.fields.index(field) if field in book.fields else None
+    for at, (name, head) in enumerate(zip(book.fields, book.headers, strict=True)):
+        if is_extra(name) and head == header:
+            return at
+    return None
 
 
 def _letter(index: int) -> str:

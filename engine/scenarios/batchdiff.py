@@ -165,11 +165,17 @@ class Alternative:
             pieces: Iterable[pl.DataFrame] = other.wide_slices(15_000) if self.layout == "wide" else [other.benefits]
             for piece in pieces:
                 self._results.write(piece)
+        difference = self.tally(base, other, rows, structural)
+        if difference.height:
+            self._difference.write(difference)
+
+    def tally(self, base: BatchResult, other: BatchResult, rows: int, structural: int) -> pl.DataFrame:
+        """Count one batch on this side (its summary and the movement) and give its differences, for a caller
+        that writes them itself (the results workbook's 差异 sheet)."""
         self.summary.add(other, rows, structural)
         difference = differences(base, other, self.same)
         self._count(difference, base.evaluated)
-        if difference.height:
-            self._difference.write(difference)
+        return difference
 
     def finish(self) -> None:
         """Name the columns of outputs that received no rows."""

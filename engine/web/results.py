@@ -14,8 +14,10 @@ from typing import Any
 from guangxi_subsidy.engine.answers.document import evaluation_json
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, Status
+from guangxi_subsidy.engine.i18n import translations
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.web.form import IDENTITY, Question, question
+from guangxi_subsidy.engine.web.reportview import benefit_lines
 
 # Checks every rule has that a reader does not need spelled out on a benefit that holds.
 ROUTINE = ("beneficiary", "jurisdiction")
@@ -83,6 +85,9 @@ def view(evaluation: Evaluation, pack: RulePack) -> dict[str, Any]:
              "changes": [c.field for c in m.changes]} for m in near_misses(evaluation, pack)]
     held = step(evaluation, pack)
     stakes = {s.rule_id: s for s in (*held.open, *held.stuck)}
+    for b in benefits:  # the report's lines under each benefit, in each language (web/reportview.py)
+        b["report_lines"] = {lang: benefit_lines(b, pack, evaluation.as_of, translations(lang).gettext, lang)
+                             for lang in ("zh", "en")}
     return {
         "data": data,
         "near": near,

@@ -37,11 +37,14 @@ def examples() -> dict[str, Path]:
     return {path.stem: path for path in sorted(PROFILES.glob("*.yaml"))}
 
 
-def example_summary(path: Path) -> str:
-    """An example's description: the comment lines at the top of its file."""
-    lines = []
+def example_summary(path: Path, language: str = "en") -> str:
+    """An example's description: the comment lines at the top of its file; in Chinese, the one marked `zh:`
+    (the English where a file has none)."""
+    lines: list[str] = []
+    chinese: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
             break
-        lines.append(line.lstrip("# ").rstrip())
-    return " ".join(lines)
+        text = line.lstrip("# ").rstrip()
+        (chinese if text.startswith("zh:") else lines).append(text.removeprefix("zh:").strip())
+    return " ".join(chinese if language == "zh" and chinese else lines)
