@@ -1,0 +1,111 @@
+"""政策找企业 over the register: every decision kept with its receipt, only what changed evaluated again, and
+what changed pushed once, in Chinese."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from guangxi_subsidy.engine.evaluation.evaluate import Engine as RulesEngine
+from guangxi_subsidy.engine.matching.export import write
+from guangxi_subsidy.engine.matching.run import match
+from guangxi_subsidy.engine.matching.store import decisions, inbox, why
+from guangxi_subsidy.engine.matching.tables import Decision, MatchSnapshot
+from guangxi_subsidy.engine.register.importer import ImportOptions, import_file
+from guangxi_subsidy.engine.register.periods import parse_period
+
+A, B = "91440300708461136T", "91110000600037341L"
+RENT = "nanning.incubation_base_rent_subsidy"
+DAY = dt.date(2019, 6, 1)
+
+
+def bases(engine: Engine, tmp_path: Path, b_recognised: str, name: str = "bases.csv") -> None:
+    path = tmp_path / name
+    path.write_text("id,kind,city,recognised_incubation_base,rent_and_broadband_paid\n"
+                    f"{A},incubation_base,南宁,是,400000\n{B},incubation_base,南宁,{b_recognised},400000\n",
+                    encoding="utf-8")
+    import_file(engine, path, ImportOptions("人社", "officer-a", parse_period("2019")))
+
+
+def opened(report_pushes: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+    return [(p["id"], p["rule_id"], p["amount"]) for p in report_pushes if p["kind"] == "opened"]
+
+
+def test_one_changed_fact_re_evaluates_one_applicant_and_pushes_exactly_the_opened_benefit(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    bases(register_engine, tmp_path, "否")
+    first = match(register_engine, engine, DAY)
+    assert first.mode == "full" and first.evaluated == 2
+    # A: recognised, paid 400,000: 70% = 280,000 (below the 550,000 cap), 三(四)18
+    assert (A, RENT, "280000.00") in opened(first.pushed)
+    assert all(p["id"] != B or p["rule_id"] != RENT for p in first.pushed if p["kind"] == "opened")
+
+    bases(register_engine, tmp_path, "是", "bases-2.csv")  # B's recognition arrives: one fact changed
+    second = match(register_engine, engine, DAY)
+    assert second.mode == "incremental" and second.evaluated == 1
+    assert [(p["id"], p["kind"], p["rule_id"], p["amount"]) for p in second.pushed] == [
+        (B, "opened", RENT, "280000.00")]  # 400,000 × 70% = 280,000
+    [push] = second.pushed
+    assert "创业孵化基地房租和宽带接入费补助" in str(push["text"]) and "280,000.00 元" in str(push["text"])
+    assert "市人社局" in str(push["text"])  # who to apply to
+
+    third = match(register_engine, engine, DAY)
+    assert third.evaluated == 0 and third.pushed == []
+
+
+def test_every_decision_keeps_its_receipt_and_is_explained_from_the_facts_it_read(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    bases(register_engine, tmp_path, "否")
+    match(register_engine, engine, DAY)
+    bases(register_engine, tmp_path, "是", "bases-2.csv")
+    match(register_engine, engine, DAY)
+    with Session(register_engine) as session:
+        rows = session.scalars(select(Decision).where(Decision.rule_id == RENT).order_by(Decision.pk)).all()
+        assert [(r.status, r.current) for r in rows] == [
+            ("eligible", True), ("not_eligible", False), ("eligible", True)]
+        assert {r.rules_digest for r in rows} == {engine.pack.digest}
+        snapshot = session.get(MatchSnapshot, rows[1].snapshot_pk)
+        assert snapshot is not None and json.loads(snapshot.facts)["recognised_incubation_base"][1] == 1
+        # which decisions used this pack; who became eligible since the last run
+        assert len(decisions(session, digest=engine.pack.digest[:12])) == session.scalar(
+            select(func.count()).select_from(Decision))
+        assert [(d["id"], d["rule_id"]) for d in decisions(session, eligible_since_last=True)] == [(B, RENT)]
+        found = why(session, engine, B, RENT)
+        assert found.outcome["status"] == "eligible" and found.outcome["same_pack"]
+        assert found.facts["recognised_incubation_base"]["version"] == 2  # the changed fact, second version
+        assert {c["id"]: c["held"] for c in found.outcome["checks"]}["recognised"] is True
+
+
+def test_a_new_date_re_evaluates_only_what_a_horizon_reaches(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    bases(register_engine, tmp_path, "是")
+    match(register_engine, engine, DAY)
+    # a day later: no rule's period, no parameter and no fact's period changes between the two days
+    later = match(register_engine, engine, DAY + dt.timedelta(days=1))
+    assert later.rules_crossed == [] and later.evaluated == 0
+    # into 2020: the facts of 2019 end on 2019-12-31, so both bases are evaluated again
+    next_year = match(register_engine, engine, dt.date(2020, 1, 2))
+    assert next_year.evaluated == 2
+
+
+def test_the_inbox_keeps_each_push_and_exports_them(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    bases(register_engine, tmp_path, "是")
+    report = match(register_engine, engine, DAY)
+    with Session(register_engine) as session:
+        mine = inbox(session, A)
+    assert [p["text"] for p in mine] == [p["text"] for p in report.pushed if p["id"] == A]
+    assert write(mine, tmp_path / "a.jsonl") == len(mine)
+    lines = (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["text"] for line in lines] == [p["text"] for p in mine]
+    write(mine, tmp_path / "a.csv")
+    assert (tmp_path / "a.csv").read_text(encoding="utf-8-sig").splitlines()[0].startswith("id,run,kind")
+    write(mine, tmp_path / "a.xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "a.xlsx").active
+    assert sheet is not None and sheet.cell(1, 1).value == "申请人" and sheet.max_row == len(mine) + 1
