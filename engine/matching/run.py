@@ -28,7 +28,7 @@ from guangxi_subsidy.engine.matching.changes import prints, prints_json, prints_
 from guangxi_subsidy.engine.matching.load import Loaded, load_block
 from guangxi_subsidy.engine.matching.select import choose, marks
 from guangxi_subsidy.engine.matching.tables import Decision, MatchRun, MatchSnapshot, Push
-from guangxi_subsidy.engine.money import to_fen
+from guangxi_subsidy.engine.money import FEN, to_fen
 from guangxi_subsidy.engine.register.facts import now
 from guangxi_subsidy.engine.register.tables import Applicant
 from guangxi_subsidy.engine.scenarios import nearmiss  # the evaluation document's home on this layer
@@ -66,7 +66,7 @@ def _fen(value: Decimal | None) -> int | None:
 
 
 def _yuan(fen: int | None) -> Decimal | None:
-    return None if fen is None else Decimal(fen) / 100
+    return None if fen is None else (Decimal(fen) / 100).quantize(FEN)
 
 
 def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[str, int | None]],

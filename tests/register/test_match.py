@@ -109,3 +109,32 @@ def test_the_inbox_keeps_each_push_and_exports_them(
 
     sheet = load_workbook(tmp_path / "a.xlsx").active
     assert sheet is not None and sheet.cell(1, 1).value == "申请人" and sheet.max_row == len(mine) + 1
+
+
+def test_a_changed_rule_re_evaluates_only_the_applicants_it_concerns_and_pushes_the_new_amount(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    import shutil
+
+    from guangxi_subsidy.data import RULES
+    from guangxi_subsidy.engine.rules.pack import load_pack
+
+    bases(register_engine, tmp_path, "是")
+    firm = tmp_path / "firm.csv"
+    firm.write_text("id,kind,city,small_micro_enterprise\n91450400MA5L00000D,enterprise,梧州,是\n", encoding="utf-8")
+    import_file(register_engine, firm, ImportOptions("税务", "officer-a", parse_period("2019")))
+    match(register_engine, engine, DAY)
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    path = rules / "002_nanning_mass_entrepreneurship_2016.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("formula: rent_and_broadband_paid * 70%") == 1
+    path.write_text(text.replace("formula: rent_and_broadband_paid * 70%", "formula: rent_and_broadband_paid * 80%"),
+                    encoding="utf-8")
+    changed = RulesEngine(load_pack([rules]))
+    report = match(register_engine, changed, DAY)
+    assert report.rules_changed == [RENT]
+    assert report.evaluated == 2  # the two bases of Nanning; the firm of Wuzhou is not concerned
+    # 400,000 × 80% = 320,000 (was 280,000)
+    assert sorted((p["id"], p["kind"], p["amount"], p["amount_before"]) for p in report.pushed) == [
+        (B, "amount_changed", "320000.00", "280000.00"), (A, "amount_changed", "320000.00", "280000.00")]
