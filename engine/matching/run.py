@@ -28,6 +28,7 @@ from guangxi_subsidy.engine.matching.changes import prints, prints_json, prints_
 from guangxi_subsidy.engine.matching.load import Loaded, load_block
 from guangxi_subsidy.engine.matching.select import choose, marks
 from guangxi_subsidy.engine.matching.tables import Decision, MatchRun, MatchSnapshot, Push
+from guangxi_subsidy.engine.matching.waivers import list_cases
 from guangxi_subsidy.engine.money import FEN, to_fen
 from guangxi_subsidy.engine.register.facts import now
 from guangxi_subsidy.engine.register.tables import Applicant
@@ -50,6 +51,7 @@ class RunReport:
     pushed: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[dict[str, str]] = field(default_factory=list)
     started: str = ""
+    listed: int = 0  # cases put on 免申即享 lists
 
     def pushed_rows(self) -> list[dict[str, Any]]:
         """The pushes as the inbox and the export hold them (with the run)."""
@@ -58,7 +60,8 @@ class RunReport:
     def as_json(self) -> dict[str, Any]:
         return {"schema": "subsidy-match/1", "run": self.run_pk, "as_of": self.as_of.isoformat(), "mode": self.mode,
                 "evaluated": self.evaluated, "reasons": self.reasons, "rules_changed": self.rules_changed,
-                "rules_crossed": self.rules_crossed, "pushes": self.pushed, "unreadable": self.unreadable}
+                "rules_crossed": self.rules_crossed, "pushes": self.pushed, "unreadable": self.unreadable,
+                "waiver_cases_listed": self.listed}
 
 
 def _fen(value: Decimal | None) -> int | None:
@@ -196,5 +199,6 @@ def match(engine: Engine, rules: RulesEngine, as_of: dt.date, full: bool = False
             _evaluate_block(session, rules, run, load_block(session, block, as_of), report)
             if progress is not None:
                 progress(report.evaluated, total)
+        report.listed = list_cases(session, pack, run.pk, run.started_at)
         run.evaluated, run.pushed = report.evaluated, len(report.pushed)
     return report
