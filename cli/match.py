@@ -197,3 +197,13 @@ def inbox(ref: str | None, run: int | None, output: Path | None, db: str | None,
     for row in rows:
         click.echo(text(f"{row['created_at'][:10]}  {row['id']}：{row['text']}"))
     click.echo(text(f"共 {len(rows)} 条"))
+
+
+def _office() -> None:
+    from .match_office import COMMANDS
+
+    for command in COMMANDS:
+        match.add_command(command)
+
+
+_office()

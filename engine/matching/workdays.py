@@ -8,8 +8,10 @@ import datetime as dt
 
 import chinese_calendar
 
+from guangxi_subsidy.engine.register.database import RegisterError
 
-class CalendarError(ValueError):
+
+class CalendarError(RegisterError):
     """A date beyond the years the official calendar is known for."""
 
 
