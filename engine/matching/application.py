@@ -27,7 +27,8 @@ def prefilled(session: Session, pack: RulePack, ref: str, rule_id: str) -> dict[
         Decision.applicant_pk == applicant.pk, Decision.rule_id == rule_id, Decision.current.is_(True))).first()
     if decision is None or decision.status != "eligible" or rule_id not in pack.rules:
         raise RegisterError(f"{ref}：最近一次匹配未认定其可享 {rule_id}（先运行 subsidy match）")
-    snapshot = session.get(MatchSnapshot, decision.snapshot_pk)
+    snapshot = session.scalars(select(MatchSnapshot).where(MatchSnapshot.run_pk == decision.run_pk,
+                                                MatchSnapshot.applicant_pk == decision.applicant_pk)).first()
     assert snapshot is not None
     facts = json.loads(snapshot.facts)
     labels = field_labels()

@@ -7,6 +7,7 @@ holds one row per applicant and key, so a near miss already pushed is not pushed
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,7 @@ from guangxi_subsidy.engine.evaluation.evaluate import Outcome
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 
+_labels = functools.cache(field_labels)
 KINDS = ("opened", "closed", "amount_changed", "near_miss", "missing")
 KIND_WORDS = {"opened": "新可享", "closed": "不再可享", "amount_changed": "金额变化", "near_miss": "差一点可享",
               "missing": "缺少资料"}
@@ -79,25 +81,25 @@ def _how(rule: CompiledRule) -> str:
     return "；".join(parts)
 
 
-def opened(outcome: Outcome, decision_pk: int) -> Item:
+def opened(outcome: Outcome, run_pk: int) -> Item:
     rule, amount = outcome.rule, headline(outcome.award)
     how = _how(rule)
     text = f"新可享：{rule.name}，{yuan(amount)}（{_clause(rule)}）" + (f"。{how}" if how else "")
-    return Item("opened", rule.id, f"opened:{rule.id}:{decision_pk}", text,
+    return Item("opened", rule.id, f"opened:{rule.id}:{run_pk}", text,
                 {**_where(rule), "amount": None if amount is None else str(amount)})
 
 
-def closed(rule: CompiledRule, status: str, before: Decimal | None, decision_pk: int) -> Item:
+def closed(rule: CompiledRule, status: str, before: Decimal | None, run_pk: int) -> Item:
     why = {"expired": "政策已过期", "not_yet_in_force": "政策尚未生效"}.get(status, "条件已不满足（资料有变）")
     text = f"不再可享：{rule.name}（原 {yuan(before)}），{why}（{_clause(rule)}）"
-    return Item("closed", rule.id, f"closed:{rule.id}:{decision_pk}", text,
+    return Item("closed", rule.id, f"closed:{rule.id}:{run_pk}", text,
                 {**_where(rule), "status": status, "amount_before": None if before is None else str(before)})
 
 
-def amount_changed(outcome: Outcome, before: Decimal | None, decision_pk: int) -> Item:
+def amount_changed(outcome: Outcome, before: Decimal | None, run_pk: int) -> Item:
     rule, after = outcome.rule, headline(outcome.award)
     text = f"金额变化：{rule.name}，由 {yuan(before)} 变为 {yuan(after)}（{_clause(rule)}）"
-    return Item("amount_changed", rule.id, f"amount:{rule.id}:{decision_pk}", text,
+    return Item("amount_changed", rule.id, f"amount:{rule.id}:{run_pk}", text,
                 {**_where(rule), "amount_before": None if before is None else str(before),
                  "amount": None if after is None else str(after)})
 
@@ -109,7 +111,7 @@ def near_miss(rule: CompiledRule, fields: list[str], line: str, gain: Decimal | 
 
 
 def missing(rule: CompiledRule, fields: list[str], at_stake: Decimal | None) -> Item:
-    labels = field_labels()
+    labels = _labels()
     names = "、".join(labels.get(f, f) for f in sorted(fields))
     text = f"缺少资料：{rule.name}需要「{names}」，涉及 {yuan(at_stake)}（{_clause(rule)}）"
     return Item("missing", rule.id, f"missing:{rule.id}:{','.join(sorted(fields))}", text,

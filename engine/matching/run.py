@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.award import compute
-from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Evaluation
+from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.evaluate import Engine as RulesEngine
 from guangxi_subsidy.engine.matching import pushes
 from guangxi_subsidy.engine.matching.changes import prints, prints_json, prints_read
@@ -73,22 +73,22 @@ def _yuan(fen: int | None) -> Decimal | None:
 
 
 def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[str, int | None]],
-           decided: dict[str, int]) -> list[pushes.Item]:
+           decided: list[str], run_pk: int) -> list[pushes.Item]:
     """What changed for one applicant: transitions against its earlier decisions, then near misses and missing
     facts with the money they put at stake."""
     items: list[pushes.Item] = []
     outcomes = {o.rule.id: o for o in evaluation.outcomes}
-    for rule_id, pk in decided.items():
+    for rule_id in decided:
         outcome = outcomes.get(rule_id)
         old_status, old_fen = before.get(rule_id, ("", None))
         status = outcome.status if outcome is not None and outcome.placed else "not_eligible"
         amount = _fen(pushes.headline(outcome.award)) if outcome is not None and status == "eligible" else None
         if status == "eligible" and old_status != "eligible" and outcome is not None:
-            items.append(pushes.opened(outcome, pk))
+            items.append(pushes.opened(outcome, run_pk))
         elif old_status == "eligible" and status != "eligible":
-            items.append(pushes.closed(rules.pack.rules[rule_id], status, _yuan(old_fen), pk))
+            items.append(pushes.closed(rules.pack.rules[rule_id], status, _yuan(old_fen), run_pk))
         elif status == "eligible" and amount != old_fen and outcome is not None:
-            items.append(pushes.amount_changed(outcome, _yuan(old_fen), pk))
+            items.append(pushes.amount_changed(outcome, _yuan(old_fen), run_pk))
     for miss in nearmiss.near_misses(evaluation, rules.pack):
         items.append(pushes.near_miss(miss.rule, [c.field for c in miss.changes], nearmiss.line_text(miss),
                                       miss.gain))
@@ -98,7 +98,7 @@ def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[s
                                                       and outcome.status == "eligible" else ())
         if needed and outcome.rule.amount is not None:
             at_stake = pushes.headline(compute(outcome.rule.amount, dict(env), rules.pack, evaluation.as_of))
-            items.append(pushes.missing(outcome.rule, needed, at_stake))
+            items.append(pushes.missing(outcome.rule, needed, at_stake))  # (金额待定 when it cannot be told)
     return items
 
 
@@ -116,52 +116,60 @@ def _already(session: Session, pks: Sequence[int]) -> set[tuple[int, str]]:
     return {(pk, key) for pk, key in session.execute(query)}
 
 
+def _decision_row(run: MatchRun, outcome: Outcome, applicant_pk: int) -> dict[str, Any]:
+    status = outcome.status if outcome.placed else "not_eligible"
+    award = outcome.award if status == "eligible" else None
+    return {"run_pk": run.pk, "applicant_pk": applicant_pk, "rule_id": outcome.rule.id, "status": str(status),
+            "amount_kind": None if award is None else str(award.kind), "amount_fen": _fen(pushes.headline(award)),
+            "missing": None if award is None or not award.missing else ",".join(award.missing),
+            "as_of": run.as_of, "rules_digest": run.rules_digest, "engine_version": run.engine_version,
+            "current": True}
+
+
 def _evaluate_block(session: Session, rules: RulesEngine, run: MatchRun, block: list[Loaded],
                     report: RunReport) -> None:
+    """Evaluate a block and write its snapshots, decisions and pushes, one statement for each."""
     pks = [item.applicant.pk for item in block]
     before = _current(session, pks)
     pushed = _already(session, pks)
     session.execute(update(Decision).where(Decision.applicant_pk.in_(pks), Decision.current.is_(True))
                     .values(current=False))
-    when = now()
+    done: list[tuple[Loaded, Evaluation]] = []
     for item in block:
         try:
             profile = parse_profile(item.data, item.applicant.ref)
         except ProfileError as error:
             report.unreadable.append({"id": item.applicant.ref, "reason": str(error)})
             continue
-        evaluation = rules.evaluate(profile, as_of=run.as_of)
-        snapshot = MatchSnapshot(run_pk=run.pk, applicant_pk=item.applicant.pk, awards=json.dumps(item.awards),
-                                 facts=json.dumps({k: list(v) for k, v in sorted(item.facts.items())}))
-        session.add(snapshot)
-        session.flush()
+        done.append((item, rules.evaluate(profile, as_of=run.as_of)))
+    if done:
+        session.execute(insert(MatchSnapshot), [
+            {"run_pk": run.pk, "applicant_pk": item.applicant.pk, "awards": json.dumps(item.awards),
+             "facts": json.dumps({k: list(v) for k, v in sorted(item.facts.items())})} for item, _e in done])
+    rows: list[dict[str, Any]] = []
+    decided: dict[int, list[str]] = {}
+    for item, evaluation in done:
         mine = before.get(item.applicant.pk, {})
-        wanted = [o for o in evaluation.outcomes if o.placed or o.rule.id in mine]
-        decided: dict[str, int] = {}
-        for outcome in wanted:
-            status = outcome.status if outcome.placed else "not_eligible"
-            award = outcome.award if status == "eligible" else None
-            row = Decision(run_pk=run.pk, snapshot_pk=snapshot.pk, applicant_pk=item.applicant.pk,
-                           rule_id=outcome.rule.id, status=str(status),
-                           amount_kind=None if award is None else str(award.kind),
-                           amount_fen=_fen(pushes.headline(award)),
-                           missing=None if award is None or not award.missing else ",".join(award.missing),
-                           as_of=run.as_of, rules_digest=run.rules_digest, engine_version=run.engine_version,
-                           current=True)
-            session.add(row)
-            session.flush()
-            decided[outcome.rule.id] = row.pk
-        for push in _items(evaluation, rules, mine, decided):
-            if (item.applicant.pk, push.key) in pushed:
+        for outcome in evaluation.outcomes:
+            if outcome.placed or outcome.rule.id in mine:
+                rows.append(_decision_row(run, outcome, item.applicant.pk))
+                decided.setdefault(item.applicant.pk, []).append(outcome.rule.id)
+    if rows:
+        session.execute(insert(Decision), rows)
+    when, out = now(), []
+    for item, evaluation in done:
+        applicant = item.applicant
+        for push in _items(evaluation, rules, before.get(applicant.pk, {}), decided.get(applicant.pk, []), run.pk):
+            if (applicant.pk, push.key) in pushed:
                 continue
-            pushed.add((item.applicant.pk, push.key))
-            session.execute(insert(Push), [{"run_pk": run.pk, "applicant_pk": item.applicant.pk,
-                                            "rule_id": push.rule_id, "kind": push.kind, "key": push.key,
-                                            "text": push.text, "payload": push.payload_json(),
-                                            "created_at": when}])
-            report.pushed.append({"id": item.applicant.ref, "kind": push.kind, "rule_id": push.rule_id,
+            pushed.add((applicant.pk, push.key))
+            out.append({"run_pk": run.pk, "applicant_pk": applicant.pk, "rule_id": push.rule_id, "kind": push.kind,
+                        "key": push.key, "text": push.text, "payload": push.payload_json(), "created_at": when})
+            report.pushed.append({"id": applicant.ref, "kind": push.kind, "rule_id": push.rule_id,
                                   "text": push.text, **push.payload})
         report.evaluated += 1
+    if out:
+        session.execute(insert(Push), out)
 
 
 def _blocks(session: Session, chosen: set[int] | None) -> Iterator[list[Applicant]]:

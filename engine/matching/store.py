@@ -71,7 +71,8 @@ def why(session: Session, rules: RulesEngine, ref: str, rule_id: str) -> Why:
                                ).first()
     if decision is None:
         raise RegisterError(f"{ref}：没有关于 {rule_id} 的决定（先运行 subsidy match）")
-    snapshot = session.get(MatchSnapshot, decision.snapshot_pk)
+    snapshot = session.scalars(select(MatchSnapshot).where(MatchSnapshot.run_pk == decision.run_pk,
+                                                MatchSnapshot.applicant_pk == decision.applicant_pk)).first()
     assert snapshot is not None
     facts, awards = json.loads(snapshot.facts), json.loads(snapshot.awards)
     loaded = load_receipt(session, applicant, facts, awards, decision.as_of)

@@ -6,7 +6,8 @@
 - `match_snapshots`: per run and applicant evaluated, the keys of the facts and awards the profile was built from
   (the versions read), once, so a decision can be explained again from exactly what it read.
 - `decisions`: one row per applicant, rule and run that evaluated it (status, amount in fen, the date, the
-  digest, the engine's version, the snapshot); `current` marks the latest decision of each applicant and rule.
+  digest, the engine's version; its snapshot is the run's for that applicant); `current` marks the latest
+  decision of each applicant and rule.
 - `pushes`: each applicant's inbox: one row per item pushed (opened, closed, amount changed, near miss, missing
   fact), with a `key` unique per applicant so an item is pushed once.
 """
@@ -42,7 +43,7 @@ class MatchRun(Base):
 
 class MatchSnapshot(Base):
     __tablename__ = "match_snapshots"
-    __table_args__ = (Index("ix_match_snapshots_applicant", "applicant_pk"),)
+    __table_args__ = (Index("ix_match_snapshots_applicant", "applicant_pk", "run_pk"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_pk: Mapped[int] = mapped_column(ForeignKey("match_runs.pk"))
@@ -58,7 +59,6 @@ class Decision(Base):
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_pk: Mapped[int] = mapped_column(ForeignKey("match_runs.pk"))
-    snapshot_pk: Mapped[int] = mapped_column(ForeignKey("match_snapshots.pk"))
     applicant_pk: Mapped[int] = mapped_column(ForeignKey("applicants.pk"))
     rule_id: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(30))

@@ -79,7 +79,8 @@ def list_cases(session: Session, pack: RulePack, run_pk: int, when: dt.datetime)
         held = session.scalars(select(WaiverCase).where(
             WaiverCase.applicant_pk == decision.applicant_pk, WaiverCase.rule_id == decision.rule_id,
             WaiverCase.year == decision.as_of.year, WaiverCase.status.in_(OPEN))).first()
-        snapshot = session.get(MatchSnapshot, decision.snapshot_pk)
+        snapshot = session.scalars(select(MatchSnapshot).where(MatchSnapshot.run_pk == decision.run_pk,
+                                                MatchSnapshot.applicant_pk == decision.applicant_pk)).first()
         if held is not None or snapshot is None or not from_departments(pack, decision.rule_id,
                                                                          json.loads(snapshot.facts)):
             continue

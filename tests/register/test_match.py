@@ -68,7 +68,8 @@ def test_every_decision_keeps_its_receipt_and_is_explained_from_the_facts_it_rea
         assert [(r.status, r.current) for r in rows] == [
             ("eligible", True), ("not_eligible", False), ("eligible", True)]
         assert {r.rules_digest for r in rows} == {engine.pack.digest}
-        snapshot = session.get(MatchSnapshot, rows[1].snapshot_pk)
+        snapshot = session.scalars(select(MatchSnapshot).where(
+            MatchSnapshot.run_pk == rows[1].run_pk, MatchSnapshot.applicant_pk == rows[1].applicant_pk)).first()
         assert snapshot is not None and json.loads(snapshot.facts)["recognised_incubation_base"][1] == 1
         # which decisions used this pack; who became eligible since the last run
         assert len(decisions(session, digest=engine.pack.digest[:12])) == session.scalar(

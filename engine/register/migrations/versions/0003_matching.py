@@ -38,12 +38,11 @@ def upgrade() -> None:
         sa.Column("facts", sa.Text, nullable=False),
         sa.Column("awards", sa.Text, nullable=False),
     )
-    op.create_index("ix_match_snapshots_applicant", "match_snapshots", ["applicant_pk"])
+    op.create_index("ix_match_snapshots_applicant", "match_snapshots", ["applicant_pk", "run_pk"])
     op.create_table(
         "decisions",
         sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("run_pk", sa.Integer, sa.ForeignKey("match_runs.pk"), nullable=False),
-        sa.Column("snapshot_pk", sa.Integer, sa.ForeignKey("match_snapshots.pk"), nullable=False),
         sa.Column("applicant_pk", sa.Integer, sa.ForeignKey("applicants.pk"), nullable=False),
         sa.Column("rule_id", sa.String(120), nullable=False),
         sa.Column("status", sa.String(30), nullable=False),
