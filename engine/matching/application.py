@@ -35,8 +35,7 @@ def prefilled(session: Session, pack: RulePack, ref: str, rule_id: str) -> dict[
     known = []
     for name in sorted(deciding_fields(pack, rule_id) & set(facts)):
         key, version, personal, _kind = facts[name]
-        table = PersonalFact if personal else Fact
-        row = session.get(table, key)
+        row: Fact | PersonalFact | None = session.get(PersonalFact, key) if personal else session.get(Fact, key)
         if row is None:  # (erased since: an individual's data forgotten)
             continue
         known.append({"field": name, "label": labels.get(name, name), "value": row.value, "version": version,
