@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -139,3 +140,17 @@ def test_a_changed_rule_re_evaluates_only_the_applicants_it_concerns_and_pushes_
     # 400,000 × 80% = 320,000 (was 280,000)
     assert sorted((p["id"], p["kind"], p["amount"], p["amount_before"]) for p in report.pushed) == [
         (B, "amount_changed", "320000.00", "280000.00"), (A, "amount_changed", "320000.00", "280000.00")]
+
+
+def test_the_incremental_benchmark_runs_at_a_small_size(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import match_incremental
+
+    sys.argv = ["match_incremental.py", "--applicants", "30", "--changed", "0.1"]
+    match_incremental.main()
+    printed = capsys.readouterr().out
+    assert "full run:" in printed and "incremental run:" in printed
+    evaluated = [int(line.split()[2].replace(",", "")) for line in printed.splitlines() if " run:" in line]
+    assert evaluated[0] == 30 and 1 <= evaluated[1] <= 3  # at most the 3 applicants drawn (10% of 30)
