@@ -322,8 +322,8 @@ def _register() -> click.Command:
     return register
 
 
-@cli.lazy_command("match", N_("政策找企业: evaluate the register (what changed since the last run), keep each "
-                  "decision with its receipt, push what changed to each applicant."))
+@cli.lazy_command("match", N_("政策找企业: evaluate the register (only what changed since the last run), keep every "
+                  "decision with its receipt, and push to each applicant, once, what changed for it."))
 def _match() -> click.Command:
     from guangxi_subsidy.cli.match import match
 
