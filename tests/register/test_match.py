@@ -154,3 +154,18 @@ def test_the_incremental_benchmark_runs_at_a_small_size(capsys: pytest.CaptureFi
     assert "full run:" in printed and "incremental run:" in printed
     evaluated = [int(line.split()[2].replace(",", "")) for line in printed.splitlines() if " run:" in line]
     assert evaluated[0] == 30 and 1 <= evaluated[1] <= 3  # at most the 3 applicants drawn (10% of 30)
+
+
+def test_a_fact_that_changes_closes_the_benefit_with_the_amount_it_had(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    bases(register_engine, tmp_path, "是")
+    match(register_engine, engine, DAY)
+    (tmp_path / "lost.csv").write_text(f"id,kind,city,recognised_incubation_base\n{A},incubation_base,南宁,否\n",
+                                       encoding="utf-8")
+    import_file(register_engine, tmp_path / "lost.csv", ImportOptions("人社", "officer-a", parse_period("2019")))
+    report = match(register_engine, engine, DAY)
+    assert report.evaluated == 1
+    closed = [p for p in report.pushed if p["kind"] == "closed"]
+    # it paid 400,000 × 70% = 280,000 before
+    assert [(p["id"], p["rule_id"], p["amount_before"]) for p in closed] == [(A, RENT, "280000.00")]
+    assert "不再可享" in str(closed[0]["text"]) and "条件已不满足" in str(closed[0]["text"])
