@@ -74,6 +74,7 @@ def cases(status: str | None, today: dt.datetime | None, db: str | None, fmt: st
         return
     for row in rows:
         late = f"，逾期 {row['overdue_workdays']} 个工作日" if row["overdue_workdays"] else ""
+        late += "，申报期已过仍未确认" if row["answer_overdue"] else ""
         due = f"，支付期限 {row['pay_by']}" if row["pay_by"] else ""
         click.echo(text(f"{row['id']}  {row['rule_id']}  {STATUS[row['status']]}  {row['amount']} 元  "
                         f"{row['department']} {row['year']} 年{due}{late}"))
@@ -190,4 +191,22 @@ def application(state: State, ref: str, rule_id: str, db: str | None, fmt: str) 
         click.echo(text("  本项可免申即享：无需提交申请，等待确认即可"))
 
 
-COMMANDS = (payable, cases, confirm, pay, payments, budget, application)
+@click.command("window")
+@click.argument("rule_id", metavar="RULE")
+@click.option("--opens", type=DATE, required=True, help="The first day applications are taken (YYYY-MM-DD).")
+@click.option("--closes", type=DATE, required=True, help="The last day applications are taken (YYYY-MM-DD).")
+@BY
+@db_option
+@click.pass_obj
+@register_errors
+def window(state: State, rule_id: str, opens: dt.datetime, closes: dt.datetime, by: str | None,
+           db: str | None) -> None:
+    """Set RULE's application window (申报时间) as the office announces it."""
+    from guangxi_subsidy.engine.matching.windows import set_window
+
+    with _session(db) as session, session.begin():
+        set_window(session, state.pack, rule_id, opens.date(), closes.date(), by or by_default(), _now())
+    click.echo(text(f"{rule_id}：申报时间 {opens.date()} 至 {closes.date()}"))
+
+
+COMMANDS = (payable, cases, confirm, pay, payments, budget, application, window)

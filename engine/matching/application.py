@@ -4,6 +4,7 @@ amount, where and when to apply, and only the evidence still to be shown."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -14,14 +15,17 @@ from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.matching.payments import yuan
 from guangxi_subsidy.engine.matching.tables import Decision, MatchSnapshot
 from guangxi_subsidy.engine.matching.waivers import deciding_fields, from_departments, payable
+from guangxi_subsidy.engine.matching.windows import standing, windows
 from guangxi_subsidy.engine.register.applicants import find
 from guangxi_subsidy.engine.register.database import RegisterError
 from guangxi_subsidy.engine.register.tables import Fact, PersonalFact
 from guangxi_subsidy.engine.rules.pack import RulePack
 
 
-def prefilled(session: Session, pack: RulePack, ref: str, rule_id: str) -> dict[str, Any]:
-    """The prefilled application of `ref` for `rule_id`, from its current decision's receipt."""
+def prefilled(session: Session, pack: RulePack, ref: str, rule_id: str,
+              today: dt.date | None = None) -> dict[str, Any]:
+    """The prefilled application of `ref` for `rule_id`, from its current decision's receipt, with where the
+    item's application window stands on `today`."""
     applicant = find(session, ref)
     decision = session.scalars(select(Decision).where(
         Decision.applicant_pk == applicant.pk, Decision.rule_id == rule_id, Decision.current.is_(True))).first()
@@ -48,4 +52,5 @@ def prefilled(session: Session, pack: RulePack, ref: str, rule_id: str) -> dict[
             "departments": list(rule.rule.departments), "facts_known": known,
             "evidence_needed": [] if apply is None else list(apply.evidence),
             "when": None if apply is None else apply.when, "where": None if apply is None else apply.where,
-            "without_application": rule_id in payable(session) and from_departments(pack, rule_id, facts)}
+            "without_application": rule_id in payable(session) and from_departments(pack, rule_id, facts),
+            "window": standing(windows(session).get(rule_id), today or dt.date.today())}

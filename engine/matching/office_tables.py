@@ -6,6 +6,8 @@
   alone) → confirmed or declined (意愿确认, recorded with who and when) → paid (an award in the ledger). The
   payment deadline is counted in working days from the confirmation.
 - `budgets`: what a department may pay in a year, in fen.
+- `application_windows`: an item's application window (申报时间) as the office announces it, opening and closing
+  dates (a later setting replaces an earlier one).
 """
 
 from __future__ import annotations
@@ -57,5 +59,16 @@ class Budget(Base):
     department: Mapped[str] = mapped_column(String(200))
     year: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    set_by: Mapped[str] = mapped_column(String(200))
+
+
+class ApplicationWindow(Base):
+    __tablename__ = "application_windows"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(String(120))
+    opens: Mapped[dt.date] = mapped_column(Date)
+    closes: Mapped[dt.date] = mapped_column(Date)
     set_at: Mapped[dt.datetime] = mapped_column(DateTime)
     set_by: Mapped[str] = mapped_column(String(200))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.matching.office_tables import Budget, WaiverCase
+from guangxi_subsidy.engine.matching.windows import standing, windows
 from guangxi_subsidy.engine.matching.workdays import workdays_between
 from guangxi_subsidy.engine.register.database import RegisterError
 from guangxi_subsidy.engine.register.tables import Applicant
@@ -42,9 +43,15 @@ def cases(session: Session, statuses: tuple[str, ...]) -> list[tuple[WaiverCase,
     return [(case, ref) for case, ref in session.execute(query)]
 
 
-def case_json(case: WaiverCase, ref: str, today: dt.date) -> dict[str, Any]:
+def case_json(case: WaiverCase, ref: str, today: dt.date,
+              window: tuple[dt.date, dt.date] | None = None) -> dict[str, Any]:
+    """A case, with what is overdue: a payment past its deadline (working days late), an answer still awaited
+    after the item's application window closed."""
     late = None if case.pay_by is None or case.status != "confirmed" else workdays_between(case.pay_by, today)
-    return {"id": ref, "rule_id": case.rule_id, "status": case.status, "amount": yuan(case.amount_fen),
+    where = standing(window, today)
+    awaited = case.status == "listed" and where is not None and where["state"] == "closed"
+    return {"window": where, "answer_overdue": awaited, "id": ref, "rule_id": case.rule_id, "status": case.status,
+            "amount": yuan(case.amount_fen),
             "department": case.department, "year": case.year, "listed_at": case.listed_at.isoformat(),
             "answered_by": case.answered_by, "pay_by": None if case.pay_by is None else case.pay_by.isoformat(),
             "overdue_workdays": late if late is not None and late > 0 else 0}
@@ -75,6 +82,7 @@ def payment_list(session: Session, today: dt.date) -> dict[str, Any]:
         groups.append({"department": department, "year": year, "listed": yuan(listed), "paid": yuan(done),
                        "budget": None if budget is None else yuan(budget), "exceeds_budget": over,
                        "warning": warning})
-    rows = [case_json(c, r, today) for c, r in confirmed]
+    open_windows = windows(session)
+    rows = [case_json(c, r, today, open_windows.get(c.rule_id)) for c, r in confirmed]
     return {"schema": "subsidy-match-payments/1", "cases": rows, "groups": groups,
             "overdue": [r for r in rows if r["overdue_workdays"] > 0]}

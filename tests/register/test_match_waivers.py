@@ -93,3 +93,25 @@ def test_a_declined_case_is_not_paid(register_engine: Engine, tmp_path: Path, en
     with Session(register_engine) as session, session.begin():
         answer(session, A, RENT, False, "officer-b", WHEN)
         assert payment_list(session, WHEN.date())["cases"] == []
+
+
+def test_the_application_window_counts_working_days_and_marks_an_answer_awaited_after_it(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    from guangxi_subsidy.engine.matching.payments import case_json, cases
+    from guangxi_subsidy.engine.matching.windows import set_window, windows
+
+    registered(register_engine, tmp_path)
+    with Session(register_engine) as session, session.begin():
+        set_payable(session, engine.pack, RENT, "人社部门数据", "officer-a", WHEN)
+        set_window(session, engine.pack, RENT, dt.date(2019, 6, 1), dt.date(2019, 6, 14), "officer-a", WHEN)
+    match(register_engine, engine, DAY)
+    with Session(register_engine) as session:
+        window = windows(session)[RENT]
+        [(case, ref)] = cases(session, ("listed",))
+        on_monday = case_json(case, ref, dt.date(2019, 6, 3), window)
+        after = case_json(case, ref, dt.date(2019, 6, 17), window)
+        application = prefilled(session, engine.pack, B, RENT, dt.date(2019, 6, 3))
+    # after Monday 06-03 up to 06-14: 06-04, 06-05, 06-06, (06-07 端午 off), 06-10 … 06-14: 3 + 5 = 8
+    assert on_monday["window"]["workdays_left"] == 8 and not on_monday["answer_overdue"]
+    assert after["window"]["state"] == "closed" and after["answer_overdue"]
+    assert application["window"]["state"] == "open"

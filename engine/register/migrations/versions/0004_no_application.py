@@ -1,4 +1,5 @@
-"""Paying without application (免申即享) and budgets: the items the office pays so, the cases, the budgets.
+"""Paying without application (免申即享), budgets and application windows: the items the office pays so, the
+cases, the budgets, the windows.
 Defined in engine/matching/office_tables.py."""
 
 from __future__ import annotations
@@ -50,9 +51,19 @@ def upgrade() -> None:
         sa.Column("set_at", sa.DateTime, nullable=False),
         sa.Column("set_by", sa.String(200), nullable=False),
     )
+    op.create_table(
+        "application_windows",
+        sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("rule_id", sa.String(120), nullable=False),
+        sa.Column("opens", sa.Date, nullable=False),
+        sa.Column("closes", sa.Date, nullable=False),
+        sa.Column("set_at", sa.DateTime, nullable=False),
+        sa.Column("set_by", sa.String(200), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("application_windows")
     op.drop_table("budgets")
     op.drop_index("ix_waiver_cases_applicant_rule", table_name="waiver_cases")
     op.drop_table("waiver_cases")
