@@ -160,14 +160,20 @@ def why(state: State, ref: str, rule_id: str, db: str | None, fmt: str) -> None:
         click.echo(json_text({"schema": "subsidy-match-why/1", "decision": found.decision, "facts": found.facts,
                               "awards": found.awards, "outcome": found.outcome}))
         return
+    from guangxi_subsidy.engine.applicant.fields import field_labels
+
+    labels = field_labels()
     decision = found.decision
     click.echo(text(f"{ref}：{found.outcome['name']}（{rule_id}），{STATUS.get(decision['status'], '')}，"
                        f"评估日 {decision['as_of']}，规则包 {decision['rules_digest'][:12]}"))
     for check in found.outcome.get("checks", []):
-        click.echo(text(f"  {'✓' if check['held'] else '✗'} {check['says'] or check['text']}  {check['values']}"))
+        values = "，".join(f"{labels.get(k, k)} = {'未知' if v is None else v}" for k, v in check["values"].items())
+        click.echo(text(f"  {'✓' if check['held'] else '✗'} {check['says'] or check['text']}（{values}）"))
     click.echo(text("所用资料（字段：记录编号、版本、来源类别）："))
     for name, fact in found.facts.items():
-        click.echo(text(f"  {name}: #{fact['fact']} v{fact['version']} {fact['source_kind']}"))
+        kind = {"department": "部门数据", "file": "上传文件", "declaration": "自行申报", "officer": "工作人员录入"}.get(
+            fact["source_kind"], fact["source_kind"])
+        click.echo(text(f"  {labels.get(name, name)}：记录 #{fact['fact']}，第 {fact['version']} 版，{kind}"))
     if not found.outcome["same_pack"]:
         click.echo(text("⚠ 当前规则包与作出该决定时的规则包不同：以上为当前规则包对同一资料的判断"))
 
