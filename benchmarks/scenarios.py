@@ -61,8 +61,8 @@ def near_miss_times(examples: int) -> tuple[list[float], list[float], int]:
 
     from guangxi_subsidy.engine.applicant.reading import load_profile, parse_profile
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
+    from guangxi_subsidy.engine.evaluation.nearmiss import near_misses
     from guangxi_subsidy.engine.rules.pack import load_pack
-    from guangxi_subsidy.engine.scenarios.nearmiss import near_misses
     from guangxi_subsidy.engine.verify.scenarios import near_thresholds
 
     pack = load_pack()

@@ -73,10 +73,10 @@ def rss_mb(pid: int) -> float:
 
 def baseline(repeats: int) -> tuple[float, float]:
     """Per-profile time of the CLI's work once started, and the command's wall time (ms)."""
+    from guangxi_subsidy.engine.answers.document import evaluation_document
     from guangxi_subsidy.engine.applicant.reading import load_profile
     from guangxi_subsidy.engine.evaluation.evaluate import Engine
     from guangxi_subsidy.engine.jsontext import json_text
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
     engine = Engine()
     for _ in range(50):

@@ -27,8 +27,8 @@ from guangxi_subsidy.engine.i18n import _, ngettext
 from guangxi_subsidy.engine.intake.template import write_template
 from guangxi_subsidy.engine.plaintext import text, visible
 
-from .main import EXIT_REJECTED, State, friendly_errors
-from .scenarios import alternative
+from .common import EXIT_REJECTED, State, friendly_errors
+from .reforms import alternative
 
 
 class BadBatchInput(click.ClickException):
@@ -110,8 +110,12 @@ def batch(state: State, applicants: Path | None, output: Path, layout: str | Non
     if from_register == (applicants is not None):
         raise click.UsageError("give an APPLICANTS file or --register (one of them)")
     try:
-        with _registered(from_register, applicants, db, day, where) as read, _terminated_cleanly():
+        with _registered(from_register, applicants, db, day, where) as (read, receipt), _terminated_cleanly():
             run = run_batch(state.pack, read, options, partial(_Progress, quiet))
+            if receipt is not None and summary_path is not None:
+                from .register_evaluate import add_receipt
+
+                add_receipt(summary_path, receipt)
     except (BatchInputError, OutputError) as error:
         raise BadBatchInput(str(error)) from None
     summary, errors_path = run.summary, run.errors_path
@@ -158,11 +162,12 @@ def template(state: State, path: Path) -> None:
 
 @contextmanager
 def _registered(from_register: bool, applicants: Path | None, db: str | None, day: dt.date | None,
-                where: str | None) -> Iterator[Path]:
-    """The file to read: APPLICANTS, or the register's profiles on the day (`cli/register_evaluate.py`)."""
+                where: str | None) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+    """The file to read: APPLICANTS, or the register's profiles on the day with the receipt of what was read
+    (`cli/register_evaluate.py`)."""
     if not from_register:
         assert applicants is not None
-        yield applicants
+        yield applicants, None
         return
     import tempfile
 
@@ -172,10 +177,10 @@ def _registered(from_register: bool, applicants: Path | None, db: str | None, da
 
     with tempfile.TemporaryDirectory(prefix="subsidy-register-") as folder:
         try:
-            path = registered_profiles(db, day, where, Path(folder))
+            found = registered_profiles(db, day, where, Path(folder))
         except RegisterError as error:
             raise BadBatchInput(str(error)) from None
-        yield path
+        yield found
 
 
 class _Progress:

@@ -13,7 +13,7 @@ from guangxi_subsidy.data import CASES
 from guangxi_subsidy.engine.plaintext import text
 from guangxi_subsidy.engine.verify.cases import load_cases, run_case
 
-from .main import EXIT_INTERNAL, State, friendly_errors
+from .common import EXIT_INTERNAL, State, friendly_errors
 
 
 @click.command("test")

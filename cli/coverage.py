@@ -15,7 +15,7 @@ from guangxi_subsidy.engine.plaintext import text as plain
 from guangxi_subsidy.engine.rules.coverage import ENCODED, EXPLAINED, UNEXPLAINED, Coverage, coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
 
-from .main import EXIT_INTERNAL, State, friendly_errors
+from .common import EXIT_INTERNAL, State, friendly_errors
 
 _STYLE = {ENCODED: "green", EXPLAINED: "cyan", UNEXPLAINED: "bold red"}
 

@@ -10,14 +10,14 @@ import click
 from rich.console import Console
 
 from guangxi_subsidy.data import examples
+from guangxi_subsidy.engine.answers.document import evaluation_document
+from guangxi_subsidy.engine.answers.table import print_evaluation, print_near_misses
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
-from guangxi_subsidy.engine.evaluation.report import print_evaluation
 from guangxi_subsidy.engine.jsontext import json_text
-from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
-from .main import State, friendly_errors
-from .scenarios import print_near_misses, show_reform
+from .common import State, friendly_errors
+from .reforms import show_reform
 
 
 @click.command()

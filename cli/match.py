@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text
 
-from .main import State
+from .common import State
 from .register_common import DATE, day, db_option, register_errors
 
 STATUS = {"eligible": "可享", "not_eligible": "不可享", "expired": "已过期", "not_yet_in_force": "尚未生效"}

@@ -14,7 +14,7 @@ import click
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text
 
-from .main import State
+from .common import State
 from .register_common import DATE, by_default, db_option, register_errors
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,

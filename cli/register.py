@@ -19,7 +19,7 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text
 
-from .main import EXIT_BAD_INPUT, report_error
+from .common import EXIT_BAD_INPUT, report_error
 from .register_common import DATE, by_default, day, db_option, register_errors
 
 
@@ -31,8 +31,8 @@ def register() -> None:
     Examples:
       subsidy register init
       subsidy register import 税务2017.csv --source 税务 --period 2017
-      subsidy register show 91450100MA5L000000 --as-of 2019-03-01
-      subsidy evaluate --register 91450100MA5L000000 --as-of 2019-03-01
+      subsidy register show 91450100MA5L00000X --as-of 2019-03-01
+      subsidy evaluate --register 91450100MA5L00000X --as-of 2019-03-01
     """
 
 
@@ -44,7 +44,7 @@ def init(db: str | None) -> None:
     from guangxi_subsidy.engine.register import database
 
     engine = database.connect(db)
-    before = database.current(engine)
+    before = database.revision_of(engine)
     database.upgrade(engine)
     shown = engine.url.render_as_string(hide_password=True)
     if before is None:
@@ -108,25 +108,30 @@ def import_(file: Path, source: str, period: str | None, source_kind: str, recor
 @register_errors
 def show(applicant_id: str, as_of: dt.datetime | None, known_on: dt.datetime | None, fmt: str,
          db: str | None) -> None:
-    """An applicant's file on a date: each field's value, its period, source and version."""
+    """An applicant's file on a date: each field's value, its period, source and version; its awards."""
     from sqlalchemy.orm import Session
 
     from guangxi_subsidy.engine.applicant.fields import field_labels
     from guangxi_subsidy.engine.register.applicants import find
     from guangxi_subsidy.engine.register.database import open_register
+    from guangxi_subsidy.engine.register.ledger import awards_of
     from guangxi_subsidy.engine.register.profiles import applying, facts_of
+    from guangxi_subsidy.engine.register.tables import Applicant
 
     engine = open_register(db)
     on = day(as_of) or dt.date.today()
     with Session(engine) as session:
         applicant = find(session, applicant_id)
         chosen = applying(facts_of(session, applicant, day(known_on)), on)
-        base = applicant.base_pk
+        granted = awards_of(session, applicant, day(known_on))
+        base = None if applicant.base_pk is None else session.get(Applicant, applicant.base_pk)
+        base_ref = None if base is None else base.ref
     if fmt == "json":
         click.echo(json_text({"schema": "subsidy-register-file/1", "id": applicant.ref, "kind": applicant.kind,
                               "city": applicant.city, "as_of": on.isoformat(),
-                              "known_on": known_on.date().isoformat() if known_on else None, "base": base,
-                              "facts": [chosen[n].as_json() for n in sorted(chosen)]}))
+                              "known_on": known_on.date().isoformat() if known_on else None, "base": base_ref,
+                              "facts": [chosen[n].as_json() for n in sorted(chosen)],
+                              "awards": [a.as_json() for a in granted]}))
         return
     labels = field_labels()
     table = Table(title=text(_("{0} ({1}) on {2}").format(applicant.ref, applicant.kind, on)))
@@ -137,7 +142,12 @@ def show(applicant_id: str, as_of: dt.datetime | None, known_on: dt.datetime | N
         table.add_row(text(labels.get(name, name)), text(fact.value), str(fact.period),
                       text(fact.source_text()), f"{fact.recorded_at:%Y-%m-%d %H:%M} {fact.recorded_by}",
                       str(fact.version))
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    console.print(table)
+    if base_ref is not None:
+        console.print(text(_("incubated in the base {0}").format(base_ref)))
+    for award in granted:
+        console.print(text(_("award: {0}").format(award.text()), lines=True))
 
 
 @register.command("history")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .main import EXIT_BAD_INPUT, friendly_errors, report_error
+from .common import EXIT_BAD_INPUT, friendly_errors, report_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 

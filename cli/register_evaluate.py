@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -14,7 +15,7 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.plaintext import text
 
-from .main import State
+from .common import State
 from .register_common import DATE, day, db_option, register_errors
 
 
@@ -22,12 +23,11 @@ from .register_common import DATE, day, db_option, register_errors
 def evaluate_registered(state: State, ref: str, as_of: dt.datetime | None, known_on: dt.datetime | None,
                         db: str | None, fmt: str, explain: bool, include_drafts: bool, report: Path | None) -> None:
     """`subsidy evaluate --register ID`: the document of a file's evaluation, with the register's keys."""
-    from guangxi_subsidy.engine.evaluation.report import print_evaluation
+    from guangxi_subsidy.engine.answers.document import evaluation_document
+    from guangxi_subsidy.engine.answers.table import print_evaluation, print_near_misses
     from guangxi_subsidy.engine.register.database import open_register
     from guangxi_subsidy.engine.register.evaluation import annotate, ledger_lines, load, source_lines
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
-    from .scenarios import print_near_misses
 
     found = load(open_register(db), ref, day(as_of), day(known_on))
     evaluation = state.engine.evaluate(found.profile, as_of=found.as_of, include_drafts=include_drafts)
@@ -74,13 +74,35 @@ def export(output: Path, as_of: dt.datetime | None, known_on: dt.datetime | None
 
 
 def registered_profiles(db: str | None, as_of: dt.date | None, where: str | None, folder: Path,
-                        known_on: dt.date | None = None) -> Path:
-    """The register's profiles on a date as a Parquet file in `folder`, for `subsidy batch --register`: the
-    batch then reads them as any applicant file. Raises a RegisterError (bad input) naming the fault."""
+                        known_on: dt.date | None = None) -> tuple[Path, dict[str, Any]]:
+    """The register's profiles on a date as a Parquet file in `folder`, for `subsidy batch --register` (the
+    batch then reads them as any applicant file), and the receipt of what was read (the register's high-water
+    marks: rows are only added, so they pin the facts' versions). Raises a RegisterError naming the fault."""
     from guangxi_subsidy.engine.register.bulk import parse_where
     from guangxi_subsidy.engine.register.database import open_register
     from guangxi_subsidy.engine.register.export import export as write
+    from guangxi_subsidy.engine.register.export import snapshot
 
     path = folder / "register.parquet"
-    write(open_register(db), path, as_of or dt.date.today(), parse_where(where), known_on)
-    return path
+    engine = open_register(db)
+    marks = snapshot(engine)
+    day = as_of or dt.date.today()
+    count = write(engine, path, day, parse_where(where), known_on)
+    receipt = {"database": engine.url.render_as_string(hide_password=True), "as_of": day.isoformat(),
+               "known_on": None if known_on is None else known_on.isoformat(), "where": where or None,
+               "applicants": count, **marks}
+    engine.dispose()
+    return path, receipt
+
+
+def add_receipt(summary: Path, receipt: dict[str, Any]) -> None:
+    """The batch summary with the register's receipt added under `register` (its other keys unchanged)."""
+    import json
+
+    from guangxi_subsidy.engine.jsontext import json_bytes
+
+    data = json.loads(summary.read_bytes())
+    data["register"] = receipt
+    partial = summary.with_name(summary.name + ".partial")
+    partial.write_bytes(json_bytes(data))
+    partial.replace(summary)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -13,17 +12,16 @@ from rich.table import Table
 from rich.text import Text
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.evaluation.report import plain
-from guangxi_subsidy.engine.jsontext import json_text
+from guangxi_subsidy.engine.jsontext import json_text, plain
 from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.plaintext import text, visible
-from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.format import rule_schema as rule_format_schema
 from guangxi_subsidy.engine.rules.pack import RulePackError, load_pack
 from guangxi_subsidy.engine.rules.periods import horizon
+from guangxi_subsidy.engine.rules.rulejson import amount_summary, rule_detail, rule_list
 
+from .common import EXIT_BAD_INPUT, State, err, friendly_errors, report_error
 from .lazy import LazyGroup
-from .main import EXIT_BAD_INPUT, State, err, friendly_errors, report_error
 
 
 @click.group(cls=LazyGroup)
@@ -47,41 +45,6 @@ def _verify() -> click.Command:
     return verify
 
 
-def _amount_summary(rule: CompiledRule) -> str:
-    amount = rule.rule.amount
-    if amount.kind in ("formula", "estimate"):
-        text = amount.formula or ""
-    elif amount.kind == "tiers":
-        text = " | ".join(t.formula for t in amount.tiers or [])
-    elif amount.kind == "range":
-        text = f"{amount.min} … {amount.max}"
-    else:
-        text = amount.kind.replace("_", "-")
-    caps = "; ".join(f"≤ {c.value} per {c.per}" for c in amount.caps)
-    return f"{text}  [{caps}]" if caps else text
-
-
-def rule_summary(rule: CompiledRule) -> dict[str, Any]:
-    spec = rule.rule
-    return {
-        "id": rule.id,
-        "name": rule.name,
-        "title": spec.title,
-        "status": rule.status.value,
-        "jurisdiction": rule.jurisdiction,
-        "beneficiary": list(rule.kinds),
-        "benefit_kind": spec.benefit.value,
-        "effective": {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)},
-        "document": rule.document.file,
-        "clause": spec.source.clause,
-        "amount_kind": spec.amount.kind,
-        "amount": _amount_summary(rule),
-        "sources": [f"{s.document or rule.document.file} · {s.clause}" for s in spec.sources],
-        "readings": [r.id for r in spec.readings],
-        "horizon": plain(horizon(rule.effective, list(rule.documents or (rule.document,)))),
-    }
-
-
 @rules.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
@@ -90,7 +53,7 @@ def list_rules(state: State, fmt: str) -> None:
     """List every rule in the pack, drafts included (marked), in document order."""
     pack = state.pack
     if fmt == "json":
-        click.echo(json_text([rule_summary(r) for r in pack.rules.values()]))
+        click.echo(json_text(rule_list(pack)))
         return
     table = Table(title=f"{len(pack.rules)} rules, {len(pack.derived)} derived facts · pack {pack.digest[:12]}")
     table.add_column("Rule", overflow="fold", ratio=4)
@@ -125,11 +88,7 @@ def show(state: State, rule_id: str, fmt: str) -> None:
         hint = f" Did you mean: {', '.join(close)}?" if close else " See `subsidy rules list`."
         report_error(f"no rule '{visible(rule_id)}'.{hint}")
         sys.exit(EXIT_BAD_INPUT)
-    data = rule.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["document"] = rule.document.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["effective"] = {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)}
-    data["status"] = rule.status.value
-    data["jurisdiction"] = rule.jurisdiction
+    data = rule_detail(rule)
     if fmt == "json":
         click.echo(json_text(data))
         return
@@ -181,7 +140,7 @@ def show(state: State, rule_id: str, fmt: str) -> None:
         say(f"  if {cond.id}: {cond.text}" + (f"   — {cond.says}" if cond.says else ""))
     if not rule.is_derived:
         amount = rule.rule.amount
-        say(f"Amount:   {amount.kind}: {_amount_summary(rule)}")
+        say(f"Amount:   {amount.kind}: {amount_summary(rule)}")
         if amount.says:
             say(f"          {amount.says}")
         for tier in amount.tiers or []:

@@ -1,4 +1,4 @@
-"""`subsidy compare`, `subsidy whatif`, `subsidy chart`, and the scenario parts of `evaluate` and `batch`."""
+"""`subsidy compare`, `subsidy whatif` and `subsidy chart` (the reform parts of `evaluate` and `batch`: reforms.py)."""
 
 from __future__ import annotations
 
@@ -7,120 +7,27 @@ import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from guangxi_subsidy.engine.answers.document import evaluation_json
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.reading import ProfileError, load_profile
-from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation
-from guangxi_subsidy.engine.evaluation.report import evaluation_json
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
-from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.scenarios.compare import comparison_json, comparison_table
-from guangxi_subsidy.engine.scenarios.nearmiss import NearMiss, change_text, evaluation_document, gain_text, near_misses
 
-from .main import State, friendly_errors
+from .common import BadInput, State, friendly_errors
 
 if TYPE_CHECKING:  # (reform files are read only when one is given: `subsidy evaluate` starts without them)
-    from guangxi_subsidy.engine.scenarios.reform import Reform
+    pass
 
 BATCH_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
-
-
-class BadScenarioInput(click.ClickException):
-    exit_code = 2
-
-
-# ---------------------------------------------------------------- evaluate: near misses and reforms
-
-
-def near_miss_table(misses: list[NearMiss]) -> Table | None:
-    if not misses:
-        return None
-    table = Table(title=_("Might also apply with a small change (near misses)"), title_justify="left")
-    table.add_column(_("Change"), overflow="fold", ratio=3)
-    table.add_column(_("Would pay (yuan)"), justify="right", ratio=1)
-    table.add_column(_("Benefit · condition"), overflow="fold", ratio=3)
-    for miss in misses:
-        says = "; ".join(c.says or c.condition for c in miss.changes)
-        benefit = Text(miss.rule.name)
-        benefit.append(f"\n{miss.rule.id} · {says}", style="dim")
-        table.add_row("; ".join(change_text(c) for c in miss.changes), Text(gain_text(miss), style="bold green"),
-                      benefit)
-    return table
-
-
-def print_near_misses(evaluation: Evaluation, pack: RulePack, console: Console) -> None:
-    table = near_miss_table(near_misses(evaluation, pack))
-    if table is not None:
-        console.print(table)
-
-
-def reform_of(state: State, path: Path) -> Reform:
-    from guangxi_subsidy.engine.scenarios.reform import load_reform
-
-    return load_reform(path, state.pack)
-
-
-def reform_json(reform: Reform) -> dict[str, Any]:
-    return {"name": reform.name, "file": str(reform.path), "description": reform.description,
-            "changes": [{"kind": c.kind, "target": c.target, "reason": c.reason, "changed": list(c.what)}
-                        for c in reform.changes],
-            "rules_digest": reform.pack.digest}
-
-
-def show_reform(state: State, reform_path: Path, baseline: Evaluation, fmt: str, explain: bool) -> None:
-    """`subsidy evaluate PROFILE --reform R.yaml`: the baseline and the reform side by side."""
-    reform = reform_of(state, reform_path)
-    engine = Engine(reform.pack)
-    reformed = engine.evaluate(baseline.profile, as_of=baseline.as_of, include_drafts=baseline.include_drafts)
-    labels = ("baseline", "reform")
-    if fmt == "json":
-        data = {"schema": "subsidy-reform-evaluation/1", "reform": reform_json(reform),
-                "baseline": evaluation_document(baseline, state.pack, explain),
-                "reform_evaluation": evaluation_document(reformed, reform.pack, explain),
-                "comparison": comparison_json(baseline, reformed, labels)}
-        click.echo(json_text(data))
-        return
-    console = Console()
-    profile = baseline.profile
-    title = _("{who} · as of {day} · baseline against the reform “{name}”").format(
-        who=profile.name or profile.id, day=baseline.as_of, name=reform.name)
-    console.print(comparison_table(baseline, reformed, (_("Baseline (yuan)"), _("Reform (yuan)")), title))
-    console.print(Text(_("The reform's changes:"), style="bold"))
-    for change in reform.changes:
-        what = ", ".join(change.what)
-        console.print(Text(f"  {change.kind} {change.target}" + (f" ({what})" if what else "") + f": {change.reason}"))
-    print_near_misses(reformed, reform.pack, console)
-
-
-# ---------------------------------------------------------------- batch: the second side
-
-
-def alternative(pack: RulePack, reform_path: Path | None, compare_day: dt.date | None, day: dt.date | None,
-                include_drafts: bool, engine: str, wide: bool) -> Any:
-    """The batch's alternative side, or None: a reform (its pack) or another evaluation date."""
-    from guangxi_subsidy.engine.batch.evaluator import Evaluator
-    from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
-    from guangxi_subsidy.engine.scenarios.reform import load_reform
-
-    if reform_path is not None and compare_day is not None:
-        raise BadScenarioInput("give --reform or --compare-as-of, not both")
-    if reform_path is not None:
-        reform = load_reform(reform_path, pack)
-        evaluator = Evaluator(reform.pack, as_of=day, include_drafts=include_drafts, engine=engine, wide=wide)
-        return Alternative("reform", reform.name, evaluator, {"reform": reform_json(reform)},
-                           unchanged_rules(pack, reform.pack))
-    if compare_day is not None:
-        evaluator = Evaluator(pack, as_of=compare_day, include_drafts=include_drafts, engine=engine, wide=wide)
-        return Alternative("as_of", compare_day.isoformat(), evaluator, {"as_of": compare_day.isoformat()})
-    return None
 
 
 # ---------------------------------------------------------------- compare
@@ -149,11 +56,11 @@ def compare(ctx: click.Context, profile: Path, dates: tuple[dt.datetime, ...], f
       subsidy compare applicants.csv --as-of 2017-06-30 --as-of 2018-01-01 -o results.csv --summary s.json
     """
     if len(dates) != 2:
-        raise BadScenarioInput(f"--as-of: got {len(dates)} dates, expected two (--as-of A --as-of B)")
+        raise BadInput(f"--as-of: got {len(dates)} dates, expected two (--as-of A --as-of B)")
     first, second = (d.date() for d in dates)
     if profile.suffix.lower() in BATCH_SUFFIXES:
         if output is None:
-            raise BadScenarioInput("an applicant list needs -o RESULTS (the results on the first date)")
+            raise BadInput("an applicant list needs -o RESULTS (the results on the first date)")
         from .batch import batch
 
         ctx.invoke(batch, applicants=profile, output=output, as_of=dates[0], include_drafts=include_drafts,
@@ -257,9 +164,9 @@ def chart(summary: Path, output: Path, by: str) -> None:
     try:
         data = json.loads(summary.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise BadScenarioInput(f"{summary}: not a readable summary JSON ({error})") from None
+        raise BadInput(f"{summary}: not a readable summary JSON ({error})") from None
     if not isinstance(data, dict) or "scenario" not in data:
-        raise BadScenarioInput(f"{summary}: no 'scenario' in it: write it with `subsidy batch --reform … --summary`")
+        raise BadInput(f"{summary}: no 'scenario' in it: write it with `subsidy batch --reform … --summary`")
     _chart_kind("-o", output)
     if output.suffix.lower() == ".png":
         from guangxi_subsidy.engine.scenarios.charts import budget_bars
@@ -273,7 +180,7 @@ def chart(summary: Path, output: Path, by: str) -> None:
 
 def _chart_kind(option: str, path: Path) -> None:
     if path.suffix.lower() not in (".svg", ".png"):
-        raise BadScenarioInput(_("{option}: {path} — charts are written as .svg or .png").format(option=option,
+        raise BadInput(_("{option}: {path} — charts are written as .svg or .png").format(option=option,
                                                                                                path=path))
 
 
@@ -284,9 +191,9 @@ def _picture(draw: Callable[[], str | None]) -> str | None:
     try:
         return draw()
     except PlottingUnavailable as error:
-        raise BadScenarioInput(str(error)) from None
+        raise BadInput(str(error)) from None
     except OSError as error:
-        raise BadScenarioInput(f"{error.filename or ''}: {error.strerror or error}") from None
+        raise BadInput(f"{error.filename or ''}: {error.strerror or error}") from None
 
 
 def _note(note: str | None) -> None:

@@ -12,7 +12,7 @@ import click
 
 from guangxi_subsidy.engine.i18n import _
 
-from .main import State, friendly_errors
+from .common import State, friendly_errors
 
 
 @click.command()

@@ -13,7 +13,7 @@ from guangxi_subsidy.engine.plaintext import text
 from guangxi_subsidy.engine.rules.compiled import RULE_FORMAT
 from guangxi_subsidy.engine.rules.consistency import check_pack
 
-from .main import EXIT_BAD_INPUT, EXIT_INTERNAL, State, err, friendly_errors
+from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, State, err, friendly_errors
 
 
 @click.command("verify")

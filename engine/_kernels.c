@@ -1,6 +1,6 @@
 /* The batch path's three passes over bytes, in C: reading the clean lines of a CSV block into typed columns
- * (engine/scan.py), writing the wide CSV lines of a batch (engine/widecsv.py), and the table of applicants seen
- * (engine/seen.py). Each Python module says what its pass must do and holds the rest; these functions take
+ * (engine/intake/scan.py), writing the wide CSV lines of a batch (engine/batch/widecsv.py), and the table of applicants seen
+ * (engine/intake/seen.py). Each Python module says what its pass must do and holds the rest; these functions take
  * plain arrays (numpy's, by address, through ctypes, which lets other threads run meanwhile) and allocate
  * nothing. Built as an extension module by `pip install` (setup.py); engine/native.py loads it.
  *
@@ -17,10 +17,10 @@
 
 /* ------------------------------------------------------------------------------------------------ layout */
 
-/* How each column is read (kinds) and where its values go (stores): engine/scan.py names the same numbers. */
+/* How each column is read (kinds) and where its values go (stores): engine/intake/scan.py names the same numbers. */
 enum { TEXT_ID, TEXT_NAME, MONEY, RATIO, INTEGER, SPELLED, DATE };
 enum { INTS, DAYS, BITS, CODES, TEXTS };
-/* The rule's kind of amount as layouts.wide_cell tells them apart: engine/widecsv.py names the same. */
+/* The rule's kind of amount as layouts.wide_cell tells them apart: engine/batch/widecsv.py names the same. */
 enum { FIGURE, RANGE, UP_TO, NON_MONETARY };
 
 #define ID_LIMIT 200

@@ -6,6 +6,7 @@
                        "recognised_incubation_base": True, "rent_and_broadband_paid": "900000",
                        "rent_subsidy_years_received": 0})
     result["totals"]["grants"]            # '550000.00', the dict `subsidy evaluate --format json` prints
+    evaluate_registered("91440300708461136T", as_of="2019-06-01")   # from the register (一企一档), as --register
 
     outcome = evaluate_frame(frame)       # a polars DataFrame or an Arrow table, one applicant a row
     outcome.results                       # one row per applicant evaluated (the wide layout of `subsidy batch`)
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.layouts import BatchResult
     from guangxi_subsidy.engine.batch.summary import Summary
 
-__all__ = ["BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_frame", "load_pack", "summarise"]
+__all__ = ["BatchOutcome", "Profile", "RulePack", "evaluate", "evaluate_frame", "evaluate_registered", "load_pack",
+           "summarise"]
 
 _ENGINES: dict[int, tuple[RulePack, Engine]] = {}
 _BUNDLED: list[RulePack] = []
@@ -84,7 +86,7 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
     (values as a profile file holds them: '900000', 900000, Decimal, '南宁', True …; a mapping with a
     `profile` key is read as a case file's profile) or a Profile. Raises ProfileError naming each field,
     value and expectation."""
-    from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
+    from guangxi_subsidy.engine.answers.document import evaluation_document
 
     if not isinstance(profile, Profile):
         data = dict(profile)
@@ -95,6 +97,27 @@ def evaluate(profile: Mapping[str, Any] | Profile, *, as_of: dt.date | str | Non
     found_pack = engine.pack
     found = engine.evaluate(profile, as_of=_day(as_of), include_drafts=include_drafts)
     return evaluation_document(found, found_pack, explain)
+
+
+def evaluate_registered(applicant_id: str, *, db: str | None = None, as_of: dt.date | str | None = None,
+                        known_on: dt.date | str | None = None, include_drafts: bool = False, explain: bool = False,
+                        pack: RulePack | None = None) -> dict[str, Any]:
+    """One applicant of the register (一企一档): the dict `subsidy evaluate --register ID --format json` prints,
+    from its facts on `as_of` (default today) as known at the end of `known_on` (default: everything), with
+    the fields the awards ledger counts computed from it. `db`: as `--db` (else SUBSIDY_DB, else the default
+    file). Raises RegisterError (an unknown applicant, a register not created) naming the fault."""
+    from guangxi_subsidy.engine.answers.document import evaluation_document
+    from guangxi_subsidy.engine.register.database import open_register
+    from guangxi_subsidy.engine.register.evaluation import annotate, load
+
+    engine = _engine(pack)
+    store = open_register(db)
+    try:
+        found = load(store, applicant_id, _day(as_of), _day(known_on, "known_on"))
+    finally:
+        store.dispose()
+    evaluation = engine.evaluate(found.profile, as_of=found.as_of, include_drafts=include_drafts)
+    return annotate(evaluation_document(evaluation, engine.pack, explain), evaluation, found)
 
 
 @dataclass

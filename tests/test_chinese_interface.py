@@ -39,8 +39,8 @@ def test_a_chinese_locale_prints_chinese_headings_statuses_and_explanation_sente
 
 
 def test_a_sentence_reads_a_count_with_its_unit() -> None:
+    from guangxi_subsidy.engine.answers.sentences import sentence
     from guangxi_subsidy.engine.evaluation.evaluate import Check
-    from guangxi_subsidy.engine.evaluation.sentences import sentence
 
     check = Check("full_year", "months_operating_in_base >= 12", True, {"months_operating_in_base": 12})
     assert sentence(check) == "在基地正常纳税经营 12 个月（需满 12 个月）"

@@ -39,7 +39,7 @@ def test_every_money_figure_in_the_seeds_is_encoded_or_explained(pack: RulePack)
 def test_the_scan_finds_figures_in_every_document_and_counts_add_up(pack: RulePack) -> None:
     coverage = scan(pack)
     counts = coverage.counts()
-    assert counts["documents"] == 5
+    assert counts["documents"] == len(pack.documents)  # every document of the pack is scanned
     assert {c.document for c in coverage.clauses} == set(coverage.documents)
     assert counts["figures"] == counts[ENCODED] + counts[EXPLAINED] + counts[UNEXPLAINED]
     assert counts[ENCODED] > counts[EXPLAINED] > 0

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from guangxi_subsidy.engine.answers.table import print_evaluation
 from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
-from guangxi_subsidy.engine.evaluation.report import print_evaluation
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -21,10 +21,10 @@ import yaml
 from hypothesis import given, settings
 
 from guangxi_subsidy.engine import language as ex
+from guangxi_subsidy.engine.answers.document import totals
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation, Outcome, profile_values
-from guangxi_subsidy.engine.evaluation.report import totals
 from guangxi_subsidy.engine.money import round_fen
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.pack import DEFAULT_RULES, RulePack, load_pack

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guangxi_subsidy.data import examples as bundled
+from guangxi_subsidy.engine.answers.document import evaluation_document
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
-from guangxi_subsidy.engine.jsontext import json_bytes, json_text
-from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
+from guangxi_subsidy.engine.jsontext import json_bytes, json_line, json_text
 from guangxi_subsidy.engine.verify.strategies import profiles
 
 
@@ -49,6 +49,19 @@ def test_empty_and_nested_values_and_integers_to_64_bits_are_written_alike() -> 
 def test_what_orjson_refuses_is_written_by_the_standard_library() -> None:
     for document in ({"big": 2**70}, {1: "a key that is a number"}, [2**64]):
         assert json_bytes(document) == standard(document)
+        assert json_line(document) == compact(document)
+
+
+def compact(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def test_a_json_line_is_the_standard_librarys_compact_form_on_one_line() -> None:
+    text = "".join(map(chr, range(0xD800)))
+    document = {"text": text, "line\u2028break\n": [text[:300], {"": None}, 2**63 - 1, -(2**63), True]}
+    line = json_line(document)
+    assert line == compact(document)
+    assert line.count(b"\n") == 1 and line.endswith(b"\n")  # (a line break in a value is written escaped)
 
 
 def test_the_bundled_examples_documents_are_the_same_bytes_on_every_date_with_and_without_explanations(

@@ -9,13 +9,14 @@ from budget import examples
 from hypothesis import given, settings
 
 from guangxi_subsidy.engine import i18n
+from guangxi_subsidy.engine.answers.sentences import line_text
 from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import parse_profile
+from guangxi_subsidy.engine.evaluation.changeable import CHANGEABLE, FIXED
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
+from guangxi_subsidy.engine.evaluation.nearmiss import UNITS, NearMiss, near_misses
 from guangxi_subsidy.engine.rules.pack import load_pack
-from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE, FIXED
-from guangxi_subsidy.engine.scenarios.nearmiss import UNITS, NearMiss, line_text, near_misses
 from guangxi_subsidy.engine.verify.scenarios import near_thresholds
 
 PACK = load_pack()

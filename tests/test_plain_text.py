@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_batch_files import AS_OF
 
-from guangxi_subsidy.cli import main as cli_main
+from guangxi_subsidy.cli import common as cli_main
 from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.evaluation import evaluate as evaluations
 from guangxi_subsidy.engine.evaluation.evaluate import Engine

@@ -15,7 +15,7 @@ DAMAGED = [r for r in RULES if r.spec.source.raw is not None]
 
 def test_every_seed_document_has_its_rule_file() -> None:
     assert sorted(p.name for p in SEEDS.glob("*.txt")) == sorted(PACK.documents)
-    assert len(PACK.documents) == 5
+    assert PACK.documents  # (however many documents there are: a new one is a seed and its rule file)
 
 
 def test_every_rule_of_002_that_quotes_damaged_text_records_it() -> None:

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from guangxi_subsidy.cli.main import cli
+from guangxi_subsidy.engine.answers.document import evaluation_json, totals
 from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.contested import contested_readings
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
-from guangxi_subsidy.engine.evaluation.report import evaluation_json, totals
 from guangxi_subsidy.engine.rules.format import rule_schema
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.rules.periods import HORIZON_YEARS, horizon

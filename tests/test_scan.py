@@ -1,4 +1,4 @@
-"""The compiled reader of clean CSV blocks (engine/scan.py) decides nothing the other readers would decide
+"""The compiled reader of clean CSV blocks (engine/intake/scan.py) decides nothing the other readers would decide
 differently: the same typed rows, the same rejections, the same output files, whatever the cells hold."""
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guangxi_subsidy.cli.main import cli
+from guangxi_subsidy.engine.answers.document import evaluation_json
 from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.evaluation.outcome import COUNT_TOTALS
-from guangxi_subsidy.engine.evaluation.report import evaluation_json
 from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.verify import strategies
 

@@ -70,8 +70,9 @@ def test_evaluate_many_answers_each_line_in_order_and_names_the_bad_line(client)
 
 
 def test_rules_list_and_show_are_the_cli_json(client):
-    listed = client.get("/api/v1/rules").json()
-    assert "nanning.incubation_base_rent_subsidy" in {r["id"] for r in listed}
+    listed = client.get("/api/v1/rules")
+    assert "nanning.incubation_base_rent_subsidy" in {r["id"] for r in listed.json()}
+    assert listed.content == cli_output("rules", "list", "--format", "json")  # one builder, the same bytes
     shown = client.get("/api/v1/rules/nanning.incubation_base_rent_subsidy")
     assert shown.content == cli_output("rules", "show", "nanning.incubation_base_rent_subsidy", "--format", "json")
 

@@ -7,6 +7,7 @@ local server's.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -76,7 +77,8 @@ def test_a_near_miss_is_asked_the_question_and_answering_it_changes_the_result(p
     page.get_by_role("button", name="测算", exact=True).click()
     asked = page.locator(".next")
     assert "经认定为创业孵化基地" in asked.inner_text()
-    assert "550,000.00" not in page.locator("#result").inner_text()
+    assert page.locator("#result article.benefit").count() == 0  # not granted: only named as what is at stake
+    assert "涉及金额：最多 550,000.00 元" in asked.inner_text()
     asked.get_by_label("是").check()  # the question, answered where it is asked
     page.get_by_role("button", name="测算", exact=True).click()
     asked = page.locator(".next")  # the form grows: the next fact the rule reads is asked
@@ -149,3 +151,125 @@ def test_the_report_prints_to_pdf(page, base_url, tmp_path):
     report.close()
     assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
     assert b"/Type /Page" in pdf or b"/Type/Page" in pdf
+
+
+# The three people of the guided questionnaire, answered by clicking as they would: each reaches the amount
+# worked by hand in tests/test_web_guide.py (91,500.00, 550,000.00, 72,000.00) within its number of questions.
+PEOPLE = {
+    "incubated firm": ("入驻南宁创业孵化基地的企业", "nanning", "2018年12月31日",
+                       {"在基地正常纳税经营月数": "10", "依法足额缴纳社会保险费": "是",
+                        "吸纳登记失业人员数(满1年)": "3", "吸纳就业援助对象数(满1年)": "0",
+                        "新吸纳毕业年度高校毕业生数": "25", "已享受贴息贷款额度": "没有（0）"},
+                       "91,500.00", 10),
+    "base": ("众创空间/创业孵化基地", "nanning", "2017/3/1",
+             {"经认定为创业孵化基地": "是", "实际缴纳房租和宽带接入费": "90万", "已享受房租补助年数": "没有（0）"},
+             "550,000.00", 5),
+    "bank": ("金融机构", "liuzhou", "2019-6-30",
+             {"放贷机构类型": "银行业金融机构", "上年度小微企业贷款平均余额": "5亿",
+              "当年小微企业贷款平均余额": "5.12亿"},
+             "72,000.00", 4),
+}
+LATIN = re.compile(r"[A-Za-z]{2,}")
+ALLOWED_LATIN = {"PDF"}
+
+
+def latin_words(page) -> set[str]:
+    """Latin words a Chinese page shows in its main part (the digest and units like PDF allowed)."""
+    return set(LATIN.findall(page.inner_text("main"))) - ALLOWED_LATIN
+
+
+def answer_guide(page, base_url: str, who: str, city: str, day: str, facts: dict[str, str], amount: str) -> tuple:
+    page.goto(base_url + "/guide")
+    page.get_by_label(who, exact=True).check()
+    page.select_option("#f-city", city)
+    page.fill("#f-as_of", day)
+    with page.expect_navigation():
+        page.get_by_role("button", name="开始").click()
+    asked, reached = [], None
+    while page.locator(".ask").count():
+        label = page.locator("#ask-h").inner_text().split(" (")[0].strip()
+        asked.append(label)
+        assert len(asked) < 30
+        reply = facts.get(label)
+        if reply is not None and not page.locator(f"button:text-is('{reply}')").count():
+            page.fill(".ask input[type=text]", reply)
+        button = page.get_by_role("button", name="不清楚") if reply is None else \
+            page.locator(f"button:text-is('{reply}')").first if page.locator(f"button:text-is('{reply}')").count() \
+            else page.get_by_role("button", name="下一步")
+        with page.expect_navigation():  # the next step is a new page: read it, never the one left
+            button.click()
+        total = page.locator("#result .total strong")
+        if reached is None and total.count() and total.inner_text() == amount:
+            reached = len(asked)
+    return asked, reached
+
+
+@pytest.mark.parametrize("who", list(PEOPLE))
+def test_each_person_reaches_their_amount_through_the_guide_in_chinese_only(page, base_url, who):
+    identity, city, day, facts, amount, most = PEOPLE[who]
+    asked, reached = answer_guide(page, base_url, identity, city, day, facts, amount)
+    assert reached is not None and reached <= most, (asked, reached)
+    assert page.locator("#result .total strong").inner_text() == amount
+    assert latin_words(page) == set()
+
+
+def test_every_date_spelling_typed_gives_a_result_for_that_date(page, base_url):
+    for spelling in ("2017年3月1日", "2017/3/1", "2017-3-1"):
+        choose_incubation_base(page, base_url)
+        page.fill("#f-as_of", spelling)
+        page.check("#f-recognised_incubation_base-true")
+        page.get_by_label("实际缴纳房租和宽带接入费").fill("90万")
+        page.get_by_role("button", name="测算", exact=True).click()
+        assert page.locator("#result .asof .date").inner_text() == "2017-03-01", spelling
+    page.fill("#f-as_of", "2017年2月30日")
+    page.get_by_role("button", name="测算", exact=True).click()
+    assert page.input_value("#f-as_of") == "2017年2月30日"  # kept as typed, never today
+    assert "不是日历上的日期" in page.inner_text("#e-as_of") and page.locator("#result").count() == 0
+
+
+def test_switching_language_keeps_the_answers_and_the_result(page, base_url):
+    choose_incubation_base(page, base_url)
+    page.check("#f-recognised_incubation_base-true")
+    page.get_by_label("实际缴纳房租和宽带接入费").fill("900000")
+    page.get_by_role("button", name="测算", exact=True).click()
+    page.click("a.switch")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.input_value("#f-rent_and_broadband_paid") == "900000"
+    assert "550,000.00" in page.inner_text("#result")
+
+
+def test_no_page_scrolls_sideways_at_a_phones_375_pixels(browser, base_url):
+    phone = browser.new_page()
+    phone.set_viewport_size({"width": 375, "height": 740})
+    widths: dict[str, int] = {}
+
+    def measure(name: str) -> None:
+        phone.wait_for_load_state()
+        widths[name] = phone.evaluate("document.documentElement.scrollWidth")
+
+    try:
+        for path in ("/", "/guide", "/batch", "/api/v1/docs", "/?kind=enterprise&city=nanning"):
+            phone.goto(base_url + path)
+            measure(path)
+        choose_incubation_base(phone, base_url)
+        phone.check("#f-recognised_incubation_base-true")
+        phone.get_by_label("实际缴纳房租和宽带接入费").fill("900000")
+        phone.get_by_role("button", name="测算", exact=True).click()
+        measure("result")
+        phone.locator("details.whatif summary").click()
+        phone.fill("input[name=vary_to]", "1000000")
+        phone.get_by_role("button", name=re.compile("曲线")).click()
+        measure("what-if")
+        phone.go_back()
+        with phone.context.expect_page() as opened:
+            phone.get_by_role("button", name="打印测算报告").click()
+        report = opened.value
+        report.set_viewport_size({"width": 375, "height": 740})
+        report.wait_for_load_state()
+        widths["report"] = report.evaluate("document.documentElement.scrollWidth")
+        report.close()
+        answer_guide(phone, base_url, *PEOPLE["base"][:5])
+        measure("guide result")
+    finally:
+        phone.close()
+    assert {name: width for name, width in widths.items() if width > 375} == {}

@@ -1,4 +1,4 @@
-"""The compiled wide-CSV writer (engine/widecsv.py) writes, byte for byte, what the frame path writes: the same
+"""The compiled wide-CSV writer (engine/batch/widecsv.py) writes, byte for byte, what the frame path writes: the same
 cells, totals, quoting and formula guard, for any applicants the pack can be asked about."""
 
 from __future__ import annotations

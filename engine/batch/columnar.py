@@ -2,16 +2,16 @@
 
 The reference engine (durable_rules, then Python condition by condition) evaluates one profile at a time; a
 policy office evaluating every enterprise in the region needs columns. This module walks the same parsed,
-normalised expression trees (`engine/expression.py`) and the same amount specifications (`engine/award.py`) and
+normalised expression trees (`engine/language/`) and the same amount specifications (`engine/evaluation/award.py`) and
 builds, per rule, one polars filter (beneficiary kind, city, derived facts, conditions) and the expressions
-for status and amount over the rows that pass it. It mirrors `expression.evaluate` exactly: a comparison that
+for status and amount over the rows that pass it. It mirrors `language.evaluate` exactly: a comparison that
 reads a missing value is false, `not` was pushed down to the comparisons when the pack was compiled, `and`/`or`
-see only true or false. Amounts are exact: integers at a power-of-ten scale (`engine/scaled.py`), floored at
+see only true or false. Amounts are exact: integers at a power-of-ten scale (`engine/batch/scaled.py`), floored at
 zero, capped, and rounded once to the fen, half up. An amount that integer columns cannot hold exactly (a
 division, or a bound past 10**37) is computed by `award.compute` itself for the rows where its rule holds.
 
 The result is long: one row per applicant and rule that holds (statuses eligible, expired, not_yet_in_force;
-`not_eligible` rows are absent), amounts as integer fen; `engine/layouts.py` turns it into the published shapes.
+`not_eligible` rows are absent), amounts as integer fen; `engine/batch/layouts.py` turns it into the published shapes.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ class Plan:
         return value
 
     def condition(self, node: ex.Node) -> pl.Expr:
-        """A never-null boolean column: `expression.evaluate(node, env) is True` for each row."""
+        """A never-null boolean column: `language.evaluate(node, env) is True` for each row."""
         return self._condition(ex.normalize(node))
 
     def _condition(self, node: ex.Node) -> pl.Expr:

@@ -8,7 +8,7 @@ rejected row). It keeps no state between calls, so the same function can be mapp
 dataset by Dask, Ray or Spark (README, "Evaluating on a cluster (Dask)": engine/batch/cluster.py does it on
 Dask); the CLI reads a file block by block (`admit`) and evaluates many blocks at once (`decide`).
 
-Rows the fast readers of `engine/frames.py` cannot read completely are read by the profile model, exactly as
+Rows the fast readers of `engine/intake/frames.py` cannot read completely are read by the profile model, exactly as
 `subsidy evaluate` reads a profile; a row the model refuses is rejected with each field, value and reason.
 """
 
@@ -69,7 +69,7 @@ class Evaluator:
         """The first half of `evaluate`: read the cells into typed profiles, refusing the rows the profile
         model refuses. Typed rows take a third of the memory of cells, so a reader admits block by block and
         `decide` takes many blocks at once. `typed` are rows of the same block a reader has already typed
-        (engine/scan.py): they join the rows read here, in row order."""
+        (engine/intake/scan.py): they join the rows read here, in row order."""
         if typed is None or not typed.height:
             return self._admit(cells, columns, as_text)
         if self._reference is not None:

@@ -130,7 +130,7 @@ class AtomicOutput:
             raise failure(self.path, error) from None
 
     def write_lines(self, pieces: Iterable[bytes | memoryview], rows: int, header: pl.DataFrame) -> None:
-        """CSV lines formatted already (engine/widecsv.py), after the column names of `header`."""
+        """CSV lines formatted already (engine/batch/widecsv.py), after the column names of `header`."""
         self.write_header(header)
         try:
             for piece in pieces:

@@ -12,8 +12,12 @@ here, so choosing a language costs nothing at start-up.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 LANGUAGES = ("zh", "en")
@@ -22,6 +26,9 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 _current: gettext.NullTranslations | None = None
 _language = "en"
+# A language chosen for one request of a server (`speaking`): a context variable, so concurrent requests each
+# read their own and the process's language is left alone.
+_speaking: ContextVar[tuple[str, gettext.NullTranslations] | None] = ContextVar("subsidy_speaking", default=None)
 
 
 def detect(explicit: str | None = None) -> str:
@@ -53,8 +60,26 @@ def set_language(language: str | None = None) -> str:
     return _language
 
 
+@functools.cache
+def _cached(language: str) -> gettext.NullTranslations:
+    return translations(language)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Messages in this language inside the block, for this thread or task only (a web page's language)."""
+    code = language if language in LANGUAGES else "en"
+    token = _speaking.set((code, _cached(code)))
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def language() -> str:
     """The language chosen (detected on first use)."""
+    if (spoken := _speaking.get()) is not None:
+        return spoken[0]
     if _current is None:
         set_language()
     return _language
@@ -62,6 +87,8 @@ def language() -> str:
 
 def _(message: str) -> str:
     """The message in the chosen language."""
+    if (spoken := _speaking.get()) is not None:
+        return spoken[1].gettext(message)
     if _current is None:
         set_language()
     assert _current is not None
@@ -70,6 +97,8 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The message for a count, in the chosen language."""
+    if (spoken := _speaking.get()) is not None:
+        return spoken[1].ngettext(singular, plural, n)
     if _current is None:
         set_language()
     assert _current is not None

@@ -9,7 +9,7 @@ its row number and reason, and keeps the good ones. A quoted cell may span lines
 line breaks: such a record is one row, as Excel counts it.
 
 For the columnar engine, a file of at least COMPILED_FROM bytes is first given block by block to the compiled
-reader (`engine/scan.py`), which types its clean lines directly; the lines it hands back are read here, as
+reader (`engine/intake/scan.py`), which types its clean lines directly; the lines it hands back are read here, as
 `_careful` reads lines, and blocks it hands back whole are read as above.
 
 Encodings: UTF-8 (with or without a byte order mark) and GB18030 (which includes GBK and GB2312, what Excel
@@ -66,7 +66,7 @@ class Chunk:
     rejected: list[Rejection] = field(default_factory=list)
     position: int = 0  # how far through the file (bytes, or rows of a sheet) this chunk ends
     texts: list[Callable[[], pl.DataFrame]] = field(default_factory=list)  # each part's cells as written
-    typed: pl.DataFrame | None = None  # rows the compiled reader (engine/scan.py) has already typed
+    typed: pl.DataFrame | None = None  # rows the compiled reader (engine/intake/scan.py) has already typed
     extras: pl.DataFrame | None = None  # the columns not read, by header, with ROW: carried to the results
     rows: int = field(init=False, default=0)  # rows accounted for: cells, typed, and rows rejected before reading
 

@@ -19,10 +19,12 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
+from guangxi_subsidy.engine.answers.sentences import line_text
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.award import compute
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.evaluate import Engine as RulesEngine
+from guangxi_subsidy.engine.evaluation.nearmiss import near_misses
 from guangxi_subsidy.engine.matching import pushes
 from guangxi_subsidy.engine.matching.changes import prints, prints_json, prints_read
 from guangxi_subsidy.engine.matching.load import Loaded, load_block
@@ -32,7 +34,6 @@ from guangxi_subsidy.engine.matching.waivers import list_cases
 from guangxi_subsidy.engine.money import FEN, to_fen
 from guangxi_subsidy.engine.register.facts import now
 from guangxi_subsidy.engine.register.tables import Applicant
-from guangxi_subsidy.engine.scenarios import nearmiss  # the evaluation document's home on this layer
 
 BLOCK = 2_000
 
@@ -89,8 +90,8 @@ def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[s
             items.append(pushes.closed(rules.pack.rules[rule_id], status, _yuan(old_fen), run_pk))
         elif status == "eligible" and amount != old_fen and outcome is not None:
             items.append(pushes.amount_changed(outcome, _yuan(old_fen), run_pk))
-    for miss in nearmiss.near_misses(evaluation, rules.pack):
-        items.append(pushes.near_miss(miss.rule, [c.field for c in miss.changes], nearmiss.line_text(miss),
+    for miss in near_misses(evaluation, rules.pack):
+        items.append(pushes.near_miss(miss.rule, [c.field for c in miss.changes], line_text(miss),
                                       miss.gain))
     env = evaluation.facts.env if evaluation.facts is not None else {}
     for outcome in evaluation.outcomes:

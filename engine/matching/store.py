@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guangxi_subsidy.engine.answers.document import outcome_json
 from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine as RulesEngine
-from guangxi_subsidy.engine.evaluation.report import outcome_json
 from guangxi_subsidy.engine.matching.load import load_receipt
 from guangxi_subsidy.engine.matching.tables import Decision, MatchRun, MatchSnapshot, Push
 from guangxi_subsidy.engine.register.applicants import find

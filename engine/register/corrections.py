@@ -11,7 +11,7 @@ from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.register.applicants import find
 from guangxi_subsidy.engine.register.database import RegisterError
-from guangxi_subsidy.engine.register.facts import NOT_FACTS, Change, Counts, Source, canonical, record
+from guangxi_subsidy.engine.register.facts import NOT_FACTS, Change, Counts, Source, canonical, kept, record
 from guangxi_subsidy.engine.register.periods import Period
 
 
@@ -25,6 +25,9 @@ def correct(session: Session, ref: str, field: str, value: str, period: Period, 
     if field not in Profile.model_fields or field in NOT_FACTS:
         raise RegisterError(_("'{0}' is not a profile field a fact can hold (see `subsidy rules fields`)").format(
             field))
+    if not kept(field, applicant.holder == "individual"):
+        raise RegisterError(_("'{0}' is not kept for an individual: the register holds only the fields the rules "
+                              "read (personal information)").format(field))
     profile = parse_profile({"id": applicant.ref, "kind": applicant.kind, "city": applicant.city, field: value},
                             applicant.ref)
     typed = getattr(profile, field)

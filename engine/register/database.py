@@ -91,17 +91,22 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def revision_of(engine: Engine) -> str | None:
+    """`current`, with a server that refuses or a file that is not a database as a RegisterError."""
+    try:
+        return current(engine)
+    except Exception as error:  # noqa: BLE001 - a server that refuses, a file that is not a database
+        raise RegisterError(_("the register at {0} cannot be opened: {1}").format(
+            engine.url.render_as_string(hide_password=True), str(error).strip().splitlines()[0])) from None
+
+
 def open_register(db: str | None = None) -> Engine:
     """An engine on a register whose schema is this program's; else a RegisterError saying what to run."""
     engine = connect(db)
     name = engine.url.database
     if engine.url.get_backend_name() == "sqlite" and name and name != ":memory:" and not Path(name).exists():
         raise RegisterError(_("no register at {0}: run `subsidy register init` first").format(name))
-    try:
-        found = current(engine)
-    except Exception as error:  # noqa: BLE001 - a server that refuses, a file that is not a database
-        raise RegisterError(_("the register at {0} cannot be opened: {1}").format(
-            engine.url.render_as_string(hide_password=True), str(error).splitlines()[0])) from None
+    found = revision_of(engine)
     if found is None:
         raise RegisterError(_("no register at {0}: run `subsidy register init` first").format(
             engine.url.render_as_string(hide_password=True)))

@@ -105,6 +105,14 @@ def annotate(document: dict[str, Any], evaluation: Evaluation, found: RegisterPr
     return document
 
 
+def _named(field: str) -> str:
+    """A field as a person reads it: its Chinese label in Chinese, its name in English."""
+    from guangxi_subsidy.engine.applicant.fields import field_labels
+    from guangxi_subsidy.engine.i18n import language
+
+    return field if language() == "en" else field_labels().get(field, field)
+
+
 def ledger_lines(document: dict[str, Any], found: RegisterProfile) -> list[str]:
     """What the register adds to the table, as lines: each refusal that counted awards, with them named; each
     declared value that disagrees with the ledger."""
@@ -114,12 +122,13 @@ def ledger_lines(document: dict[str, Any], found: RegisterProfile) -> list[str]:
     lines = []
     for refusal in document["register"]["refusals"]:
         lines.append(_("✗ {0} ({1}): {2} = {3}, counted from the awards ledger:").format(
-            refusal["name"], refusal["rule_id"], refusal["field"], refusal["value"]))
-        lines.extend("  " + award.text() for award in derived[refusal["field"]].awards)
+            refusal["name"], refusal["rule_id"], _named(refusal["field"]), refusal["value"]))
+        lines.extend("  " + award.text(refusal["name"] if award.rule_id == refusal["rule_id"] else None)
+                     for award in derived[refusal["field"]].awards)
     for item in found.derived:
         if item.disagrees:
             lines.append(_("⚠ {0}: declared {1}, the awards ledger gives {2} (the ledger's value is used)").format(
-                item.field, item.declared, item.value))
+                _named(item.field), item.declared, item.value))
     return lines
 
 
@@ -131,6 +140,6 @@ def source_lines(found: RegisterProfile) -> list[str]:
     for name in sorted(found.facts):
         fact = found.facts[name]
         out.append(_("{0} = {1} ({2}; {3}; version {4}, recorded {5} by {6})").format(
-            name, fact.value, str(fact.period) or _("standing"), fact.source_text(), fact.version,
+            _named(name), fact.value, str(fact.period) or _("standing"), fact.source_text(), fact.version,
             f"{fact.recorded_at:%Y-%m-%d}", fact.recorded_by))
     return out

@@ -26,14 +26,9 @@ def columns() -> list[str]:
 def frames(engine: Engine, as_of: dt.date, where: dict[str, str] | None = None,
            known_on: dt.date | None = None) -> list[pl.DataFrame]:
     """The profiles on `as_of`, a frame per block, every column text."""
-    names = columns()
-    schema = dict.fromkeys(names, pl.String)
-    out = []
     with Session(engine) as session:
-        for block in profiles(session, as_of, where, known_on):
-            rows = {name: [None if row.get(name) is None else str(row[name]) for row in block] for name in names}
-            out.append(pl.DataFrame(rows, schema=schema))
-    return out or [pl.DataFrame(schema=schema)]
+        out = list(profiles(session, as_of, where, known_on))
+    return out or [pl.DataFrame(schema=dict.fromkeys(columns(), pl.String))]
 
 
 def export(engine: Engine, path: Path, as_of: dt.date, where: dict[str, str] | None = None,
@@ -55,3 +50,16 @@ def export(engine: Engine, path: Path, as_of: dt.date, where: dict[str, str] | N
     except OSError as error:
         raise RegisterError(f"{path}: {error.strerror}") from None
     return frame.height
+
+
+def snapshot(engine: Engine) -> dict[str, int]:
+    """The register's high-water marks: the last fact, personal fact and award recorded. Rows are only ever
+    added, so these pin exactly which versions a run read (the receipt of `subsidy batch --register`)."""
+    from sqlalchemy import func, select
+
+    from guangxi_subsidy.engine.register.tables import Award, Fact, PersonalFact
+
+    with Session(engine) as session:
+        return {"facts_through": session.scalar(select(func.max(Fact.pk))) or 0,
+                "personal_facts_through": session.scalar(select(func.max(PersonalFact.pk))) or 0,
+                "awards_through": session.scalar(select(func.max(Award.pk))) or 0}

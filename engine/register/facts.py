@@ -25,6 +25,20 @@ SOURCE_KINDS = ("department", "file", "declaration", "officer")
 NOT_FACTS = ("id", "kind", "as_of")  # the file's key and kind; an evaluation's date is not a fact about anyone
 
 
+def kept(field: str, personal: bool) -> bool:
+    """Whether the register keeps this field: every profile field of an organisation; of a person, only the
+    fields the rules read, and the city (PIPL: no more personal data than the decisions need; a person's name
+    stays with the office's own files)."""
+    if field in NOT_FACTS:
+        return False
+    if not personal or field == "city":
+        return True
+    from guangxi_subsidy.engine.applicant.fields import fields
+
+    info = fields().get(field)
+    return info is not None and info.read_by_rules
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a value comes from and who recorded it."""
@@ -50,13 +64,13 @@ class Change:
 
 
 def canonical(value: Any) -> str:
-    """A profile value as the text stored: Decimal money with its two places, true/false, ISO dates, codes."""
+    """A profile value as the text stored: numbers without trailing zeros, true/false, ISO dates, codes."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Enum):
         return str(value.value)
-    if isinstance(value, Decimal):
-        return format(value, "f")
+    if isinstance(value, Decimal):  # one text per number: 900000, 900000.00 and 90万 are one value
+        return format(value.normalize(), "f")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -68,6 +82,7 @@ def now() -> dt.datetime:
 
 
 Key = tuple[int, str, dt.date | None, dt.date | None]
+TABLES = {False: Fact.metadata.tables["facts"], True: Fact.metadata.tables["personal_facts"]}  # (Core tables)
 
 
 def latest(session: Session, table: type[Fact] | type[PersonalFact], pks: Sequence[int]) -> dict[Key, tuple[int, str]]:
@@ -116,8 +131,8 @@ def record(session: Session, changes: Iterable[Change], when: dt.datetime | None
             known[key] = (version + 1, change.value)
             touched.add(change.applicant_pk)
             rows.append(_row(change, version + 1, when, change.reason or (reason_for_change if version else None)))
-        if rows:
-            session.execute(insert(table), rows)
+        if rows:  # (Core's executemany: the ORM's bulk path costs as much again for rows it does not track)
+            session.connection().execute(insert(TABLES[personal]), rows)
     return counts, touched
 
 

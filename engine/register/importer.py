@@ -26,7 +26,7 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import is_extra, read_profile
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.register.applicants import Newcomer, ensure
-from guangxi_subsidy.engine.register.facts import NOT_FACTS, Change, Counts, Source, canonical, now, record
+from guangxi_subsidy.engine.register.facts import Change, Counts, Source, canonical, kept, now, record
 from guangxi_subsidy.engine.register.identity import IdentityError, applicant_id, holder
 from guangxi_subsidy.engine.register.periods import Period
 from guangxi_subsidy.engine.register.tables import Import
@@ -149,9 +149,9 @@ def _store(session: Session, rows: list[Row], options: ImportOptions, path: Path
         applicant = applicants[ref]
         source = Source(options.source_kind, options.source, options.recorded_by, path.name, row)
         personal = holder(applicant.kind) == "individual"
-        for name in sorted(profile.model_fields_set - set(NOT_FACTS)):
+        for name in sorted(profile.model_fields_set):
             value = getattr(profile, name)
-            if value is None:
+            if value is None or not kept(name, personal):
                 continue
             changes.append(Change(applicant.pk, personal, name, canonical(value), options.period, source))
     counts, touched = record(session, changes, when, _("imported from {0}").format(path.name))

@@ -68,10 +68,11 @@ class AwardView:
     reference: str
     status: str
 
-    def text(self) -> str:
-        """`2017 nanning.incubation_base_rent_subsidy 550000.00 yuan, decided 2018-03-01, 南人社〔2018〕12号 (paid)`."""
+    def text(self, rule_name: str | None = None) -> str:
+        """`2017 创业孵化基地房租和宽带接入费补助 550000.00 yuan, decided 2018-03-01, 南人社〔2018〕12号 (paid)`: the
+        programme, else the rule's name when given, else its id."""
         return _("{0} {1} {2} yuan, decided {3}, {4} ({5})").format(
-            self.period, self.programme or self.rule_id, self.amount, self.decision_date.isoformat(),
+            self.period, self.programme or rule_name or self.rule_id, self.amount, self.decision_date.isoformat(),
             self.reference, _(self.status))
 
     def as_json(self) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 
 For each field, the facts recorded up to the as-known moment (all of them when not asked) are taken at their
 latest version per period. Of those, the one that applies on the date is, in order: a fact whose period covers
-the date (the latest-starting one if several do); a standing fact (no period); the fact of the latest period
-that ended before the date (the most recent value known, shown with its period so a reader sees its age). A
-fact whose period starts after the date never applies.
+the date (the latest-starting, then the narrowest, if several do); a standing fact (no period); the fact of
+the latest period that ended before the date (the most recent value known, shown with its period so a reader
+sees its age). A fact whose period starts after the date never applies.
 """
 
 from __future__ import annotations
@@ -84,11 +84,13 @@ def current_versions(facts: Iterable[KnownFact]) -> list[KnownFact]:
     return list(latest.values())
 
 
-def _rank(fact: KnownFact, day: dt.date) -> tuple[int, dt.date]:
+def _rank(fact: KnownFact, day: dt.date) -> tuple[int, dt.date, int]:
+    """Covering the day, then standing, then past; then the latest start; then the narrowest period (a quarter's
+    value over the year's, when both cover the day). `bulk` orders the same way."""
     if fact.period.standing:
-        return (1, dt.date.min)
-    assert fact.period.start is not None
-    return (2 if fact.period.covers(day) else 0, fact.period.start)
+        return (1, dt.date.min, 0)
+    assert fact.period.start is not None and fact.period.end is not None
+    return (2 if fact.period.covers(day) else 0, fact.period.start, -fact.period.end.toordinal())
 
 
 def applying(facts: Iterable[KnownFact], day: dt.date) -> dict[str, KnownFact]:

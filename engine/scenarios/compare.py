@@ -14,9 +14,9 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from guangxi_subsidy.engine.answers.document import award_json, money_text, totals
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.outcome import Status
-from guangxi_subsidy.engine.evaluation.report import award_json, money_text, totals
 from guangxi_subsidy.engine.i18n import N_, _
 from guangxi_subsidy.engine.money import format_yuan
 
@@ -114,7 +114,7 @@ def comparison_json(before: Evaluation, after: Evaluation, labels: tuple[str, st
 
 
 def _cell(outcome: Outcome | None) -> Text:
-    from guangxi_subsidy.engine.evaluation.report import amount_text
+    from guangxi_subsidy.engine.answers.table import amount_text
 
     if outcome is None:
         return Text(_("not in this pack"), style="dim")

@@ -25,10 +25,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from guangxi_subsidy.engine.answers.document import totals
 from guangxi_subsidy.engine.applicant.reading import ProfileError, load_profile, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.outcome import Status
-from guangxi_subsidy.engine.evaluation.report import totals
 from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
 
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import ApplicantKind
+from guangxi_subsidy.engine.evaluation.changeable import CHANGEABLE
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.pack import RulePack
-from guangxi_subsidy.engine.scenarios.changeable import CHANGEABLE
 from guangxi_subsidy.engine.scenarios.reform import Reform, ReformError, apply_reform
 from guangxi_subsidy.engine.scenarios.reformfile import ReformFile
 from guangxi_subsidy.engine.verify import strategies, thresholds

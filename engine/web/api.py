@@ -18,19 +18,18 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
+from guangxi_subsidy.engine.answers.document import evaluation_document
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
-from guangxi_subsidy.engine.evaluation.report import plain
-from guangxi_subsidy.engine.jsontext import json_bytes
-from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.jsontext import json_bytes, json_line
 from guangxi_subsidy.engine.rules.coverage import coverage_json, scan
 from guangxi_subsidy.engine.rules.provenance import SEEDS
-from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
+from guangxi_subsidy.engine.rules.rulejson import rule_detail, rule_list
+from guangxi_subsidy.engine.web.problems import PROBLEM, problem_document
 
-PROBLEM = "application/problem+json"
 Day = Annotated[dt.date | None, Query(description="Evaluate for this date (YYYY-MM-DD), as the CLI's --as-of")]
 MAX_LINE = 1024 * 1024
 PROFILE_BODY = {"requestBody": {"required": True, "content": {"application/json": {
@@ -45,12 +44,10 @@ class Problem(Exception):
         self.status, self.title, self.errors = status, title, errors
 
     def body(self, **extra: Any) -> dict[str, Any]:
-        detail = "; ".join(f"{f}: got {v} — {e}" for f, v, e in self.errors)
-        return {"type": "about:blank", "title": self.title, "status": self.status, "detail": detail,
-                "errors": [{"field": f, "value": v, "expected": e} for f, v, e in self.errors], **extra}
+        return problem_document(self.status, self.title, self.errors, **extra)
 
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status, media_type=PROBLEM)
+    def response(self) -> Response:
+        return Response(json_line(self.body()), status_code=self.status, media_type=PROBLEM)
 
 
 class LineStream(StreamingResponse):
@@ -83,27 +80,6 @@ def read_profile(text: str | bytes, source: str) -> Profile:
         raise Problem(422, "Invalid profile", error.problems) from None
 
 
-def rule_summary(rule: CompiledRule) -> dict[str, Any]:
-    spec = rule.rule
-    return {
-        "id": rule.id, "name": rule.name, "title": spec.title, "status": rule.status.value,
-        "jurisdiction": rule.jurisdiction, "beneficiary": list(rule.kinds), "benefit_kind": spec.benefit.value,
-        "effective": {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)},
-        "document": rule.document.file, "clause": spec.source.clause, "amount_kind": spec.amount.kind,
-        "departments": list(spec.departments),
-    }
-
-
-def rule_detail(rule: CompiledRule) -> dict[str, Any]:
-    """As `subsidy rules show ID --format json`."""
-    data = rule.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["document"] = rule.document.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["effective"] = {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)}
-    data["status"] = rule.status.value
-    data["jurisdiction"] = rule.jurisdiction
-    return data
-
-
 def cli_json(data: Any) -> bytes:
     """The bytes the CLI prints for a JSON answer (`click.echo` adds the newline)."""
     return json_bytes(data)
@@ -114,9 +90,9 @@ def router(engine: Engine) -> APIRouter:
     pack = engine.pack
 
     @api.get("/health", summary="Is the service up, and with which rules")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "engine_version": ENGINE_VERSION, "rules_digest": pack.digest,
-                "rules": len(pack.rules)}
+    async def health() -> Response:
+        return Response(json_line({"status": "ok", "engine_version": ENGINE_VERSION, "rules_digest": pack.digest,
+                                   "rules": len(pack.rules)}), media_type="application/json")
 
     @api.post("/evaluate", summary="Evaluate one profile (subsidy-evaluation/1, as `subsidy evaluate --format json`)",
               openapi_extra=PROFILE_BODY, response_class=Response)
@@ -154,13 +130,13 @@ def router(engine: Engine) -> APIRouter:
             except Problem as problem:
                 return _problem_line(problem, number)
             evaluation = engine.evaluate(profile, as_of=as_of, include_drafts=include_drafts)
-            return (json.dumps(evaluation_document(evaluation, pack, explain), ensure_ascii=False) + "\n").encode()
+            return json_line(evaluation_document(evaluation, pack, explain))
 
         return LineStream(lines(), media_type="application/x-ndjson")
 
     @api.get("/rules", summary="Every rule: place, status, period, clause, amount kind")
     async def rules() -> Response:
-        return Response(cli_json([rule_summary(r) for r in pack.rules.values()]), media_type="application/json")
+        return Response(cli_json(rule_list(pack)), media_type="application/json")
 
     @api.get("/rules/{rule_id}", summary="One rule, as `subsidy rules show ID --format json`")
     async def rule(rule_id: str) -> Response:
@@ -183,7 +159,7 @@ def router(engine: Engine) -> APIRouter:
 
 
 def _problem_line(problem: Problem, number: int) -> bytes:
-    return (json.dumps(problem.body(line=number), ensure_ascii=False) + "\n").encode()
+    return json_line(problem.body(line=number))
 
 
 @functools.cache

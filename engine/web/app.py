@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,6 +26,7 @@ from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.scenarios.charts import ranked_bars_svg
 from guangxi_subsidy.engine.web import api, pages
 from guangxi_subsidy.engine.web.batchweb import BatchRefused, archive, run_batch
+from guangxi_subsidy.engine.web.problems import PROBLEM, problem_bytes
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.safety import LIMITS, Guard, TooLarge
 
@@ -33,14 +34,12 @@ STATIC = Path(__file__).resolve().parent / "static"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _validation_problem(error: RequestValidationError) -> JSONResponse:
+def _validation_problem(error: RequestValidationError) -> Response:
     errors = []
     for item in error.errors():
         field = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body")) or "(request)"
-        errors.append({"field": field, "value": repr(item.get("input"))[:80], "expected": item.get("msg", "")})
-    detail = "; ".join(f"{e['field']}: got {e['value']} — {e['expected']}" for e in errors)
-    body = {"type": "about:blank", "title": "Invalid request", "status": 422, "detail": detail, "errors": errors}
-    return JSONResponse(body, status_code=422, media_type=api.PROBLEM)
+        errors.append((field, repr(item.get("input"))[:80], str(item.get("msg", ""))))
+    return Response(problem_bytes(422, "Invalid request", errors), status_code=422, media_type=PROBLEM)
 
 
 def create_app(rules: Sequence[Path] = (), engine: Engine | None = None) -> Any:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
+from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
+from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import cell_value, clean
 from guangxi_subsidy.engine.language.syntax import ValueType
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
@@ -26,6 +27,7 @@ from guangxi_subsidy.engine.rules.pack import RulePack
 IDENTITY = ("id", "name", "kind", "city", "as_of")
 DEFAULT_ID = "WEB-1"
 MAX_FIELD_TEXT = 200  # characters of one answer; longer is refused as a bad value, never stored
+NONE_SUFFIX = "__none"  # `<field>__none=1`: the box 没有 (0) ticked beside an "already received" figure
 
 
 @dataclass(frozen=True)
@@ -149,9 +151,11 @@ def read_answers(form: Mapping[str, str], kind: str, city: str, as_of: str | Non
         if text is None:
             continue
         text = str(text)
+        if not text.strip() and form.get(name + NONE_SUFFIX) == "1":  # 没有 beside an "already received" figure
+            text = "0"
         values[name] = text
         if len(text) > MAX_FIELD_TEXT:
-            errors[name] = f"at most {MAX_FIELD_TEXT} characters"
+            errors[name] = _("at most {0} characters").format(MAX_FIELD_TEXT)
             continue
         cell = cell_value(name, text)
         if cell is not None:
@@ -172,22 +176,29 @@ def read_answers(form: Mapping[str, str], kind: str, city: str, as_of: str | Non
 
 
 def choose(kind: str | None, city: str | None, as_of: str | None) -> tuple[str, str, str, dict[str, str]]:
-    """Kind, city and date from the query, each read the forgiving way; unknown ones fall back, with an error."""
+    """Kind, city and date from the query, each read by the profile's own readers (every spelling a profile or a
+    cell accepts: 众创空间, 南宁市, 2017年3月1日, 2017/3/1); an unreadable one keeps what was typed (the date) or
+    falls back (kind, city), with the error in the current language. Never today in place of a date typed."""
+    from guangxi_subsidy.engine.applicant import values
+    from guangxi_subsidy.engine.applicant.spellings import read_choice
+
     errors: dict[str, str] = {}
-    k = clean(kind) or "enterprise"
-    k = next((code for code, label in KIND_LABELS.items() if k in (code, label)), k)
-    if k not in KIND_LABELS:
-        errors["kind"] = f"{k!r} — one of {', '.join(KIND_LABELS)}"
-        k = "enterprise"
-    c = clean(city) or "nanning"
-    c = next((code for code, label in CITY_LABELS.items() if c.lower() == code or c in (label, label + "市")), c)
-    if c not in CITY_LABELS:
-        errors["city"] = f"{c!r} — a Guangxi city, e.g. 南宁"
-        c = "nanning"
-    day = cell_value("as_of", as_of) or dt.date.today().isoformat()
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        errors["as_of"] = f"{day!r} — a date such as 2017-03-01 or 2017年3月1日"
-        day = dt.date.today().isoformat()
-    return k, c, day, errors
+    picked: dict[str, str] = {}
+    for name, text, fallback in (("kind", kind, "enterprise"), ("city", city, "nanning")):
+        typed = clean(text)
+        try:
+            picked[name] = read_choice(name, typed) if typed else fallback
+        except ValueError as error:
+            errors[name] = str(error)
+            picked[name] = fallback
+    typed = clean(as_of)
+    day = dt.date.today().isoformat()
+    if typed is not None:
+        try:
+            day = values.date(typed).isoformat()
+        except ValueError as error:
+            errors["as_of"] = str(error)
+            day = typed[:MAX_FIELD_TEXT]
+    if picked["city"] not in CITY_LABELS:  # (a district spelling reads as its city's code)
+        picked["city"] = "nanning"
+    return picked["kind"], picked["city"], day, errors

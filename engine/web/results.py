@@ -7,12 +7,13 @@ is read (a contested reading), the period's note, and, for "might also apply", t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from guangxi_subsidy.engine.answers.document import evaluation_json
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation
-from guangxi_subsidy.engine.evaluation.outcome import Status
-from guangxi_subsidy.engine.evaluation.report import SHOWN, evaluation_json
+from guangxi_subsidy.engine.evaluation.outcome import SHOWN, Status
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.web.form import IDENTITY, Question, question
 
@@ -30,7 +31,7 @@ class Next:
     questions: tuple[Question, ...]
 
 
-def _benefit(item: dict[str, Any], pack: RulePack) -> dict[str, Any]:
+def _benefit(item: dict[str, Any], pack: RulePack, day: dt.date | None = None) -> dict[str, Any]:
     rule = pack.rules[item["rule_id"]]
     source = rule.rule.source
     item = dict(item)
@@ -40,6 +41,7 @@ def _benefit(item: dict[str, Any], pack: RulePack) -> dict[str, Any]:
     item["document_short"] = rule.document.short
     checks = item.get("checks", [])
     item["reasons"] = [c for c in checks if c["id"] not in ROUTINE]
+    item["unsettled"] = bool(rule.validity_warning(day)) if day is not None else False
     # what to show the department: the evidence of each condition that held, in the document's words
     item["evidence"] = [c["says"] for c in checks if c["held"] and c.get("says") and c["id"] not in ROUTINE]
     return item
@@ -49,7 +51,8 @@ def view(evaluation: Evaluation, pack: RulePack) -> dict[str, Any]:
     """Everything a results page or a report shows for one evaluation."""
     data = evaluation_json(evaluation, explain=True)
     kind = data["applicant"]["kind"]
-    benefits = [_benefit(b, pack) for b in data["benefits"] if b["status"] in SHOWN]
+    day = evaluation.as_of
+    benefits = [_benefit(b, pack, day) for b in data["benefits"] if b["status"] in SHOWN]
     unmet = [
         _benefit(b, pack)
         for b in data["benefits"]
@@ -72,8 +75,18 @@ def view(evaluation: Evaluation, pack: RulePack) -> dict[str, Any]:
     eligible = [b for b in benefits if b["status"] == Status.ELIGIBLE]
     departments = sorted({d for b in eligible for d in b["departments"]})
     warnings = [b for b in benefits if b["status"] != Status.ELIGIBLE or b["draft"] or b["period_note"] or b["raw"]]
+    from guangxi_subsidy.engine.answers.sentences import gain_text, line_text
+    from guangxi_subsidy.engine.evaluation.nearmiss import near_misses
+    from guangxi_subsidy.engine.web.questionnaire import step
+
+    near = [{"rule_id": m.rule.id, "name": m.rule.name, "text": line_text(m), "gain": gain_text(m),
+             "changes": [c.field for c in m.changes]} for m in near_misses(evaluation, pack)]
+    held = step(evaluation, pack)
+    stakes = {s.rule_id: s for s in (*held.open, *held.stuck)}
     return {
         "data": data,
+        "near": near,
+        "stakes": stakes,
         "benefits": benefits,
         "paying": eligible,  # the benefits that apply on the date
         "unmet": unmet,

@@ -11,9 +11,10 @@ Content-Security-Policy that allows only this origin's stylesheet and no script 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from guangxi_subsidy.engine.web.problems import problem_bytes
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -45,9 +46,7 @@ class TooLarge(Exception):
 def problem_body(status: int, title: str, detail: str, field: str = "(request)", value: str = "",
                  expected: str = "") -> bytes:
     """An RFC 7807 problem document, with the one problem's field, value and expectation."""
-    data = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "errors": [{"field": field, "value": value, "expected": expected or detail}]}
-    return json.dumps(data, ensure_ascii=False).encode()
+    return problem_bytes(status, title, [(field, value, expected or detail)], detail=detail)
 
 
 async def send_problem(send: Send, status: int, title: str, detail: str, **extra: str) -> None:

@@ -107,7 +107,7 @@ def test_batch_from_the_register_gives_the_results_of_batch_on_the_same_file(db:
                      "bond_issuance_award_received,neeq_region_grant_received\n"
                      f"{BASE},incubation_base,南宁,某众创空间,是,900000,0,,,,,,\n"
                      f"{FIRM},enterprise,南宁,某公司,,,,否,0,0,0,0,否\n"
-                     f"{PERSON},individual,南宁,张三,,,,,,,,,\n", encoding="utf-8")
+                     f"{PERSON},individual,南宁,,,,,,,,,,\n", encoding="utf-8")  # (a person's name is not kept)
     run("batch", str(plain), "-o", str(tmp_path / "from_file.parquet"), "-q", "--as-of", "2019-06-01")
     run("batch", "--register", "-o", str(tmp_path / "from_register.parquet"), "-q", "--as-of", "2019-06-01",
         "--db", db)
@@ -116,8 +116,13 @@ def test_batch_from_the_register_gives_the_results_of_batch_on_the_same_file(db:
     from_register = pl.read_parquet(tmp_path / "from_register.parquet").select(keep).sort("id")
     assert from_register.equals(from_file)
     assert path.exists()
-    only = run("batch", "--register", "-o", str(tmp_path / "people.csv"), "-q", "--where", "kind=个人", "--db", db)
+    only = run("batch", "--register", "-o", str(tmp_path / "people.csv"), "-q", "--where", "kind=个人", "--db", db,
+               "--summary", str(tmp_path / "summary.json"))
     assert only.exit_code == 0
+    receipt = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["register"]
+    # 3 applicants: the base's city, name, recognition and rent (4 facts), the firm's city and name (2) kept
+    # with enterprise facts, the person's city (1) apart (a person's name is not kept)
+    assert (receipt["applicants"], receipt["facts_through"], receipt["personal_facts_through"]) == (1, 6, 1)
     assert pl.read_csv(tmp_path / "people.csv").get_column("id").to_list() == [PERSON]
 
 
@@ -136,6 +141,8 @@ def test_forget_erases_a_person_s_data_and_keeps_the_award_anonymised(db: str, t
     imported(db, tmp_path)
     run("register", "award", PERSON, "--rule", "guangxi.grassroots_graduate_tuition_compensation", "--period",
         "2019", "--amount", "8000", "--decided", "2019-09-01", "--reference", "桂人社〔2019〕3号", "--db", db)
+    refused = run("register", "correct", PERSON, "name", "李四", "--reason", "更名", "--db", db, code=2)
+    assert "not kept for an individual" in refused.output
     run("register", "forget", PERSON, "--yes", "--db", db)
     missing = run("register", "show", PERSON, "--db", db, code=2)
     assert "no applicant" in missing.output
@@ -172,3 +179,34 @@ def test_a_register_not_created_exits_2_saying_what_to_run(tmp_path: Path) -> No
     result = run("evaluate", "--register", BASE, "--db", str(tmp_path / "none.db"), code=2)
     assert "subsidy register init" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_period_that_cannot_be_read_exits_2_naming_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    path = imported(db, tmp_path)
+    result = run("register", "import", str(path), "--source", "人社", "--period", "2019Q5", "--db", db, code=2)
+    assert "2019Q5" in result.output
+
+
+def test_show_lists_the_file_its_base_and_its_awards(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    imported(db, tmp_path)
+    run("register", "link", FIRM, "--base", BASE, "--db", db)
+    run("register", "award", FIRM, "--rule", "nanning.incubated_firm_one_time_subsidy", "--period", "2019",
+        "--amount", "2000", "--decided", "2019-10-08", "--reference", "南人社〔2019〕40号", "--db", db)
+    shown = as_json(run("register", "show", FIRM, "--as-of", "2019-12-31", "--format", "json", "--db", db))
+    assert shown["base"] == BASE
+    assert [(a["reference"], a["amount"]) for a in shown["awards"]] == [("南人社〔2019〕40号", "2000.00")]
+    assert {f["field"]: f["source"]["row"] for f in shown["facts"]} == {"city": 3, "name": 3}
+
+
+def test_a_server_that_refuses_or_a_folder_for_a_file_exits_2_naming_the_database(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    refused = run("register", "init", "--db", f"postgresql://office@127.0.0.1:{port}/register", code=2)
+    assert "cannot be opened" in refused.output and str(port) in refused.output
+    folder = run("register", "init", "--db", str(tmp_path), code=2)
+    assert "cannot be opened" in folder.output

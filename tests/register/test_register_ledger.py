@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from guangxi_subsidy.engine.answers.document import evaluation_document
 from guangxi_subsidy.engine.evaluation.evaluate import Engine as RulesEngine
 from guangxi_subsidy.engine.register.applicants import find
 from guangxi_subsidy.engine.register.database import RegisterError
@@ -21,7 +22,6 @@ from guangxi_subsidy.engine.register.importer import ImportOptions, import_file
 from guangxi_subsidy.engine.register.ledger import NewAward, derivations, record_award
 from guangxi_subsidy.engine.register.periods import parse_period
 from guangxi_subsidy.engine.rules.pack import RulePack
-from guangxi_subsidy.engine.scenarios.nearmiss import evaluation_document
 
 BASE, FIRM = "91440300708461136T", "91110000600037341L"
 RENT = "nanning.incubation_base_rent_subsidy"

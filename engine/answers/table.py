@@ -1,8 +1,7 @@
-"""Results for people (rich tables and explanation trees) and for programs (a stable JSON shape).
+"""The answer for people at a terminal: the table, the explanation trees, might-apply and the near misses.
 
-The JSON shape is `subsidy-evaluation/1`, documented in the README: amounts are decimal strings in yuan with two
-decimals, dates ISO 8601, and keys are only ever added, never renamed, within a schema version. What people read
-is built of rich `Text` (engine/plaintext.py): a name, a value or a quote is shown as written, never read as markup.
+The same evaluation as `answers/document.py` gives programs, drawn for a person. What people read is built of
+rich `Text` (engine/plaintext.py): a name, a value or a quote is shown as written, never read as markup.
 """
 
 from __future__ import annotations
@@ -16,128 +15,20 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from guangxi_subsidy.engine.answers.document import totals
+from guangxi_subsidy.engine.answers.guidance import guidance_lines
+from guangxi_subsidy.engine.answers.sentences import change_text, choice_label, gain_text, sentence, value_text
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS as KIND_NAMES
 from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
-from guangxi_subsidy.engine.evaluation.guidance import apply_json, guidance_lines, readings_json, sources_json, warnings
-from guangxi_subsidy.engine.evaluation.outcome import SHOWN, STATUS_WORDS, AmountKind, Status, Totals
-from guangxi_subsidy.engine.evaluation.sentences import choice_label, sentence, value_text
+from guangxi_subsidy.engine.evaluation.nearmiss import NearMiss, near_misses
+from guangxi_subsidy.engine.evaluation.outcome import SHOWN, STATUS_WORDS, AmountKind, Status
 from guangxi_subsidy.engine.i18n import N_, _, language, ngettext
 from guangxi_subsidy.engine.money import format_yuan, round_fen
 from guangxi_subsidy.engine.plaintext import text as as_text
 from guangxi_subsidy.engine.plaintext import visible
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready values: Decimal as a string, dates as ISO text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
-
-
-def money_text(value: Decimal | None) -> str | None:
-    return None if value is None else str(round_fen(value))
-
-
-def totals(evaluation: Evaluation, drafts: bool = False) -> dict[str, Any]:
-    """What the applicant is eligible for on the date, added up by `outcome.contributions`: in-force documents'
-    benefits, or with `drafts` the draft documents' benefits only (never the two together)."""
-    return Totals.of(
-        (o.rule.rule.benefit.value, o.award.kind, o.award.figures())
-        for o in evaluation.by_status(Status.ELIGIBLE)
-        if o.award is not None and o.draft == drafts
-    ).as_json(money_text)
-
-
-def award_json(award: Award | None) -> dict[str, Any] | None:
-    if award is None:
-        return None
-    return {
-        "kind": award.kind,
-        "value": money_text(award.value),
-        "min": money_text(award.minimum),
-        "max": money_text(award.maximum),
-        "unit": "yuan",
-        "period": award.period,
-        "formula": award.formula,
-        "tier": award.tier,
-        "uncapped": None if award.uncapped is None else str(award.uncapped),
-        "caps": [
-            {"value": money_text(c.value), "per": c.per, "says": c.says, "bit": c.bit, "expression": c.text}
-            for c in award.caps
-        ],
-        "inputs": plain(award.inputs),
-        "assumes": {k: {"value": plain(v), "reference": r} for k, (v, r) in award.assumes.items()},
-        "missing": list(award.missing),
-        "says": award.says,
-    }
-
-
-def check_json(check: Check) -> dict[str, Any]:
-    return {"id": check.id, "text": check.text, "held": check.held, "values": plain(check.values), "says": check.says}
-
-
-def outcome_json(outcome: Outcome, explain: bool, as_of: dt.date | None = None) -> dict[str, Any]:
-    rule = outcome.rule
-    spec = rule.rule
-    data: dict[str, Any] = {
-        "rule_id": rule.id,
-        "name": rule.name,
-        "title": spec.title,
-        "status": outcome.status,
-        "draft": outcome.draft,
-        "benefit_kind": spec.benefit.value,
-        "jurisdiction": rule.jurisdiction,
-        "document": {"file": rule.document.file, "title": rule.document.title, "number": rule.document.number},
-        "clause": spec.source.clause,
-        "quote": spec.source.quote,
-        "effective": {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)},
-        "departments": list(spec.departments),
-        "amount": award_json(outcome.award),
-        "failed": [c.id for c in outcome.failed],
-        "facts_needed": list(outcome.facts_needed()),
-        "sources": sources_json(rule),
-        "readings": readings_json(rule),
-        "apply": apply_json(rule),
-        "warnings": [] if as_of is None else warnings(rule, as_of),
-    }
-    if explain:
-        data["checks"] = [check_json(c) for c in outcome.checks]
-    return data
-
-
-def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, Any]:
-    profile = evaluation.profile
-    shown = [o for o in evaluation.outcomes if explain or o.status in SHOWN]
-    return {
-        "schema": "subsidy-evaluation/1",
-        "applicant": {"id": profile.id, "name": profile.name, "kind": profile.kind.value, "city": profile.city,
-                      "district": profile.district},
-        "as_of": evaluation.as_of.isoformat(),
-        "as_of_source": evaluation.as_of_source,
-        "include_drafts": evaluation.include_drafts,
-        "benefits": [outcome_json(o, explain, evaluation.as_of) for o in shown],
-        "might_apply": [
-            {"rule_id": o.rule.id, "name": o.rule.name, "facts_needed": list(o.facts_needed())}
-            for o in evaluation.outcomes
-            if o.facts_needed()
-        ],
-        "totals": totals(evaluation),
-        **({"draft_totals": totals(evaluation, drafts=True)} if evaluation.include_drafts else {}),
-        "derived": evaluation.derived,
-        "receipt": {
-            "engine_version": evaluation.engine_version,
-            "rules_digest": evaluation.pack_digest,
-            "as_of": evaluation.as_of.isoformat(),
-        },
-    }
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 
 def amount_text(award: Award | None) -> Text:
@@ -356,3 +247,25 @@ def print_evaluation(evaluation: Evaluation, console: Console, explain: bool) ->
             "with all its checks.",
             "{0} other rules are for other kinds of applicant than {1}; `--format json --explain` lists every "
             "rule with all its checks.", others).format(others, visible(shown_kind)), style="dim"))
+
+
+def near_miss_table(misses: list[NearMiss]) -> Table | None:
+    if not misses:
+        return None
+    table = Table(title=_("Might also apply with a small change (near misses)"), title_justify="left")
+    table.add_column(_("Change"), overflow="fold", ratio=3)
+    table.add_column(_("Would pay (yuan)"), justify="right", ratio=1)
+    table.add_column(_("Benefit · condition"), overflow="fold", ratio=3)
+    for miss in misses:
+        says = "; ".join(c.says or c.condition for c in miss.changes)
+        benefit = Text(miss.rule.name)
+        benefit.append(f"\n{miss.rule.id} · {says}", style="dim")
+        table.add_row("; ".join(change_text(c) for c in miss.changes), Text(gain_text(miss), style="bold green"),
+                      benefit)
+    return table
+
+
+def print_near_misses(evaluation: Evaluation, pack: RulePack, console: Console) -> None:
+    table = near_miss_table(near_misses(evaluation, pack))
+    if table is not None:
+        console.print(table)

@@ -20,15 +20,13 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.fields import field_labels, field_symbols
+from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
+from guangxi_subsidy.engine.evaluation.changeable import changeable
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation, Outcome, profile_values
-from guangxi_subsidy.engine.i18n import _
-from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.pack import RulePack
-from guangxi_subsidy.engine.scenarios.changeable import changeable
 
 UNITS = {ex.ValueType.MONEY: Decimal("0.01"), ex.ValueType.INTEGER: Decimal(1),
          ex.ValueType.DECIMAL: Decimal("0.000001")}
@@ -214,62 +212,3 @@ def _threshold(node: ex.Compare, env: Mapping[str, Any]) -> dict[str, Any] | Non
     if (low is not None and new < low) or (high is not None and new > high):
         return None
     return {name: int(new) if symbol.type == ex.ValueType.INTEGER else new.quantize(unit)}
-
-
-# ---------------------------------------------------------------- words
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, Decimal) and value == value.quantize(Decimal("0.01")):
-        return format_yuan(value)
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def change_text(change: Change) -> str:
-    rule = changeable(change.field)
-    by = change.by
-    n = _number(abs(by)) if not isinstance(by, int) else f"{abs(by):,}"
-    if rule is None:
-        label = field_labels().get(change.field, change.field)
-        return f"{label}: {_number(change.before)} → {_number(change.after)}"
-    to = f"{change.after * 100:f}".rstrip("0").rstrip(".") + "%" if change.field.endswith("_share") else \
-        _number(change.after)
-    return _(rule.phrase).format(n=n, to=to)
-
-
-def gain_text(miss: NearMiss) -> str:
-    award = miss.award
-    if award.kind in ("exact", "estimate") and award.value is not None:
-        return "+" + format_yuan(award.value)
-    if award.kind == "range" and award.minimum is not None and award.maximum is not None:
-        return f"+{format_yuan(award.minimum)} – {format_yuan(award.maximum)}"
-    if award.kind == "up_to" and award.maximum is not None:
-        return _("unquantified (up to {amount})").format(amount=format_yuan(award.maximum))
-    return _(award.kind.replace("_", "-"))
-
-
-def line_text(miss: NearMiss) -> str:
-    """One suggestion as a sentence: '在基地正常纳税经营再满 2 个月: +2,000.00'."""
-    return "; ".join(change_text(c) for c in miss.changes) + ": " + gain_text(miss)
-
-
-def near_misses_json(misses: list[NearMiss]) -> list[dict[str, Any]]:
-    from guangxi_subsidy.engine.evaluation.report import award_json, plain
-
-    return [
-        {"rule_id": m.rule.id, "name": m.rule.name,
-         "changes": [{"field": c.field, "from": plain(c.before), "to": plain(c.after), "by": plain(c.by),
-                      "condition": c.condition, "says": c.says} for c in m.changes],
-         "amount": award_json(m.award), "text": line_text(m)}
-        for m in misses
-    ]
-
-
-def evaluation_document(evaluation: Evaluation, pack: RulePack, explain: bool) -> dict[str, Any]:
-    """The `subsidy-evaluation/1` document with its near misses: what `subsidy evaluate --format json` prints,
-    the HTTP API returns and the Python API gives, built in this one place so the three stay byte-equal."""
-    from guangxi_subsidy.engine.evaluation.report import evaluation_json
-
-    data = evaluation_json(evaluation, explain)
-    data["near_misses"] = near_misses_json(near_misses(evaluation, pack))
-    return data

@@ -3,7 +3,8 @@
 Built from the condition's parsed expression (a comparison of a field with a figure, a yes/no field, a choice
 among codes, a field given or not), the profile's value, and the field's label and unit from the profile's
 metadata; what is not one of these shapes is shown as the expression itself, with the values read. The
-document's own words (`says`) stand beside it in the explanation.
+document's own words (`says`) stand beside it in the explanation. A near miss is told the same way: the change
+it asks for, in the words of `evaluation/changeable.py`, and what the rule would then pay.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS, SYNONYMS
+from guangxi_subsidy.engine.evaluation.changeable import changeable
 from guangxi_subsidy.engine.evaluation.evaluate import Check
+from guangxi_subsidy.engine.evaluation.nearmiss import Change, NearMiss
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.language import Compare, ExpressionError, InList, IsSet, Literal, Name, Node, Not, parse
 from guangxi_subsidy.engine.money import format_yuan
@@ -137,3 +140,40 @@ def _shaped(node: Node, values: dict[str, Any]) -> str | None:
         need = "需未填写" if node.negated else "需填写"
         return f"{_label(field, False)}：{'已填写' if given else '未填写'}（{need}）"
     return None
+
+
+# ---------------------------------------------------------------- near misses
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, Decimal) and value == value.quantize(Decimal("0.01")):
+        return format_yuan(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def change_text(change: Change) -> str:
+    rule = changeable(change.field)
+    by = change.by
+    n = _number(abs(by)) if not isinstance(by, int) else f"{abs(by):,}"
+    if rule is None:
+        label = field_labels().get(change.field, change.field)
+        return f"{label}: {_number(change.before)} → {_number(change.after)}"
+    to = f"{change.after * 100:f}".rstrip("0").rstrip(".") + "%" if change.field.endswith("_share") else \
+        _number(change.after)
+    return _(rule.phrase).format(n=n, to=to)
+
+
+def gain_text(miss: NearMiss) -> str:
+    award = miss.award
+    if award.kind in ("exact", "estimate") and award.value is not None:
+        return "+" + format_yuan(award.value)
+    if award.kind == "range" and award.minimum is not None and award.maximum is not None:
+        return f"+{format_yuan(award.minimum)} – {format_yuan(award.maximum)}"
+    if award.kind == "up_to" and award.maximum is not None:
+        return _("unquantified (up to {amount})").format(amount=format_yuan(award.maximum))
+    return _(award.kind.replace("_", "-"))
+
+
+def line_text(miss: NearMiss) -> str:
+    """One suggestion as a sentence: '在基地正常纳税经营再满 2 个月: +2,000.00'."""
+    return "; ".join(change_text(c) for c in miss.changes) + ": " + gain_text(miss)
