@@ -169,3 +169,26 @@ def test_a_fact_that_changes_closes_the_benefit_with_the_amount_it_had(
     # it paid 400,000 × 70% = 280,000 before
     assert [(p["id"], p["rule_id"], p["amount_before"]) for p in closed] == [(A, RENT, "280000.00")]
     assert "不再可享" in str(closed[0]["text"]) and "条件已不满足" in str(closed[0]["text"])
+
+
+def test_a_near_miss_is_pushed_once_and_the_benefit_when_it_opens(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    firm, one_time = "91450400MA5L00000D", "nanning.incubated_firm_one_time_subsidy"
+
+    def months(count: int, name: str) -> None:
+        (tmp_path / name).write_text(
+            "id,kind,city,in_incubation_base,has_site_lease,social_insurance_paid_in_full,months_operating_in_base\n"
+            f"{firm},enterprise,南宁,是,是,是,{count}\n", encoding="utf-8")
+        import_file(register_engine, tmp_path / name, ImportOptions("人社", "officer-a", parse_period("2017")))
+
+    months(10, "m10.csv")
+    first = match(register_engine, engine, dt.date(2017, 3, 1))
+    # 002 三(四)20: 满1年 → 2,000 yuan a firm; 12 − 10 = 2 months short
+    [near] = [p for p in first.pushed if p["kind"] == "near_miss" and p["rule_id"] == one_time]
+    assert near["fields"] == ["months_operating_in_base"] and near["gain"] == "2000.00"
+    months(11, "m11.csv")  # still short, by one month: the same near miss, not pushed again
+    second = match(register_engine, engine, dt.date(2017, 3, 1))
+    assert second.evaluated == 1 and [p for p in second.pushed if p["rule_id"] == one_time] == []
+    months(12, "m12.csv")
+    third = match(register_engine, engine, dt.date(2017, 3, 1))
+    assert [(p["kind"], p["amount"]) for p in third.pushed if p["rule_id"] == one_time] == [("opened", "2000.00")]
