@@ -31,6 +31,11 @@ def _session(db: str | None) -> Any:
     return Session(open_register(db))
 
 
+def _say(fmt: str, data: dict[str, Any], line: str) -> None:
+    """What a command did: its line for people, or its JSON (`subsidy-match-office/1`) for programs."""
+    click.echo(json_text({"schema": "subsidy-match-office/1", **data}) if fmt == "json" else text(line))
+
+
 def _now() -> dt.datetime:
     from guangxi_subsidy.engine.register.facts import now
 
@@ -43,16 +48,19 @@ def _now() -> dt.datetime:
 @click.option("--withdraw", is_flag=True, help="No longer pay it without application.")
 @BY
 @db_option
+@FORMAT
 @click.pass_obj
 @register_errors
-def payable(state: State, rule_id: str, reason: str, withdraw: bool, by: str | None, db: str | None) -> None:
+def payable(state: State, rule_id: str, reason: str, withdraw: bool, by: str | None, db: str | None,
+            fmt: str) -> None:
     """Mark RULE as paid without application (免申即享), with its reason; or withdraw the mark."""
     from guangxi_subsidy.engine.matching.waivers import set_payable
 
     with _session(db) as session, session.begin():
         set_payable(session, state.pack, rule_id, reason, by or by_default(), _now(), not withdraw)
     done = "已取消免申即享" if withdraw else "已设为免申即享"
-    click.echo(text(f"{rule_id}：{done}（规则包 {state.pack.digest[:12]}）"))
+    _say(fmt, {"action": "payable", "rule_id": rule_id, "active": not withdraw, "reason": reason,
+               "rules_digest": state.pack.digest}, f"{rule_id}：{done}（规则包 {state.pack.digest[:12]}）")
 
 
 @click.command("cases")
@@ -86,18 +94,24 @@ def cases(status: str | None, today: dt.datetime | None, db: str | None, fmt: st
 @click.argument("rule_id", metavar="RULE")
 @click.option("--decline", is_flag=True, help="The applicant declines (谢绝).")
 @click.option("--pay-within", type=click.IntRange(min=1), default=15, show_default=True,
-              help="The payment deadline, in official working days from today.")
+              help="The payment deadline, in official working days from the day of the answer.")
+@click.option("--on", "on", type=DATE, help="The day the applicant answered. Default: today.")
 @BY
 @db_option
+@FORMAT
 @register_errors
-def confirm(ref: str, rule_id: str, decline: bool, pay_within: int, by: str | None, db: str | None) -> None:
+def confirm(ref: str, rule_id: str, decline: bool, pay_within: int, on: dt.datetime | None, by: str | None,
+            db: str | None, fmt: str) -> None:
     """Record the applicant's answer (意愿确认) to a listed 免申即享 case."""
     from guangxi_subsidy.engine.matching.waivers import answer
 
     with _session(db) as session, session.begin():
-        case = answer(session, ref, rule_id, not decline, by or by_default(), _now(), pay_within)
+        when = _now() if on is None else dt.datetime.combine(on.date(), _now().time())
+        case = answer(session, ref, rule_id, not decline, by or by_default(), when, pay_within)
         due = case.pay_by
-    click.echo(text(f"{ref}：{rule_id} 已谢绝" if decline else f"{ref}：{rule_id} 已确认，支付期限 {due}"))
+    _say(fmt, {"action": "confirm", "id": ref, "rule_id": rule_id, "status": "declined" if decline else "confirmed",
+               "pay_by": None if due is None else due.isoformat()},
+         f"{ref}：{rule_id} 已谢绝" if decline else f"{ref}：{rule_id} 已确认，支付期限 {due}")
 
 
 @click.command("pay")
@@ -107,8 +121,10 @@ def confirm(ref: str, rule_id: str, decline: bool, pay_within: int, by: str | No
 @click.option("--decided", type=DATE, help="The decision's date. Default: today.")
 @BY
 @db_option
+@FORMAT
 @register_errors
-def pay(ref: str, rule_id: str, reference: str, decided: dt.datetime | None, by: str | None, db: str | None) -> None:
+def pay(ref: str, rule_id: str, reference: str, decided: dt.datetime | None, by: str | None, db: str | None,
+        fmt: str) -> None:
     """Pay a confirmed case: an award (paid) in the register's ledger, which the next match counts."""
     from guangxi_subsidy.engine.matching.payments import yuan
     from guangxi_subsidy.engine.matching.waivers import pay as record
@@ -117,7 +133,8 @@ def pay(ref: str, rule_id: str, reference: str, decided: dt.datetime | None, by:
         case = record(session, ref, rule_id, reference, decided.date() if decided else dt.date.today(),
                       by or by_default(), _now())
         amount = yuan(case.amount_fen)
-    click.echo(text(f"{ref}：{rule_id} 已支付 {amount} 元（{reference}），已记入奖补台账"))
+    _say(fmt, {"action": "pay", "id": ref, "rule_id": rule_id, "amount": amount, "reference": reference},
+         f"{ref}：{rule_id} 已支付 {amount} 元（{reference}），已记入奖补台账")
 
 
 @click.command("payments")
@@ -151,8 +168,9 @@ def payments(today: dt.datetime | None, db: str | None, fmt: str) -> None:
 @click.argument("amount")
 @BY
 @db_option
+@FORMAT
 @register_errors
-def budget(department: str, year: int, amount: str, by: str | None, db: str | None) -> None:
+def budget(department: str, year: int, amount: str, by: str | None, db: str | None, fmt: str) -> None:
     """Set what DEPARTMENT may pay in YEAR (AMOUNT in yuan, e.g. 500000 or 500000.00)."""
     from guangxi_subsidy.engine.matching.payments import set_budget
     from guangxi_subsidy.engine.money import to_fen
@@ -163,7 +181,8 @@ def budget(department: str, year: int, amount: str, by: str | None, db: str | No
         raise click.BadParameter(f"'{amount}'：应为以元计的金额，如 500000 或 500000.00", param_hint="AMOUNT") from None
     with _session(db) as session, session.begin():
         set_budget(session, department, year, fen, by or by_default(), _now())
-    click.echo(text(f"{department} {year} 年预算：{amount} 元"))
+    _say(fmt, {"action": "budget", "department": department, "year": year, "amount": f"{fen // 100}.{fen % 100:02d}"},
+         f"{department} {year} 年预算：{amount} 元")
 
 
 @click.command("application")
@@ -197,16 +216,18 @@ def application(state: State, ref: str, rule_id: str, db: str | None, fmt: str) 
 @click.option("--closes", type=DATE, required=True, help="The last day applications are taken (YYYY-MM-DD).")
 @BY
 @db_option
+@FORMAT
 @click.pass_obj
 @register_errors
 def window(state: State, rule_id: str, opens: dt.datetime, closes: dt.datetime, by: str | None,
-           db: str | None) -> None:
+           db: str | None, fmt: str) -> None:
     """Set RULE's application window (申报时间) as the office announces it."""
     from guangxi_subsidy.engine.matching.windows import set_window
 
     with _session(db) as session, session.begin():
         set_window(session, state.pack, rule_id, opens.date(), closes.date(), by or by_default(), _now())
-    click.echo(text(f"{rule_id}：申报时间 {opens.date()} 至 {closes.date()}"))
+    _say(fmt, {"action": "window", "rule_id": rule_id, "opens": opens.date().isoformat(),
+               "closes": closes.date().isoformat()}, f"{rule_id}：申报时间 {opens.date()} 至 {closes.date()}")
 
 
 COMMANDS = (payable, cases, confirm, pay, payments, budget, application, window)

@@ -62,12 +62,18 @@ def test_a_run_prints_its_pushes_as_json_and_the_next_pushes_nothing(registered:
 def test_the_office_pays_without_application_from_the_command_line(registered: str) -> None:
     run("match", "payable", RENT, "--reason", "人社数据可核实", "--db", registered)
     run("match", "--as-of", "2019-06-01", "--db", registered)
-    cases = json.loads(run("match", "cases", "--db", registered, "--format", "json").output)["cases"]
+    cases = json.loads(run("match", "cases", "--db", registered, "--format", "json", "--today", "2019-06-03")
+                       .output)["cases"]
     assert [(c["id"], c["status"], c["amount"]) for c in cases] == [(BASE, "listed", "280000.00")]
-    run("match", "confirm", BASE, RENT, "--db", registered, "--pay-within", "5")
+    confirmed = json.loads(run("match", "confirm", BASE, RENT, "--db", registered, "--pay-within", "5",
+                               "--on", "2019-05-31", "--format", "json").output)
+    # 5 working days after Friday 2019-05-31: 06-03 … 06-06, (06-07 端午 off), 06-10
+    assert (confirmed["status"], confirmed["pay_by"]) == ("confirmed", "2019-06-10")
     run("match", "budget", "南宁市科技局", "2019", "200000", "--db", registered)
-    listed = json.loads(run("match", "payments", "--db", registered, "--format", "json").output)
+    listed = json.loads(run("match", "payments", "--db", registered, "--format", "json", "--today", "2019-06-11")
+                        .output)
     assert listed["groups"][0]["exceeds_budget"] is True  # 280,000 listed > 200,000 budget
+    assert [c["overdue_workdays"] for c in listed["overdue"]] == [1]  # 06-11 is 1 working day after 06-10
     run("match", "pay", BASE, RENT, "--reference", "南科〔2019〕1号", "--decided", "2019-05-31", "--db", registered)
     awards = run("register", "awards", BASE, "--db", registered, "--format", "json").output
     assert "南科〔2019〕1号" in awards
