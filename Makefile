@@ -100,6 +100,7 @@ bench: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/batch_throughput.py
+	$(BIN)/python benchmarks/match_incremental.py --applicants 20000
 
 startup: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg

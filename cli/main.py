@@ -194,6 +194,14 @@ def _register() -> click.Command:
     return register
 
 
+@cli.lazy_command("match", N_("政策找企业: evaluate the register (only what changed since the last run), keep every "
+                  "decision with its receipt, and push to each applicant, once, what changed for it."))
+def _match() -> click.Command:
+    from guangxi_subsidy.cli.match import match
+
+    return match
+
+
 @cli.lazy_command("serve", N_("Serve the policy calculator (Chinese, English by a switch) and the HTTP API (/api/v1, "
                   "/openapi.json)."))
 def _serve() -> click.Command:
