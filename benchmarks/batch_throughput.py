@@ -163,7 +163,7 @@ def main() -> None:
         measure([*SUBSIDY, "batch", str(sample), "-o", str(out / "columnar.csv"), "-q"])
         reference, _ = measure([*SUBSIDY, "batch", str(sample), "-o", str(out / "reference.csv"), "-q",
                                 "--engine", "reference"])
-        start, _ = measure([*SUBSIDY, "batch", str(quarter), "-o", str(out / "quarter.csv"), "-q",
+        start, _ = measure([*SUBSIDY, "batch", str(quarter), "-o", str(out / "quarter.results.csv"), "-q",
                             "--engine", "reference"])
         reference_rate = (count - count // 4) / max(reference - start, 1e-9)  # start-up cancels out
         same = (out / "columnar.csv").read_bytes() == (out / "reference.csv").read_bytes()
