@@ -77,7 +77,7 @@ def _control(pid: int, switch: str) -> None:
     subprocess.run(["callgrind_control", "-i", switch, str(pid)], check=True, capture_output=True, timeout=600)
 
 
-def count() -> int:
+def count(keep: Path | None = None) -> int:
     """Instructions of the 20,000-row batch (all threads), after a warm-up the count leaves out."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is not installed (`make perf-check` installs it as root on Debian)")
@@ -107,6 +107,8 @@ def count() -> int:
         finally:
             if child.poll() is None:
                 child.kill()
+        if keep is not None:  # for callgrind_annotate
+            shutil.copy(report, keep)
         found = re.search(r"Collected : (\d+)", errors)
         if child.returncode != 0 or found is None:
             raise SystemExit(f"the batch under callgrind failed:\n{errors[-3000:]}")
@@ -116,8 +118,9 @@ def count() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write the figure measured + 3%% as the ceiling")
+    parser.add_argument("--keep", type=Path, help="keep callgrind's report there (for callgrind_annotate)")
     args = parser.parse_args()
-    total = count()
+    total = count(args.keep)
     per_row = total / ROWS
     print(f"instructions per row, {ROWS:,}-row batch (callgrind, warm, all threads, one polars thread): "
           f"{per_row:,.0f} ({total:,} in all)")
