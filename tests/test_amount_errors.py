@@ -35,7 +35,9 @@ rules:
     source: {clause: "2", quote: 补贴标准按照每个基地每年实际缴纳的房租和宽带接入费的70%给予补助}
     conditions:
       - {id: paid, when: rent_and_broadband_paid >= 0}
-    amount: {kind: formula, formula: "rent_and_broadband_paid * rent_subsidy_years_received * 1.23456789012345678901234567890123"}
+    amount:
+      kind: formula
+      formula: rent_and_broadband_paid * rent_subsidy_years_received * 1.23456789012345678901234567890123
 """
 
 CELLS = pl.DataFrame({

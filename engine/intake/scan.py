@@ -128,15 +128,15 @@ class Scanner:
         self.table_mask = np.array(table_mask, dtype=np.int64)
 
     def read(self, block: bytes, first_row: int,
-             lines: int | None = None) -> tuple[pl.DataFrame, list[tuple[int, bytes]]] | None:
+             counted: int | None = None) -> tuple[pl.DataFrame, list[tuple[int, bytes]]] | None:
         """The block's clean rows as typed columns (frames.typed_schema), and the other lines with their row
         numbers; None if the block must be read the usual way (a quote that does not open and close a cell on
         one line, a stray carriage return). `block` is UTF-8 (bytes that are not are found in the cells that
-        hold them) and ends with a line end; `lines`, its number of line ends, if the caller has counted them."""
+        hold them) and ends with a line end; `counted`, its number of line ends, if the caller has counted them."""
         if not block.endswith(b"\n") or (not self.crlf and b"\r" in block):
             return None  # a stray carriage return may end a line
         buf = np.frombuffer(block, dtype=np.uint8)
-        rows = line_count(block) if lines is None else lines
+        rows = line_count(block) if counted is None else counted
         octets = (rows + 7) // 8
         # Fresh arrays each block: the frame's columns are views of them (no copy). Zeroed: the pass leaves an
         # empty cell's value as it finds it (most cells of a wide file are empty).

@@ -48,7 +48,8 @@ WRITERS: dict[str, tuple[tuple[str, ...], Opener | None]] = {
 FORMATS = {suffix: name for name, (suffixes, _) in WRITERS.items() for suffix in suffixes}
 
 
-def writer_for(fmt: str, handle: IO[bytes], text_columns: tuple[str, ...] = (), bom: bool = False) -> FrameWriter | None:
+def writer_for(fmt: str, handle: IO[bytes], text_columns: tuple[str, ...] = (),
+               bom: bool = False) -> FrameWriter | None:
     """The writer of format `fmt` on `handle`, or None for a format written whole (xlsx)."""
     opener = WRITERS[fmt][1]
     return None if opener is None else opener(handle, text_columns, bom)
