@@ -59,13 +59,13 @@ sys.stdin.readline()
 """
 
 
-def fixed_file(folder: Path) -> tuple[Path, Path]:
-    """The fixed applicant file (generated once under build/) and its first WARM rows."""
-    source = HERE.parent / "build" / "perf-check" / f"applicants_{ROWS}_{SEED}.csv"
+def fixed_file(folder: Path, rows: int = ROWS) -> tuple[Path, Path]:
+    """The fixed applicant file of `rows` (generated once under build/) and its first WARM rows."""
+    source = HERE.parent / "build" / "perf-check" / f"applicants_{rows}_{SEED}.csv"
     if not source.exists():
         subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import applicants, "
                         "pathlib; applicants.write(int(sys.argv[2]), int(sys.argv[3]), pathlib.Path(sys.argv[4]))",
-                        str(HERE), str(ROWS), str(SEED), str(source)], check=True)
+                        str(HERE), str(rows), str(SEED), str(source)], check=True)
     warm = folder / "warm_input.csv"
     with source.open("rb") as read, warm.open("wb") as write:
         for _ in range(WARM + 1):
@@ -77,13 +77,13 @@ def _control(pid: int, switch: str) -> None:
     subprocess.run(["callgrind_control", "-i", switch, str(pid)], check=True, capture_output=True, timeout=600)
 
 
-def count(keep: Path | None = None) -> int:
-    """Instructions of the 20,000-row batch (all threads), after a warm-up the count leaves out."""
+def count(keep: Path | None = None, rows: int = ROWS) -> int:
+    """Instructions of the batch of `rows` (all threads), after a warm-up the count leaves out."""
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is not installed (`make perf-check` installs it as root on Debian)")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        source, warm = fixed_file(folder)
+        source, warm = fixed_file(folder, rows)
         environ = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"} | {"POLARS_MAX_THREADS": "1"}
         report = folder / "callgrind.out"
         child = subprocess.Popen(
