@@ -88,12 +88,13 @@ bench: $(STAMP)
 perf-check: $(STAMP) valgrind
 	$(BIN)/python benchmarks/perf_check.py
 
-# valgrind installed when missing and this is root on Debian (as Chromium is for the browser tests).
+# valgrind installed when missing and this is root on Debian (as Chromium is for the browser tests); perl runs
+# its callgrind_control, which switches the counting on and off.
 valgrind:
-	@command -v valgrind >/dev/null 2>&1 || { \
+	@command -v valgrind >/dev/null 2>&1 && command -v perl >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      valgrind >/dev/null; \
+	      valgrind perl >/dev/null; \
 	  else echo "valgrind is missing (install it as root): make perf-check cannot count"; exit 1; fi; }
 
 startup: $(STAMP)
