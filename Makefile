@@ -13,7 +13,8 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages fuzz fonts
+.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages \
+	fuzz fonts perf-check valgrind
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
@@ -22,6 +23,7 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(MAKE) --no-print-directory -j2 --output-sync=target unit unit313
 	$(MAKE) --no-print-directory installed
+	$(MAKE) --no-print-directory perf-check
 
 $(STAMP): pyproject.toml setup.py engine/_kernels.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -101,6 +103,20 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/batch_throughput.py
 	$(BIN)/python benchmarks/match_incremental.py --applicants 20000
+
+# The speed guard: instructions per row of a fixed 20,000-row batch, counted by valgrind's callgrind, against the
+# ceiling in benchmarks/instructions_ceiling.txt (`benchmarks/perf_check.py --write` sets it after a speed-up).
+perf-check: $(STAMP) valgrind
+	$(BIN)/python benchmarks/perf_check.py
+
+# valgrind installed when missing and this is root on Debian (as Chromium is for the browser tests); perl runs
+# its callgrind_control, which switches the counting on and off.
+valgrind:
+	@command -v valgrind >/dev/null 2>&1 && command -v perl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      valgrind perl >/dev/null; \
+	  else echo "valgrind is missing (install it as root): make perf-check cannot count"; exit 1; fi; }
 
 startup: $(STAMP)
 	$(BIN)/python -m compileall -q engine cli pkg

@@ -58,17 +58,22 @@ import os, subprocess, sys, time
 started = time.perf_counter()
 process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 _, status, usage = os.wait4(process.pid, 0)
-print(time.perf_counter() - started, usage.ru_maxrss, status)
+print(time.perf_counter() - started, usage.ru_maxrss, status, usage.ru_utime + usage.ru_stime)
 sys.stderr.write(process.stderr.read().decode(errors="replace"))
 """
 
 
+CPU: dict[tuple[str, ...], float] = {}  # CPU seconds (user + system) of each command measured
+
+
 def measure(command: list[str]) -> tuple[float, float]:
-    """Seconds and peak resident MB of the command, run as the child of a fresh launcher (see LAUNCH)."""
+    """Seconds and peak resident MB of the command, run as the child of a fresh launcher (see LAUNCH); its CPU
+    seconds are kept in CPU (a busy machine disturbs them less than wall time)."""
     done = subprocess.run([sys.executable, "-c", LAUNCH, *command], capture_output=True, text=True, check=True)
-    seconds, peak_kb, status = done.stdout.split()
+    seconds, peak_kb, status, cpu = done.stdout.split()
     if status != "0":
         raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr}")
+    CPU[tuple(command)] = float(cpu)
     return float(seconds), int(peak_kb) / 1024
 
 
@@ -151,9 +156,12 @@ def main() -> None:
             print(f"generating {rows:,} applicants (once) …", file=sys.stderr)
             source = generated(rows, args.seed, args.formatted)
             more = ["--keep-repeats"] if args.keep_repeats else []
-            ours, ours_mb = measure([*SUBSIDY, "batch", str(source), "-o", str(out / "ours.csv"), "-q", *more])
-            base, base_mb = measure([sys.executable, "-c", BASELINE, str(source), str(out / "baseline.csv")])
-            lines.append((rows, rows / ours, rows / base, ours_mb, base_mb))
+            command = [*SUBSIDY, "batch", str(source), "-o", str(out / "ours.csv"), "-q", *more]
+            ours, ours_mb = measure(command)
+            baseline = [sys.executable, "-c", BASELINE, str(source), str(out / "baseline.csv")]
+            base, base_mb = measure(baseline)
+            cpu_ratio = CPU[tuple(baseline)] / max(CPU[tuple(command)], 1e-9)
+            lines.append((rows, rows / ours, rows / base, ours_mb, base_mb, cpu_ratio))
             if rows != args.rows[-1]:
                 (out / "ours.csv").unlink()
 
@@ -163,7 +171,7 @@ def main() -> None:
         measure([*SUBSIDY, "batch", str(sample), "-o", str(out / "columnar.csv"), "-q"])
         reference, _ = measure([*SUBSIDY, "batch", str(sample), "-o", str(out / "reference.csv"), "-q",
                                 "--engine", "reference"])
-        start, _ = measure([*SUBSIDY, "batch", str(quarter), "-o", str(out / "quarter.csv"), "-q",
+        start, _ = measure([*SUBSIDY, "batch", str(quarter), "-o", str(out / "quarter.results.csv"), "-q",
                             "--engine", "reference"])
         reference_rate = (count - count // 4) / max(reference - start, 1e-9)  # start-up cancels out
         same = (out / "columnar.csv").read_bytes() == (out / "reference.csv").read_bytes()
@@ -175,19 +183,20 @@ def main() -> None:
 
     shape = "formatted money (separators, 万)" if args.formatted else "plain money"
     check = "without the repeat check" if args.keep_repeats else "with the repeat check"
-    print(f"\nsubsidy batch, CSV in → wide CSV out, full rule pack, {shape}, {check}, {os.cpu_count()} CPUs")
+    print(f"\nsubsidy batch, CSV in → wide CSV out, full rule pack, {shape}, {check}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'rows':>11} {'ours rows/s':>12} {'baseline rows/s':>16} {'ours/baseline':>14} "
-          f"{'peak MB ours':>13} {'peak MB baseline':>17}")
-    for rows, rate, base_rate, ours_mb, base_mb in lines:
-        print(f"{rows:>11,} {rate:>12,.0f} {base_rate:>16,.0f} {rate / base_rate:>14.2f} {ours_mb:>13,.0f} "
-              f"{base_mb:>17,.0f}")
+          f"{'CPU baseline/ours':>18} {'peak MB ours':>13} {'peak MB baseline':>17}")
+    for rows, rate, base_rate, ours_mb, base_mb, cpu_ratio in lines:
+        print(f"{rows:>11,} {rate:>12,.0f} {base_rate:>16,.0f} {rate / base_rate:>14.2f} {cpu_ratio:>18.2f} "
+              f"{ours_mb:>13,.0f} {base_mb:>17,.0f}")
     print(f"reference path (`--engine reference`, durable_rules per row, start-up excluded): "
           f"{reference_rate:,.0f} rows/s; ours at {lines[0][0]:,} rows is {lines[0][1] / reference_rate:,.0f}× that")
     print(f"same results file from both engines on {count:,} rows: {'yes' if same else 'NO'}; the large run's "
           f"first {count:,} rows the same as the reference's: {'yes' if same_large else 'NO'}; "
           f"{checked} rows checked against `subsidy evaluate`: agree")
     rate_ok = all(rate >= TARGET_RATE for _, rate, *_ in lines)
-    memory_ok = all(mb < TARGET_MB for *_, mb, _ in lines)
+    memory_ok = all(mb < TARGET_MB for _, _, _, mb, _, _ in lines)
     print(f"targets: ≥ {TARGET_RATE:,} rows/s {'met' if rate_ok else 'NOT met'}; "
           f"< {TARGET_MB} MB peak {'met' if memory_ok else 'NOT met'}")
     if not (same and same_large):

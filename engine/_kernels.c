@@ -258,7 +258,7 @@ static inline int64_t money_loose(const uint8_t *buf, int64_t start, int64_t end
  * not clean; returns the number of lines, or -1 if a carriage return is out of place or a quote is not regular
  * (see quotes_regular). A quoted cell is read as its text; one holding a doubled quote, or empty, flags its line.
  * Column c is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per
- * cell given. `rows` (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the
+ * cell given. The caller hands ints, days, codes (and bits) zeroed: an empty cell's value is left at 0. `rows` (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the
  * two-dimensional outputs. */
 EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const int64_t *kinds,
                           const int64_t *stores, const int64_t *slots, const int64_t *bounds, const uint8_t *required,
@@ -279,6 +279,13 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
             int64_t cell = at, end;
             int quoted = 0, escaped = 0;
             byte = buf[at];
+            if (byte == ',' && column < width && !required[column]) {
+                /* an empty cell that may be empty (most cells of a wide file): null, its value left as the
+                 * zeroed arrays hold it, and its line as clean as it was */
+                column += 1;
+                at += 1;
+                continue;
+            }
             if (byte == '"') { /* a quoted cell: its text runs to the quote before a separator */
                 int64_t close = cell_close(buf, at, &escaped);
                 if (close < 0) return -1;
@@ -301,11 +308,8 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
             } else if (clean) {
                 int64_t kind = kinds[column], store = stores[column], slot = slots[column];
                 int64_t bit_at = slot * octets + (row >> 3), cell_at = slot * rows + row;
-                if (end == cell) { /* empty: null, unless required */
+                if (end == cell) { /* empty: null, unless required (the arrays come zeroed) */
                     clean = !required[column];
-                    if (store == INTS) ints[cell_at] = 0;
-                    else if (store == DAYS) days[cell_at] = 0;
-                    else if (store == CODES) codes[cell_at] = 0;
                 } else {
                     if (store == TEXTS) {
                         clean = text_ok(buf, cell, end, kind == TEXT_ID ? ID_LIMIT : 0);

@@ -281,9 +281,11 @@ class Plan:
 
     # ------------------------------------------------------------ evaluation
 
-    def outcomes(self, typed: pl.DataFrame, extra: list[list[pl.Expr]] | None = None) -> list[pl.DataFrame]:
+    def outcomes(self, typed: pl.DataFrame, extra: list[list[pl.Expr]] | None = None,
+                 failures: list[AmountError] | None = None) -> list[pl.DataFrame]:
         """Per rule, the rows where it holds (OUTCOME columns, then any `extra` expressions over them, one list
-        per rule), for a frame of typed profiles."""
+        per rule), for a frame of typed profiles. A row whose amount cannot be computed raises AmountError (its
+        `index` set), or, given `failures`, is left out of that rule's rows and its error added there."""
         base = typed.lazy().with_columns(self.day().alias(DAY), pl.int_range(pl.len(), dtype=pl.UInt32).alias(INDEX))
         queries = []
         for number, rule in enumerate(self.rules):
@@ -297,7 +299,7 @@ class Plan:
         found = pl.collect_all(queries)
         for number, rule in enumerate(self.rules):
             if self.amounts[rule.id] is None:
-                found[number] = self._by_row(found[number], rule).select(OUTCOME.keys())
+                found[number] = self._by_row(found[number], rule, failures).select(OUTCOME.keys())
                 if extra:
                     found[number] = found[number].with_columns(extra[number])
         return found
@@ -320,20 +322,29 @@ class Plan:
         missing = pl.lit(None, dtype=pl.String) if amount.missing is None else amount.missing
         return [*columns, missing.alias("missing")]
 
-    def _by_row(self, rows: pl.DataFrame, rule: CompiledRule) -> pl.DataFrame:
-        """Amounts that need Decimal (scaled.NotExact): award.compute for each row where the rule holds."""
+    def _by_row(self, rows: pl.DataFrame, rule: CompiledRule,
+                failures: list[AmountError] | None = None) -> pl.DataFrame:
+        """Amounts that need Decimal (scaled.NotExact): award.compute for each row where the rule holds; a row
+        whose arithmetic fails is raised, or, given `failures`, left out and its error added there."""
         assert rule.amount is not None
         parts: dict[str, list[Any]] = {p: [] for p in ("kind", "value", "min", "max", "missing")}
-        for row in rows.iter_rows(named=True):
+        failed: list[int] = []
+        for position, row in enumerate(rows.iter_rows(named=True)):
             try:
                 award = compute(rule.amount, self._env(row), self.pack, row[DAY], rule.id)
             except AmountError as error:
                 error.index = row[INDEX]
-                raise
+                if failures is None:
+                    raise
+                failures.append(error)
+                failed.append(position)
+                continue
             parts["kind"].append(award.kind)
             for part, value in (("value", award.value), ("min", award.minimum), ("max", award.maximum)):
                 parts[part].append(None if value is None else int(value.scaleb(2)))
             parts["missing"].append(", ".join(award.missing) if award.kind == AmountKind.INCOMPLETE else None)
+        if failed:
+            rows = rows.filter(~pl.int_range(pl.len()).is_in(failed))
         return rows.with_columns(pl.Series(p, v, dtype=OUTCOME[p]) for p, v in parts.items())
 
     def _env(self, row: dict[str, Any]) -> dict[str, Any]:

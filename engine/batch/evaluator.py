@@ -24,7 +24,7 @@ import polars as pl
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError
 from guangxi_subsidy.engine.batch import rowwise
-from guangxi_subsidy.engine.batch.columnar import DAY, Plan
+from guangxi_subsidy.engine.batch.columnar import DAY, INDEX, Plan
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo, extra_columns
 from guangxi_subsidy.engine.evaluation.award import AmountError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
@@ -57,6 +57,7 @@ class Evaluator:
             for r in self.plan.rules
         ]
         self._extra = [extra_columns(info, wide) for info in self.rules]
+        self._empty: BatchResult | None = None
 
     def evaluate(self, cells: pl.DataFrame | Callable[[], pl.DataFrame], columns: Columns | None = None,
                  as_text: Callable[[], pl.DataFrame] | None = None) -> BatchResult:
@@ -102,36 +103,31 @@ class Evaluator:
         return Admitted(applicants, _errors(errors))
 
     def empty(self) -> BatchResult:
-        """The result of no applicants: its frames name the columns of every output."""
-        return self.decide([self.empty_admitted()])
+        """The result of no applicants: its frames name the columns of every output. Decided once per
+        evaluator (a call plans every rule's query, however few its rows), then kept."""
+        if self._empty is None:
+            self._empty = self.decide([self.empty_admitted()])
+        return self._empty
 
     def empty_admitted(self) -> Admitted:
         return Admitted(pl.DataFrame(schema=typed_schema()), _errors([]))
 
     def decide(self, admitted: list[Admitted]) -> BatchResult:
         """The second half of `evaluate`: every rule, for every applicant admitted. An applicant whose amount
-        cannot be computed (award.AmountError) is rejected with the rule named, and the others decided again."""
+        cannot be computed (award.AmountError) is rejected with the rule named (the first rule, in the plan's
+        order, whose arithmetic fails for it), and taken out of the rules' rows; the others stand as decided, in
+        the same pass."""
         applicants = pl.concat([a.applicants for a in admitted]) if len(admitted) > 1 else admitted[0].applicants
         errors = pl.concat([a.errors for a in admitted]) if len(admitted) > 1 else admitted[0].errors
         profiles = [p for a in admitted for p in a.profiles or []]
-        refused: list[tuple[Any, ...]] = []
-        while True:
-            try:
-                if self._reference is not None:
-                    found = rowwise.outcomes(self._reference, self.plan, profiles)
-                    outcomes = [f.with_columns(extra) for f, extra in zip(found, self._extra, strict=True)]
-                else:
-                    outcomes = self.plan.outcomes(applicants, self._extra)
-                break
-            except AmountError as error:
-                if error.index is None:
-                    raise
-                record = applicants.row(error.index, named=True)
-                refused.append((record[ROW], record["id"], "", "", "", str(error)))
-                keep = pl.Series([i != error.index for i in range(applicants.height)])
-                applicants = applicants.filter(keep)
-                profiles = [p for i, p in enumerate(profiles) if i != error.index]
-        if refused:
+        failures: list[AmountError] = []
+        if self._reference is not None:
+            found = rowwise.outcomes(self._reference, self.plan, profiles, failures)
+            outcomes = [f.with_columns(extra) for f, extra in zip(found, self._extra, strict=True)]
+        else:
+            outcomes = self.plan.outcomes(applicants, self._extra, failures)
+        if failures:
+            applicants, outcomes, refused = _refuse(applicants, outcomes, failures)
             errors = pl.concat([errors, _errors(refused)]).sort(ROW, maintain_order=True)
         base = applicants.select(ROW, "id", "name", "kind", "city", self.plan.day().alias(DAY), "district")
         return BatchResult(self.rules, base, outcomes, errors)
@@ -153,6 +149,25 @@ class Admitted:
         refused = problems.select(ERRORS.keys()).cast(pl.Schema(ERRORS))
         errors = pl.concat([self.errors, refused]).sort(ROW, maintain_order=True)
         return Admitted(self.applicants.filter(keep), errors, profiles)
+
+
+def _refuse(applicants: pl.DataFrame, outcomes: list[pl.DataFrame],
+            failures: list[AmountError]) -> tuple[pl.DataFrame, list[pl.DataFrame], list[tuple[Any, ...]]]:
+    """The applicants whose amount failed taken out: of the applicants, and of every rule's rows (whose INDEX,
+    the applicant's position, is renumbered for the applicants kept); a problem row for each, its first error."""
+    first: dict[int, AmountError] = {}
+    for error in failures:
+        assert error.index is not None
+        first.setdefault(error.index, error)
+    keep = pl.Series([i not in first for i in range(applicants.height)])
+    renumbered = (keep.cast(pl.Int64).cum_sum() - 1).alias(INDEX)
+    refused = []
+    for index, error in sorted(first.items()):
+        record = applicants.row(index, named=True)
+        refused.append((record[ROW], record["id"], "", "", "", str(error)))
+    kept = [frame.filter(~pl.col(INDEX).is_in(list(first))).with_columns(
+        pl.lit(renumbered).gather(pl.col(INDEX)).cast(frame.schema[INDEX]).alias(INDEX)) for frame in outcomes]
+    return applicants.filter(keep), kept, refused
 
 
 def _errors(rows: list[tuple[Any, ...]]) -> pl.DataFrame:

@@ -17,8 +17,11 @@ from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.evaluation.outcome import AmountKind
 
 
-def outcomes(engine: Engine, plan: Plan, profiles: list[Profile]) -> list[pl.DataFrame]:
-    """Per rule of the plan, the profiles (by position) for which it holds, with status and amount."""
+def outcomes(engine: Engine, plan: Plan, profiles: list[Profile],
+             failures: list[AmountError] | None = None) -> list[pl.DataFrame]:
+    """Per rule of the plan, the profiles (by position) for which it holds, with status and amount. A profile
+    whose amount cannot be computed raises AmountError (its `index` set), or, given `failures`, is left out
+    and its error added there."""
     number = {rule.id: i for i, rule in enumerate(plan.rules)}
     found: list[dict[str, list[Any]]] = [{name: [] for name in OUTCOME} for _ in plan.rules]
     for index, profile in enumerate(profiles):
@@ -26,7 +29,10 @@ def outcomes(engine: Engine, plan: Plan, profiles: list[Profile]) -> list[pl.Dat
             evaluation = engine.evaluate(profile, as_of=plan.as_of, include_drafts=plan.include_drafts)
         except AmountError as error:
             error.index = index
-            raise
+            if failures is None:
+                raise
+            failures.append(error)
+            continue
         for outcome in evaluation.outcomes:
             if outcome.status == "not_eligible" or outcome.rule.id not in number:
                 continue

@@ -4,11 +4,8 @@ Every output is written to a hidden partial file in its own directory and rename
 when the whole run commits (`engine/batch/commit.py`; a rename within a directory is atomic). A partial is named
 `.NAME.PID.TOKEN.partial`, the process that writes it and a token of the run in its name, so that a later run can
 tell the partials of a process that no longer exists and remove them; NAME is shortened when the whole would
-exceed the file system's limit on a name, never the name asked for. CSV outputs are for spreadsheets: a text
-cell taken from the applicant file that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written
-with a leading `'`, so a spreadsheet shows it as text instead of running it as a formula. JSON Lines outputs are
-data and are written as they are; amounts are decimal strings in both. Parquet and Arrow IPC outputs hold the
-same columns, typed: amounts as decimal128(38, 2) yuan, exact, and a row group (or record batch) per batch.
+exceed the file system's limit on a name, never the name asked for. What the bytes are is the format's writer's
+(`engine/batch/writers/`: one per format, chosen by the file's suffix).
 """
 
 from __future__ import annotations
@@ -18,15 +15,15 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import polars as pl
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet",
-           ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow", ".xlsx": "xlsx"}
-TABLES = ("parquet", "arrow")  # written by pyarrow, a batch at a time: amounts as decimal128(38, 2), never float
-BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark: how Excel on Chinese Windows knows a CSV file is UTF-8
-_FORMULA = r"^[=+\-@\t\r]"
+from guangxi_subsidy.engine.batch.writers import FORMATS, FrameWriter, writer_for
+from guangxi_subsidy.engine.batch.writers.csvwriter import BOM, defuse
+
+__all__ = ["BOM", "FORMATS", "AtomicOutput", "OutputError", "defuse", "format_of"]
+
 SYNC_EVERY = 16 << 20
 # A run's own files beside an output: partials being written, old files kept aside during the commit, and the
 # commit's journal. Group 1 is the process id.
@@ -55,15 +52,6 @@ def format_of(path: Path, given: str | None = None) -> str:
         raise ValueError(f"{path}: cannot tell the format from '{path.suffix}'; name it .csv, .jsonl or .xlsx, "
                          "or give --format")
     return found
-
-
-def defuse(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
-    """Text cells that a spreadsheet would read as a formula, prefixed with ' so they stay text."""
-    present = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(_FORMULA)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in present
-    )
 
 
 def name_limit(directory: Path) -> int:
@@ -95,7 +83,6 @@ class AtomicOutput:
                  bom: bool = False):
         self.path = path
         self.format = fmt
-        self.text_columns = tuple(text_columns)
         self.token = f"{os.getpid()}.{os.urandom(4).hex()}"  # (its own: two shortened names may be alike)
         self.temporary = own_name(path, self.token, "partial")
         try:  # (read too: the digest is read back)
@@ -103,9 +90,8 @@ class AtomicOutput:
         except OSError as error:
             raise failure(path, error) from None
         self._handle: IO[bytes] = os.fdopen(handle, "wb")
-        if bom and fmt == "csv":
-            self._handle.write(BOM)
-        self._header_written = False
+        self._writer: FrameWriter | None = writer_for(fmt, self._handle, tuple(text_columns), bom)
+        self._text_columns = tuple(text_columns)
         self._synced = 0  # bytes known to be on disk
         self._hash = hashlib.sha256() if digest else None
         self._hashed = 0
@@ -113,17 +99,23 @@ class AtomicOutput:
         self.size = 0
         self.sha256: str | None = None
         self.finished = False
-        self._table: Any = None  # the pyarrow writer of a Parquet or Arrow output, made at the first batch
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        """Columns of text taken from the applicant's file (a CSV writer defuses them)."""
+        return self._text_columns
+
+    @text_columns.setter
+    def text_columns(self, names: tuple[str, ...]) -> None:
+        self._text_columns = tuple(names)
+        if self._writer is not None:
+            self._writer.text_columns = self._text_columns
 
     def write(self, frame: pl.DataFrame) -> None:
+        if self._writer is None:
+            raise TypeError(f"{self.format} is written whole (write_bytes), not frame by frame")
         try:
-            if self.format in TABLES:
-                self._write_table(frame)
-            elif self.format == "csv":
-                defuse(frame, self.text_columns).write_csv(self._handle, include_header=not self._header_written)
-                self._header_written = True
-            else:
-                frame.write_ndjson(self._handle)
+            self._writer.write(frame)
             self.rows += frame.height
             self._settle()
         except OSError as error:
@@ -152,20 +144,6 @@ class AtomicOutput:
             getattr(os, "fdatasync", os.fsync)(self._handle.fileno())  # (macOS has fsync only)
             self._synced = self._handle.tell()
 
-    def _write_table(self, frame: pl.DataFrame) -> None:
-        table = frame.to_arrow()
-        if self._table is None:
-            if self.format == "parquet":
-                import pyarrow.parquet as pq
-
-                self._table = pq.ParquetWriter(self._handle, table.schema)
-            else:
-                import pyarrow.ipc as ipc
-
-                self._table = ipc.new_file(self._handle, table.schema)
-            self._schema = table.schema
-        self._table.write_table(table.cast(self._schema))
-
     def _digest_to(self, end: int) -> None:
         assert self._hash is not None
         fd = self._handle.fileno()
@@ -191,22 +169,20 @@ class AtomicOutput:
     def write_header(self, frame: pl.DataFrame) -> None:
         """A CSV header even when no row follows (an empty result still names its columns); for a table,
         its schema."""
-        if self.format in TABLES and self._table is None:
-            self._write_table(frame.clear())
-        if self.format == "csv" and not self._header_written:
-            try:
-                frame.clear().write_csv(self._handle, include_header=True)
-            except OSError as error:
-                raise failure(self.path, error) from None
-            self._header_written = True
+        if self._writer is None:
+            return
+        try:
+            self._writer.header(frame)
+        except OSError as error:
+            raise failure(self.path, error) from None
 
     def finish(self) -> None:
         """Everything written on the disk (fsync), the file closed, its size and digest known."""
         if self.finished:
             return
         try:
-            if self._table is not None:
-                self._table.close()  # (the footer: Parquet's and Arrow's writers leave the file open)
+            if self._writer is not None:
+                self._writer.close()
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self.size = self._handle.tell()

@@ -6,7 +6,7 @@ outcomes once, in C (`write_lines` in engine/_kernels.c), and writes the line as
 `sinks.AtomicOutput` would have written it: the same cells (`layouts.wide_cell`), the same totals
 (`layouts.BatchResult.totals`), the same quoting (a cell holding a comma, a quote or a line break, or an empty
 text, is quoted; quotes doubled) and the same guard against spreadsheet formulas in applicant text
-(`sinks.defuse`). Amounts are integer fen formatted as yuan with two decimals.
+(`writers.csvwriter.defuse`). Amounts are integer fen formatted as yuan with two decimals.
 
 A batch whose figures do not fit the compiled pass's 64-bit integers (no amount in the pack comes near) is
 left to the frame path (`lines` returns None). tests/test_widecsv.py checks both write the same bytes.

@@ -34,6 +34,7 @@ from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
 from guangxi_subsidy.engine.intake.frames import ROW, fast_schema, split_extras
+from guangxi_subsidy.engine.intake.lines import line_count
 
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.intake.scan import Scanner
@@ -200,7 +201,7 @@ class CsvSource:
                     if not block.endswith(b"\n"):
                         block += b"\n"
                 if workers is not None and not quoted and (b'"' not in block or quotes_regular(block)):
-                    lines = block.count(b"\n")
+                    lines = line_count(block)
                     job = workers.submit(self._parse_lines, block, offset, next_row, lines)
                     pending.append((job, self._handle.tell() - len(carry)))
                     next_row += lines
@@ -226,7 +227,7 @@ class CsvSource:
 
     def _parse_lines(self, block: bytes, offset: int, first_row: int, lines: int) -> Chunk:
         """A block without quotes: each of its lines is one row, whichever reader reads it."""
-        chunk, leftover = self._parse(block, offset, first_row, at_end=True)
+        chunk, leftover = self._parse(block, offset, first_row, at_end=True, lines=lines)
         if leftover or chunk.rows != lines:
             raise AssertionError(f"rows {first_row}–{first_row + lines - 1}: {chunk.rows} rows read from "
                                  f"{lines} lines without quotes")
@@ -242,9 +243,11 @@ class CsvSource:
         marked = text.replace(end, b"," + _SENTINEL + end)
         return marked, (len(marked) - len(text)) // (len(_SENTINEL) + 1)
 
-    def _parse(self, block: bytes, offset: int, first_row: int, at_end: bool) -> tuple[Chunk, bytes]:
+    def _parse(self, block: bytes, offset: int, first_row: int, at_end: bool,
+               lines: int | None = None) -> tuple[Chunk, bytes]:
+        """The block read (`lines`: its line ends, when counted already)."""
         if self.compiled:
-            scanned = self._scan(block, first_row)
+            scanned = self._scan(block, first_row, lines)
             if scanned is not None:
                 return scanned, b""
         names = list(self.columns.fields)
@@ -269,7 +272,7 @@ class CsvSource:
         ), self.columns)
         return Chunk(frame, texts=[self._reread(offset, len(block), first_row)], extras=extras), b""
 
-    def _scan(self, block: bytes, first_row: int) -> Chunk | None:
+    def _scan(self, block: bytes, first_row: int, lines: int | None = None) -> Chunk | None:
         """The block through the compiled reader: its clean rows typed, the other lines read as text one by one
         (ragged and empty lines rejected as `_careful` rejects them); None if it must be read the usual way."""
         if self._scanner is None:  # (two workers may both make one: it holds no state)
@@ -278,7 +281,7 @@ class CsvSource:
             text = block if self.text_encoding == "utf-8" else block.decode(self.text_encoding).encode("utf-8")
         except UnicodeDecodeError:
             return None
-        scanned = self._scanner.read(text, first_row)
+        scanned = self._scanner.read(text, first_row, lines)  # (re-encoded, a block keeps its line ends)
         if scanned is None:
             return None
         typed, others = scanned

@@ -28,6 +28,7 @@ import pyarrow as pa
 from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.intake.cells import REQUIRED, is_extra
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS, ROW, field_specs, typed_schema
+from guangxi_subsidy.engine.intake.lines import line_count
 from guangxi_subsidy.engine.language import ValueType
 
 # How each column is read (the `kinds` array), and where its values go (the `stores` array).
@@ -126,21 +127,23 @@ class Scanner:
         self.table_at = np.array(table_at, dtype=np.int64)
         self.table_mask = np.array(table_mask, dtype=np.int64)
 
-    def read(self, block: bytes, first_row: int) -> tuple[pl.DataFrame, list[tuple[int, bytes]]] | None:
+    def read(self, block: bytes, first_row: int,
+             counted: int | None = None) -> tuple[pl.DataFrame, list[tuple[int, bytes]]] | None:
         """The block's clean rows as typed columns (frames.typed_schema), and the other lines with their row
         numbers; None if the block must be read the usual way (a quote that does not open and close a cell on
         one line, a stray carriage return). `block` is UTF-8 (bytes that are not are found in the cells that
-        hold them) and ends with a line end."""
+        hold them) and ends with a line end; `counted`, its number of line ends, if the caller has counted them."""
         if not block.endswith(b"\n") or (not self.crlf and b"\r" in block):
             return None  # a stray carriage return may end a line
         buf = np.frombuffer(block, dtype=np.uint8)
-        rows = block.count(b"\n")
+        rows = line_count(block) if counted is None else counted
         octets = (rows + 7) // 8
-        # Fresh arrays each block: the frame's columns are views of them (no copy).
-        ints = np.empty((self.counts[INTS], rows), dtype=np.int64)
-        days = np.empty((self.counts[DAYS], rows), dtype=np.int32)
+        # Fresh arrays each block: the frame's columns are views of them (no copy). Zeroed: the pass leaves an
+        # empty cell's value as it finds it (most cells of a wide file are empty).
+        ints = np.zeros((self.counts[INTS], rows), dtype=np.int64)
+        days = np.zeros((self.counts[DAYS], rows), dtype=np.int32)
         bits = np.zeros((self.counts[BITS], octets), dtype=np.uint8)
-        codes = np.empty((self.counts[CODES], rows), dtype=np.uint32)
+        codes = np.zeros((self.counts[CODES], rows), dtype=np.uint32)
         starts = np.empty((self.counts[TEXTS], rows), dtype=np.int64)
         ends = np.empty((self.counts[TEXTS], rows), dtype=np.int64)
         valid = np.zeros((len(self.fields), octets), dtype=np.uint8)
