@@ -14,13 +14,14 @@ STAMP313 := $(VENV313)/.installed
 HYPOTHESIS_313 ?= quick
 
 .PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages \
-	fuzz fonts perf-check valgrind
+	fuzz fonts perf-check valgrind nginx services
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
 
 # The two suites side by side (one core each; each one's output printed whole when it ends), then the wheels.
 test: $(STAMP) lint typecheck
+	$(MAKE) --no-print-directory services
 	$(MAKE) --no-print-directory -j2 --output-sync=target unit unit313
 	$(MAKE) --no-print-directory installed
 	$(MAKE) --no-print-directory perf-check
@@ -53,7 +54,7 @@ typecheck: $(STAMP)
 	ln -sfn ../../../pkg/data build/typecheck/guangxi_subsidy/data
 	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p guangxi_subsidy
 
-unit: $(STAMP) browser postgres
+unit: $(STAMP) browser postgres nginx
 	$(BIN)/python -m pytest
 
 ifeq ($(PYTHON313),)
@@ -76,6 +77,9 @@ installed: $(STAMP) $(if $(PYTHON313),$(STAMP313))
 	.ci/installed $(BIN)/python $(BIN)/subsidy
 	$(if $(PYTHON313),.ci/installed $(VENV313)/bin/python $(BIN)/subsidy,@echo "SKIP: the wheel on Python 3.13")
 
+# The services the tests use, installed one after the other (two apt-get at once would wait on dpkg's lock).
+services: browser postgres nginx
+
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright). Installed here when missing
 # and this is root on Debian; otherwise those tests are skipped, saying why.
 browser:
@@ -95,6 +99,16 @@ postgres:
 	      postgresql >/dev/null \
 	      || echo "PostgreSQL could not be installed: the register's PostgreSQL tests will be skipped"; \
 	  else echo "PostgreSQL is missing (install postgresql as root): the register's PostgreSQL tests will be skipped"; fi; }
+
+# The README's nginx example is checked with `nginx -t` (tests/test_web_proxy.py): Debian's nginx-light, installed
+# here when missing and this is root on Debian (never started by the tests); otherwise that check is skipped.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      nginx-light >/dev/null \
+	      || echo "nginx could not be installed: the check of the README's nginx example will be skipped"; \
+	  else echo "nginx is missing (install nginx-light as root): the README's nginx example will not be checked"; fi; }
 
 # The package's bytecode compiled first, as an installed package has it (an environment that forbids writing
 # bytecode at import would otherwise compile every module at every start).
