@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from guangxi_subsidy.cli.main import cli
+from guangxi_subsidy.engine.answers.chinese import formula_text, period_text, unglossed
 from guangxi_subsidy.engine.applicant.profile import Profile
-from guangxi_subsidy.engine.i18n.chinese import formula_text, period_text, unglossed
 from guangxi_subsidy.engine.web.pdffont import font_file
 from guangxi_subsidy.engine.web.report import report_bytes
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from rich.text import Text
 
-from guangxi_subsidy.engine.i18n import chinese, language
+from guangxi_subsidy.engine.answers import chinese
+from guangxi_subsidy.engine.i18n import language
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.format import Status as DocumentStatus
 from guangxi_subsidy.engine.rules.periods import horizon
@@ -98,7 +99,7 @@ def guidance_lines(rule: CompiledRule, day: dt.date) -> list[Text]:
 
 
 def _chinese_lines(rule: CompiledRule, day: dt.date) -> list[Text]:
-    """The same lines in Chinese: the documents' words, glosses dropped (i18n/chinese.py)."""
+    """The same lines in Chinese: the documents' words, glosses dropped (answers/chinese.py)."""
     lines = []
     for source in rule.rule.more_sources:
         named = next((d.short for d in rule.documents if d.file == source.document), "另一份文件")

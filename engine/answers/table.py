@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from guangxi_subsidy.engine.answers import chinese
 from guangxi_subsidy.engine.answers.document import totals
 from guangxi_subsidy.engine.answers.guidance import guidance_lines
 from guangxi_subsidy.engine.answers.sentences import change_text, choice_label, gain_text, sentence, value_text
@@ -24,7 +25,7 @@ from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Check, Evaluation, Outcome
 from guangxi_subsidy.engine.evaluation.nearmiss import NearMiss, near_misses
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, STATUS_WORDS, AmountKind, Status
-from guangxi_subsidy.engine.i18n import N_, _, chinese, language, ngettext
+from guangxi_subsidy.engine.i18n import N_, _, language, ngettext
 from guangxi_subsidy.engine.money import format_yuan, round_fen
 from guangxi_subsidy.engine.plaintext import text as as_text
 from guangxi_subsidy.engine.plaintext import visible

@@ -4,7 +4,7 @@ A manager hands the report in with an application: for each benefit it says how 
 the document and clause, the period, and what applying takes — 受理部门 (the departments), 申报时间 (when),
 申报材料 (what to submit, as the rule records it from the document, not the conditions restated) and the
 document's own words on applying. In Chinese, every line is Chinese: formulas read out with the fields' labels,
-periods said from their dates, English glosses dropped (engine/i18n/chinese.py); in English, the rule's own
+periods said from their dates, English glosses dropped (engine/answers/chinese.py); in English, the rule's own
 English notes. Both the printable page and the PDF draw these lines, so they cannot say different things.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from guangxi_subsidy.engine.i18n import chinese
+from guangxi_subsidy.engine.answers import chinese
 from guangxi_subsidy.engine.rules.departments import canonical
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.rules.periods import horizon
