@@ -187,7 +187,8 @@ def render_explanation(outcome: Outcome, as_of: dt.date | None = None) -> Tree:
         if award.missing:
             node.add(as_text(_("missing from the profile: {0}").format(_fields(award.missing)), style="yellow"))
     elif award is not None:
-        tree.add(as_text(_("non-monetary: {0}").format(award.says), style="magenta"))
+        says = award.says if language() == "en" else chinese.chinese_part(award.says) or ""
+        tree.add(as_text(_("non-monetary: {0}").format(says), style="magenta"))
     for line in guidance_lines(rule, as_of or rule.effective.from_):
         tree.add(line)
     return tree
