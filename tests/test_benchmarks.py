@@ -26,6 +26,9 @@ SMOKE = {
     "xlsx_readers.py": (["--rows", "100"], "rows/CPU s"),
     "web_load.py": (["--requests", "100", "--clients", "4", "--workers", "1"], "latency"),
     "dask_parquet.py": (["--rows", "2000"], "same rows, decisions and totals: yes"),
+    "workbook_write.py": (["--rows", "200"], "rows/CPU s"),
+    "register_import.py": (["--rows", "200", "--no-pg"], "bulk insert"),
+    "match_incremental.py": (["--applicants", "30", "--changed", "0.1"], "incremental / full"),
 }
 # Counted under callgrind by `make perf-check`, which `make test` runs (too slow for a smoke run here);
 # instructions.py is two of its counts (perf_check.count), told apart.
