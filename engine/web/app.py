@@ -24,7 +24,7 @@ from guangxi_subsidy.engine import i18n
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.scenarios.charts import ranked_bars_svg
-from guangxi_subsidy.engine.web import api, pages
+from guangxi_subsidy.engine.web import api, office, pages
 from guangxi_subsidy.engine.web.batchweb import BatchRefused, archive, run_batch
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.safety import LIMITS, Guard, TooLarge
@@ -43,14 +43,16 @@ def _validation_problem(error: RequestValidationError) -> JSONResponse:
     return JSONResponse(body, status_code=422, media_type=api.PROBLEM)
 
 
-def create_app(rules: Sequence[Path] = (), engine: Engine | None = None) -> Any:
-    """The application, wrapped in the guard (size limits, deadlines, security headers)."""
+def create_app(rules: Sequence[Path] = (), engine: Engine | None = None, office_db: str | None = None) -> Any:
+    """The application, wrapped in the guard (size limits, deadlines, security headers); the office (/office)
+    works on the register at `office_db` (else SUBSIDY_DB), opened at its first request."""
     engine = engine or Engine(load_pack(list(rules) or None))
     app = FastAPI(title="guangxi-subsidy", version=ENGINE_VERSION, docs_url=None, redoc_url=None,
                   description="Guangxi innovation and entrepreneurship subsidies: evaluate applicants against "
                               "the rules encoded from the five government documents.")
     app.include_router(api.router(engine))
     app.include_router(pages.router(engine))
+    office.mount(app, engine, office_db)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(api.Problem)
