@@ -50,7 +50,8 @@ class LoginSession(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_name", "name", "at"), Index("ix_login_attempts_address", "address", "at"))
+    __table_args__ = (Index("ix_login_attempts_name", "name", "at"),
+                      Index("ix_login_attempts_address", "address", "at"))
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -9,8 +9,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guangxi_subsidy.engine.accounts.policy import REGION, ROLES
 from guangxi_subsidy.engine.accounts.passwords import hash_password
+from guangxi_subsidy.engine.accounts.policy import REGION, ROLES
 from guangxi_subsidy.engine.accounts.sessions import digest
 from guangxi_subsidy.engine.accounts.tables import ApiToken, LoginSession, Setting, User
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS

@@ -28,8 +28,19 @@ from guangxi_subsidy.engine.register.database import RegisterError
 from guangxi_subsidy.engine.register.tables import Applicant
 from guangxi_subsidy.engine.web import office_api, office_views
 from guangxi_subsidy.engine.web.office_common import (
-    LOGIN_CSRF_COOKIE, PUBLIC, SESSION_COOKIE, Asker, Forbidden, NotFound, Office, add_route, authorize,
-    authorized_file, authorized_list, now)
+    LOGIN_CSRF_COOKIE,
+    PUBLIC,
+    SESSION_COOKIE,
+    Asker,
+    Forbidden,
+    NotFound,
+    Office,
+    add_route,
+    authorize,
+    authorized_file,
+    authorized_list,
+    now,
+)
 from guangxi_subsidy.engine.web.pages import page
 
 

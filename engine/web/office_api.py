@@ -13,8 +13,7 @@ from fastapi.responses import JSONResponse
 from guangxi_subsidy.engine.accounts import accesslog, lists, sessions
 from guangxi_subsidy.engine.accounts.policy import Principal
 from guangxi_subsidy.engine.register.profiles import current_versions, facts_of
-from guangxi_subsidy.engine.web.office_common import (
-    Office, add_route, authorize, authorized_file, authorized_list, now)
+from guangxi_subsidy.engine.web.office_common import Office, add_route, authorize, authorized_file, authorized_list, now
 
 PROBLEM = "application/problem+json"
 SCHEMA = "subsidy-office/1"

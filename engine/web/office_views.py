@@ -87,7 +87,7 @@ class Views:
     def facts(self, session: Session, applicant: Applicant) -> tuple[Table, list[str]]:
         """The file's current facts, each with its source and when it was recorded; and the fields shown."""
         known = current_versions(facts_of(session, applicant))
-        rows = [[self.labels.get(f.field, f.field), f.value, str(f.period) or "长期", 
+        rows = [[self.labels.get(f.field, f.field), f.value, str(f.period) or "长期",
                  f"{SOURCE_WORDS.get(f.source_kind, f.source_kind)}：{f.source_text()}",
                  f.recorded_at.strftime("%Y-%m-%d")] for f in known]
         caption = f"{KIND_LABELS.get(applicant.kind, applicant.kind)} · {city(applicant.city)}"

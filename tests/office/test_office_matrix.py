@@ -109,7 +109,7 @@ def test_the_matrix_answers_as_the_policy_decides(app: object, world: World, cli
                 continue
             who = principals[name]
             for url, target in _targets(world, path, prepared):
-                if isinstance(target, str):  # a list: read its preparer now (the matrix's own posts change nothing of it)
+                if isinstance(target, str):  # a list: its preparer, read now
                     with Session(engine) as session:
                         row = session.get(PaymentList, prepared[target])
                         assert row is not None
