@@ -30,6 +30,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "waiver.answer": frozenset({"enterprise"}),
     "applicants.list": frozenset({"incubator", "officer"}),
     "runs.list": frozenset({"officer", "auditor"}),
+    "decisions.read": frozenset({"officer", "auditor"}),
     "lists.read": frozenset({"officer", "reviewer", "auditor"}),
     "lists.prepare": frozenset({"officer"}),
     "lists.review": frozenset({"reviewer"}),

@@ -233,6 +233,14 @@ def router(office: Office, engine: Engine) -> APIRouter:
             rows = list(session.scalars(select(MatchRun).order_by(MatchRun.pk.desc()).limit(50)))
         return show(request, asker, "匹配运行", tables=[views.runs(rows)])
 
+    @add_route(pages, "GET", "/office/decisions", "decisions.read", response_class=HTMLResponse)
+    def decisions(request: Request) -> HTMLResponse:
+        with office.session() as session:
+            asker = _asker(office, session, request)
+            who = authorize(_principal(asker), "decisions.read")
+            table = views.decisions(session, who.scope)
+        return show(request, asker, "匹配结论", tables=[table])
+
     @add_route(pages, "GET", "/office/lists", "lists.read", response_class=HTMLResponse)
     def payment_lists(request: Request) -> HTMLResponse:
         with office.session() as session:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.accounts.lists import STATUS_WORDS as LIST_WORDS
@@ -60,6 +60,7 @@ class Views:
             ("file.inbox", f"/office/files/{who.scope}/inbox", "我的消息与免申确认"),
         ] if who.role in ("enterprise", "incubator") else []
         entries += [("applicants.list", "/office/files", "申报主体"), ("runs.list", "/office/runs", "匹配运行"),
+                    ("decisions.read", "/office/decisions", "匹配结论（按政策和规则版本）"),
                     ("lists.read", "/office/lists", "付款清单"), ("log.read", "/office/log", "访问记录")]
         rows = [[link(href, text)] for action, href, text in entries if allowed(who, action)
                 and not (who.role in ("enterprise",) and action == "applicants.list")]
@@ -118,6 +119,20 @@ class Views:
         return table("最近的匹配运行", ["编号", "时间", "匹配日期", "方式", "评估主体数", "推送数"],
                      [[str(r.pk), r.started_at.strftime("%Y-%m-%d %H:%M"), r.as_of.isoformat(),
                        "全量" if r.mode == "full" else "增量", str(r.evaluated), str(r.pushed)] for r in rows])
+
+    def decisions(self, session: Session, scope: str) -> Table:
+        """The current decisions of a jurisdiction, counted by rule, rule-pack version and conclusion."""
+        query = (select(Decision.rule_id, Decision.rules_digest, Decision.status, func.count(),
+                        func.sum(Decision.amount_fen))
+                 .join(Applicant, Applicant.pk == Decision.applicant_pk).where(Decision.current.is_(True))
+                 .group_by(Decision.rule_id, Decision.rules_digest, Decision.status)
+                 .order_by(Decision.rule_id, Decision.rules_digest, Decision.status))
+        if scope != "region":
+            query = query.where(Applicant.city == scope)
+        rows = [[self.rule_name(rule_id), digest[:12], DECISION_WORDS.get(status, status), str(count),
+                 "—" if total is None else yuan(int(total))] for rule_id, digest, status, count, total in
+                session.execute(query)]
+        return table(f"{city(scope)}当前的匹配结论", ["政策", "规则版本", "结论", "主体数", "金额合计（元）"], rows)
 
     def lists(self, rows: Sequence[PaymentList]) -> Table:
         return table("付款清单", ["编号", "辖区", "案件数", "合计（元）", "状态", "经办", "审核", "审核意见"],

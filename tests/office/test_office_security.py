@@ -182,3 +182,12 @@ def test_the_access_log_refuses_an_update(world: World) -> None:
         else:
             raise AssertionError("the access log accepted an update")
     engine.dispose()
+
+
+def test_an_auditor_reads_decisions_of_its_city_by_rule_and_version(clients: dict[str, TestClient]) -> None:
+    """The world has three eligible decisions of rule.x (5,000,000 fen each): two Nanning firms, one in Wuzhou."""
+    nanning = clients["nanning-auditor"].get("/office/decisions").text
+    assert "dddddddddddd" in nanning and ">2<" in nanning and "100000.00" in nanning  # 2 × 50,000.00 yuan
+    wuzhou = clients["wuzhou-auditor"].get("/office/decisions").text
+    assert ">1<" in wuzhou and "50000.00" in wuzhou and "100000.00" not in wuzhou
+    assert clients["nanning-enterprise"].get("/office/decisions").status_code == 403
