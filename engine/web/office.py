@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.accounts import accesslog, lists, sessions
 from guangxi_subsidy.engine.accounts.passwords import Refused
-from guangxi_subsidy.engine.accounts.policy import REGION, ROLE_WORDS, Principal, allowed
+from guangxi_subsidy.engine.accounts.policy import ROLE_WORDS, ListTarget, Principal, allowed
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.matching.office_tables import WaiverCase
 from guangxi_subsidy.engine.matching.tables import MatchRun
 from guangxi_subsidy.engine.register.database import RegisterError
-from guangxi_subsidy.engine.register.tables import Applicant
 from guangxi_subsidy.engine.web import office_api, office_views
 from guangxi_subsidy.engine.web.office_common import (
     LOGIN_CSRF_COOKIE,
@@ -268,7 +267,7 @@ def router(office: Office, engine: Engine) -> APIRouter:
             who, row = authorized_list(session, _principal(asker), "lists.read", list_id)
             table = views.list_cases(session, json.loads(row.cases))
             forms = [views.review_form(row)] if row.status == "prepared" and allowed(
-                who, "lists.review", lists_target(row)) else []
+                who, "lists.review", ListTarget(row.jurisdiction, row.prepared_by)) else []
         return show(request, asker, f"付款清单 {row.pk}", tables=[views.lists([row]), table], forms=forms)
 
     @add_route(pages, "POST", "/office/lists/{list_id}/review", "lists.review")
@@ -302,12 +301,3 @@ def router(office: Office, engine: Engine) -> APIRouter:
                         headers={"content-disposition": 'attachment; filename="access-log.csv"'})
 
     return pages
-
-
-def lists_target(row: Any) -> Any:
-    from guangxi_subsidy.engine.accounts.policy import ListTarget
-
-    return ListTarget(row.jurisdiction, row.prepared_by)
-
-
-__all__ = ["REGION", "Applicant", "mount", "router"]
