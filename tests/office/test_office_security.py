@@ -191,3 +191,19 @@ def test_an_auditor_reads_decisions_of_its_city_by_rule_and_version(clients: dic
     wuzhou = clients["wuzhou-auditor"].get("/office/decisions").text
     assert ">1<" in wuzhou and "50000.00" in wuzhou and "100000.00" not in wuzhou
     assert clients["nanning-enterprise"].get("/office/decisions").status_code == 403
+
+
+def test_one_address_trying_many_names_is_refused(tmp_path: Path) -> None:
+    """20 failures from one address in the window refuse that address, whichever name it tries next."""
+    from guangxi_subsidy.engine.accounts.passwords import ADDRESS_LIMIT
+
+    world = build_world(tmp_path)
+    client = TestClient(create_app(office_db=world.db))
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/office/login").text)
+    assert token is not None
+    names = [f"guess{i}" for i in range(ADDRESS_LIMIT)]
+    assert {client.post("/office/login", data={"name": n, "password": "x" * 12, "csrf": token.group(1)}
+                        ).status_code for n in names} == {401}
+    refused = client.post("/office/login", data={"name": "nanning-officer", "password": PASSWORD,
+                                                 "csrf": token.group(1)}, follow_redirects=False)
+    assert refused.status_code == 429
