@@ -105,6 +105,21 @@ def build_world(folder: Path) -> World:
     return World(db, firm, other, base, wuzhou, cases)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_hashes() -> Iterator[None]:
+    """argon2id with the smallest cost in these tests (the same code path, a fraction of the time); the
+    production parameters are argon2-cffi's defaults."""
+    from argon2 import PasswordHasher
+
+    from guangxi_subsidy.engine.accounts import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_HASHER", cheap)
+        patch.setattr(passwords, "_DUMMY", cheap.hash("no such account"))
+        yield
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_world(tmp_path_factory.mktemp("office"))
