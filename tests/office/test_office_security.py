@@ -207,3 +207,16 @@ def test_one_address_trying_many_names_is_refused(tmp_path: Path) -> None:
     refused = client.post("/office/login", data={"name": "nanning-officer", "password": PASSWORD,
                                                  "csrf": token.group(1)}, follow_redirects=False)
     assert refused.status_code == 429
+
+
+def test_a_script_in_a_review_reason_is_shown_as_text(clients: dict[str, TestClient]) -> None:
+    officer = clients["nanning-officer"]
+    prepared = officer.post("/office/lists", data={"csrf": csrf_of(officer)}, follow_redirects=False)
+    assert prepared.status_code == 303
+    url = prepared.headers["location"]
+    reviewer = clients["nanning-reviewer"]
+    rejected = reviewer.post(url + "/review", data={"decision": "reject", "reason": SCRIPT,
+                                                    "csrf": csrf_of(reviewer)}, follow_redirects=True)
+    assert rejected.status_code == 200 and "已退回" in rejected.text
+    assert SCRIPT not in rejected.text and "&lt;script&gt;" in rejected.text
+    assert SCRIPT not in clients["nanning-auditor"].get("/office/lists").text
