@@ -60,7 +60,9 @@ def _case(session: Session, run: MatchRun, applicant: Applicant, status: str) ->
     snapshot = MatchSnapshot(run_pk=run.pk, applicant_pk=applicant.pk, facts="{}", awards="[]")
     session.add(snapshot)
     session.flush()
-    decision = Decision(run_pk=run.pk, snapshot_pk=snapshot.pk, applicant_pk=applicant.pk, rule_id="rule.x",
+    # (a decision names its snapshot where the schema has that column; else the run's snapshot is its own)
+    linked = {"snapshot_pk": snapshot.pk} if hasattr(Decision, "snapshot_pk") else {}
+    decision = Decision(run_pk=run.pk, **linked, applicant_pk=applicant.pk, rule_id="rule.x",
                         status="eligible", amount_kind="exact", amount_fen=5_000_000, missing=None,
                         as_of=WHEN.date(), rules_digest="d" * 64, engine_version="t", current=True)
     session.add(decision)
