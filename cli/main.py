@@ -202,6 +202,14 @@ def _match() -> click.Command:
     return match
 
 
+@cli.lazy_command("users", N_("办事台账号: add, disable, change a role; API tokens for systems; the access log's "
+                  "retention."))
+def _users() -> click.Command:
+    from guangxi_subsidy.cli.users import users
+
+    return users
+
+
 @cli.lazy_command("serve", N_("Serve the policy calculator (Chinese, English by a switch) and the HTTP API (/api/v1, "
                   "/openapi.json)."))
 def _serve() -> click.Command:

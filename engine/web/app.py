@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
-from guangxi_subsidy.engine.web import api, batchweb, pages
+from guangxi_subsidy.engine.web import api, batchweb, office, pages
 from guangxi_subsidy.engine.web.problems import PROBLEM, problem_bytes
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.safety import LIMITS, Guard, TooLarge
@@ -37,8 +37,9 @@ def _validation_problem(error: RequestValidationError) -> Response:
     return Response(problem_bytes(422, "Invalid request", errors), status_code=422, media_type=PROBLEM)
 
 
-def create_app(rules: Sequence[Path] = (), engine: Engine | None = None) -> Any:
-    """The application, wrapped in the guard (size limits, deadlines, security headers)."""
+def create_app(rules: Sequence[Path] = (), engine: Engine | None = None, office_db: str | None = None) -> Any:
+    """The application, wrapped in the guard (size limits, deadlines, security headers); the office (/office)
+    works on the register at `office_db` (else SUBSIDY_DB), opened at its first request."""
     engine = engine or Engine(load_pack(list(rules) or None))
     app = FastAPI(title="guangxi-subsidy", version=ENGINE_VERSION, docs_url=None, redoc_url=None,
                   description="Guangxi innovation and entrepreneurship subsidies: evaluate applicants against "
@@ -46,6 +47,7 @@ def create_app(rules: Sequence[Path] = (), engine: Engine | None = None) -> Any:
     app.include_router(api.router(engine))
     app.include_router(pages.router(engine))
     app.include_router(batchweb.router(rules))
+    office.mount(app, engine, office_db)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(api.Problem)

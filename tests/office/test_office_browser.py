@@ -1,0 +1,73 @@
+"""The office in a real browser at phone width (375 px): Debian's Chromium, headless, driven by Playwright,
+against `subsidy serve` on a register of its own. A Wuzhou officer signs in, finds a Wuzhou file and reads it;
+a Nanning file is refused; signing out ends the session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from webserver import served
+
+from .conftest import PASSWORD, build_world
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium is not installed and could not be: as root, `apt-get install chromium`",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    world = build_world(tmp_path_factory.mktemp("office-browser"))
+    with mock.patch.dict(os.environ, {"SUBSIDY_DB": world.db}), served() as (host, port, _):
+        yield f"http://{host}:{port}", world
+
+
+@pytest.fixture(scope="module")
+def phone():  # type: ignore[no-untyped-def]
+    with sync_api.sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=FLAGS, viewport={"width": 375, "height": 800})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def test_an_officer_signs_in_reads_a_file_of_its_city_and_signs_out(site, phone) -> None:  # type: ignore[no-untyped-def]
+    base, world = site
+    phone.goto(base + "/office")
+    assert phone.url.endswith("/office/login")
+    phone.get_by_label("用户名").fill("wuzhou-officer")
+    phone.get_by_label("密码").fill(PASSWORD)
+    phone.get_by_role("button", name="登录").click()
+    phone.get_by_role("link", name="申报主体").click()
+    phone.get_by_role("link", name=world.wuzhou_firm).click()
+    assert "市场监管" in phone.locator("main").inner_text()  # the fact's source
+    # nothing wider than the phone's screen but the table's own scrolling box
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    refused = phone.goto(base + f"/office/files/{world.nanning_firm}")
+    assert refused is not None and refused.status == 403
+    phone.goto(base + "/office")
+    phone.get_by_role("button", name="退出").click()
+    assert phone.url.endswith("/office/login")
+    phone.goto(base + "/office/files")
+    assert phone.url.endswith("/office/login")
+
+
+def test_a_wrong_password_is_said_in_chinese(site, phone) -> None:  # type: ignore[no-untyped-def]
+    base, _world = site
+    phone.goto(base + "/office/login")
+    phone.get_by_label("用户名").fill("wuzhou-auditor")
+    phone.get_by_label("密码").fill("not the password")
+    phone.get_by_role("button", name="登录").click()
+    assert "用户名或密码不正确" in phone.locator("[role=alert]").inner_text()
