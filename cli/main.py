@@ -202,8 +202,8 @@ def _match() -> click.Command:
     return match
 
 
-@cli.lazy_command("users", N_("办事台账号: add, disable, change a role; API tokens for systems; the access log's "
-                  "retention."))
+@cli.lazy_command("users", N_("The office's accounts: add, disable, change a role; API tokens for systems; the "
+                  "access log's retention."))
 def _users() -> click.Command:
     from guangxi_subsidy.cli.users import users
 

@@ -12,8 +12,8 @@ import click
 from .register_common import db_option, register_errors
 
 ROLE_CHOICES = ("enterprise", "incubator", "officer", "reviewer", "auditor", "administrator")
-SCOPE_HELP = ("企业、孵化载体：其统一社会信用代码；经办、审核、审计：region（全区）或城市代码（nanning、wuzhou …）；"
-              "管理员：不填")
+SCOPE_HELP = ("enterprise, incubator: its unified social credit code; officer, reviewer, auditor: region or a city "
+              "code (nanning, wuzhou …); administrator: none")
 
 
 def _session(db: str | None):  # type: ignore[no-untyped-def]
@@ -32,7 +32,7 @@ def _now():  # type: ignore[no-untyped-def]
 
 @click.group()
 def users() -> None:
-    """办事台账号：添加、停用、改角色；系统接口令牌；访问记录保留期。
+    """The office's accounts: add, disable, change a role; API tokens for systems; the access log's retention.
 
     \b
     Examples:
@@ -53,7 +53,7 @@ def users() -> None:
 @db_option
 @register_errors
 def add(name: str, role: str, scope: str, password: str, db: str | None) -> None:
-    """添加账号。"""
+    """Add an account."""
     from guangxi_subsidy.engine.accounts import users as accounts
 
     with _session(db) as session, session.begin():
@@ -66,7 +66,7 @@ def add(name: str, role: str, scope: str, password: str, db: str | None) -> None
 @db_option
 @register_errors
 def disable(name: str, db: str | None) -> None:
-    """停用账号（其登录立即失效）。"""
+    """Disable an account (its sessions end at once)."""
     from guangxi_subsidy.engine.accounts import users as accounts
 
     with _session(db) as session, session.begin():
@@ -81,7 +81,7 @@ def disable(name: str, db: str | None) -> None:
 @db_option
 @register_errors
 def role(name: str, role: str, scope: str, db: str | None) -> None:
-    """修改账号的角色和范围（其登录立即失效）。"""
+    """Change an account's role and scope (its sessions end at once)."""
     from guangxi_subsidy.engine.accounts import users as accounts
 
     with _session(db) as session, session.begin():
@@ -96,7 +96,7 @@ def role(name: str, role: str, scope: str, db: str | None) -> None:
 @db_option
 @register_errors
 def token(name: str, role: str, scope: str, db: str | None) -> None:
-    """为一个系统签发接口令牌（只显示这一次）。"""
+    """Issue an API token for a system (shown this once only)."""
     from guangxi_subsidy.engine.accounts import users as accounts
 
     with _session(db) as session, session.begin():
@@ -108,7 +108,7 @@ def token(name: str, role: str, scope: str, db: str | None) -> None:
 @db_option
 @register_errors
 def retention(days: int, db: str | None) -> None:
-    """设定访问记录的保留天数，并删除更早的记录。"""
+    """Set how many days the access log keeps, and remove older entries."""
     from guangxi_subsidy.engine.accounts import accesslog
     from guangxi_subsidy.engine.accounts import users as accounts
 

@@ -1,7 +1,8 @@
 """One function decides who may do what: `allowed(principal, action, target)`.
 
-Every office page and API call names its action (engine/web/office_routes.py); the authorization-matrix test
-checks that every route has one, and calls each route as every role, inside and outside its scope.
+Every office page and API call names its action (engine/web/office_views.py, engine/web/office_api.py); the
+authorization-matrix test checks that every route has one, and calls each route as every role, inside and outside
+its scope.
 
 Roles and their scope:
 - enterprise: its own file, bound by its 统一社会信用代码 (scope = the code);
