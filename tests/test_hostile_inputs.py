@@ -45,7 +45,7 @@ def rows_of(path: Path) -> list[int]:
         return [int(r["row"]) for r in csv.DictReader(handle)]
 
 
-def run_batch(source: Path, engine: str) -> tuple[list[int], list[int]]:
+def rows_of_batch(source: Path, engine: str) -> tuple[list[int], list[int]]:
     out = source.with_name(f"out_{engine}.csv")
     code, text = invoke("batch", str(source), "-o", str(out), "--engine", engine, "--quiet", "--as-of", "2017-06-30")
     assert code == 0, text
@@ -59,7 +59,7 @@ def run_batch(source: Path, engine: str) -> tuple[list[int], list[int]]:
 def test_the_five_row_file_gives_two_evaluated_and_three_rejected_rows(tmp_path: Path, engine: str) -> None:
     source = tmp_path / "five.csv"
     source.write_text(FIVE_ROWS, encoding="utf-8")
-    evaluated, rejected = run_batch(source, engine)
+    evaluated, rejected = rows_of_batch(source, engine)
     assert evaluated == [2, 5] and rejected == [3, 4, 6]
 
 
@@ -67,7 +67,7 @@ def test_the_five_row_file_gives_two_evaluated_and_three_rejected_rows(tmp_path:
 def test_rows_read_line_by_line_are_kept_by_the_reference_engine(tmp_path: Path, engine: str) -> None:
     source = tmp_path / "short.csv"
     source.write_text("id,kind,city\nA1,enterprise,nanning\nA2,enterprise\nA3,enterprise,nanning\n", encoding="utf-8")
-    assert run_batch(source, engine) == ([2, 4], [3])
+    assert rows_of_batch(source, engine) == ([2, 4], [3])
 
 
 @pytest.mark.parametrize("engine", ["columnar", "reference"])
@@ -77,13 +77,13 @@ def test_a_cell_past_every_bound_rejects_its_row_and_no_other(tmp_path: Path, en
                       "A1,enterprise,nanning,1,1\nA2,enterprise,nanning,1e1000000,1\nA3,enterprise,nanning,1,1\n"
                       "A4,enterprise,nanning,1e999999999万,1\nA5,enterprise,nanning,NaN,1\n"
                       f"A6,enterprise,nanning,1,{'9' * 5000}\nA7,enterprise,nanning,1,true\n", encoding="utf-8")
-    assert run_batch(source, engine) == ([2, 4], [3, 5, 6, 7, 8])
+    assert rows_of_batch(source, engine) == ([2, 4], [3, 5, 6, 7, 8])
 
 
 def test_a_csv_file_with_cr_line_ends_is_read(tmp_path: Path) -> None:
     source = tmp_path / "mac.csv"
     source.write_bytes(b"id,kind,city\rA1,enterprise,nanning\rA2,enterprise,nanning\r")
-    assert run_batch(source, "columnar") == ([2, 3], [])
+    assert rows_of_batch(source, "columnar") == ([2, 3], [])
 
 
 # ------------------------------------------------------------ workbooks
@@ -96,7 +96,7 @@ ROWS = [["id", "kind", "city"], ["A1", "enterprise", "nanning"], ["A2", "enterpr
 def test_a_workbook_gives_all_its_rows_whatever_its_dimension_tag_says(tmp_path: Path, dimension: str | None) -> None:
     book = write_workbook(tmp_path / "book.xlsx", numbered(ROWS), dimension)
     for engine in ("columnar", "reference"):
-        assert run_batch(book, engine) == ([2, 3, 4], [])
+        assert rows_of_batch(book, engine) == ([2, 3, 4], [])
 
 
 def test_a_sheet_holding_a_row_number_twice_is_refused(tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_formula_cells_without_a_value_and_nan_cells_reject_their_rows_by_name(t
     book = write_workbook(tmp_path / "cells.xlsx", numbered([
         header, ["A1", "enterprise", "nanning", ("1+1", None)], ["A2", "enterprise", "nanning", ("1+1", "2")],
         ["A3", "enterprise", "nanning", float("nan")], ["A4", "enterprise", "nanning", 3]]))
-    evaluated, rejected = run_batch(book, "columnar")
+    evaluated, rejected = rows_of_batch(book, "columnar")
     assert evaluated == [3, 5] and rejected == [2, 4]
     with (tmp_path / "out_columnar.errors.csv").open(encoding="utf-8-sig") as handle:
         reasons = {r["row"]: (r["value"], r["reason"]) for r in csv.DictReader(handle)}
