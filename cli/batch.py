@@ -77,6 +77,8 @@ class BadBatchInput(click.ClickException):
               "(一企一档) instead of a file: their profiles on --as-of (default: today).")
 @click.option("--where", help="With --register: only applicants of this kind or city: kind=enterprise,city=南宁.")
 @click.option("--db", envvar="SUBSIDY_DB", help="With --register: the register's database. Env: SUBSIDY_DB.")
+@click.option("--known-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="With --register: only what the "
+              "register knew at the end of this day (YYYY-MM-DD).")
 @click.option("--assume-none-received", is_flag=True, help="Read a blank in an \"already received\" or "
               "\"already used\" field as none (0), and mark every result so computed as assumed (default: a blank "
               "is unknown, and the workbook names it with the money it holds back).")
@@ -87,7 +89,7 @@ def batch(state: State, applicants: Path | None, output: Path, layout: str | Non
           encoding: str | None, engine: str, keep_repeats: bool, strict_columns: bool, no_bom: bool,
           fail_on_rejected: bool, quiet: bool, reform_path: Path | None = None,
           compare_as_of: dt.datetime | None = None, from_register: bool = False, where: str | None = None,
-          db: str | None = None, assume_none_received: bool = False) -> None:
+          db: str | None = None, known_on: dt.datetime | None = None, assume_none_received: bool = False) -> None:
     """Evaluate every applicant in APPLICANTS (CSV, .xlsx, Parquet or Arrow; columns named by field or label).
 
     \b
@@ -112,8 +114,11 @@ def batch(state: State, applicants: Path | None, output: Path, layout: str | Non
                            keep_repeats, other, strict_columns, not no_bom, assume_none_received)
     if from_register == (applicants is not None):
         raise click.UsageError("give an APPLICANTS file or --register (one of them)")
+    if known_on is not None and not from_register:
+        raise click.UsageError("--known-on goes with --register")
     try:
-        with _registered(from_register, applicants, db, day, where) as (read, receipt), _terminated_cleanly():
+        with _registered(from_register, applicants, db, day, where,
+                         known_on.date() if known_on else None) as (read, receipt), _terminated_cleanly():
             run = run_batch(state.pack, read, options, partial(_Progress, quiet))
             if receipt is not None and summary_path is not None:
                 from .register_evaluate import add_receipt
@@ -165,7 +170,7 @@ def template(state: State, path: Path) -> None:
 
 @contextmanager
 def _registered(from_register: bool, applicants: Path | None, db: str | None, day: dt.date | None,
-                where: str | None) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+                where: str | None, known_on: dt.date | None = None) -> Iterator[tuple[Path, dict[str, Any] | None]]:
     """The file to read: APPLICANTS, or the register's profiles on the day with the receipt of what was read
     (`cli/register_evaluate.py`)."""
     if not from_register:
@@ -180,7 +185,7 @@ def _registered(from_register: bool, applicants: Path | None, db: str | None, da
 
     with tempfile.TemporaryDirectory(prefix="subsidy-register-") as folder:
         try:
-            found = registered_profiles(db, day, where, Path(folder))
+            found = registered_profiles(db, day, where, Path(folder), known_on)
         except RegisterError as error:
             raise BadBatchInput(str(error)) from None
         yield found

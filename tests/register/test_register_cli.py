@@ -210,3 +210,25 @@ def test_a_server_that_refuses_or_a_folder_for_a_file_exits_2_naming_the_databas
     assert "cannot be opened" in refused.output and str(port) in refused.output
     folder = run("register", "init", "--db", str(tmp_path), code=2)
     assert "cannot be opened" in folder.output
+
+
+def test_batch_from_the_register_reads_only_what_it_knew_on_a_day(db: str, tmp_path: Path) -> None:
+    imported(db, tmp_path)  # recorded today, so the register knew none of it at the end of 2020-01-01
+    summary = tmp_path / "summary.json"
+    run("batch", "--register", "-o", str(tmp_path / "then.csv"), "-q", "--as-of", "2019-06-01",
+        "--known-on", "2020-01-01", "--summary", str(summary), "--db", db)
+    assert json.loads(summary.read_text(encoding="utf-8"))["register"]["known_on"] == "2020-01-01"
+    then = pl.read_csv(tmp_path / "then.csv", infer_schema=False)
+    run("batch", "--register", "-o", str(tmp_path / "now.csv"), "-q", "--as-of", "2019-06-01", "--db", db)
+    now = pl.read_csv(tmp_path / "now.csv", infer_schema=False)
+    grants = next(c for c in now.columns if c.startswith("grants"))
+
+    def base(frame: pl.DataFrame) -> str:
+        return frame.filter(pl.col("id") == BASE).get_column(grants).item()
+
+    # today the base's recognition and its 900,000 rent are known: 900,000 × 70% capped at 550,000 (002 三(四)18);
+    # on 2020-01-01 none of its facts had been recorded, so nothing is granted
+    assert (base(then), base(now)) == ("0.00", "550000.00")
+    refused = run("batch", str(tmp_path / "人社2019.csv"), "-o", str(tmp_path / "x.csv"), "--known-on", "2020-01-01",
+                  code=2)
+    assert "--known-on" in refused.output
