@@ -156,3 +156,20 @@ def test_every_repository_path_named_in_the_code_and_the_readme_exists() -> None
             if not any(f.endswith("/" + path) for f in existing):
                 stale.append(f"{name}:{line}: {path}")
     assert not stale, "paths naming no file of the repository:\n" + "\n".join(stale)
+
+
+def test_every_package_of_code_is_in_the_wheel() -> None:
+    """A sub-package missing from pyproject's list installs from a checkout (editable) and is absent from the
+    wheel: the installed command then fails on its first import of it."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    homes = {"engine": f"{PACKAGE}.engine", "cli": f"{PACKAGE}.cli", "pkg": PACKAGE}
+    found = set()
+    for folder, dotted in homes.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            if folder == "pkg" and parts[:1] == ("data",):
+                continue  # the data folders, mapped apart
+            found.add(".".join((dotted, *parts)))
+    assert sorted(found - listed) == []
