@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
-from guangxi_subsidy.engine.web import api, batchweb, office, pages
+from guangxi_subsidy.engine.web import api, batchweb, catalogueview, office, pages
 from guangxi_subsidy.engine.web.problems import PROBLEM, problem_bytes
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.safety import LIMITS, Guard, TooLarge
@@ -46,6 +46,7 @@ def create_app(rules: Sequence[Path] = (), engine: Engine | None = None, office_
                               "the rules encoded from the five government documents.")
     app.include_router(api.router(engine))
     app.include_router(pages.router(engine))
+    app.include_router(catalogueview.router(engine))
     app.include_router(batchweb.router(rules))
     office.mount(app, engine, office_db)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -24,7 +24,7 @@ from guangxi_subsidy.engine.web import questionnaire as qn
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.results import view
 
-STATE = ("identity", "city", "as_of", "include_drafts")  # besides the answers, what every step carries
+STATE = ("identity", "city", "as_of", "include_drafts", "focus")  # besides the answers, what every step carries
 
 
 def _state(posted: Mapping[str, str], pack: Any) -> tuple[qn.Identity | None, dict[str, str], list[str]]:
@@ -67,10 +67,12 @@ def router(engine: Engine) -> APIRouter:
                             errors=errors, chosen=None)
             kind, city, day, errors = forms.choose(who.kind, posted.get("city"), posted.get("as_of"))
             include_drafts = posted.get("include_drafts") == "1"
+            focus = posted.get("focus") if posted.get("focus") in pack.rules else None
+            focused = pack.rules[focus].name if focus else None
             read = forms.read_answers(answers, kind, city, day)
             errors = {**read.errors, **errors}
             state = {"identity": who.code, "city": city, "as_of": day, "unknown": ",".join(unknown),
-                     **({"include_drafts": "1"} if include_drafts else {})}
+                     **({"include_drafts": "1"} if include_drafts else {}), **({"focus": focus} if focus else {})}
             keep = {**state, **{k: v for k, v in answers.items() if k not in who.sets}}
             if read.profile is None or errors:  # an answer not understood: asked again, the error beside it
                 bad = next(iter(errors))
@@ -80,9 +82,9 @@ def router(engine: Engine) -> APIRouter:
                             start=False, chosen=who, state=state, answers=answers, errors=errors,
                             question=forms.question(bad) if bad in fields() else None, step=None, view=None,
                             asked=_count(answers, unknown, who), kind=kind, city=city, typed=read.values,
-                            received=qn.is_received(bad), link=None, saved=None)
+                            received=qn.is_received(bad), link=None, saved=None, focused=focused)
             evaluation = engine.evaluate(read.profile, include_drafts=include_drafts)
-            step = qn.step(evaluation, pack, unknown)
+            step = qn.step(evaluation, pack, unknown, focus)
             result = view(evaluation, pack)
             query = {**{k: v for k, v in answers.items()}, "kind": kind, "city": city, "as_of": day,
                      "action": "evaluate", **({"include_drafts": "1"} if include_drafts else {})}
@@ -91,7 +93,8 @@ def router(engine: Engine) -> APIRouter:
                         errors={}, question=forms.question(step.field) if step.field else None, step=step,
                         view=result, asked=_count(answers, unknown, who), kind=kind, city=city, typed={},
                         received=bool(step.field and qn.is_received(step.field)), link="/?" + urlencode(query),
-                        saved="/profile.yaml?" + urlencode(query), compact=step.field is not None)
+                        saved="/profile.yaml?" + urlencode(query), compact=step.field is not None,
+                        focused=focused)
 
     @pages.get("/guide", response_class=HTMLResponse)
     async def guide_get(request: Request) -> HTMLResponse:

@@ -240,8 +240,9 @@ def _needs(outcome: Outcome) -> tuple[str, ...]:
     return outcome.facts_needed()
 
 
-def step(evaluation: Evaluation, pack: RulePack, unknown: Iterable[str] = ()) -> Step:
-    """The next question for these answers, and the open rules behind it."""
+def step(evaluation: Evaluation, pack: RulePack, unknown: Iterable[str] = (), focus: str | None = None) -> Step:
+    """The next question for these answers, and the open rules behind it; with `focus` (a rule id, as the
+    政策清单 links ask), that rule's questions first while it is open, then the rest in the usual order."""
     unknown = set(unknown)
     if evaluation.facts is not None and evaluation.facts.pack is pack:
         env: dict[str, Any] = dict(evaluation.facts.env)
@@ -272,7 +273,9 @@ def step(evaluation: Evaluation, pack: RulePack, unknown: Iterable[str] = ()) ->
         return max(scores, key=lambda n: (scores[n], -order.get(n, 2), -position.get(n, 10_000)))
 
     paying = [s for s in open_ if s.amount is not None]
-    field = best(paying, lambda s: s.amount)
+    field = best([s for s in open_ if s.rule_id == focus], lambda s: 1) if focus else None
+    if field is None:
+        field = best(paying, lambda s: s.amount)
     if field is None:
         field = best([s for s in open_ if s.benefit in MONEY], _weight(pack))
     if field is None:
