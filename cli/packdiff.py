@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 from guangxi_subsidy.engine.money import format_yuan
@@ -24,21 +21,31 @@ from .common import EXIT_BAD_INPUT, State, friendly_errors, report_error
 @click.argument("old")
 @click.argument("new")
 @click.option("--applicants", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A CSV of applicants: who gains or loses, and the money per benefit and department.")
+              help="An applicant file, as subsidy batch reads (CSV, .xlsx, Parquet, Arrow) or JSON Lines: who "
+                   "gains or loses, and the money per benefit and department.")
 @click.option("--as-of", "as_of", default=None, help="The evaluation date for the applicants (default: each one's).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the result as a workbook for people (.xlsx, in Chinese).")
 @click.pass_obj
 @friendly_errors
-def diff(state: State, old: str, new: str, applicants: Path | None, as_of: str | None, fmt: str) -> None:
+def diff(state: State, old: str, new: str, applicants: Path | None, as_of: str | None, fmt: str,
+         output: Path | None) -> None:
     """Compare two rule packs: the rules, clauses, amounts, conditions, periods and places changed.
 
     OLD and NEW are folders of rule files or revisions of this repository (HEAD~3, a tag). With --applicants,
     each applicant is evaluated under both packs: who gains or loses, and the money per benefit and department.
     """
     from guangxi_subsidy.engine.applicant.values import date as read_date
+    from guangxi_subsidy.engine.batch.run import BatchInputError
     from guangxi_subsidy.engine.rules.pack import RulePackError
     from guangxi_subsidy.engine.scenarios.packdiff import PackNotFound, changes_json, impact, load_side, rule_changes
+    from guangxi_subsidy.engine.scenarios.packdiff_files import applicant_profiles, write_workbook
 
+    if output is not None and (output.suffix.lower() != ".xlsx" or applicants is not None and
+                               output.resolve() == applicants.resolve()):
+        report_error(f"{output}：比较结果写为工作簿（.xlsx），且不能覆盖申请人文件")
+        sys.exit(EXIT_BAD_INPUT)
     try:
         day = read_date(as_of) if as_of is not None else None
         before, after = load_side(old, Path.cwd()), load_side(new, Path.cwd())
@@ -48,7 +55,18 @@ def diff(state: State, old: str, new: str, applicants: Path | None, as_of: str |
         report_error(str(error))
         sys.exit(EXIT_BAD_INPUT)
     changes = rule_changes(before, after)
-    result = impact(before, after, _profiles(applicants), day) if applicants is not None else None
+    try:
+        result = impact(before, after, applicant_profiles(applicants), day) if applicants is not None else None
+    except BatchInputError as error:
+        report_error(str(error))
+        sys.exit(EXIT_BAD_INPUT)
+    if output is not None:
+        try:
+            write_workbook(output, old, new, changes, result, applicants, as_of)
+        except OSError as error:
+            report_error(_("cannot write {0}: {1}").format(output, error.strerror or error))
+            sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"已写入 {output}", err=True)
     if fmt == "json":
         click.echo(json_text(changes_json(changes, result)))
         return
@@ -74,21 +92,3 @@ def diff(state: State, old: str, new: str, applicants: Path | None, as_of: str |
         if people:
             console.print(title + "：" + "；".join(f"{plain(w)} {format_yuan(d)} 元" for w, d in people))
 
-
-def _profiles(path: Path) -> Iterator[Profile]:
-    """The applicants of a CSV file (headers: field names or Chinese labels), read as `subsidy batch` reads them."""
-    from guangxi_subsidy.engine.intake.cells import HeaderError, is_extra, read_profile, resolve_header
-
-    if path.suffix.lower() != ".csv":
-        report_error(_("{0}: the applicants are read from a CSV file").format(path))
-        sys.exit(EXIT_BAD_INPUT)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = csv.reader(handle)
-        try:
-            columns = resolve_header(next(rows, []))
-        except HeaderError as error:
-            report_error(str(error))
-            sys.exit(EXIT_BAD_INPUT)
-        for number, row in enumerate(rows, start=2):
-            cells = {f: v for f, v in zip(columns.fields, row, strict=False) if not is_extra(f)}
-            yield read_profile(cells, f"{path.name} row {number}")

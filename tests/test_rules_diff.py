@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -63,3 +64,86 @@ def test_rules_diff_runs_between_two_folders_and_a_bad_side_exits_2(tmp_path: Pa
     assert {r["rule_id"] for r in data["rules"]} == {"nanning.incubation_base_rent_subsidy",
                                                       "nanning.startup_guaranteed_loan"}
     assert runner.invoke(cli, ["rules", "diff", str(DEFAULT_RULES), "no-such-revision-xyz"]).exit_code == 2
+
+
+APPLICANT_ROWS = [  # the rent subsidy's base and the Liuzhou founder above, as an applicant file holds them
+    {"id": "NN-B", "kind": "创业孵化基地", "city": "南宁", "as_of": "2017-03-01", "recognised_incubation_base": "是",
+     "rent_and_broadband_paid": "500000", "rent_subsidy_years_received": "0"},
+    {"id": "LZ-F", "kind": "individual", "city": "柳州", "as_of": "2017-05-01", "meets_startup_loan_conditions": "是",
+     "loan_requested": "8万"},
+]
+
+
+def _applicant_file(folder: Path, suffix: str) -> Path:
+    """The two applicants in the format the suffix names, every cell as text (as a person types it)."""
+    import polars as pl
+
+    columns = list(dict.fromkeys(k for row in APPLICANT_ROWS for k in row))
+    frame = pl.DataFrame({c: [row.get(c) for row in APPLICANT_ROWS] for c in columns})
+    path = folder / f"applicants{suffix}"
+    if suffix == ".csv":
+        frame.write_csv(path)
+    elif suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(columns)
+        for row in APPLICANT_ROWS:
+            sheet.append([row.get(c) for c in columns])
+        book.save(path)
+    elif suffix == ".parquet":
+        frame.write_parquet(path)
+    elif suffix == ".arrow":
+        import pyarrow as pa
+
+        table = pa.table({c: [row.get(c) for row in APPLICANT_ROWS] for c in columns})
+        with pa.ipc.new_file(path, table.schema) as writer:
+            writer.write_table(table)
+    else:
+        path.write_text("\n".join(json.dumps({k: v for k, v in row.items()}, ensure_ascii=False)
+                                  for row in APPLICANT_ROWS) + "\n", encoding="utf-8")
+    return path
+
+
+def test_every_format_subsidy_batch_reads_gives_the_diff_the_same_applicants(tmp_path: Path) -> None:
+    from guangxi_subsidy.engine.scenarios.packdiff_files import applicant_profiles
+
+    read = {s: [p.model_dump() for p in applicant_profiles(_applicant_file(tmp_path, s))]
+            for s in (".csv", ".xlsx", ".parquet", ".arrow", ".jsonl")}
+    assert [p["id"] for p in read[".csv"]] == ["NN-B", "LZ-F"]
+    assert read[".csv"][0]["rent_and_broadband_paid"] == Decimal("500000")
+    assert read[".csv"][1]["loan_requested"] == Decimal("80000")  # 8万, read as a batch cell is
+    for suffix, profiles in read.items():
+        assert profiles == read[".csv"], suffix
+
+
+def test_the_diff_is_written_as_a_chinese_workbook_with_the_money(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    new = _changed_copy(tmp_path)
+    out = tmp_path / "diff.xlsx"
+    result = CliRunner().invoke(cli, ["rules", "diff", str(DEFAULT_RULES), str(new), "--applicants",
+                                      str(_applicant_file(tmp_path, ".xlsx")), "-o", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out, read_only=True)
+    assert book.sheetnames == ["规则变化", "申请人增减", "按事项", "按牵头部门", "说明"]
+    money = {row[0]: row[1:] for row in book["按事项"].iter_rows(min_row=3, values_only=True)}
+    # rent 500,000 × 70% = 350,000 before, × 60% = 300,000 after; the founder's 80,000 quota lost
+    assert money["创业孵化基地房租和宽带接入费补助"] == ("350,000.00", "300,000.00", "-50,000.00")
+    assert money["创业担保贷款"] == ("80,000.00", "0.00", "-80,000.00")
+    for name in ("规则变化", "申请人增减", "按事项", "按牵头部门"):
+        cells = [str(v) for row in book[name].iter_rows(values_only=True) for v in row if v is not None]
+        assert [c for c in cells if re.search(r"[A-Za-z]{2,}", c) and c not in ("NN-B", "LZ-F")] == [], name
+
+
+def test_a_bad_applicant_row_or_output_exits_2_naming_it(tmp_path: Path) -> None:
+    runner = CliRunner()
+    lines = tmp_path / "bad.jsonl"
+    lines.write_text('{"id": "A", "kind": "enterprise", "city": "南宁"}\n'
+                     '{"id": "B", "kind": "外星人", "city": "南宁"}\n', encoding="utf-8")
+    same = [str(DEFAULT_RULES), str(DEFAULT_RULES)]
+    result = runner.invoke(cli, ["rules", "diff", *same, "--applicants", str(lines)])
+    assert result.exit_code == 2 and "bad.jsonl" in result.output and "外星人" in result.output
+    result = runner.invoke(cli, ["rules", "diff", *same, "-o", str(tmp_path / "d.csv")])
+    assert result.exit_code == 2

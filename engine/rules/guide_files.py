@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,30 +65,46 @@ def write(path: Path, heading: str, items: list[Item], clauses: list[ClauseRow])
 
 
 def _xlsx(path: Path, heading: str, items: list[Item], clauses: list[ClauseRow]) -> None:
+    write_book(path, [
+        Sheet("事项清单", heading, LIST_HEADERS, [list_row(i, x) for i, x in enumerate(items, 1)],
+              (6, 28, 16, 10, 14, 30, 12, 24, 40)),
+        Sheet("申兑指南", heading, GUIDE_HEADERS, [guide_row(i, x) for i, x in enumerate(items, 1)],
+              (6, 24, 14, 10, 40, 40, 12, 16, 20, 26, 60, 12, 22)),
+        Sheet("条款覆盖", COVERAGE_TITLE, CLAUSE_HEADERS, [clause_row(r) for r in clauses], (30, 16, 18, 30, 80)),
+    ])
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of a workbook for people: a title line, a header row, rows of text, column widths."""
+
+    name: str
+    heading: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    widths: tuple[int, ...]
+
+
+def write_book(path: Path, sheets: list[Sheet]) -> None:
+    """A workbook of text sheets as the guide lays them out (wrapped text, frozen headers, filters); also what
+    `subsidy rules diff -o diff.xlsx` writes. A file that cannot be created raises OSError."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top", "border": 1})
     cell = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
     big = book.add_format({"bold": True, "font_size": 14})
-    sheets: list[tuple[str, tuple[str, ...], list[tuple[str, ...]], tuple[int, ...]]] = [
-        ("事项清单", LIST_HEADERS, [list_row(i, x) for i, x in enumerate(items, 1)],
-         (6, 28, 16, 10, 14, 30, 12, 24, 40)),
-        ("申兑指南", GUIDE_HEADERS, [guide_row(i, x) for i, x in enumerate(items, 1)],
-         (6, 24, 14, 10, 40, 40, 12, 16, 20, 26, 60, 12, 22)),
-        ("条款覆盖", CLAUSE_HEADERS, [clause_row(r) for r in clauses], (30, 16, 18, 30, 80)),
-    ]
-    for name, headers, rows, widths in sheets:
-        sheet = book.add_worksheet(name)
-        sheet.write(0, 0, heading if name != "条款覆盖" else COVERAGE_TITLE, big)
-        for column, (header, width) in enumerate(zip(headers, widths, strict=True)):
+    for one in sheets:
+        sheet = book.add_worksheet(one.name)
+        sheet.write(0, 0, one.heading, big)
+        for column, (header, width) in enumerate(zip(one.headers, one.widths, strict=True)):
             sheet.set_column(column, column, width)
             sheet.write(1, column, header, head)
-        for r, row in enumerate(rows, start=2):
+        for r, row in enumerate(one.rows, start=2):
             for column, value in enumerate(row):
                 sheet.write_string(r, column, value, cell)
         sheet.freeze_panes(2, 0)
-        sheet.autofilter(1, 0, max(1, len(rows) + 1), len(headers) - 1)
+        sheet.autofilter(1, 0, max(1, len(one.rows) + 1), len(one.headers) - 1)
     try:
         book.close()
     except xlsxwriter.exceptions.FileCreateError as error:  # its OSError, as the other writers raise it
