@@ -8,6 +8,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from guangxi_subsidy.cli.main import cli
@@ -53,17 +54,6 @@ def test_applicants_gain_or_lose_the_money_worked_by_hand(tmp_path: Path) -> Non
     # the Liuzhou founder's 80,000 quota is lost when the loan is Nanning's only
     assert result.by_benefit["创业担保贷款"].difference == Decimal("-80000.00")
     assert sorted(w for w, _ in result.losers) == ["LZ-F", "NN-B"] and result.gainers == []
-
-
-def test_rules_diff_runs_between_two_folders_and_a_bad_side_exits_2(tmp_path: Path) -> None:
-    runner = CliRunner()
-    new = _changed_copy(tmp_path)
-    result = runner.invoke(cli, ["rules", "diff", str(DEFAULT_RULES), str(new), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert {r["rule_id"] for r in data["rules"]} == {"nanning.incubation_base_rent_subsidy",
-                                                      "nanning.startup_guaranteed_loan"}
-    assert runner.invoke(cli, ["rules", "diff", str(DEFAULT_RULES), "no-such-revision-xyz"]).exit_code == 2
 
 
 APPLICANT_ROWS = [  # the rent subsidy's base and the Liuzhou founder above, as an applicant file holds them
@@ -118,7 +108,7 @@ def test_every_format_subsidy_batch_reads_gives_the_diff_the_same_applicants(tmp
         assert profiles == read[".csv"], suffix
 
 
-def test_the_diff_is_written_as_a_chinese_workbook_with_the_money(tmp_path: Path) -> None:
+def test_rules_diff_runs_between_two_folders_and_writes_a_chinese_workbook_with_the_money(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     new = _changed_copy(tmp_path)
@@ -126,6 +116,9 @@ def test_the_diff_is_written_as_a_chinese_workbook_with_the_money(tmp_path: Path
     result = CliRunner().invoke(cli, ["rules", "diff", str(DEFAULT_RULES), str(new), "--applicants",
                                       str(_applicant_file(tmp_path, ".xlsx")), "-o", str(out), "--format", "json"])
     assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {r["rule_id"] for r in data["rules"]} == {"nanning.incubation_base_rent_subsidy",
+                                                      "nanning.startup_guaranteed_loan"}
     book = load_workbook(out, read_only=True)
     assert book.sheetnames == ["规则变化", "申请人增减", "按事项", "按牵头部门", "说明"]
     money = {row[0]: row[1:] for row in book["按事项"].iter_rows(min_row=3, values_only=True)}
@@ -137,13 +130,18 @@ def test_the_diff_is_written_as_a_chinese_workbook_with_the_money(tmp_path: Path
         assert [c for c in cells if re.search(r"[A-Za-z]{2,}", c) and c not in ("NN-B", "LZ-F")] == [], name
 
 
-def test_a_bad_applicant_row_or_output_exits_2_naming_it(tmp_path: Path) -> None:
-    runner = CliRunner()
+def test_a_bad_applicant_row_a_bad_output_or_a_bad_side_is_refused_naming_it(tmp_path: Path) -> None:
+    from guangxi_subsidy.engine.applicant.reading import ProfileError
+    from guangxi_subsidy.engine.scenarios.packdiff_files import applicant_profiles
+
     lines = tmp_path / "bad.jsonl"
     lines.write_text('{"id": "A", "kind": "enterprise", "city": "南宁"}\n'
                      '{"id": "B", "kind": "外星人", "city": "南宁"}\n', encoding="utf-8")
-    same = [str(DEFAULT_RULES), str(DEFAULT_RULES)]
-    result = runner.invoke(cli, ["rules", "diff", *same, "--applicants", str(lines)])
-    assert result.exit_code == 2 and "bad.jsonl" in result.output and "外星人" in result.output
-    result = runner.invoke(cli, ["rules", "diff", *same, "-o", str(tmp_path / "d.csv")])
+    with pytest.raises(ProfileError) as refused:
+        list(applicant_profiles(lines))
+    assert refused.value.source.startswith("bad.jsonl") and "外星人" in str(refused.value)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["rules", "diff", str(DEFAULT_RULES), "no-such-revision-xyz"]).exit_code == 2
+    result = runner.invoke(cli, ["rules", "diff", str(DEFAULT_RULES), str(DEFAULT_RULES), "-o",
+                                 str(tmp_path / "d.csv")])
     assert result.exit_code == 2
