@@ -250,7 +250,7 @@ def test_no_page_scrolls_sideways_at_a_phones_375_pixels(browser, base_url):
         widths[name] = phone.evaluate("document.documentElement.scrollWidth")
 
     try:
-        for path in ("/", "/guide", "/batch", "/api/v1/docs", "/?kind=enterprise&city=nanning"):
+        for path in ("/", "/guide", "/batch", "/api/v1/docs", "/?kind=enterprise&city=nanning", "/catalogue"):
             phone.goto(base_url + path)
             measure(path)
         choose_incubation_base(phone, base_url)
