@@ -13,7 +13,6 @@ import asyncio
 import functools
 import json
 import secrets
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response

@@ -1,6 +1,7 @@
 """The office's HTTP API under /api/v1/office, for systems (a platform reading files or pushing facts nightly, a
-finance system pulling payment lists): a bearer token (`subsidy users token`) with a role and a scope like an account's, checked by the
-same policy as the pages; every file read is written to the access log. Errors are problem documents."""
+finance system pulling payment lists): a bearer token (`subsidy users token`) with a role and a scope like an
+account's, checked by the same policy as the pages; every read or change of a file is written to the access log.
+Errors are problem documents."""
 
 from __future__ import annotations
 

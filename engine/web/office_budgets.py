@@ -96,7 +96,8 @@ def parsed_budget(posted: dict[str, Any]) -> tuple[str, int, int]:
     except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite() or amount < 0 or amount > LARGEST_YUAN or amount != amount.quantize(Decimal("0.01")):
-        raise RegisterError(f"预算金额“{amount_text[:30]}”：应为不小于 0 的金额（元），最多两位小数，如 1500000 或 1500000.50")
+        raise RegisterError(f"预算金额“{amount_text[:30]}”：应为不小于 0 的金额（元），最多两位小数，"
+                            "如 1500000 或 1500000.50")
     return department, int(year_text), int(amount * 100)
 
 
@@ -110,7 +111,8 @@ def router(office: Office, views: Views) -> APIRouter:
             forms = [budget_form()] if allowed(here.who, "budgets.set") else []
             return show(request, here.asker, "预算", paragraphs=warnings, forms=forms, tables=[table(
                 f"{city(here.who.scope)}相关部门的年度预算（元）",
-                ["部门", "年度", "预算", "已确认待付", "已列入付款清单", "已支付", "状态"], rows, "尚未设定预算，也没有案件")])
+                ["部门", "年度", "预算", "已确认待付", "已列入付款清单", "已支付", "状态"], rows,
+                "尚未设定预算，也没有案件")])
 
     @add_route(pages, "POST", "/office/budgets", "budgets.set")
     async def set_budget(request: Request) -> Response:

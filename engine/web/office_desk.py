@@ -87,7 +87,8 @@ def router(office: Office, views: Views) -> APIRouter:
             runs = list(here.session.scalars(select(MatchRun).order_by(MatchRun.pk.desc()).limit(20)))
         query = "" if run is None else f"?run={run}"
         links = [(f"/office/pushes.xlsx{query}", "导出工作簿"), (f"/office/pushes.csv{query}", "导出 CSV")]
-        caption = "尚无匹配运行" if run is None else f"第 {run} 批匹配的推送（共 {len(found)} 条，页面显示前 {SHOWN} 条）"
+        caption = ("尚无匹配运行" if run is None else
+                   f"第 {run} 批匹配的推送（共 {len(found)} 条，页面显示前 {SHOWN} 条）")
         other_runs = table("其他批次", ["批次", "匹配日期"],
                            [[link(f"/office/pushes?run={r.pk}", str(r.pk)), r.as_of.isoformat()] for r in runs])
         return show(request, here.asker, "推送清单", links=links,

@@ -91,7 +91,8 @@ class FirmPages:
              ) -> HTMLResponse:
         applicant = here.applicant
         labels = self.views.labels
-        fixed = table("来自部门数据的事项（只读，如有错误请联系数据来源部门）", ["事项", "数值", "期间", "来源", "记录日期"],
+        fixed = table("来自部门数据的事项（只读，如有错误请联系数据来源部门）",
+                      ["事项", "数值", "期间", "来源", "记录日期"],
                       [[labels.get(f.field, "事项"), f.value, str(f.period) or "长期",
                         f"{SOURCE_WORDS.get(f.source_kind, '其他')}：{f.source_text()}",
                         f"{f.recorded_at:%Y-%m-%d}"] for f in others])
@@ -105,7 +106,8 @@ class FirmPages:
         try:
             found = profile_on(session, applicant.ref, dt.date.today())
         except ProfileError as error:  # a fact the register holds that today's profile model refuses
-            said = "；".join(f"「{self.views.labels.get(f, '某事项')}」{expected}" for f, _v, expected in error.problems)
+            said = "；".join(f"「{self.views.labels.get(f, '某事项')}」{expected}"
+                            for f, _v, expected in error.problems)
             raise RegisterError(f"档案中的事实暂时无法生成测算报告，请联系经办：{said}") from None
         evaluation = self.engine.evaluate(found.profile, as_of=found.as_of)
         return report_bytes(evaluation, self.engine.pack, REPORTS[kind][0], "zh"), sorted(found.facts)

@@ -80,9 +80,10 @@ def router(office: Office, views: Views) -> APIRouter:
     @add_route(pages, "GET", "/office/imports", "imports.run", response_class=HTMLResponse)
     def imports(request: Request) -> HTMLResponse:
         with visit(office, request, "imports.run") as here:
-            where = city(here.who.scope)
-            return show(request, here.asker, "导入", forms=[import_form()],
-                        paragraphs=[f"导入范围：{where}" + ("" if here.who.scope == REGION else "（其他城市的行将被拒绝）")])
+            where = f"导入范围：{city(here.who.scope)}"
+            if here.who.scope != REGION:
+                where += "（其他城市的行将被拒绝）"
+            return show(request, here.asker, "导入", forms=[import_form()], paragraphs=[where])
 
     @add_route(pages, "POST", "/office/imports", "imports.run", response_class=HTMLResponse)
     async def run_import(request: Request) -> Response:

@@ -76,7 +76,8 @@ class Views:
 
     def file_links(self, applicant: Applicant) -> list[tuple[str, str]]:
         base = f"/office/files/{applicant.ref}"
-        return [(base, "档案"), (base + "/benefits", "当前可享"), (base + "/inbox", "消息"), (base + "/reports", "报告")]
+        return [(base, "档案"), (base + "/benefits", "当前可享"), (base + "/inbox", "消息"),
+                (base + "/reports", "报告")]
 
     def kind_word(self, kind: str) -> str:
         return KIND_WORDS.get(kind, "其他")
@@ -100,7 +101,8 @@ class Views:
             if d.missing:
                 missing.setdefault(d.applicant_pk, set()).update(d.missing.split(","))
         said = {pk: f"{n} 项，{yuan(fen)} 元" for pk, (n, fen) in benefits.items()}
-        lacking = {pk: "、".join(sorted(self.labels.get(f, "其他事项") for f in fields)) for pk, fields in missing.items()}
+        lacking = {pk: "、".join(sorted(self.labels.get(f, "其他事项") for f in fields))
+                   for pk, fields in missing.items()}
         return said, lacking
 
     def applicants(self, session: Session, who: Principal) -> Table:
@@ -118,8 +120,8 @@ class Views:
             said, lacking = self.firms(session, [a.pk for a in found])
             for row, a in zip(rows, found, strict=True):
                 row += [said.get(a.pk, "暂无"), lacking.get(a.pk, "—")]
-            return table("本载体及在孵企业的申报主体", ["统一社会信用代码", "主体类型", "所在城市", "当前可享", "缺少的信息"],
-                         rows)
+            return table("本载体及在孵企业的申报主体",
+                         ["统一社会信用代码", "主体类型", "所在城市", "当前可享", "缺少的信息"], rows)
         return table(f"{city(who.scope)}的申报主体", ["统一社会信用代码", "主体类型", "所在城市"], rows)
 
     def facts(self, session: Session, applicant: Applicant) -> tuple[Table, list[str]]:

@@ -134,7 +134,8 @@ def test_an_officer_imports_a_file_of_its_city_and_sees_rejected_rows_in_chinese
         clients: dict[str, TestClient], world: World, register: object) -> None:
     officer = clients["nanning-officer"]
     newcomer = code("9145010000000000", 7)
-    text = f"id,kind,city,monthly_sales\n{newcomer},enterprise,南宁,20万\n{code('9145010000000000', 8)},enterprise,南宁,很多\n"
+    bad = code("9145010000000000", 8)
+    text = f"id,kind,city,monthly_sales\n{newcomer},enterprise,南宁,20万\n{bad},enterprise,南宁,很多\n"
     answer = officer.post("/office/imports", data={"csrf": csrf_of(officer), "source": "税务", "period": "2025",
                                                    "source_kind": "department"},
                           files={"file": ("税务.csv", io.BytesIO(text.encode()), "text/csv")})
