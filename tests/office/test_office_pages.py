@@ -249,3 +249,37 @@ def test_a_push_outside_the_tokens_city_or_with_a_bad_value_saves_nothing(app: o
     assert _push(app, platform["firm"], mixed).status_code == 403  # type: ignore[attr-defined]
     assert _push(app, "sgt_forged", mixed).status_code == 401  # type: ignore[attr-defined]
     assert _push(app, platform["nanning"], "not a list").status_code == 422  # type: ignore[attr-defined]
+
+
+def test_no_office_form_is_taken_without_its_csrf_token(app: object, clients: dict[str, TestClient],
+                                                        world: World) -> None:
+    from .test_office_matrix import office_routes
+
+    posts = [p for m, p in office_routes(app) if m == "POST" and p.startswith("/office/") and p != "/office/login"]
+    assert "/office/imports" in posts and "/office/budgets" in posts
+    for path in posts:
+        for name in ("nanning-enterprise", "nanning-officer", "nanning-reviewer"):
+            url = path.replace("{ref}", world.nanning_firm).replace("{list_id}", "1")
+            answer = clients[name].post(url, data={"ref": world.nanning_firm, "department": "科技局"},
+                                        follow_redirects=False)
+            assert answer.status_code == 403, f"{name} {url}: {answer.status_code}"
+
+
+def test_a_script_anywhere_is_shown_as_text_on_every_page(app: object, clients: dict[str, TestClient],
+                                                          world: World, register: object) -> None:
+    from .test_office_matrix import office_routes
+
+    with Session(register) as session, session.begin():  # type: ignore[arg-type]
+        run = session.scalars(select(MatchRun)).first()
+        assert run is not None
+        session.add(Push(run_pk=run.pk, applicant_pk=find(session, world.nanning_firm).pk, rule_id=SCRIPT,
+                         kind="near_miss", key="k-script", text=SCRIPT, payload="{}", created_at=WHEN))
+    officer = clients["nanning-officer"]
+    assert officer.post("/office/budgets", follow_redirects=False, data={
+        "csrf": csrf_of(officer), "department": "南宁" + SCRIPT, "year": "2026", "amount": "1"}).status_code == 303
+    pages = [p for m, p in office_routes(app) if m == "GET" and p.startswith("/office")
+             and not p.endswith((".pdf", ".xlsx", ".csv"))]
+    for name in ("nanning-enterprise", "nanning-incubator", "nanning-officer", "nanning-auditor"):
+        for path in pages:
+            answer = clients[name].get(path.replace("{ref}", world.nanning_firm).replace("{list_id}", "1"))
+            assert SCRIPT not in answer.text, f"{name} {path}"
