@@ -169,34 +169,31 @@ def router(office: Office, engine: Engine, views: office_views.Views) -> APIRout
 
     @add_route(pages, "GET", "/office/files/{ref}", "file.read", response_class=HTMLResponse)
     def file(request: Request, ref: str) -> HTMLResponse:
-        with office.session() as session, session.begin():
-            asker = _asker(office, session, request)
-            who, applicant = authorized_file(session, _principal(asker), "file.read", ref)
-            table, fields = views.facts(session, applicant)
-            accesslog.record(session, who, applicant.ref, "read", fields, f"GET {request.url.path}", now())
-        return show(request, asker, f"档案 {applicant.ref}", tables=[table], links=views.file_links(applicant))
+        with visit(office, request, "file.read", ref) as here:
+            applicant = here.file()
+            table, fields = views.facts(here.session, applicant)
+            here.log(applicant.ref, "read", fields)
+        return show(request, here.asker, f"档案 {applicant.ref}", tables=[table], links=views.file_links(applicant))
 
     @add_route(pages, "GET", "/office/files/{ref}/benefits", "file.benefits", response_class=HTMLResponse)
     def benefits(request: Request, ref: str) -> HTMLResponse:
-        with office.session() as session, session.begin():
-            asker = _asker(office, session, request)
-            who, applicant = authorized_file(session, _principal(asker), "file.benefits", ref)
-            table = views.benefits(session, applicant)
-            accesslog.record(session, who, applicant.ref, "read", ["decisions"], f"GET {request.url.path}", now())
-        return show(request, asker, f"当前可享 {applicant.ref}", tables=[table], links=views.file_links(applicant))
+        with visit(office, request, "file.benefits", ref) as here:
+            applicant = here.file()
+            table = views.benefits(here.session, applicant)
+            here.log(applicant.ref, "read", ["decisions"])
+        return show(request, here.asker, f"当前可享 {applicant.ref}", tables=[table],
+                    links=views.file_links(applicant))
 
     @add_route(pages, "GET", "/office/files/{ref}/inbox", "file.inbox", response_class=HTMLResponse)
     def inbox(request: Request, ref: str) -> HTMLResponse:
-        with office.session() as session, session.begin():
-            asker = _asker(office, session, request)
-            who, applicant = authorized_file(session, _principal(asker), "file.inbox", ref)
-            table = views.inbox(session, applicant)
-            cases = list(session.scalars(select(WaiverCase).where(
+        with visit(office, request, "file.inbox", ref) as here:
+            applicant = here.file()
+            table = views.inbox(here.session, applicant)
+            cases = list(here.session.scalars(select(WaiverCase).where(
                 WaiverCase.applicant_pk == applicant.pk, WaiverCase.status == "listed").order_by(WaiverCase.pk)))
-            forms = views.waiver_forms(applicant, cases) if allowed(who, "waiver.answer", None) else []
-            accesslog.record(session, who, applicant.ref, "read", ["pushes", "waiver_cases"],
-                             f"GET {request.url.path}", now())
-        return show(request, asker, f"消息 {applicant.ref}", tables=[table], forms=forms,
+            forms = views.waiver_forms(applicant, cases) if allowed(here.who, "waiver.answer", None) else []
+            here.log(applicant.ref, "read", ["pushes", "waiver_cases"])
+        return show(request, here.asker, f"消息 {applicant.ref}", tables=[table], forms=forms,
                     links=views.file_links(applicant))
 
     @add_route(pages, "POST", "/office/files/{ref}/waivers", "waiver.answer")

@@ -76,7 +76,7 @@ def router(office: Office) -> APIRouter:
     @add_route(api, "POST", "/api/v1/office/facts", "facts.push",
                summary="Facts of many applicants pushed by a platform (nightly); idempotent, all or nothing")
     async def push_facts(request: Request) -> Response:
-        who = authorize(_token(office, request), "facts.push")
+        who = authorize(await run_in_threadpool(_token, office, request), "facts.push")
         try:
             body = json.loads(await request.body() or b"null")
         except (ValueError, UnicodeDecodeError):

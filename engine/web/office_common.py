@@ -161,6 +161,12 @@ class Visit:
     applicant: Applicant | None = None
     logged: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
+    def file(self) -> Applicant:
+        """The file the request names (a visit opened with a `ref`)."""
+        if self.applicant is None:
+            raise NotFound("")
+        return self.applicant
+
     def log(self, ref: str, action: str, fields: Iterable[str]) -> None:
         self.logged.append((ref, action, list(fields)))
 
