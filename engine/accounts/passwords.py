@@ -9,6 +9,8 @@ in WINDOW is refused outright, so one machine cannot walk through many names.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,7 +26,12 @@ WINDOW = dt.timedelta(minutes=15)
 LOCK_AFTER = 5
 LOCK_FOR = dt.timedelta(minutes=15)
 ADDRESS_LIMIT = 20
-_HASHER = PasswordHasher()
+_HASHER = PasswordHasher()  # argon2-cffi's recommended profile (RFC 9106 low-memory: t=3, m=64 MiB, p=4)
+# Logins run here, off the event loop and off the pool the page handlers use: a login costs tens of milliseconds
+# of argon2 (which releases the GIL), so a crowd signing in at once waits its turn in this small pool while the
+# pages of those already signed in are served beside it. One thread fewer than the cores (at least one): a core
+# stays for the pages, and more threads would only share the same CPU among the logins.
+LOGINS = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="login")
 # verifying against this when the name is unknown costs the same time as a real check: no user enumeration
 _DUMMY = _HASHER.hash("no such account")
 

@@ -9,9 +9,10 @@ every POST checks it (the login form: a double-submit cookie, as there is no ses
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import secrets
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.accounts import accesslog, lists, sessions
-from guangxi_subsidy.engine.accounts.passwords import Refused
+from guangxi_subsidy.engine.accounts.passwords import LOGINS, Refused
 from guangxi_subsidy.engine.accounts.policy import ROLE_WORDS, ListTarget, Principal, allowed
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.matching.office_tables import WaiverCase
 from guangxi_subsidy.engine.matching.tables import MatchRun
 from guangxi_subsidy.engine.register.database import RegisterError
-from guangxi_subsidy.engine.web import office_api, office_views
+from guangxi_subsidy.engine.web import office_api, office_desk, office_firm, office_views
 from guangxi_subsidy.engine.web.office_common import (
     LOGIN_CSRF_COOKIE,
     PUBLIC,
@@ -35,10 +36,14 @@ from guangxi_subsidy.engine.web.office_common import (
     NotFound,
     Office,
     add_route,
+    asker_of,
     authorize,
     authorized_file,
     authorized_list,
+    checked_form,
     now,
+    show,
+    visit,
 )
 from guangxi_subsidy.engine.web.pages import page
 
@@ -46,7 +51,10 @@ from guangxi_subsidy.engine.web.pages import page
 def mount(app: FastAPI, engine: Engine, db: str | None = None) -> Office:
     """Add the office's pages and API to the application, with their error pages."""
     office = Office(db)
-    app.include_router(router(office, engine))
+    views = office_views.Views(engine)
+    app.include_router(router(office, engine, views))
+    app.include_router(office_firm.router(office, engine, views))
+    app.include_router(office_desk.router(office, views))
     app.include_router(office_api.router(office))
 
     @app.exception_handler(Forbidden)
@@ -78,8 +86,7 @@ def _message(request: Request, title: str, text: str, status: int) -> HTMLRespon
 
 
 def _asker(office: Office, session: Session, request: Request) -> Asker | None:
-    found = sessions.lookup(session, request.cookies.get(SESSION_COOKIE), now())
-    return None if found is None else Asker(*found)
+    return asker_of(session, request)
 
 
 def _principal(asker: Asker | None) -> Principal | None:
@@ -87,30 +94,16 @@ def _principal(asker: Asker | None) -> Principal | None:
 
 
 async def _checked_form(request: Request, asker: Asker | None) -> dict[str, str]:
-    """The posted fields, once the CSRF token matches the session's; 403 otherwise."""
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if asker is None:
-        raise Forbidden(anonymous=True, message="请先登录")
-    if not sessions.csrf_ok(asker.csrf, fields.get("csrf")):
-        raise Forbidden(message="表单已过期或来源不明（缺少安全令牌），请刷新页面后重试")
-    return fields
+    """The posted text fields, once the CSRF token matches the session's; 403 otherwise."""
+    return {k: v for k, v in (await checked_form(request, asker)).items() if isinstance(v, str)}
 
 
 def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def router(office: Office, engine: Engine) -> APIRouter:
+def router(office: Office, engine: Engine, views: office_views.Views) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
-    views = office_views.Views(engine)
-
-    def show(request: Request, asker: Asker | None, title: str, status: int = 200, **context: Any) -> HTMLResponse:
-        context.setdefault("paragraphs", [])
-        context.setdefault("tables", [])
-        context.setdefault("forms", [])
-        return page(request, "office_page.html", "zh", status, path=request.url.path, title=title, asker=asker,
-                    role_words=ROLE_WORDS, **context)
 
     @add_route(pages, "GET", "/office/login", PUBLIC, response_class=HTMLResponse)
     def login_form(request: Request) -> HTMLResponse:
@@ -127,9 +120,8 @@ def router(office: Office, engine: Engine) -> APIRouter:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE)
         if not expected or not sessions.csrf_ok(expected, form.get("csrf")):
             return _message(request, "无法登录", "表单已过期或来源不明（缺少安全令牌），请重新打开登录页", 403)
-        from starlette.concurrency import run_in_threadpool
-
-        return await run_in_threadpool(_login, request, name, password, expected)
+        work = functools.partial(_login, request, name, password, expected)
+        return await asyncio.get_running_loop().run_in_executor(LOGINS, work)
 
     def _login(request: Request, name: str, password: str, token: str) -> Response:
         with office.session() as session, session.begin():
@@ -168,42 +160,40 @@ def router(office: Office, engine: Engine) -> APIRouter:
 
     @add_route(pages, "GET", "/office/files", "applicants.list", response_class=HTMLResponse)
     def files(request: Request) -> HTMLResponse:
-        with office.session() as session:
-            asker = _asker(office, session, request)
-            who = authorize(_principal(asker), "applicants.list")
-            table = views.applicants(session, who)
-        return show(request, asker, "申报主体", tables=[table])
+        with visit(office, request, "applicants.list") as here:
+            table = views.applicants(here.session, here.who)
+            if here.who.role == "incubator":  # its firms' benefits and missing facts are read from their files
+                for row in table["rows"]:
+                    here.log(row[0]["text"], "read", ["decisions"])
+            return show(request, here.asker, "申报主体", tables=[table])
 
     @add_route(pages, "GET", "/office/files/{ref}", "file.read", response_class=HTMLResponse)
     def file(request: Request, ref: str) -> HTMLResponse:
-        with office.session() as session, session.begin():
-            asker = _asker(office, session, request)
-            who, applicant = authorized_file(session, _principal(asker), "file.read", ref)
-            table, fields = views.facts(session, applicant)
-            accesslog.record(session, who, applicant.ref, "read", fields, f"GET {request.url.path}", now())
-        return show(request, asker, f"档案 {applicant.ref}", tables=[table], links=views.file_links(applicant))
+        with visit(office, request, "file.read", ref) as here:
+            applicant = here.file()
+            table, fields = views.facts(here.session, applicant)
+            here.log(applicant.ref, "read", fields)
+        return show(request, here.asker, f"档案 {applicant.ref}", tables=[table], links=views.file_links(applicant))
 
     @add_route(pages, "GET", "/office/files/{ref}/benefits", "file.benefits", response_class=HTMLResponse)
     def benefits(request: Request, ref: str) -> HTMLResponse:
-        with office.session() as session, session.begin():
-            asker = _asker(office, session, request)
-            who, applicant = authorized_file(session, _principal(asker), "file.benefits", ref)
-            table = views.benefits(session, applicant)
-            accesslog.record(session, who, applicant.ref, "read", ["decisions"], f"GET {request.url.path}", now())
-        return show(request, asker, f"当前可享 {applicant.ref}", tables=[table], links=views.file_links(applicant))
+        with visit(office, request, "file.benefits", ref) as here:
+            applicant = here.file()
+            table = views.benefits(here.session, applicant)
+            here.log(applicant.ref, "read", ["decisions"])
+        return show(request, here.asker, f"当前可享 {applicant.ref}", tables=[table],
+                    links=views.file_links(applicant))
 
     @add_route(pages, "GET", "/office/files/{ref}/inbox", "file.inbox", response_class=HTMLResponse)
     def inbox(request: Request, ref: str) -> HTMLResponse:
-        with office.session() as session, session.begin():
-            asker = _asker(office, session, request)
-            who, applicant = authorized_file(session, _principal(asker), "file.inbox", ref)
-            table = views.inbox(session, applicant)
-            cases = list(session.scalars(select(WaiverCase).where(
+        with visit(office, request, "file.inbox", ref) as here:
+            applicant = here.file()
+            table = views.inbox(here.session, applicant)
+            cases = list(here.session.scalars(select(WaiverCase).where(
                 WaiverCase.applicant_pk == applicant.pk, WaiverCase.status == "listed").order_by(WaiverCase.pk)))
-            forms = views.waiver_forms(applicant, cases) if allowed(who, "waiver.answer", None) else []
-            accesslog.record(session, who, applicant.ref, "read", ["pushes", "waiver_cases"],
-                             f"GET {request.url.path}", now())
-        return show(request, asker, f"消息 {applicant.ref}", tables=[table], forms=forms,
+            forms = views.waiver_forms(applicant, cases) if allowed(here.who, "waiver.answer", None) else []
+            here.log(applicant.ref, "read", ["pushes", "waiver_cases"])
+        return show(request, here.asker, f"消息 {applicant.ref}", tables=[table], forms=forms,
                     links=views.file_links(applicant))
 
     @add_route(pages, "POST", "/office/files/{ref}/waivers", "waiver.answer")

@@ -1,6 +1,7 @@
-"""The office's HTTP API under /api/v1/office, for systems (a platform reading files, a finance system pulling
-payment lists): a bearer token (`subsidy users token`) with a role and a scope like an account's, checked by the
-same policy as the pages; every file read is written to the access log. Errors are problem documents."""
+"""The office's HTTP API under /api/v1/office, for systems (a platform reading files or pushing facts nightly, a
+finance system pulling payment lists): a bearer token (`subsidy users token`) with a role and a scope like an
+account's, checked by the same policy as the pages; every read or change of a file is written to the access log.
+Errors are problem documents."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from guangxi_subsidy.engine.accounts import accesslog, lists, sessions
+from guangxi_subsidy.engine.accounts.factpush import PushRefused, push, read_items
 from guangxi_subsidy.engine.accounts.policy import Principal
+from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.register.profiles import current_versions, facts_of
 from guangxi_subsidy.engine.web.office_common import Office, add_route, authorize, authorized_file, authorized_list, now
 
@@ -19,11 +23,15 @@ PROBLEM = "application/problem+json"
 SCHEMA = "subsidy-office/1"
 
 
-def problem(status: int, detail: str) -> JSONResponse:
-    titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 422: "Refused"}
+def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    """A problem document (RFC 9457); `errors`: each item's problem (its index, field, value, what was expected)."""
+    titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 413: "Too large", 422: "Refused"}
     headers = {"www-authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"type": "about:blank", "title": titles.get(status, "Error"), "status": status,
-                         "detail": detail}, status_code=status, media_type=PROBLEM, headers=headers)
+    body: dict[str, Any] = {"type": "about:blank", "title": titles.get(status, "Error"), "status": status,
+                            "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _token(office: Office, request: Request) -> Principal | None:
@@ -65,4 +73,28 @@ def router(office: Office) -> APIRouter:
             body = lists.as_json(row)
         return {"schema": SCHEMA, **body, "cases": json.loads(row.cases)}
 
+    @add_route(api, "POST", "/api/v1/office/facts", "facts.push",
+               summary="Facts of many applicants pushed by a platform (nightly); idempotent, all or nothing")
+    async def push_facts(request: Request) -> Response:
+        who = authorize(await run_in_threadpool(_token, office, request), "facts.push")
+        try:
+            body = json.loads(await request.body() or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return problem(422, "请求体不是有效的 JSON（UTF-8）")
+        try:
+            items = read_items(body, field_labels())
+            counts, given = await run_in_threadpool(_push, office, who, items, request.url.path)
+        except PushRefused as refused:
+            return problem(refused.status, refused.detail, refused.errors)
+        return JSONResponse({"schema": SCHEMA, "applicants": len(given),
+                             "facts": {"new": counts.new, "changed": counts.changed, "unchanged": counts.unchanged}})
+
     return api
+
+
+def _push(office: Office, who: Principal, items: list[Any], path: str) -> tuple[Any, dict[str, list[str]]]:
+    with office.session() as session, session.begin():
+        counts, given = push(session, who, items, field_labels(), now())
+        for ref, fields in given.items():
+            accesslog.record(session, who, ref, "change", fields, f"POST {path}", now())
+    return counts, given

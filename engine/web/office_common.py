@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from guangxi_subsidy.engine.accounts import accesslog, sessions
 from guangxi_subsidy.engine.accounts.passwords import Authenticator, LocalAuthenticator
-from guangxi_subsidy.engine.accounts.policy import FileTarget, ListTarget, Principal, Target, allowed
+from guangxi_subsidy.engine.accounts.policy import ROLE_WORDS, FileTarget, ListTarget, Principal, Target, allowed
 from guangxi_subsidy.engine.accounts.tables import PaymentList
 from guangxi_subsidy.engine.register import database
 from guangxi_subsidy.engine.register.tables import Applicant
@@ -117,3 +120,72 @@ class Asker:
 
     principal: Principal
     csrf: str
+
+
+def asker_of(session: Session, request: Request) -> Asker | None:
+    """The signed-in browser behind the request's session cookie, if any."""
+    found = sessions.lookup(session, request.cookies.get(SESSION_COOKIE), now())
+    return None if found is None else Asker(*found)
+
+
+async def checked_form(request: Request, asker: Asker | None) -> dict[str, Any]:
+    """The posted fields (text, and uploaded files as they are), once the CSRF token matches the session's; 403
+    otherwise."""
+    form = await request.form()
+    fields = dict(form.items())
+    if asker is None:
+        raise Forbidden(anonymous=True, message="请先登录")
+    if not sessions.csrf_ok(asker.csrf, fields.get("csrf")):
+        raise Forbidden(message="表单已过期或来源不明（缺少安全令牌），请刷新页面后重试")
+    return fields
+
+
+def show(request: Request, asker: Asker | None, title: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """An office page: a title, paragraphs, tables, forms and links (office_page.html)."""
+    from guangxi_subsidy.engine.web.pages import page
+
+    for key in ("paragraphs", "tables", "forms"):
+        context.setdefault(key, [])
+    return page(request, "office_page.html", "zh", status, path=request.url.path, title=title, asker=asker,
+                role_words=ROLE_WORDS, **context)
+
+
+@dataclass
+class Visit:
+    """One request's work on the register: who asks, the file it names (if any), and what it read or changed
+    (written to the access log when the work ends without an error)."""
+
+    session: Session
+    asker: Asker | None
+    who: Principal
+    applicant: Applicant | None = None
+    logged: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def file(self) -> Applicant:
+        """The file the request names (a visit opened with a `ref`)."""
+        if self.applicant is None:
+            raise NotFound("")
+        return self.applicant
+
+    def log(self, ref: str, action: str, fields: Iterable[str]) -> None:
+        self.logged.append((ref, action, list(fields)))
+
+
+@contextmanager
+def visit(office: Office, request: Request, action: str, ref: str | None = None,
+          asker: Asker | None = None) -> Iterator[Visit]:
+    """The shape every office handler shares: a session in one transaction, who asks (the session cookie, or the
+    `asker` a POST already checked), the policy's answer for `action` (on the file `ref`, if given: 403 before
+    404), then the handler's work, then its access-log entries, in the same transaction."""
+    with office.session() as session, session.begin():
+        asker = asker or asker_of(session, request)
+        principal = None if asker is None else asker.principal
+        if ref is None:
+            here = Visit(session, asker, authorize(principal, action))
+        else:
+            who, applicant = authorized_file(session, principal, action, ref)
+            here = Visit(session, asker, who, applicant)
+        yield here
+        via = f"{request.method} {request.url.path}"
+        for logged_ref, kind, fields in here.logged:
+            accesslog.record(session, here.who, logged_ref, kind, fields, via, now())

@@ -56,12 +56,18 @@ class Views:
     def menu(self, who: Principal) -> Table:
         entries: list[tuple[str, str, str]] = [
             ("file.read", f"/office/files/{who.scope}", "我的档案"),
+            ("file.declare", f"/office/files/{who.scope}/declared", "更正我申报的事项"),
             ("file.benefits", f"/office/files/{who.scope}/benefits", "我的当前可享政策"),
             ("file.inbox", f"/office/files/{who.scope}/inbox", "我的消息与免申确认"),
+            ("file.report", f"/office/files/{who.scope}/reports", "我的报告"),
         ] if who.role in ("enterprise", "incubator") else []
-        entries += [("applicants.list", "/office/files", "申报主体"), ("runs.list", "/office/runs", "匹配运行"),
+        entries += [("applicants.list", "/office/files", "申报主体" if who.role != "incubator" else "在孵企业"),
+                    ("imports.run", "/office/imports", "导入"), ("runs.list", "/office/runs", "匹配运行"),
+                    ("pushes.read", "/office/pushes", "推送清单"),
+                    ("waiver.record", "/office/confirmations", "免申即享确认"),
                     ("decisions.read", "/office/decisions", "匹配结论（按政策和规则版本）"),
-                    ("lists.read", "/office/lists", "付款清单"), ("log.read", "/office/log", "访问记录")]
+                    ("lists.read", "/office/lists", "付款清单"), ("budgets.read", "/office/budgets", "预算"),
+                    ("log.read", "/office/log", "访问记录")]
         rows = [[link(href, text)] for action, href, text in entries if allowed(who, action)
                 and not (who.role in ("enterprise",) and action == "applicants.list")]
         if who.role == "administrator":
@@ -70,7 +76,34 @@ class Views:
 
     def file_links(self, applicant: Applicant) -> list[tuple[str, str]]:
         base = f"/office/files/{applicant.ref}"
-        return [(base, "档案"), (base + "/benefits", "当前可享"), (base + "/inbox", "消息")]
+        return [(base, "档案"), (base + "/benefits", "当前可享"), (base + "/inbox", "消息"),
+                (base + "/reports", "报告")]
+
+    def kind_word(self, kind: str) -> str:
+        return KIND_WORDS.get(kind, "其他")
+
+    def waiver_record_form(self, ref: str, case: WaiverCase) -> dict[str, Any]:
+        """An officer records an applicant's answer to a 免申即享 item (given by telephone or on paper)."""
+        return {"action": "/office/confirmations", "legend": f"{ref}：{self.rule_name(case.rule_id)}，"
+                f"{yuan(case.amount_fen)} 元，代为登记企业的答复", "hidden": {"ref": ref, "rule_id": case.rule_id},
+                "buttons": [("answer", "confirm", "企业确认领取"), ("answer", "decline", "企业放弃")], "reason": False}
+
+    def firms(self, session: Session, pks: list[int]) -> tuple[dict[int, str], dict[int, str]]:
+        """Per applicant: its current benefits (count and sum), and the facts its decisions miss (labels)."""
+        benefits: dict[int, list[int]] = {}
+        missing: dict[int, set[str]] = {}
+        query = select(Decision).where(Decision.applicant_pk.in_(pks), Decision.current.is_(True))
+        for d in session.scalars(query):
+            if d.status == "eligible":
+                held = benefits.setdefault(d.applicant_pk, [0, 0])
+                held[0] += 1
+                held[1] += d.amount_fen or 0
+            if d.missing:
+                missing.setdefault(d.applicant_pk, set()).update(d.missing.split(","))
+        said = {pk: f"{n} 项，{yuan(fen)} 元" for pk, (n, fen) in benefits.items()}
+        lacking = {pk: "、".join(sorted(self.labels.get(f, "其他事项") for f in fields))
+                   for pk, fields in missing.items()}
+        return said, lacking
 
     def applicants(self, session: Session, who: Principal) -> Table:
         query = select(Applicant).where(Applicant.forgotten_at.is_(None)).order_by(Applicant.ref).limit(500)
@@ -80,10 +113,16 @@ class Views:
             query = query.where((Applicant.pk == pk) | (Applicant.base_pk == pk))
         elif who.scope != "region":
             query = query.where(Applicant.city == who.scope)
+        found = list(session.scalars(query))
         rows = [[link(f"/office/files/{a.ref}", a.ref), KIND_LABELS.get(a.kind, a.kind), city(a.city)]
-                for a in session.scalars(query)]
-        return table(f"{city(who.scope) if who.role != 'incubator' else '本载体及在孵企业'}的申报主体",
-                     ["统一社会信用代码", "主体类型", "所在城市"], rows)
+                for a in found]
+        if who.role == "incubator":  # the base sees what each firm may have, and what the office still needs
+            said, lacking = self.firms(session, [a.pk for a in found])
+            for row, a in zip(rows, found, strict=True):
+                row += [said.get(a.pk, "暂无"), lacking.get(a.pk, "—")]
+            return table("本载体及在孵企业的申报主体",
+                         ["统一社会信用代码", "主体类型", "所在城市", "当前可享", "缺少的信息"], rows)
+        return table(f"{city(who.scope)}的申报主体", ["统一社会信用代码", "主体类型", "所在城市"], rows)
 
     def facts(self, session: Session, applicant: Applicant) -> tuple[Table, list[str]]:
         """The file's current facts, each with its source and when it was recorded; and the fields shown."""

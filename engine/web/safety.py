@@ -24,9 +24,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MB = 1024 * 1024
 DEFAULT_LIMIT = 1 * MB  # one profile is a few kilobytes
-LIMITS = {"/api/v1/evaluate-many": 64 * MB, "/batch": 20 * MB, "/api/v1/batch": 20 * MB}
+LIMITS = {"/api/v1/evaluate-many": 64 * MB, "/batch": 20 * MB, "/api/v1/batch": 20 * MB,
+          "/office/imports": 20 * MB, "/api/v1/office/facts": 8 * MB}
 DEFAULT_TIMEOUT = 30.0
-TIMEOUTS = {"/api/v1/evaluate-many": 300.0, "/batch": 300.0, "/api/v1/batch": 300.0}
+TIMEOUTS = {"/api/v1/evaluate-many": 300.0, "/batch": 300.0, "/api/v1/batch": 300.0,
+            "/office/imports": 300.0, "/api/v1/office/facts": 120.0,
+            "/office/login": 120.0}  # (a login waiting its turn for the password check holds no thread)
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")

@@ -86,7 +86,7 @@ def build_world(folder: Path) -> World:
         b = _applicant(session, other, "enterprise", "nanning", nanning_base.pk)
         w = _applicant(session, wuzhou, "enterprise", "wuzhou")
         for row in (a, b, w, nanning_base):
-            _fact(session, row, "employees", "12")
+            _fact(session, row, "new_hires_over_last_year", "12")
         _fact(session, a, "name", SCRIPT, "declaration")
         run = MatchRun(started_at=WHEN, as_of=WHEN.date(), rules_digest="d" * 64, rule_prints=json.dumps({}),
                        engine_version="t", mode="full", last_fact=0, last_personal_fact=0, last_award=0,
