@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml setup.py engine/_kernels.c
 	@$(MAKE) --no-print-directory fonts
 	touch $(STAMP)
 
-# The PDF report embeds a subset of a Chinese font (engine/web/pdffont.py): Noto Sans CJK, installed here when
+# The PDF report embeds a subset of a Chinese font (engine/answers/pdffont.py): Noto Sans CJK, installed here when
 # missing and this is root on Debian; without one, the PDF names STSong-Light and the font test is skipped.
 fonts:
 	@test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || { \

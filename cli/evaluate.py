@@ -95,13 +95,13 @@ def evaluate(
         print_evaluation(evaluation, console, explain)
         print_near_misses(evaluation, state.pack, console)
     if report is not None:
-        from guangxi_subsidy.engine.web.report import write_report  # the page and PDF stack, only when asked
+        from guangxi_subsidy.engine.answers.report import write_report  # the page and PDF stack, only when asked
 
         try:
             write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"), report_signature)
         except OSError as error:
             raise click.BadParameter(f"{report}: {error.strerror}", param_hint="--report") from None
-        from guangxi_subsidy.engine.web.pdffont import font_file
+        from guangxi_subsidy.engine.answers.pdffont import font_file
 
         if report.suffix.lower() == ".pdf" and font_file() is None:
             click.echo(_("warning: no Chinese font found (install fonts-noto-cjk, or set SUBSIDY_PDF_FONT): the PDF "

@@ -45,7 +45,7 @@ def evaluate_registered(state: State, ref: str, as_of: dt.datetime | None, known
         for line in lines:
             console.print(text(line, lines=True))
     if report is not None:
-        from guangxi_subsidy.engine.web.report import write_report
+        from guangxi_subsidy.engine.answers.report import write_report
 
         try:
             write_report(evaluation, state.pack, report, os.environ.get("SUBSIDY_LANG"))

@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 
 from guangxi_subsidy.cli.main import cli
 from guangxi_subsidy.engine.answers.chinese import formula_text, period_text, unglossed
+from guangxi_subsidy.engine.answers.pdffont import font_file
+from guangxi_subsidy.engine.answers.report import report_bytes
 from guangxi_subsidy.engine.applicant.profile import Profile
-from guangxi_subsidy.engine.web.pdffont import font_file
-from guangxi_subsidy.engine.web.report import report_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = {"PDF"}  # units and names a Chinese reader reads as they are

@@ -98,7 +98,7 @@ def test_the_report_as_pdf_is_a_pdf(client):
     response = client.post("/report.pdf", data=WORKED)
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
-    from guangxi_subsidy.engine.web.pdffont import font_file
+    from guangxi_subsidy.engine.answers.pdffont import font_file
 
     # the Chinese font travels in the file (a TrueType subset); only a machine without one names STSong-Light
     assert (b"/FontFile2" in response.content) if font_file() else (b"STSong-Light" in response.content)

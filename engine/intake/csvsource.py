@@ -6,7 +6,9 @@ the block's lines (a quote that swallows following lines, a blank line or a ragg
 block that fails the check, or that polars cannot parse (a stray quote, bytes that are not text in the file's
 encoding), is read again line by line with Python's csv module, which finds the bad rows, reports each with
 its row number and reason, and keeps the good ones. A quoted cell may span lines, as Excel writes cells with
-line breaks: such a record is one row, as Excel counts it.
+line breaks: such a record is one row, as Excel counts it. The file is opened once and each byte read once: every
+reader of a block (the line count, the compiled reader, polars, the csv module, the cells as written) reads it
+in memory, so a file changed while it is read cannot give rows that disagree.
 
 For the columnar engine, a file of at least COMPILED_FROM bytes is first given block by block to the compiled
 reader (`engine/intake/scan.py`), which types its clean lines directly; the lines it hands back are read here, as
@@ -21,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -121,21 +124,23 @@ class CsvSource:
     def __init__(self, path: Path, encoding: str | None = None, block: int = BLOCK, compiled: bool | None = False,
                  strict: bool = False):
         self._temporary: Path | None = None
-        with path.open("rb") as handle:
-            sample = handle.read(1 << 20)
+        handle: BinaryIO = path.open("rb")  # the one opening: every byte is read from it once (see `chunks`)
+        sample = handle.read(1 << 20)
         if b"\r" in sample and b"\n" not in sample:  # lines ended by CR alone (Excel for the old Mac OS)
-            path = self._temporary = _with_line_feeds(path)
-            with path.open("rb") as handle:
-                sample = handle.read(1 << 20)
+            path = self._temporary = _with_line_feeds(handle)
+            handle.close()
+            handle = path.open("rb")
+            sample = handle.read(1 << 20)
         self.path = path
         self.block = block
-        self.size = path.stat().st_size
+        self.size = os.fstat(handle.fileno()).st_size
         # About how many rows the file holds, from the lines of its first megabyte (sizes tables ahead).
         self.expected_rows = int(self.size / max(len(sample) / max(sample.count(b"\n"), 1), 1) * 1.02) + 1
         self.encoding = encoding or detect_encoding(sample)
         codecs.lookup(self.encoding)  # unknown names fail here, before any output is opened
         self.text_encoding = "utf-8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
-        self._handle: BinaryIO = path.open("rb")
+        handle.seek(0)
+        self._handle = handle
         self._level, self._blocks = 0, 0
         header = self._read_record()
         if header is None:
@@ -184,7 +189,6 @@ class CsvSource:
         workers = ThreadPoolExecutor(2, thread_name_prefix="scan") if self.compiled else None
         try:
             while True:
-                offset = self._handle.tell() - len(carry)
                 data = self._handle.read(SCAN_BLOCK if workers is not None and not quoted else self.block)
                 at_end = not data
                 block = carry + data
@@ -202,7 +206,7 @@ class CsvSource:
                         block += b"\n"
                 if workers is not None and not quoted and (b'"' not in block or quotes_regular(block)):
                     lines = line_count(block)
-                    job = workers.submit(self._parse_lines, block, offset, next_row, lines)
+                    job = workers.submit(self._parse_lines, block, next_row, lines)
                     pending.append((job, self._handle.tell() - len(carry)))
                     next_row += lines
                     while len(pending) > 1:
@@ -211,7 +215,7 @@ class CsvSource:
                     quoted = True
                     while pending:
                         yield _finished(*pending.popleft())
-                    chunk, leftover = self._parse(block, offset, next_row, at_end)
+                    chunk, leftover = self._parse(block, next_row, at_end)
                     if leftover:
                         carry = leftover + carry
                     chunk.position = self._handle.tell() - len(carry)
@@ -225,9 +229,9 @@ class CsvSource:
             if workers is not None:
                 workers.shutdown(wait=True, cancel_futures=True)
 
-    def _parse_lines(self, block: bytes, offset: int, first_row: int, lines: int) -> Chunk:
+    def _parse_lines(self, block: bytes, first_row: int, lines: int) -> Chunk:
         """A block without quotes: each of its lines is one row, whichever reader reads it."""
-        chunk, leftover = self._parse(block, offset, first_row, at_end=True, lines=lines)
+        chunk, leftover = self._parse(block, first_row, at_end=True, lines=lines)
         if leftover or chunk.rows != lines:
             raise AssertionError(f"rows {first_row}–{first_row + lines - 1}: {chunk.rows} rows read from "
                                  f"{lines} lines without quotes")
@@ -243,8 +247,7 @@ class CsvSource:
         marked = text.replace(end, b"," + _SENTINEL + end)
         return marked, (len(marked) - len(text)) // (len(_SENTINEL) + 1)
 
-    def _parse(self, block: bytes, offset: int, first_row: int, at_end: bool,
-               lines: int | None = None) -> tuple[Chunk, bytes]:
+    def _parse(self, block: bytes, first_row: int, at_end: bool, lines: int | None = None) -> tuple[Chunk, bytes]:
         """The block read (`lines`: its line ends, when counted already)."""
         if self.compiled:
             scanned = self._scan(block, first_row, lines)
@@ -270,7 +273,7 @@ class CsvSource:
         frame, extras = split_extras(frame.drop(_END).with_columns(
             pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
         ), self.columns)
-        return Chunk(frame, texts=[self._reread(offset, len(block), first_row)], extras=extras), b""
+        return Chunk(frame, texts=[self._as_written(block, first_row)], extras=extras), b""
 
     def _scan(self, block: bytes, first_row: int, lines: int | None = None) -> Chunk | None:
         """The block through the compiled reader: its clean rows typed, the other lines read as text one by one
@@ -304,16 +307,14 @@ class CsvSource:
         chunk.rows += typed.height
         return chunk
 
-    def _reread(self, offset: int, length: int, first_row: int) -> Callable[[], pl.DataFrame]:
-        """The block's cells as text, read again from the file when needed (holding every block's bytes until
-        then would double the memory a batch takes)."""
+    def _as_written(self, block: bytes, first_row: int) -> Callable[[], pl.DataFrame]:
+        """The block's cells as text, parsed when needed (rarely: a typed cell the profile model must see as
+        written) from the bytes read once, never from the file again, which may have changed since. The chunk
+        lives from its reading to its admission, as `chunks` holds the block anyway: no memory is added."""
         names = list(self.columns.fields)
 
         def text() -> pl.DataFrame:
-            with self.path.open("rb") as handle:
-                handle.seek(offset)
-                block = handle.read(length)
-            marked, _ = self._marked(block if block.endswith(b"\n") else block + b"\n")
+            marked, _ = self._marked(block)
             frame = pl.read_csv(marked, has_header=False, schema={**{n: pl.String for n in names}, _END: pl.String})
             return frame.drop(_END, *self.columns.extras_named).with_columns(
                 pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW)
@@ -392,14 +393,14 @@ class CsvSource:
         return Chunk(frame.select(*self.columns.read, ROW), rejected, extras=extras)
 
 
-def _with_line_feeds(path: Path) -> Path:
+def _with_line_feeds(source: BinaryIO) -> Path:
     """A copy of a file whose lines end in CR alone, with LF instead (row numbers are the same), in the
-    system's temporary folder; the source removes it when closed."""
-    import os
+    system's temporary folder, read from the file already open; the source removes it when closed."""
     import tempfile
 
     descriptor, name = tempfile.mkstemp(prefix=".subsidy-lf-", suffix=".csv")
-    with os.fdopen(descriptor, "wb") as out, path.open("rb") as source:
+    source.seek(0)
+    with os.fdopen(descriptor, "wb") as out:
         while data := source.read(1 << 22):
             out.write(data.replace(b"\r", b"\n"))
     return Path(name)

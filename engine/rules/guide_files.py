@@ -1,7 +1,7 @@
 """The guide's rows (`guide.py`) written for people: a workbook (事项清单, 申兑指南, 条款覆盖), an HTML page, or a PDF.
 
 The workbook is xlsxwriter's (wrapped text, frozen headers, filters), the PDF ReportLab's with the CID font
-every reader has (as `engine/web/pdf.py` for the report), the HTML plain markup with every text
+every reader has (as `engine/answers/reportpdf.py` for the report), the HTML plain markup with every text
 escaped. All three carry the same rows, in Chinese.
 """
 
@@ -20,7 +20,7 @@ from guangxi_subsidy.engine.rules.guide import ClauseRow, Item
 LIST_HEADERS = ("序号", "事项名称", "惠及对象", "适用地区", "兑现方式", "受理部门", "状态", "有效期", "政策依据")
 GUIDE_HEADERS = ("序号", "事项名称", "惠及对象", "适用地区", "申报条件", "兑现标准", "兑现方式", "申报时间", "申报材料",
                  "受理部门", "政策依据（文件、条款、原文）", "状态", "有效期")
-FONT = "STSong-Light"  # as engine/web/pdf.py
+FONT = "STSong-Light"  # as engine/answers/reportpdf.py
 CLAUSE_HEADERS = ("文件", "条款", "处理结果", "对应事项", "条款原文")
 COVERAGE_TITLE = "各文件条款处理情况（每一条款：已编码为事项，或记录不属于惠企事项的理由）"
 

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from guangxi_subsidy.engine.answers.report import STATIC  # the stylesheet the report prints with
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.web import api, batchweb, catalogueview, office, pages
@@ -25,7 +26,6 @@ from guangxi_subsidy.engine.web.problems import PROBLEM, problem_bytes
 from guangxi_subsidy.engine.web.render import language_of
 from guangxi_subsidy.engine.web.safety import LIMITS, Guard, TooLarge
 
-STATIC = Path(__file__).resolve().parent / "static"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

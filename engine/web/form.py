@@ -3,9 +3,9 @@
 An enterprise should not be asked about a bank's loans. For a kind and a city, the questions are the profile
 fields read by the rules (and the derived facts they require) that could apply there; each field is asked once,
 under the first benefit in the documents' order that reads it, which groups the form by topic as the documents
-do. Label, unit and help come from the profile model (its Chinese label) and from the rules' own `says`, so the
-form speaks the documents' words. Answers are read exactly as a spreadsheet cell is (`intake.cells.cell_value`,
-then `parse_profile`): 是/否, 55万, 2017年3月1日 mean what they mean in a batch file.
+do. Label, unit and help come from the profile model (its Chinese label; engine/applicant/questions.py) and from
+the rules' own `says`, so the form speaks the documents' words. Answers are read exactly as a spreadsheet cell is
+(`intake.cells.cell_value`, then `parse_profile`): 是/否, 55万, 2017年3月1日 mean what they mean in a batch file.
 """
 
 from __future__ import annotations
@@ -15,32 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, Profile
+from guangxi_subsidy.engine.applicant.questions import IDENTITY, META, Question, question
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import cell_value, clean
-from guangxi_subsidy.engine.language.syntax import ValueType
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.pack import RulePack
 
-IDENTITY = ("id", "name", "kind", "city", "as_of")
 DEFAULT_ID = "WEB-1"
 MAX_FIELD_TEXT = 200  # characters of one answer; longer is refused as a bad value, never stored
 NONE_SUFFIX = "__none"  # `<field>__none=1`: the box 没有 (0) ticked beside an "already received" figure
-
-
-@dataclass(frozen=True)
-class Question:
-    """One profile field as a form input."""
-
-    name: str
-    label_zh: str
-    label_en: str
-    unit: str | None
-    input: str  # bool | choice | number | money | ratio | date | text
-    choices: tuple[str, ...] = ()
-    help: tuple[str, ...] = ()  # the rules' `says` for conditions reading this field
 
 
 @dataclass(frozen=True)
@@ -61,44 +46,6 @@ class Answers:
     values: dict[str, str]
     profile: Profile | None = None
     errors: dict[str, str] = field(default_factory=dict)
-
-
-def _meta() -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for name, info in Profile.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        out[name] = {"label_zh": str(extra.get("label_zh", name)), "label_en": info.description or name,
-                     "unit": extra.get("unit")}
-    return out
-
-
-_META = _meta()
-
-
-def _input_kind(name: str) -> tuple[str, tuple[str, ...]]:
-    symbol = field_symbols().get(name)
-    if symbol is None:  # id and name: text
-        return "text", ()
-    if symbol.choices:
-        return "choice", symbol.choices
-    unit = _META[name]["unit"]
-    if symbol.type == ValueType.BOOL:
-        return "bool", ()
-    if unit == "yuan" or symbol.type == ValueType.MONEY:
-        return "money", ()
-    if unit == "ratio":
-        return "ratio", ()
-    if symbol.type == ValueType.DATE:
-        return "date", ()
-    if symbol.type in (ValueType.INTEGER, ValueType.DECIMAL):
-        return "number", ()
-    return "text", ()
-
-
-def question(name: str, help_texts: tuple[str, ...] = ()) -> Question:
-    meta = _META[name]
-    kind, choices = _input_kind(name)
-    return Question(name, meta["label_zh"], meta["label_en"], meta["unit"], kind, choices, help_texts)
 
 
 def _applies(rule: CompiledRule, kind: str, city: str, include_drafts: bool) -> bool:
@@ -131,7 +78,7 @@ def topics(pack: RulePack, kind: str, city: str, include_drafts: bool = False) -
     for rule in pack.rules.values():
         if not _applies(rule, kind, city, include_drafts):
             continue
-        fresh = [n for n in dict.fromkeys(reads(rule, set())) if n not in asked and n in _META]
+        fresh = [n for n in dict.fromkeys(reads(rule, set())) if n not in asked and n in META]
         asked.update(fresh)
         if fresh:
             qs = tuple(question(n, tuple(says.get(n, ()))) for n in fresh)
@@ -144,7 +91,7 @@ def read_answers(form: Mapping[str, str], kind: str, city: str, as_of: str | Non
     values: dict[str, str] = {}
     data: dict[str, Any] = {"kind": kind, "city": city}
     errors: dict[str, str] = {}
-    for name in _META:
+    for name in META:
         if name in ("kind", "city"):
             continue
         text = form.get(name)

@@ -28,7 +28,7 @@ from guangxi_subsidy.engine.register.profiles import KnownFact, current_versions
 from guangxi_subsidy.engine.register.tables import Applicant
 from guangxi_subsidy.engine.web.office_common import Office, add_route, asker_of, checked_form, now, show, visit
 from guangxi_subsidy.engine.web.office_views import SOURCE_WORDS, Views, table
-from guangxi_subsidy.engine.web.report import report_bytes  # the report's one entry point here (it may move)
+from guangxi_subsidy.engine.answers.report import report_bytes
 
 DECLARED = "declaration"
 SOURCE_NAME = "企业自行申报"

@@ -10,7 +10,6 @@ loading a profile file `saving.py`'s.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from guangxi_subsidy.engine import i18n
+from guangxi_subsidy.engine.answers.report import report_article
+from guangxi_subsidy.engine.answers.view import view as reader_view
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.web import form as forms
 from guangxi_subsidy.engine.web import guide, saving
@@ -126,19 +127,19 @@ def router(engine: Engine) -> APIRouter:
             if answers.profile is None or errors:
                 return language, None, {**answers.errors, **errors}
             evaluation = engine.evaluate(answers.profile, include_drafts=posted.get("include_drafts") == "1")
-            return language, view(evaluation, pack), {}
+            return language, reader_view(evaluation, pack), {}
 
     @pages.post("/report", response_class=HTMLResponse)
     async def report(request: Request) -> HTMLResponse:
         language, result, errors = await report_view(request)
         if result is None:
             return _refused(request, language, errors)
-        return page(request, "report.html", language, path="/", view=result, today=dt.date.today().isoformat(),
+        return page(request, "report.html", language, path="/", article=report_article(result, language),
                     title=i18n.translations(language).gettext("Subsidy assessment report"))
 
     @pages.post("/report.pdf")
     async def report_pdf(request: Request) -> Response:
-        from guangxi_subsidy.engine.web.pdf import report_pdf as build
+        from guangxi_subsidy.engine.answers.reportpdf import report_pdf as build
 
         language, result, errors = await report_view(request)
         if result is None:

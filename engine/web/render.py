@@ -11,40 +11,19 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from guangxi_subsidy.engine import i18n
+from guangxi_subsidy.engine.answers.shown import city_label, kind_label, yuan
+from guangxi_subsidy.engine.answers.shown import language_of as language_of  # (the web's modules take it from here)
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS, Profile
 from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS, Status
 from guangxi_subsidy.engine.i18n import N_
-from guangxi_subsidy.engine.money import format_yuan
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-STATIC = Path(__file__).resolve().parent / "static"
-LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
-
-
-def language_of(value: str | None) -> str:
-    """The page language: `?lang=en` or `?lang=zh`; Chinese otherwise."""
-    code = (value or "").strip().lower()[:2]
-    return code if code in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def yuan(value: Any) -> str:
-    """550000.00 → 550,000.00; anything else as it stands."""
-    if value is None:
-        return "—"
-    try:
-        return format_yuan(Decimal(str(value)))
-    except ArithmeticError:
-        return str(value)
-
-
 @functools.cache
 def environment(language: str) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -174,14 +153,6 @@ def field_label(name: str, language: str) -> str:
         return info.description or name
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     return str(extra.get("label_zh", name))
-
-
-def kind_label(code: str, language: str) -> str:
-    return KIND_LABELS.get(code, code) if language == "zh" else code.replace("_", " ")
-
-
-def city_label(code: str, language: str) -> str:
-    return CITY_LABELS.get(code, code) if language == "zh" else code.replace("_", " ").title()
 
 
 def render(template: str, language: str, **context: Any) -> str:

@@ -1,10 +1,10 @@
-"""The applicant's report as a PDF, with ReportLab and a Chinese font embedded as a subset (web/pdffont.py).
+"""The applicant's report as a PDF, with ReportLab and a Chinese font embedded as a subset (answers/pdffont.py).
 
 ReportLab is pure Python and on PyPI. The report's glyphs travel in the file, cut from the machine's Chinese font,
 so it prints the same on any reader, every character (`·` included); on a machine with no Chinese font the PDF
 names the Adobe CID font STSong-Light instead, which readers substitute (the CLI says so). (WeasyPrint would lay
 out the HTML page itself, but needs Pango from the operating system.) The content is the printable page's,
-line for line (`results.view`, `reportview.benefit_lines`); every applicant text is escaped, since ReportLab
+line for line (`answers.view.view`, `reportview.benefit_lines`); every applicant text is escaped, since ReportLab
 paragraphs read a small markup language.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from guangxi_subsidy.engine import i18n
+from guangxi_subsidy.engine.answers.pdffont import embedded_font
+from guangxi_subsidy.engine.answers.shown import city_label, kind_label, yuan
 from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS
-from guangxi_subsidy.engine.web.pdffont import embedded_font
-from guangxi_subsidy.engine.web.render import city_label, kind_label, yuan
 
 FALLBACK = "STSong-Light"
 STATUS = STATUS_WORDS

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from guangxi_subsidy.engine.answers import chinese
+from guangxi_subsidy.engine.answers.shown import yuan
 from guangxi_subsidy.engine.rules.departments import canonical
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.rules.periods import horizon
-from guangxi_subsidy.engine.web.render import yuan
 
 
 @dataclass(frozen=True)
