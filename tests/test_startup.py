@@ -24,6 +24,8 @@ START_LINE = Path(sysconfig.get_path("purelib")) / "00-guangxi-subsidy-start.pth
 # what a single evaluation never needs: the batch path, the web server, the register, the charts, the report
 NOT_FOR_ONE = ("polars", "numpy", "pyarrow", "openpyxl", "xlsxwriter", "fastapi", "starlette", "uvicorn",
                "sqlalchemy", "alembic", "psycopg", "matplotlib", "reportlab", "jinja2", "charset_normalizer")
+OURS_NOT_FOR_ONE = ("engine.batch", "engine.intake", "engine.web", "engine.register", "engine.matching",
+                    "engine.accounts", "engine.scenarios", "cli.batch", "cli.reforms", "cli.register")
 
 
 def program(args: list[str], cache: Path, probe: str = "") -> subprocess.CompletedProcess[str]:
@@ -46,6 +48,8 @@ def test_one_evaluation_imports_neither_batch_nor_web_nor_register_and_keeps_the
         assert "550,000.00" in out  # 900,000 × 70% = 630,000, capped at 550,000 (document 002, 三(四)18)
         loaded = {name.partition(".")[0] for name in modules.split()}
         assert [name for name in NOT_FOR_ONE if name in loaded] == []
+        assert [name for name in modules.split() if name.startswith(tuple(f"guangxi_subsidy.{part}"
+                                                                           for part in OURS_NOT_FOR_ONE))] == []
     assert len(kept) == 1 and list(tmp_path.glob("pack-*.pickle")) == kept
     assert first.stdout == second.stdout
 
