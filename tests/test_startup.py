@@ -138,9 +138,9 @@ def test_the_start_line_answers_a_ctrl_c_in_the_program_only(tmp_path: Path, nam
 
 def test_a_ctrl_c_early_in_the_start_gives_exit_130_and_no_traceback_from_the_program() -> None:
     """The installed `subsidy` script, interrupted at several moments of its start. Before Python has set up its
-    handler the process ends by the signal itself (a shell shows 130); while Python's `site` runs, before it reads
-    the start-up line, Python reports it (its own frozen modules only: no frame of this program); from the start-up
-    line on, one line and 130."""
+    handler the process ends by the signal itself (a shell shows 130); while Python sets up its streams or runs
+    `site`, before it reads the start-up line, Python reports it (its own frozen modules only: no frame of this
+    program); from the start-up line on, one line and 130."""
     _start_line()
     for delay in (0.0, 0.01, 0.03, 0.06, 0.1, 0.2):
         process = subprocess.Popen([str(SCRIPT), "evaluate", "--example", "nanning_incubation_base"],
@@ -148,7 +148,7 @@ def test_a_ctrl_c_early_in_the_start_gives_exit_130_and_no_traceback_from_the_pr
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
-        if err.startswith("Fatal Python error: init_import_site"):
+        if err.startswith("Fatal Python error: init_"):  # (init_sys_streams, init_import_site)
             frames = re.findall(r'File "([^"]+)"', err)
             assert frames and all(file.startswith("<frozen ") for file in frames), err
             assert process.returncode == 1
