@@ -155,3 +155,12 @@ def test_a_ctrl_c_early_in_the_start_gives_exit_130_and_no_traceback_from_the_pr
             assert process.returncode == 1
         elif process.returncode != 0:  # (0: it had finished)
             assert (process.returncode, err) in ((-signal.SIGINT, ""), (130, "interrupted\n")), (delay, err)
+
+
+def test_the_cache_costs_a_command_that_loads_no_pack_nothing() -> None:
+    """The entry point imports the cache's module for every command (`--help` too): it loads no other module."""
+    probe = ("import sys; before = set(sys.modules); import guangxi_subsidy.engine.rules.packcache; "
+             "print(sorted(set(sys.modules) - before))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == str(["guangxi_subsidy", "guangxi_subsidy.engine", "guangxi_subsidy.engine.rules",
+                                  "guangxi_subsidy.engine.rules.packcache"])

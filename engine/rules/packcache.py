@@ -21,14 +21,16 @@ own process (the tests) loads its packs as before.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-TYPE_CHECKING = False  # (spelt out, as in the package's __init__: this module is imported at start-up)
+# (only what the interpreter has loaded already: the entry point imports this module for every command, `--help`
+# too; hashlib, pathlib and pickle are imported when a pack is loaded. `TYPE_CHECKING` spelt out for that reason.)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
     from guangxi_subsidy.engine.rules.pack import RulePack
 
 FORMAT = b"pack-cache/1"
@@ -66,6 +68,8 @@ def load(paths: Sequence[Path] | None = None) -> RulePack:
 
 def cache_folder() -> Path | None:
     """Where packs are kept, or None when the cache is turned off."""
+    from pathlib import Path
+
     given = os.environ.get("SUBSIDY_CACHE_DIR")
     if given is not None:
         return Path(given) if given else None
@@ -76,6 +80,9 @@ def cache_folder() -> Path | None:
 def pack_key(files: Sequence[Path]) -> str | None:
     """The key of the pack built from `files` by this engine on this Python, or None if a file cannot be read
     (then `load_pack` reports it)."""
+    import hashlib
+    from pathlib import Path
+
     from guangxi_subsidy import __version__
 
     digest = hashlib.sha256(FORMAT)
