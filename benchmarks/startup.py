@@ -61,14 +61,14 @@ def main() -> None:
     base, base_cpu = statistics.median(walls["python -c pass"]), statistics.median(cpus["python -c pass"])
     print(f"start-up, {args.runs} runs each, seconds ({args.subsidy}; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f})")
-    print(f"{'command':<52} {'wall median':>11} {'min':>6} {'max':>6} {'− python':>9} {'CPU median':>11} "
+    print(f"{'command':<68} {'wall median':>11} {'min':>6} {'max':>6} {'− python':>9} {'CPU median':>11} "
           f"{'− python':>9}  target (wall)")
     for name, command in commands.items():
         median, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
         shown = " ".join(["subsidy", *command[1:]] if name != "python -c pass" else ["python", "-c", "pass"])
         target = TARGETS.get(name)
         verdict = "" if target is None else f"< {target} s {'met' if median < target else 'NOT met'}"
-        print(f"{shown:<52} {median:>11.3f} {min(walls[name]):>6.3f} {max(walls[name]):>6.3f} {median - base:>+9.3f} "
+        print(f"{shown:<68} {median:>11.3f} {min(walls[name]):>6.3f} {max(walls[name]):>6.3f} {median - base:>+9.3f} "
               f"{cpu:>11.3f} {cpu - base_cpu:>+9.3f}  {verdict}")
 
 
