@@ -104,7 +104,7 @@ def pack_key(files: Sequence[Path]) -> str | None:
     return digest.hexdigest()
 
 
-def _read(path: Path, kind: type) -> RulePack | None:
+def _read(path: Path, kind: type[RulePack]) -> RulePack | None:
     import pickle
 
     try:
