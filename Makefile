@@ -36,6 +36,7 @@ $(STAMP): pyproject.toml setup.py engine/_kernels.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	cp cli/start.pth "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/00-guangxi-subsidy-start.pth"
 	@$(MAKE) --no-print-directory fonts
 	touch $(STAMP)
 
@@ -71,6 +72,7 @@ $(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_durable_compat.c
 	test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
 	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
+	cp cli/start.pth "$$($(VENV313)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/00-guangxi-subsidy-start.pth"
 	touch $(STAMP313)
 
 unit313: $(STAMP313) postgres

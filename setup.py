@@ -2,12 +2,27 @@
 Python 3.13+ the one function durable_rules needs that Python no longer has.
 
 Optional: without a C compiler the package still installs, and batches run on polars alone (slower on long
-files; `guangxi_subsidy.engine.native.AVAILABLE` tells, and the test suite fails if they are missing).
+files; `guangxi_subsidy.engine.native.AVAILABLE` tells, and the test suite fails if they are missing). Also the
+program's start-up line (cli/start.pth), placed beside the package.
 """
 
+import os
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+START_PTH = "00-guangxi-subsidy-start.pth"  # cli/start.pth: a Ctrl-C at start-up is `interrupted`, exit 130
+
+
+class BuildPy(build_py):
+    """The package, and the program's start-up line (cli/start.pth) at the top of the installation."""
+
+    def run(self) -> None:
+        super().run()
+        if not getattr(self, "editable_mode", False):  # (an editable install: the Makefile copies it)
+            self.copy_file(os.path.join("cli", "start.pth"), os.path.join(self.build_lib, START_PTH))
+
 
 extensions = [
     Extension("guangxi_subsidy.engine._kernels", ["engine/_kernels.c"], extra_compile_args=["-O3", "-std=c11"],
@@ -18,4 +33,4 @@ if sys.version_info >= (3, 13):
     # since without it the rule engine cannot load; engine/_durable_compat.c says more).
     extensions.append(Extension("guangxi_subsidy.engine._durable_compat", ["engine/_durable_compat.c"]))
 
-setup(ext_modules=extensions)
+setup(ext_modules=extensions, cmdclass={"build_py": BuildPy})

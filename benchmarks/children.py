@@ -24,11 +24,13 @@ class Run:
     peak_mb: float  # the child's peak resident memory
 
 
-def timed(command: list[str], cwd: str | Path | None = None) -> Run:
-    """Run `command` to its end; a failure ends the benchmark with the command and its stderr."""
+def timed(command: list[str], cwd: str | Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run `command` to its end (with `env` added to the environment); a failure ends the benchmark with the
+    command and its stderr."""
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors,
+                                   env={**os.environ, **env} if env else None)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         if status != 0:

@@ -152,9 +152,9 @@ class State:
     @property
     def pack(self) -> RulePack:
         if self._pack is None:
-            from guangxi_subsidy.engine.rules.pack import load_pack
+            from guangxi_subsidy.engine.rules import packcache
 
-            self._pack = load_pack(list(self.rules) or None)
+            self._pack = packcache.load(list(self.rules) or None)
         return self._pack
 
     @property

@@ -18,7 +18,6 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 
 from .common import State, friendly_errors
-from .reforms import show_reform
 
 
 @click.command()
@@ -86,6 +85,8 @@ def evaluate(
         applicant, as_of=as_of.date() if as_of else None, include_drafts=include_drafts
     )
     if reform_path is not None:
+        from .reforms import show_reform  # (the side-by-side tables: imported only for a reform)
+
         show_reform(state, reform_path, evaluation, fmt, explain)
     elif fmt == "json":
         data = evaluation_document(evaluation, state.pack, explain)

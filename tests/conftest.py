@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Tests that read English messages read them in English whatever the machine's locale; tests of the Chinese
 # interface ask for it (`--lang zh`, or SUBSIDY_LANG=zh in a child's environment).
 os.environ["SUBSIDY_LANG"] = "en"
+# The programs the tests start load their packs from the files, as before the built pack was kept between runs
+# (engine/rules/packcache.py, tested in folders of its own by tests/test_startup.py): nothing in the user's cache.
+os.environ["SUBSIDY_CACHE_DIR"] = ""
 
 # CI: bounded, derandomised, no deadline. Set HYPOTHESIS_PROFILE=thorough for a long local run.
 settings.register_profile(

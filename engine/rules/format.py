@@ -36,7 +36,9 @@ class BenefitKind(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when a rule file is first validated, not when this module is
+    # imported; a program that reads its pack back from the cache (engine/rules/packcache.py) never builds them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(Strict):

@@ -116,16 +116,23 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+def pack_files(paths: Sequence[Path] | None = None, parameters: Path | None = None) -> list[Path]:
+    """The files a pack is loaded from: the rule files (directories searched for *.yaml), then the dated
+    parameters (the bundled ones unless the paths hold a parameters.yaml)."""
+    files = rule_files(list(paths) if paths else [DEFAULT_RULES])
+    if not any(p.name == "parameters.yaml" for p in files):
+        files.append(parameters or DEFAULT_RULES / "parameters.yaml")
+    return files
+
+
 def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = None) -> RulePack:
     """Load rule files (directories are searched for *.yaml) and the dated parameters they read."""
-    files = rule_files(list(paths) if paths else [DEFAULT_RULES])
+    files = pack_files(paths, parameters)
     problems: list[Problem] = []
     parsed_files: list[tuple[Path, RuleFile]] = []
     parameter_specs: list[tuple[Path, ParameterFile]] = []
     digest = hashlib.sha256()
 
-    if not any(p.name == "parameters.yaml" for p in files):
-        files.append(parameters or DEFAULT_RULES / "parameters.yaml")
     for path in files:
         try:
             text = decode_text(path.read_bytes())

@@ -31,7 +31,7 @@ def _exact(value: Any) -> Decimal:
 
 
 class DatedValue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # (built when a parameters file is validated)
     value: Decimal
     reference: str = Field(..., min_length=4, description="The document and clause that set this value")
 
@@ -42,7 +42,7 @@ class DatedValue(BaseModel):
 
 
 class ParameterSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # (built when a parameters file is validated)
     description: str
     unit: str = Field(..., pattern="^(rate|yuan|count)$")
     values: dict[dt.date, DatedValue]
@@ -56,7 +56,7 @@ class ParameterSpec(BaseModel):
 
 
 class ParameterFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # (built when a parameters file is validated)
     schema_: str = Field(..., alias="schema", pattern="^subsidy-parameters/1$")
     parameters: dict[str, ParameterSpec]
 

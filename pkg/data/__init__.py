@@ -3,19 +3,22 @@
 They live in the repository's top-level `rules/`, `seeds/` and `cases/` folders, where people read and edit them;
 `pyproject.toml` maps the three folders into the package as `guangxi_subsidy.data.rules`, `.seeds` and `.cases`,
 so a wheel carries them and an editable install reads them where they stand. Everything that needs one of these
-folders asks this module (through `importlib.resources`), never a path relative to a source file, so a command
-finds the same files from any working directory, and a wheel and a checkout load the same pack (the same digest).
+folders asks this module (which asks the import system where each package is), never a path relative to a
+source file, so a command finds the same files from any working directory, and a wheel and a checkout load the
+same pack (the same digest). The folder of a package on disk is the one `importlib.resources.files` gives, found
+without importing `importlib.resources` (about 7 ms of every command's start).
 """
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib import import_module
 from pathlib import Path
 
 
 def _folder(package: str) -> Path:
-    folder = files(package)
-    if not isinstance(folder, Path):  # an installation that left the package in an archive
+    origin = getattr(import_module(package), "__file__", None)  # (each folder's __init__.py is empty)
+    folder = Path(origin).parent if origin else None
+    if folder is None or not folder.is_dir():  # an installation that left the package in an archive
         raise RuntimeError(f"{package} is not a folder on disk ({folder!r}); install the package unpacked")
     return folder
 
