@@ -80,7 +80,7 @@ static int attribute(Cursor *c, const uint8_t **name, size_t *name_len, const ui
     c->p++;
     *value = c->p;
     while (c->p < c->end && *c->p != '"') {
-        if (*c->p == '<') return -2;
+        if (*c->p == '<' || *c->p == '&' || (*c->p < 0x20 && !is_ws(*c->p))) return -2;
         c->p++;
     }
     if (c->p >= c->end) return -1;
@@ -89,12 +89,17 @@ static int attribute(Cursor *c, const uint8_t **name, size_t *name_len, const ui
     return 1;
 }
 
-/* Text up to '<', then the closing tag `close` ("</v>"). Its span in start and len; `escaped` set when it holds
+/* Text up to '<', then the closing tag `close` ("</v>"); a character XML does not allow in text is not ours
+ * (the parser refuses it, as before). Its span in start and len; `escaped` set when it holds
  * '&' or '\r' (which XML turns into other text). 1 read, -1 out of bytes, -2 not ours. */
 static int text_until(Cursor *c, const char *close, const uint8_t **start, size_t *len, int *escaped) {
     *start = c->p;
     while (c->p < c->end && *c->p != '<') {
-        if (*c->p == '&' || *c->p == '\r') *escaped = 1;
+        uint8_t b = *c->p;
+        if (b == '&' || b == '\r') *escaped = 1;
+        else if (b < 0x20 && b != '\t' && b != '\n') return -2;  /* not a character XML allows */
+        else if (b == ']' && c->end - c->p >= 3 && c->p[1] == ']' && c->p[2] == '>') return -2;
+        else if (b == 0xEF && c->end - c->p >= 3 && c->p[1] == 0xBF && (c->p[2] == 0xBE || c->p[2] == 0xBF)) return -2;
         c->p++;
     }
     size_t n = strlen(close);

@@ -62,7 +62,7 @@ def _load() -> Any:
         return None
     function = ctypes.CDLL(spec.origin).sheet_cells
     function.restype = None
-    function.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64] + [ctypes.c_void_p] * 9
+    function.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * 9]
     return function
 
 
@@ -81,11 +81,14 @@ class SheetReader:
         self.fallback = fallback
         self.text = text
         self.no_value = no_value
+        self._listed: list[str] = []  # the shared strings, as openpyxl read them (each sheet has the book's)
         self._strings: pl.Series | None = None
 
     def blocks(self, sheet: Any) -> Iterator[Block]:
         """The sheet's rows, block after block; a row number repeated or going back refuses the file."""
         last = 0
+        if sheet._shared_strings is not self._listed:
+            self._listed, self._strings = sheet._shared_strings, None
         if AVAILABLE:
             try:
                 for block in self._scanned(sheet):
@@ -224,8 +227,8 @@ class SheetReader:
         slow = frame.filter(raw.is_not_null() & (kind.is_in([T_B, T_D]) | (
             (kind == T_N) & pl.col("style").is_in(dates) if dates else pl.lit(False))))
         if len(slow):
-            values = [self._typed(t, s, r) for t, s, r in slow.select("type", "style", "text").iter_rows()]
-            updates.append((slow["at"], pl.Series(values, dtype=pl.String)))
+            typed = [self._typed(t, s, r) for t, s, r in slow.select("type", "style", "text").iter_rows()]
+            updates.append((slow["at"], pl.Series(typed, dtype=pl.String)))
         shared = frame.filter((kind == T_S) & raw.is_not_null())
         if len(shared):
             updates.append((shared["at"], self._shared(shared["text"], title, last)))
@@ -261,7 +264,7 @@ class SheetReader:
 
     def _shared(self, raw: pl.Series, title: str, last: int) -> pl.Series:
         if self._strings is None:
-            self._strings = pl.Series(list(self.book.shared_strings), dtype=pl.String)
+            self._strings = pl.Series(list(self._listed), dtype=pl.String)
         strings = self._strings
         index = raw.str.strip_chars(" \t\n\r").cast(pl.Int64, strict=False)
         if index.null_count():  # not a plain index: as openpyxl reads it (int(), and text when that fails)
@@ -278,7 +281,7 @@ class SheetReader:
         except ValueError:
             return raw
         try:
-            return self.text(self.book.shared_strings[number])
+            return self.text(self._listed[number])
         except IndexError:
             raise FileError(_("sheet “{0}” cannot be read past row {1} ({2}: {3}): the file is damaged or cut "
                               "short").format(title, last, "IndexError", "shared string index out of range")) \

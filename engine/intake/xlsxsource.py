@@ -1,19 +1,19 @@
 """Reading an .xlsx applicant workbook in chunks: its sheets of applicants, the header in row 1 (labels or field
 names may follow in row 2, as in the template), rows numbered as Excel numbers them.
 
-The sheets' XML is streamed a block of rows at a time, its cells read by a scanner in C and made text a block
-at a time (engine/intake/sheetcells.py; what the scanner does not know is read by openpyxl's parser of one sheet,
-as before), and the rows made records a block at a time (engine/intake/sheetrows.py), so memory stays flat
-(benchmarks/xlsx_readers.py measures it beside openpyxl and python-calamine: see the README). openpyxl still reads
-the workbook's parts around the sheets (their names, shared strings, styles). Rows are read as each sheet holds them, by the row number each carries: a sheet's `<dimension>` tag,
-which generators often write wrong and openpyxl's read-only mode trusts, is not used, so every row is read
-exactly once. A sheet whose row numbers repeat or go backwards is refused (which of two rows 2 is the
-applicant?). Cells arrive typed; they are turned back into the text a person sees, so the same readers as for
-CSV apply: whole numbers without a decimal point, other numbers in their shortest exact decimal form (what Excel
-shows at full precision), dates as YYYY-MM-DD, booleans as true/false; NaN and infinities as such, which every
-reader of numbers refuses. A formula cell whose value was never computed (openpyxl and some generators save
-formulas without one) is not read as empty: its row is rejected, naming the cell. Empty rows at the very end of
-a sheet (a formatted but unused range) are not rows.
+The sheets' XML is streamed a block of rows at a time: its cells are read by a scanner in C and made text a
+block at a time (engine/intake/sheetcells.py; what the scanner does not know is read by openpyxl's parser of one
+sheet, as before), and its rows made records a block at a time (engine/intake/sheetrows.py), so memory stays
+flat (benchmarks/xlsx_readers.py measures it beside openpyxl and python-calamine: see the README). openpyxl still
+reads the parts around the sheets (their names, shared strings, styles). Rows are read as each sheet holds them,
+by the row number each carries: a sheet's `<dimension>` tag, which generators often write wrong and openpyxl's
+read-only mode trusts, is not used, so every row is read exactly once. A sheet whose row numbers repeat or go
+backwards is refused (which of two rows 2 is the applicant?). Cells are turned back into the text a person sees,
+so the same readers as for CSV apply: whole numbers without a decimal point, other numbers in their shortest
+exact decimal form (what Excel shows at full precision), dates as YYYY-MM-DD, booleans as true/false; NaN and
+infinities as such, which every reader of numbers refuses. A formula cell whose value was never computed
+(openpyxl and some generators save formulas without one) is not read as empty: its row is rejected, naming the
+cell. Empty rows at the very end of a sheet (a formatted but unused range) are not rows.
 
 A file that is not a workbook (not a zip, a sheet cut short, a part that expands to more than MAX_PART bytes:
 a "zip bomb") is refused with the reason, as bad input.
@@ -31,7 +31,6 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import numpy as np
-import polars as pl
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.profile import Profile
@@ -44,7 +43,7 @@ from guangxi_subsidy.engine.intake.cells import (
     is_label_row,
     resolve_header,
 )
-from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError, Rejection
+from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError
 from guangxi_subsidy.engine.intake.frames import ROW, split_extras
 from guangxi_subsidy.engine.intake.sheetcells import SheetReader
 from guangxi_subsidy.engine.intake.sheetrows import Layout, Part, first_rows, records, sheet_records
