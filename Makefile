@@ -123,6 +123,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/batch_throughput.py
 	$(BIN)/python benchmarks/match_incremental.py --applicants 20000
+	$(BIN)/python benchmarks/xlsx_readers.py --rows 20000
 
 # The speed guard: instructions per row of a fixed 20,000-row batch, counted by valgrind's callgrind, against the
 # ceiling in benchmarks/instructions_ceiling.txt (`benchmarks/perf_check.py --write` sets it after a speed-up).

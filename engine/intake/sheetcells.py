@@ -34,6 +34,7 @@ from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.csvsource import FileError
 
 BLOCK = 4 << 20  # bytes of XML inflated and scanned at a time
+FIRST = 256 << 10  # bytes read first: enough for the header rows, which are read before the rest
 HEAD_LIMIT = 64 << 20  # bytes before <sheetData> (sheet views, column widths) looked through for it
 T_N, T_S, T_STR, T_INLINE, T_B, T_E, T_D = range(7)
 F_FORMULA, F_VALUE, F_ESCAPED, F_INLINE, F_TEXT, F_UNVALUED, F_INT, F_FLOAT = 1, 2, 4, 8, 16, 32, 64, 128
@@ -83,6 +84,7 @@ class SheetReader:
         self.no_value = no_value
         self._listed: list[str] = []  # the shared strings, as openpyxl read them (each sheet has the book's)
         self._strings: pl.Series | None = None
+        self._scratch: tuple[np.ndarray, ...] | None = None
 
     def blocks(self, sheet: Any) -> Iterator[Block]:
         """The sheet's rows, block after block; a row number repeated or going back refuses the file."""
@@ -105,7 +107,7 @@ class SheetReader:
         last = 0
         try:
             with sheet._get_source() as source:
-                data = source.read(BLOCK)
+                data = source.read(FIRST)
                 found = _SHEET_DATA.search(data)
                 while found is None and len(data) < HEAD_LIMIT:
                     more = source.read(BLOCK)
@@ -144,14 +146,12 @@ class SheetReader:
 
     def _scan(self, data: bytes, last: int, title: str) -> tuple[int, int, Block | None]:
         room = len(data) // 10 + 2
-        rows = np.empty(room, np.int64)
-        cell_row = np.empty(room, np.int64)
-        cell_col = np.empty(room, np.int32)
-        cell_type = np.empty(room, np.uint8)
-        cell_style = np.empty(room, np.int32)
-        flags = np.empty(room, np.uint8)
-        offsets = np.empty(room + 1, np.int64)
-        text = np.empty(max(len(data), 1), np.uint8)
+        if self._scratch is None or len(self._scratch[0]) < room or len(self._scratch[7]) < len(data):
+            # kept from block to block: allocated once (as large as the largest block), not once a block
+            self._scratch = (np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room, np.int32),
+                             np.empty(room, np.uint8), np.empty(room, np.int32), np.empty(room, np.uint8),
+                             np.empty(room + 1, np.int64), np.empty(max(len(data), 1), np.uint8))
+        rows, cell_row, cell_col, cell_type, cell_style, flags, offsets, text = self._scratch
         state = np.zeros(5, np.int64)
         source = np.frombuffer(data, np.uint8) if data else np.zeros(1, np.uint8)
         assert _SCAN is not None
@@ -165,7 +165,7 @@ class SheetReader:
                                                                                  else int(rows[n_rows - 1])))
         if not n_rows:
             return status, consumed, None
-        flag = flags[:n_cells]
+        flag = flags[:n_cells].copy()
         valid = (flag & F_TEXT > 0) & (flag & F_UNVALUED == 0)
         try:
             texts = pa.LargeStringArray.from_buffers(  # copies: the strings made from them keep them alive
@@ -176,8 +176,8 @@ class SheetReader:
             raise FileError(_("sheet “{0}” cannot be read past row {1} ({2}: {3}): the file is damaged or cut "
                               "short").format(title, last, "ParseError", error)) from None
         cells = self._texts(pl.DataFrame({
-            "row": cell_row[:n_cells], "col": cell_col[:n_cells], "type": cell_type[:n_cells],
-            "style": cell_style[:n_cells], "flags": flag, "text": pl.Series(texts, dtype=pl.String),
+            "row": cell_row[:n_cells].copy(), "col": cell_col[:n_cells].copy(), "type": cell_type[:n_cells].copy(),
+            "style": cell_style[:n_cells].copy(), "flags": flag, "text": pl.Series(texts, dtype=pl.String),
             "unvalued": flag & F_UNVALUED > 0}), title, last)
         return status, consumed, Block(rows[:n_rows].tolist(), cells)
 

@@ -61,7 +61,7 @@ class Part:
 
 def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
     """Per block, its rows: the records and the rows refused, empty rows held back until a later row shows they
-    are not trailing."""
+    are not trailing. A block's cells come row after row (rows ascending), so a row's cells are a run."""
     width = len(layout.sheet.fields)
     targets = layout.targets()
     kind_place = layout.book.fields.index("kind") if layout.kind is not None and "kind" in layout.book.fields \
@@ -71,30 +71,38 @@ def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
         cells = _last_of_each(block.cells.filter(pl.col("row") >= layout.first))
         if cells.is_empty():
             continue
-        cells = cells.with_columns(nonblank=pl.col("text").str.contains(NONBLANK).fill_null(False))
-        rows = cells.group_by("row", maintain_order=True).agg(
-            pl.col("unvalued").any(), pl.col("nonblank").any(),
-            beyond=(pl.col("nonblank") & (pl.col("col") >= width)).any()).filter(
-            pl.col("unvalued") | pl.col("nonblank"))
-        if rows.is_empty():
+        row, col = cells["row"].to_numpy(), cells["col"].to_numpy()
+        nonblank = cells["text"].str.contains(NONBLANK).fill_null(False).to_numpy()
+        unvalued = cells["unvalued"].to_numpy()
+        starts = np.flatnonzero(np.concatenate([[True], row[1:] != row[:-1]]))
+        numbers_of = row[starts]
+        any_unvalued = np.logical_or.reduceat(unvalued, starts)
+        any_beyond = np.logical_or.reduceat(nonblank & (col >= width), starts)
+        live = any_unvalued | np.logical_or.reduceat(nonblank, starts)
+        if not live.any():
             continue
-        refused = rows.filter(pl.col("unvalued") | pl.col("beyond"))
-        rejections = _refused(cells.filter(pl.col("row").is_in(refused["row"].implode())), refused, width, layout)
-        end = int(rows["row"].max())  # type: ignore[arg-type]
+        refused = live & (any_unvalued | any_beyond)
+        kept = numbers_of[live & ~refused]
+        rejections: list[Rejection] = []
+        if refused.any():
+            refused_rows = numbers_of[refused]
+            rejections = _refused(cells.filter(pl.col("row").is_in(pl.Series(refused_rows).implode())),
+                                  refused_rows.tolist(), width, layout)
+        end = int(numbers_of[live][-1])
         numbers = np.arange(pending, end + 1, dtype=np.int64)
-        if len(refused):
-            numbers = numbers[~np.isin(numbers, refused["row"].to_numpy())]
-        kept = rows.filter(~pl.col("unvalued") & ~pl.col("beyond"))["row"]
-        filled = cells.filter(pl.col("row").is_in(kept.implode()) & (pl.col("col") < width))
-        place = targets[filled["col"].to_numpy()] if len(filled) else np.zeros(0, np.int64)
-        filled = filled.select((pl.col("row") + layout.offset).alias(ROW), pl.Series("place", place, pl.Int64),
-                               "text").filter(pl.col("place") >= 0)
+        if refused.any():
+            numbers = numbers[~np.isin(numbers, numbers_of[refused])]
+        place = np.full(len(col), -1, dtype=np.int64)
+        inside = col < width
+        place[inside] = targets[col[inside]]
+        keep = np.repeat(live & ~refused, np.diff(np.append(starts, len(row)))) & (place >= 0)
+        texts = cells["text"].filter(pl.Series(keep))
+        filled = pl.DataFrame({ROW: row[keep] + layout.offset, "place": place[keep], "text": texts})
         if kind_place is not None:
-            kept = kept + layout.offset
-            given = filled.filter((pl.col("place") == kind_place) & pl.col("text").is_not_null())[ROW]
-            lacking = kept.filter(~kept.is_in(given.implode()))
+            given = row[keep][(place[keep] == kind_place) & texts.is_not_null().to_numpy()]
+            lacking = kept[~np.isin(kept, given)] + layout.offset
             filled = pl.concat([filled, pl.DataFrame({
-                ROW: lacking, "place": pl.repeat(kind_place, len(lacking), dtype=pl.Int64, eager=True),
+                ROW: lacking, "place": np.full(len(lacking), kind_place, dtype=np.int64),
                 "text": pl.repeat(layout.kind, len(lacking), dtype=pl.String, eager=True)})])
         pending = end + 1
         yield Part(numbers + layout.offset, filled, rejections)
@@ -105,7 +113,7 @@ def records(parts: list[Part], fields: tuple[str, ...]) -> pl.DataFrame:
     numbers = np.concatenate([p.numbers for p in parts]) if parts else np.zeros(0, np.int64)
     cells = pl.concat([p.cells for p in parts]) if parts else pl.DataFrame(
         schema={ROW: pl.Int64, "place": pl.Int64, "text": pl.String})
-    place = cells["place"].to_numpy()
+    place = cells["place"].to_numpy().astype(np.int16)  # a book has at most a few hundred fields
     order = np.argsort(place, kind="stable")  # a field's cells in row order, the last of a row last
     at = np.searchsorted(numbers, cells[ROW].to_numpy()[order])
     texts = cells["text"].gather(order) if len(order) else cells["text"]
@@ -129,15 +137,13 @@ def _last_of_each(cells: pl.DataFrame) -> pl.DataFrame:
     return cells.unique(subset=["row", "col"], keep="last", maintain_order=True)
 
 
-def _refused(cells: pl.DataFrame, refused: pl.DataFrame, width: int, layout: Layout) -> list[Rejection]:
+def _refused(cells: pl.DataFrame, refused: list[int], width: int, layout: Layout) -> list[Rejection]:
     """Why each refused row is: its formulas without values (by cell), or its cells beyond the header."""
-    if refused.is_empty():
-        return []
     by_row: dict[int, list[tuple[int, str | None, bool]]] = {}
     for row, col, text, unvalued in cells.sort("row", "col").select("row", "col", "text", "unvalued").iter_rows():
         by_row.setdefault(row, []).append((col, text, unvalued))
     out: list[Rejection] = []
-    for row in refused["row"].to_list():
+    for row in refused:
         found = by_row.get(row, [])
         unvalued = [_letter(col) + str(row) for col, _text, flag in found if flag]
         if unvalued:
