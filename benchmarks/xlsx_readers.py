@@ -76,7 +76,8 @@ rows = book.get_sheet_by_index(0).iter_rows()
 }
 
 # A reader whose library is not installed here is left out of the table, saying so (the dev extra installs each).
-MODULES = {"ours (XlsxSource)": "guangxi_subsidy", "openpyxl (read-only)": "openpyxl", "openpyxl + lxml": "lxml", "python-calamine": "python_calamine"}
+MODULES = {"ours (XlsxSource)": "guangxi_subsidy", "openpyxl (read-only)": "openpyxl", "openpyxl + lxml": "lxml",
+           "python-calamine": "python_calamine"}
 
 RUN = """
 import resource, sys, time, json
