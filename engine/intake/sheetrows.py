@@ -96,10 +96,11 @@ def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
         inside = col < width
         place[inside] = targets[col[inside]]
         keep = np.repeat(live & ~refused, np.diff(np.append(starts, len(row)))) & (place >= 0)
+        keep &= cells["text"].is_not_null().to_numpy()  # a cell without a value fills nothing
         texts = cells["text"].filter(pl.Series(keep))
         filled = pl.DataFrame({ROW: row[keep] + layout.offset, "place": place[keep], "text": texts})
         if kind_place is not None:
-            given = row[keep][(place[keep] == kind_place) & texts.is_not_null().to_numpy()]
+            given = row[keep][place[keep] == kind_place]
             lacking = kept[~np.isin(kept, given)] + layout.offset
             filled = pl.concat([filled, pl.DataFrame({
                 ROW: lacking, "place": np.full(len(lacking), kind_place, dtype=np.int64),
