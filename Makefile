@@ -32,7 +32,7 @@ after313:
 	$(MAKE) --no-print-directory installed
 	$(MAKE) --no-print-directory perf-check
 
-$(STAMP): pyproject.toml setup.py engine/_kernels.c
+$(STAMP): pyproject.toml setup.py engine/_kernels.c engine/_sheetxml.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -68,7 +68,7 @@ ifeq ($(PYTHON313),)
 unit313:
 	@echo "SKIP: the test suite on Python 3.13 (no python3.13 on PATH nor under $(PYENV_ROOT)/versions; set PYTHON313)"
 else
-$(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_durable_compat.c
+$(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_sheetxml.c engine/_durable_compat.c
 	test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
 	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
@@ -125,6 +125,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/batch_throughput.py
 	$(BIN)/python benchmarks/match_incremental.py --applicants 20000
+	$(BIN)/python benchmarks/xlsx_readers.py --rows 20000
 
 # The speed guard: instructions per row of a fixed 20,000-row batch, counted by valgrind's callgrind, against the
 # ceiling in benchmarks/instructions_ceiling.txt (`benchmarks/perf_check.py --write` sets it after a speed-up).

@@ -27,6 +27,8 @@ class BuildPy(build_py):
 extensions = [
     Extension("guangxi_subsidy.engine._kernels", ["engine/_kernels.c"], extra_compile_args=["-O3", "-std=c11"],
               optional=True),
+    Extension("guangxi_subsidy.engine._sheetxml", ["engine/_sheetxml.c"], extra_compile_args=["-O3", "-std=c11"],
+              optional=True),
 ]
 if sys.version_info >= (3, 13):
     # durable_rules' extension calls PyEval_CallObject, which Python 3.13 removed: this defines it (not optional,

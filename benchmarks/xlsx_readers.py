@@ -3,9 +3,12 @@
 The workbook is generated in a child process (xlsxwriter, constant memory) from the benchmark's applicants
 (benchmarks/applicants.py: every profile field a column, as in a real list), then each reader runs in a child
 process of its own, which walks every cell of the sheet and turns it into the text the batch reader uses
-(`xlsxsource.cell_text`); its CPU time and peak resident memory are read from the kernel. Printed per reader:
-wall and CPU seconds (on a shared machine the CPU time is the steadier figure), rows per CPU second, peak MB,
-and the ratios to openpyxl's read-only mode with the standard library's XML parser (the reader used before).
+(`xlsxsource.cell_text`); its CPU time and peak resident memory are read from the kernel. "ours" is the batch's
+own reader (`XlsxSource`: the C scanner of engine/_sheetxml.c and its whole-block passes), which gives the
+records a batch gets, chunk after chunk, with the allocator set as `subsidy` sets it (cli/allocator.py).
+Printed per reader: wall and CPU seconds (on a shared machine the CPU time is the steadier figure), rows per CPU
+second, peak MB, and the ratios to openpyxl's read-only mode with the standard library's XML parser (the reader
+used before).
 
     .venv/bin/python benchmarks/xlsx_readers.py
     .venv/bin/python benchmarks/xlsx_readers.py --rows 100000 300000
@@ -47,6 +50,12 @@ book.close()
 """
 
 READERS = {
+    "ours (XlsxSource)": """
+from pathlib import Path
+from guangxi_subsidy.engine.intake.xlsxsource import XlsxSource
+rows = None
+chunks = XlsxSource(Path(PATH)).chunks()
+""",
     "openpyxl (read-only)": """
 import os
 os.environ["OPENPYXL_LXML"] = "False"  # the standard library's XML parser, as openpyxl has it without lxml
@@ -67,19 +76,27 @@ rows = book.get_sheet_by_index(0).iter_rows()
 }
 
 # A reader whose library is not installed here is left out of the table, saying so (the dev extra installs each).
-MODULES = {"openpyxl (read-only)": "openpyxl", "openpyxl + lxml": "lxml", "python-calamine": "python_calamine"}
+MODULES = {"ours (XlsxSource)": "guangxi_subsidy", "openpyxl (read-only)": "openpyxl", "openpyxl + lxml": "lxml",
+           "python-calamine": "python_calamine"}
 
 RUN = """
 import resource, sys, time, json
+import guangxi_subsidy.cli.allocator  # the allocator as the command sets it, before polars is imported
 from guangxi_subsidy.engine.intake.xlsxsource import cell_text
 PATH = sys.argv[1]
 started = time.perf_counter()
 {reader}
 count = cells = 0
-for row in rows:
-    texts = [cell_text(value if value != "" else None) for value in row]
-    count += 1
-    cells += len(texts)
+if rows is None:  # the batch's reader: records, the header already read
+    count = 1
+    for chunk in chunks:
+        count += len(chunk.cells) + len(chunk.rejected)
+        cells += chunk.cells.width * len(chunk.cells)
+else:
+    for row in rows:
+        texts = [cell_text(value if value != "" else None) for value in row]
+        count += 1
+        cells += len(texts)
 seconds = time.perf_counter() - started
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"rows": count - 1, "cells": cells, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,

@@ -1,17 +1,19 @@
 """Reading an .xlsx applicant workbook in chunks: its sheets of applicants, the header in row 1 (labels or field
 names may follow in row 2, as in the template), rows numbered as Excel numbers them.
 
-The sheets' XML is streamed row by row (openpyxl's parser of one sheet), so memory stays flat
-(benchmarks/xlsx_readers.py measures it beside python-calamine, which is faster but holds the whole sheet: see the
-README). Rows are read as each sheet holds them, by the row number each carries: a sheet's `<dimension>` tag,
-which generators often write wrong and openpyxl's read-only mode trusts, is not used, so every row is read
-exactly once. A sheet whose row numbers repeat or go backwards is refused (which of two rows 2 is the
-applicant?). Cells arrive typed; they are turned back into the text a person sees, so the same readers as for
-CSV apply: whole numbers without a decimal point, other numbers in their shortest exact decimal form (what Excel
-shows at full precision), dates as YYYY-MM-DD, booleans as true/false; NaN and infinities as such, which every
-reader of numbers refuses. A formula cell whose value was never computed (openpyxl and some generators save
-formulas without one) is not read as empty: its row is rejected, naming the cell. Empty rows at the very end of
-a sheet (a formatted but unused range) are not rows.
+The sheets' XML is streamed a block of rows at a time: its cells are read by a scanner in C and made text a
+block at a time (engine/intake/sheetcells.py; what the scanner does not know is read by openpyxl's parser of one
+sheet, as before), and its rows made records a block at a time (engine/intake/sheetrows.py), so memory stays
+flat (benchmarks/xlsx_readers.py measures it beside openpyxl and python-calamine: see the README). openpyxl still
+reads the parts around the sheets (their names, shared strings, styles). Rows are read as each sheet holds them,
+by the row number each carries: a sheet's `<dimension>` tag, which generators often write wrong and openpyxl's
+read-only mode trusts, is not used, so every row is read exactly once. A sheet whose row numbers repeat or go
+backwards is refused (which of two rows 2 is the applicant?). Cells are turned back into the text a person sees,
+so the same readers as for CSV apply: whole numbers without a decimal point, other numbers in their shortest
+exact decimal form (what Excel shows at full precision), dates as YYYY-MM-DD, booleans as true/false; NaN and
+infinities as such, which every reader of numbers refuses. A formula cell whose value was never computed
+(openpyxl and some generators save formulas without one) is not read as empty: its row is rejected, naming the
+cell. Empty rows at the very end of a sheet (a formatted but unused range) are not rows.
 
 A file that is not a workbook (not a zip, a sheet cut short, a part that expands to more than MAX_PART bytes:
 a "zip bomb") is refused with the reason, as bad input.
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-import polars as pl
+import numpy as np
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.applicant.profile import Profile
@@ -41,11 +43,13 @@ from guangxi_subsidy.engine.intake.cells import (
     is_label_row,
     resolve_header,
 )
-from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError, Rejection
+from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError
 from guangxi_subsidy.engine.intake.frames import ROW, split_extras
+from guangxi_subsidy.engine.intake.sheetcells import SheetReader
+from guangxi_subsidy.engine.intake.sheetrows import Layout, Part, first_rows, records, sheet_records
 from guangxi_subsidy.engine.intake.template import INSTRUCTIONS, kind_of_sheet
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 10_000  # rows handed on at a time: a chunk of 10,000 rows of 128 text columns is ~25 MB
 MAX_PART = 1 << 30  # bytes a part of the workbook may expand to (a sheet of a million full rows is ~300 MB)
 MAX_STRINGS = 256 << 20  # bytes of the shared strings table, which is read whole
 NO_VALUE = object()  # a formula cell saved without its computed value
@@ -118,15 +122,14 @@ class XlsxSource:
         except _READ_ERRORS as error:
             raise FileError(_("not a readable .xlsx workbook ({0}: {1})").format(type(error).__name__, error)) \
                 from None
+        self._reader = SheetReader(self._book, self._parsed, cell_text, NO_VALUE)
         several = len(candidates) > 1
         self.sheets: list[Sheet] = []
         self.size = 0
         for place, worksheet in enumerate(candidates, start=1):
-            rows = self._parsed(worksheet)
-            first = next(rows, None)
-            if first is not None and first[0] != 1:
-                first = None
-            headers = [cell_text(v) if v is not NO_VALUE else None for v in (first[1] if first else ())]
+            found = first_rows(self._reader.blocks(worksheet))
+            first = found[0] if found and found[0][0] == 1 else None
+            headers = list(first[1]) if first else []
             while headers and headers[-1] is None:
                 headers.pop()
             if not headers:
@@ -139,10 +142,8 @@ class XlsxSource:
             except HeaderError as error:
                 raise HeaderError(_("sheet “{0}”: {1}").format(worksheet.title, error) if several else str(error)) \
                     from None
-            second = next(rows, None)
-            rows.close()
-            labels = second is not None and second[0] == 2 and is_label_row(
-                columns, [cell_text(v) if v is not NO_VALUE else None for v in second[1]])
+            second = found[1] if len(found) > 1 else None
+            labels = second is not None and second[0] == 2 and is_label_row(columns, second[1])
             self.sheets.append(Sheet(worksheet.title, columns, kind, 2 if labels else 1,
                                      SHEET_ROWS * place if several else 0))
             self.size += max(worksheet.max_row or 1, 1)  # for progress only: the rows read are those it holds
@@ -155,7 +156,8 @@ class XlsxSource:
         self._book.close()
 
     def _parsed(self, sheet: Any) -> Generator[tuple[int, list[Any]], None, None]:
-        """(row number, cell values by column from 1) for each row a sheet holds, in order."""
+        """(row number, cell values by column from 1) for each row a sheet holds, in order, by openpyxl's parser:
+        for what the scanner of engine/intake/sheetcells.py leaves to it."""
         from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
         class Parser(WorkSheetParser):
@@ -195,63 +197,47 @@ class XlsxSource:
                               "short").format(sheet.title, last, type(error).__name__, error)) from None
 
     def chunks(self) -> Iterator[Chunk]:
-        records: list[list[Any]] = []
-        rejected: list[Rejection] = []
+        parts: list[Part] = []
+        held = 0
         position = 0
         for sheet in self.sheets:
-            for found in self._sheet_rows(sheet):
-                if isinstance(found, Rejection):
-                    rejected.append(found)
-                else:
-                    records.append(found)
-                if len(records) + len(rejected) >= self.rows_per_chunk:
-                    yield self._chunk(records, rejected, position)
-                    records, rejected = [], []
+            layout = Layout(self.columns, sheet.columns, sheet.kind, sheet.header_rows + 1, sheet.offset)
+            try:
+                for part in sheet_records(self._reader.blocks(self._book[sheet.title]), layout):
+                    parts.append(part)
+                    held += len(part.numbers) + len(part.rejected)
+                    while held >= self.rows_per_chunk:
+                        ready, parts = _cut(parts, self.rows_per_chunk)
+                        held = sum(len(p.numbers) + len(p.rejected) for p in parts)
+                        yield self._chunk(ready, position)
+            except FileError:
+                raise
+            except _READ_ERRORS as error:
+                raise FileError(_("sheet “{0}” cannot be read ({1}: {2}): the file is damaged or cut short").format(
+                    sheet.title, type(error).__name__, error)) from None
             position += max(self._book[sheet.title].max_row or 1, 1)
-        yield self._chunk(records, rejected, self.size)
+        yield self._chunk(parts, self.size)
 
-    def _sheet_rows(self, sheet: Sheet) -> Iterator[list[Any] | Rejection]:
-        """A sheet's rows as records in the book's columns (row number first), or why a row is not one."""
-        width = len(sheet.columns.fields)
-        where = [_place(self.columns, f, h) for f, h in zip(sheet.columns.fields, sheet.columns.headers, strict=True)]
-        kind_at = self.columns.fields.index("kind") if "kind" in self.columns.fields else None
-        blank_run: list[int] = []  # empty rows are held back until a later row shows they are not trailing
-        expected = sheet.header_rows + 1
-        for number, values in self._parsed(self._book[sheet.title]):
-            if number < expected:
-                continue  # the header (and its row of labels)
-            blank_run.extend(range(expected, number))  # rows the sheet leaves out are empty rows
-            expected = number + 1
-            unvalued = [_letter(i) + str(number) for i, v in enumerate(values) if v is NO_VALUE]
-            texts = [None if v is NO_VALUE else cell_text(v) for v in values]
-            if not unvalued and all(t is None or not t.strip() for t in texts):
-                blank_run.append(number)
-                continue
-            for blank in blank_run:
-                yield [sheet.offset + blank, *[None] * len(self.columns.fields)]
-            blank_run.clear()
-            beyond = [t for t in texts[width:] if t is not None and t.strip()]
-            if unvalued:
-                yield Rejection(sheet.offset + number, "", ", ".join(unvalued)[:200],
-                                _("formula cells saved without their value (open the file in Excel and save it "
-                                  "again, so that they are computed)"))
-                continue
-            if beyond:
-                yield Rejection(sheet.offset + number, "", ", ".join(beyond)[:200],
-                                _("cells beyond the header's last column ({0} columns)").format(width))
-                continue
-            record: list[Any] = [sheet.offset + number, *[None] * len(self.columns.fields)]
-            for text, at in zip((texts + [None] * width)[:width], where, strict=True):
-                if at is not None:
-                    record[at + 1] = text
-            if sheet.kind is not None and kind_at is not None and record[kind_at + 1] is None:
-                record[kind_at + 1] = sheet.kind
-            yield record
+    def _chunk(self, parts: list[Part], position: int) -> Chunk:
+        frame, extras = split_extras(records(parts, self.columns.fields), self.columns)
+        rejected = [r for p in parts for r in p.rejected]
+        return Chunk(frame.select(*self.columns.read, ROW), rejected, position=position, extras=extras)
 
-    def _chunk(self, records: list[list[Any]], rejected: list[Rejection], position: int) -> Chunk:
-        schema = {ROW: pl.Int64, **{n: pl.String for n in self.columns.fields}}
-        frame, extras = split_extras(pl.DataFrame(records, schema=schema, orient="row"), self.columns)
-        return Chunk(frame.select(*self.columns.read, ROW), list(rejected), position=position, extras=extras)
+
+def _cut(parts: list[Part], size: int) -> tuple[list[Part], list[Part]]:
+    """The first `size` rows (records and refused rows, in row order) apart from the rest."""
+    refused = np.array([r.row for p in parts for r in p.rejected], np.int64)
+    numbers = np.sort(np.concatenate([p.numbers for p in parts] + [refused]))
+    last = int(numbers[size - 1])
+    ready, rest = [], []
+    for part in parts:
+        if (not part.numbers.size or part.numbers[-1] <= last) and all(r.row <= last for r in part.rejected):
+            ready.append(part)
+            continue
+        before, after = part.split(last)
+        ready.append(before)
+        rest.append(after)
+    return ready, rest
 
 
 def _union(sheets: list[Columns], with_kind: bool) -> Columns:
@@ -271,18 +257,3 @@ def _union(sheets: list[Columns], with_kind: bool) -> Columns:
                    tuple(fields + [extra_name(n) for n in range(len(fields) + 1, len(fields) + len(extras) + 1)]))
 
 
-def _place(book: Columns, field: str, header: str) -> int | None:
-    """Where a sheet's column goes among the book's: a field by its name, a column not read by its header (each
-    sheet numbers its own columns not read, the book numbers them again)."""
-    if not is_extra(field):
-        return book.fields.index(field) if field in book.fields else None
-    for at, (name, head) in enumerate(zip(book.fields, book.headers, strict=True)):
-        if is_extra(name) and head == header:
-            return at
-    return None
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index + 1))

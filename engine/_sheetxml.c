@@ -1,0 +1,318 @@
+/* The cells of a worksheet's <sheetData>, read from its XML bytes a block of rows at a time, in C
+ * (engine/intake/sheetcells.py holds the rest: blocks, shared strings, numbers, dates, what a row is).
+ *
+ * It reads the XML that Excel, LibreOffice, xlsxwriter and openpyxl write, and only that: rows and cells with
+ * their `r` attributes, in double quotes, cells with at most one <f>, one <v> and one <is> holding one <t>.
+ * Anything else (a comment, CDATA, an element it does not know, a row or cell without `r`, rich text) stops it
+ * with NOT_MINE at that row, and the caller reads the sheet from there with openpyxl's parser, which knows the
+ * whole of XML: so this scanner is never the judge of a file, only a fast path for the usual ones. A row whose
+ * number does not follow the previous one's is reported (OUT_OF_ORDER), as the caller refuses it.
+ *
+ * Per cell it gives: the row (its number), the column (from 0), the type (T_*), the style (0 when none is
+ * given, as openpyxl reads it; -1 for s=""), flags (F_*) and its text, copied into `data` at offsets[i]..offsets[i + 1] (a <v>'s text, or an inline string's
+ * <t>), still escaped as in the XML when F_ESCAPED is set. Every write stays within the sizes the caller
+ * allocates from the block's length (a cell takes at least 11 bytes of XML, a row 10; text is copied from the
+ * block, so never longer than it). Loaded with ctypes; allocates nothing.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+enum { T_N, T_S, T_STR, T_INLINE, T_B, T_E, T_D };
+enum { F_FORMULA = 1, F_VALUE = 2, F_ESCAPED = 4, F_INLINE = 8, F_TEXT = 16, F_UNVALUED = 32, F_INT = 64,
+       F_FLOAT = 128 };
+/* F_TEXT: the cell has a value as openpyxl reads it (an inline string's <is>, else a <v> not empty); F_UNVALUED: a
+ * formula without a value; F_INT: a number written as a whole number prints as itself (0, or no leading zero);
+ * F_FLOAT: a number written -?digits[.digits][e±digits], for polars to read. */
+enum { DONE = 0, MORE = 1, NOT_MINE = 2, OUT_OF_ORDER = 3 };
+/* state: [0] bytes consumed (whole rows), [1] rows, [2] cells, [3] status, [4] the row number reached */
+
+typedef struct {
+    const uint8_t *p, *end;
+} Cursor;
+
+static inline int is_ws(uint8_t b) { return b == ' ' || b == '\t' || b == '\n' || b == '\r'; }
+static inline int is_name(uint8_t b) {
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '_' || b == ':' ||
+           b == '-' || b == '.';
+}
+
+static inline void skip_ws(Cursor *c) {
+    while (c->p < c->end && is_ws(*c->p)) c->p++;
+}
+
+/* Does the text at the cursor start with `word`, followed by a byte that ends a tag name? -1: out of bytes. */
+static inline int tag(Cursor *c, const char *word) {
+    size_t n = strlen(word);
+    if ((size_t)(c->end - c->p) < n + 1) return -1;
+    if (memcmp(c->p, word, n) != 0) return 0;
+    uint8_t after = c->p[n];
+    return (is_ws(after) || after == '>' || after == '/') ? 1 : 0;
+}
+
+/* One attribute: name and the span of its value (double quotes only). 1 read, 0 end of tag ('>' or '/>',
+ * `closed` set for '/>'), -1 out of bytes, -2 not ours. */
+static int attribute(Cursor *c, const uint8_t **name, size_t *name_len, const uint8_t **value, size_t *value_len,
+                     int *closed) {
+    skip_ws(c);
+    if (c->p >= c->end) return -1;
+    if (*c->p == '>') { c->p++; *closed = 0; return 0; }
+    if (*c->p == '/') {
+        if (c->p + 1 >= c->end) return -1;
+        if (c->p[1] != '>') return -2;
+        c->p += 2; *closed = 1; return 0;
+    }
+    *name = c->p;
+    while (c->p < c->end && is_name(*c->p)) c->p++;
+    if (c->p >= c->end) return -1;
+    *name_len = (size_t)(c->p - *name);
+    if (*name_len == 0) return -2;
+    skip_ws(c);
+    if (c->p >= c->end) return -1;
+    if (*c->p != '=') return -2;
+    c->p++;
+    skip_ws(c);
+    if (c->p >= c->end) return -1;
+    if (*c->p != '"') return -2;
+    c->p++;
+    *value = c->p;
+    while (c->p < c->end && *c->p != '"') {
+        if (*c->p == '<' || *c->p == '&' || (*c->p < 0x20 && !is_ws(*c->p))) return -2;
+        c->p++;
+    }
+    if (c->p >= c->end) return -1;
+    *value_len = (size_t)(c->p - *value);
+    c->p++;
+    return 1;
+}
+
+/* Text up to '<', then the closing tag `close` ("</v>"); a character XML does not allow in text is not ours
+ * (the parser refuses it, as before). Its span in start and len; `escaped` set when it holds
+ * '&' or '\r' (which XML turns into other text). 1 read, -1 out of bytes, -2 not ours. */
+static int text_until(Cursor *c, const char *close, const uint8_t **start, size_t *len, int *escaped) {
+    *start = c->p;
+    while (c->p < c->end && *c->p != '<') {
+        uint8_t b = *c->p;
+        if (b == '&' || b == '\r') *escaped = 1;
+        else if (b < 0x20 && b != '\t' && b != '\n') return -2;  /* not a character XML allows */
+        else if (b == ']' && c->end - c->p >= 3 && c->p[1] == ']' && c->p[2] == '>') return -2;
+        else if (b == 0xEF && c->end - c->p >= 3 && c->p[1] == 0xBF && (c->p[2] == 0xBE || c->p[2] == 0xBF)) return -2;
+        c->p++;
+    }
+    size_t n = strlen(close);
+    if ((size_t)(c->end - c->p) < n) return -1;
+    *len = (size_t)(c->p - *start);
+    if (memcmp(c->p, close, n) != 0) return -2;
+    c->p += n;
+    return 1;
+}
+
+static inline int same(const uint8_t *a, size_t n, const char *b) { return n == strlen(b) && memcmp(a, b, n) == 0; }
+
+/* The <c> at the cursor (past "<c"). 1 read, -1 out of bytes, -2 not ours. */
+static int cell(Cursor *c, int32_t *column, uint8_t *type, int32_t *style, uint8_t *flags, const uint8_t **text,
+                size_t *text_len) {
+    const uint8_t *name, *value;
+    size_t name_len, value_len;
+    int closed = 0, got, has_r = 0;
+    *type = T_N; *style = 0; *flags = 0; *text = NULL; *text_len = 0;
+    while ((got = attribute(c, &name, &name_len, &value, &value_len, &closed)) == 1) {
+        if (same(name, name_len, "r")) {
+            int32_t col = 0;
+            size_t k = 0;
+            while (k < value_len && value[k] >= 'A' && value[k] <= 'Z' && k < 3) col = col * 26 + (value[k++] - 'A' + 1);
+            if (k == 0 || k == value_len || col > 16384) return -2;
+            for (size_t j = k; j < value_len; j++) if (value[j] < '0' || value[j] > '9') return -2;
+            *column = col - 1;
+            has_r = 1;
+        } else if (same(name, name_len, "t")) {
+            if (same(value, value_len, "n")) *type = T_N;
+            else if (same(value, value_len, "s")) *type = T_S;
+            else if (same(value, value_len, "str")) *type = T_STR;
+            else if (same(value, value_len, "inlineStr")) *type = T_INLINE;
+            else if (same(value, value_len, "b")) *type = T_B;
+            else if (same(value, value_len, "e")) *type = T_E;
+            else if (same(value, value_len, "d")) *type = T_D;
+            else return -2;
+        } else if (same(name, name_len, "s")) {
+            if (value_len > 9) return -2;
+            int32_t s = 0;
+            for (size_t j = 0; j < value_len; j++) {
+                if (value[j] < '0' || value[j] > '9') return -2;
+                s = s * 10 + (value[j] - '0');
+            }
+            *style = value_len ? s : -1;
+        }
+    }
+    if (got != 0) return got;
+    if (!has_r) return -2;
+    if (closed) return 1;
+    int seen_f = 0, seen_v = 0, seen_is = 0;
+    for (;;) {
+        skip_ws(c);
+        if (c->end - c->p < 5) return -1;
+        if (memcmp(c->p, "</c>", 4) == 0) { c->p += 4; return 1; }
+        int escaped = 0;
+        if ((got = tag(c, "<f")) != 0) {
+            if (got < 0) return got;
+            if (seen_f++) return -2;
+            c->p += 2;
+            while ((got = attribute(c, &name, &name_len, &value, &value_len, &closed)) == 1) {}
+            if (got != 0) return got;
+            *flags |= F_FORMULA;
+            if (!closed) {
+                const uint8_t *s; size_t n;
+                if ((got = text_until(c, "</f>", &s, &n, &escaped)) != 1) return got;
+            }
+        } else if ((got = tag(c, "<v")) != 0) {
+            if (got < 0) return got;
+            if (seen_v++) return -2;
+            c->p += 2;
+            if ((got = attribute(c, &name, &name_len, &value, &value_len, &closed)) != 0) return got == 1 ? -2 : got;
+            if (closed) continue;
+            const uint8_t *s; size_t n;
+            if ((got = text_until(c, "</v>", &s, &n, &escaped)) != 1) return got;
+            if (n) *flags |= F_VALUE;
+            if (*type != T_INLINE) {
+                *text = s; *text_len = n;
+                if (escaped) *flags |= F_ESCAPED;
+            }
+        } else if ((got = tag(c, "<is")) != 0) {
+            if (got < 0) return got;
+            if (seen_is++) return -2;
+            c->p += 3;
+            if ((got = attribute(c, &name, &name_len, &value, &value_len, &closed)) != 0) return got == 1 ? -2 : got;
+            if (closed) return -2;  /* an empty <is/>: openpyxl reads it as "", rare enough to leave to it */
+            skip_ws(c);
+            if ((got = tag(c, "<t")) != 1) return got == 0 ? -2 : got;
+            c->p += 2;
+            while ((got = attribute(c, &name, &name_len, &value, &value_len, &closed)) == 1) {}
+            if (got != 0) return got;
+            const uint8_t *s = c->p; size_t n = 0;
+            if (!closed && (got = text_until(c, "</t>", &s, &n, &escaped)) != 1) return got;
+            skip_ws(c);
+            if (c->end - c->p < 5) return -1;
+            if (memcmp(c->p, "</is>", 5) != 0) return -2;
+            c->p += 5;
+            if (*type == T_INLINE) {
+                *text = s; *text_len = n;
+                *flags |= F_INLINE;
+                if (escaped) *flags |= F_ESCAPED;
+            }
+        } else {
+            return -2;
+        }
+    }
+}
+
+/* What openpyxl makes of the cell's text, where the caller can tell without Python. */
+static uint8_t settle(uint8_t type, uint8_t flags, const uint8_t *text, size_t n) {
+    if (type == T_INLINE ? (flags & F_INLINE) : (flags & F_VALUE)) flags |= F_TEXT;
+    if ((flags & F_FORMULA) && !(flags & F_VALUE)) flags |= F_UNVALUED;
+    if (type != T_N || !(flags & F_TEXT) || (flags & F_ESCAPED) || n > 40) return flags;
+    size_t k = (text[0] == '-') ? 1 : 0, digits = 0;
+    while (k < n && text[k] >= '0' && text[k] <= '9') { k++; digits++; }
+    if (k == n && digits) {
+        if (text[text[0] == '-'] != '0' || (digits == 1 && text[0] != '-')) return flags | F_INT;
+        return flags;
+    }
+    if (!digits) return flags;
+    if (k < n && text[k] == '.') {
+        k++;
+        size_t fraction = 0;
+        while (k < n && text[k] >= '0' && text[k] <= '9') { k++; fraction++; }
+        if (!fraction) return flags;
+    }
+    if (k < n && (text[k] == 'e' || text[k] == 'E')) {
+        k++;
+        if (k < n && (text[k] == '-' || text[k] == '+')) k++;
+        size_t exponent = 0;
+        while (k < n && text[k] >= '0' && text[k] <= '9' && exponent < 4) { k++; exponent++; }
+        if (!exponent || exponent > 3) return flags;
+    }
+    return k == n ? (flags | F_FLOAT) : flags;
+}
+
+/* The rows of `buf` from its start (just inside <sheetData>, or where the previous call stopped). */
+EXPORT void sheet_cells(const uint8_t *buf, int64_t len, int64_t last_row, int64_t *rows, int64_t *cell_row,
+                        int32_t *cell_col, uint8_t *cell_type, int32_t *cell_style, uint8_t *cell_flags,
+                        int64_t *offsets, uint8_t *data, int64_t *state) {
+    Cursor c = {buf, buf + len};
+    int64_t n_rows = 0, n_cells = 0, consumed = 0, at = 0;
+    int status = MORE;
+    offsets[0] = 0;
+    for (;;) {
+        const uint8_t *row_start = c.p;
+        int64_t cells_before = n_cells, at_before = at;
+        skip_ws(&c);
+        if (c.end - c.p < 13) { consumed = row_start - buf; break; }
+        if (memcmp(c.p, "</sheetData>", 12) == 0) { consumed = c.p - buf; status = DONE; break; }
+        int got = tag(&c, "<row");
+        if (got != 1) { consumed = row_start - buf; status = got == 0 ? NOT_MINE : MORE; break; }
+        c.p += 4;
+        const uint8_t *name, *value;
+        size_t name_len, value_len;
+        int closed = 0;
+        int64_t number = -1;
+        while ((got = attribute(&c, &name, &name_len, &value, &value_len, &closed)) == 1) {
+            if (same(name, name_len, "r")) {
+                if (value_len == 0 || value_len > 9) { got = -2; break; }
+                number = 0;
+                for (size_t j = 0; j < value_len; j++) {
+                    if (value[j] < '0' || value[j] > '9') { got = -2; break; }
+                    number = number * 10 + (value[j] - '0');
+                }
+                if (got == -2) break;
+            }
+        }
+        if (got == 0 && number < 0) got = -2;
+        if (got == 0 && !closed) {
+            for (;;) {
+                skip_ws(&c);
+                if (c.end - c.p < 6) { got = -1; break; }
+                if (memcmp(c.p, "</row>", 6) == 0) { c.p += 6; break; }
+                if ((got = tag(&c, "<c")) != 1) { got = got == 0 ? -2 : got; break; }
+                c.p += 2;
+                const uint8_t *text; size_t text_len;
+                got = cell(&c, &cell_col[n_cells], &cell_type[n_cells], &cell_style[n_cells], &cell_flags[n_cells],
+                           &text, &text_len);
+                if (got != 1) break;
+                got = 0;
+                cell_row[n_cells] = number;
+                cell_flags[n_cells] = settle(cell_type[n_cells], cell_flags[n_cells], text, text_len);
+                if (text_len) memcpy(data + at, text, text_len);
+                at += (int64_t)text_len;
+                offsets[++n_cells] = at;
+            }
+        }
+        if (got != 0) {  /* the row is cut short by the block's end, or not ours: give it back */
+            n_cells = cells_before; at = at_before;
+            consumed = row_start - buf;
+            status = got == -1 ? MORE : NOT_MINE;
+            break;
+        }
+        if (number <= last_row) {
+            n_cells = cells_before;
+            consumed = row_start - buf;
+            status = OUT_OF_ORDER;
+            state[4] = number;
+            break;
+        }
+        last_row = number;
+        rows[n_rows++] = number;
+    }
+    state[0] = consumed; state[1] = n_rows; state[2] = n_cells; state[3] = status;
+    if (status != OUT_OF_ORDER) state[4] = last_row;
+}
+
+static struct PyModuleDef sheetxml_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_sheetxml",
+    .m_doc = "The cells of a worksheet's XML; loaded with ctypes by guangxi_subsidy.engine.intake.sheetcells.",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit__sheetxml(void) { return PyModule_Create(&sheetxml_module); }
