@@ -28,7 +28,8 @@ from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
-from guangxi_subsidy.engine.batch.workbook import Workbook, readable_errors
+from guangxi_subsidy.engine.batch.workbook import readable_errors
+from guangxi_subsidy.engine.batch.writers import WRITERS, Piece, Setting
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.arrowsource import ArrowSource, is_arrow_file
@@ -125,15 +126,17 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         if options.summary_path is not None:
             named["--summary"] = options.summary_path
         other = options.second
-        if other is not None and results_format != "xlsx":  # its results and the differences, beside the results
-            for path in side_paths(options.output, other.kind):
+        fixed = WRITERS[results_format][1]
+        if other is not None and not (fixed is not None and fixed.holds_sides):  # its results and the
+            for path in side_paths(options.output, other.kind):  # differences, beside the results
                 named[f"-o ({path.name})"] = path
         destinations.check(applicants, named)
     except (ValueError, OSError) as error:
         raise BatchInputError(str(error)) from None
-    if results_format == "xlsx" and options.layout is not None:
+    own_layout = fixed.own_layout if fixed is not None else None
+    if own_layout is not None and options.layout is not None:
         raise BatchInputError(_("a workbook (.xlsx) has its own layout: --layout is for .csv and .jsonl results"))
-    layout = options.layout or ("long" if results_format in ("jsonl", "xlsx") else "wide")
+    layout = options.layout or own_layout or ("long" if results_format == "jsonl" else "wide")
     removed = tuple(recover(p.parent for p in named.values()))
     with Outputs() as outputs:  # every output created before a row is read: a directory that refuses it, now
         try:
@@ -152,7 +155,7 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         errors.finish()
         if other is not None:
             other.summary.repeated = summary.repeated
-            if results_format != "xlsx":  # (a workbook holds both sides)
+            if not results.gathers:  # (a writer that gathers holds both sides)
                 other.finish()
         if summary_file is not None:
             data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
@@ -182,18 +185,18 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
     wide_lines = compiled and layout == "wide" and results_format == "csv" and not source.columns.extras
     try:
         evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts,
-                              engine=options.engine,
-                              wide=layout == "wide" and not wide_lines and results_format != "xlsx")
+                              engine=options.engine, wide=layout == "wide" and not wide_lines)
         summary = Summary(evaluator.rules)
         repeats = None if options.keep_repeats else Repeats(
             evaluator.plan.day(), source.columns.header_of("id"), compiled,
             0 if isinstance(source, XlsxSource) else source.expected_rows)
-        if other is not None and results_format != "xlsx":
+        gathers = results.gathers  # (the workbook: given each batch's pieces, written whole at the end)
+        if other is not None and not gathers:
             other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
         sheets = {s.offset: s.title for s in source.sheets if s.offset} if isinstance(source, XlsxSource) else {}
-        book = Workbook(evaluator.rules, sheets, pack) if results_format == "xlsx" else None
-        if book is not None and other is not None:
-            book.beside(other.kind, other.label, other.evaluator.rules, other.evaluator.pack)
+        if gathers:
+            results.writer.begin(Setting(evaluator.rules, sheets, pack, None if other is None else (
+                other.kind, other.label, other.evaluator.rules, other.evaluator.pack)))
     except BaseException:
         source.close()
         raise
@@ -210,8 +213,9 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                             second: BatchResult | None, extras: pl.DataFrame | None,
                             assumed: pl.DataFrame | None = None, stakes: pl.DataFrame | None = None) -> None:
                     lines = None if writer is None else writer.lines(result)
-                    if book is not None:
-                        book.add(result, rejected, extras, stakes, assumed)
+                    if gathers:
+                        results.gather(Piece(result, rejected, extras, stakes, assumed, *_side(
+                            other, result, second, rows, rejected)))
                     elif lines is not None:
                         assert header is not None
                         results.write_lines(lines, result.evaluated, header)
@@ -225,9 +229,7 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                         errors.write(readable_errors(pl.concat([rejected, result.errors, noted]).sort(
                             ROW, maintain_order=True), sheets))
                     summary.add(result, rows, rejected[ROW].n_unique())
-                    if other is not None and second is not None and book is not None:
-                        book.add_side(second, other.tally(result, second, rows, rejected[ROW].n_unique()), extras)
-                    elif other is not None and second is not None:
+                    if other is not None and second is not None and not gathers:
                         other.publish(result, second, rows, rejected[ROW].n_unique())
                     advance(position, summary.rows_read)
 
@@ -235,7 +237,7 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                     for admitted, rejected, rows, position, extras in batches:
                         decided, assumed, stakes, admitted = assume.decide(
                             evaluator, admitted, source.columns.read, options.assume_none_received,
-                            book is not None)
+                            gathers)
                         second = other.decide(admitted, decided) if other is not None else None
                         publishing.submit(partial(publish, decided, rejected, rows, position, second, extras,
                                                   assumed, stakes))
@@ -244,17 +246,24 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
         finally:
             source.close()  # (after the reading thread has stopped)
     summary.repeated = repeats.repeated if repeats is not None else 0
-    if book is not None:
+    if gathers:
         receipt = {"as_of": options.as_of.isoformat() if options.as_of else "", "rules_digest": pack.digest,
                    "engine_version": ENGINE_VERSION, "source": applicants.name,
                    "include_drafts": str(options.include_drafts).lower(),
                    "not_read": "、".join(source.columns.extras),
                    "assume_none_received": str(options.assume_none_received).lower(),
                    "scenario": "" if other is None else other.label}
-        results.write_bytes(book.write(summary, receipt, other.summary if other is not None else None))
-        results.rows = summary.evaluated
+        results.conclude(summary, receipt, other.summary if other is not None else None, summary.evaluated)
     _headers(results, errors, evaluator, layout, source.columns.extras)
     return summary
+
+
+def _side(other: SecondSide | None, result: BatchResult, second: BatchResult | None, rows: int,
+          rejected: pl.DataFrame) -> tuple[BatchResult | None, pl.DataFrame | None]:
+    """A second side's results and its differences from the batch's (counted in its summary), if any."""
+    if other is None or second is None:
+        return None, None
+    return second, other.tally(result, second, rows, rejected[ROW].n_unique())
 
 
 def _unseen(position: int, rows: int) -> None:
