@@ -20,7 +20,16 @@ import polars as pl
 
 from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.batch.worksheets import EXACT_DIGITS
-from guangxi_subsidy.engine.batch.writers.sheetxml import blocks_of, number_cell, rows_xml, text_cell, value_cell
+from guangxi_subsidy.engine.batch.writers.sheetxml import (
+    LINE,
+    blocks_of,
+    column_name,
+    number_cell,
+    numbered,
+    rows_xml,
+    text_cell,
+    value_cell,
+)
 from guangxi_subsidy.engine.evaluation.outcome import Status
 from guangxi_subsidy.engine.intake.frames import ROW
 
@@ -28,8 +37,10 @@ BLOCK = 8192  # applicants per block: a few MB of XML at a time
 ELIGIBLE = Status.ELIGIBLE.value
 NOTHING = "没有适用的补贴：申请人类型、所在城市或条件不符"
 CARRIED = "\x00carried:"  # (the input's columns not read, apart from the results' own names)
-RULE = "\x00rule:"  # a benefit's money column in a block
+AMOUNTS = "\x00amounts"  # a row's benefit amounts, as their cells
+GRANTS_TEXT = "\x00grants text"
 FIRST = 7  # the first benefit's column
+BIG = Decimal(10) ** (EXACT_DIGITS - 2)  # yuan to the fen: more than 15 digits from here
 
 
 @dataclass
@@ -52,30 +63,33 @@ class Styles:
 
 
 def result_blocks(applicants: pl.DataFrame, benefits: pl.DataFrame | None, shown: list[str], carried: list[str],
-                  sheets: dict[int, str], words: Words, styles: Styles) -> Iterator[bytes]:
+                  sheets: dict[int, str], words: Words, styles: Styles) -> Iterator[pl.DataFrame]:
     """The rows' XML, block after block (the applicants sorted by row, the benefits in step)."""
     after = FIRST + len(shown)
-    cells = _cells(applicants.schema, shown, carried, sheets, styles, after)
+    columns = {rule: column_name(FIRST + n) for n, rule in enumerate(shown)}
     for start, block in blocks_of(applicants, BLOCK):
-        frame = _block(block, _rows_of(benefits, block), shown, words)
-        yield rows_xml(_money_text(frame, [RULE + r for r in shown] + ["grants"]), start + 2, cells)
+        frame = _block(numbered(block, start + 2), _rows_of(benefits, block), columns, words, styles)
+        yield rows_xml(frame, _cells(frame.schema, carried, sheets, styles, after))
 
 
-def _cells(schema: pl.Schema, shown: list[str], carried: list[str], sheets: dict[int, str], styles: Styles,
+def _cells(schema: pl.Schema, carried: list[str], sheets: dict[int, str], styles: Styles,
            after: int) -> list[pl.Expr]:
     cells = [_where(sheets, styles.top)]
     for column, name in enumerate(["id", "name", "kind", "city", "district", "as_of_used"], start=1):
         if name in schema:
             dtype = pl.String if name in ("kind", "city") else schema[name]
-            cells.append(value_cell(column, pl.col(name), dtype, styles.top))
-    for column, name in enumerate([*(RULE + r for r in shown), "grants"], start=FIRST):
-        cells += [number_cell(column, pl.col(name).cast(pl.String), styles.money),
-                  text_cell(column, pl.col(name + "\x00text"), styles.money)]
-    cells += [text_cell(after + 1, pl.col("\x00words"), styles.wrap),
-              text_cell(after + 2, pl.col("\x00missing"), styles.wrap),
-              text_cell(after + 3, pl.col("\x00reason"), styles.wrap)]
+            cells.append(value_cell(column, pl.col(name), dtype, styles.top, name not in ("kind", "city")))
+    cells += [pl.col(AMOUNTS), *_money(after, pl.col("grants"), pl.col(GRANTS_TEXT), styles.money),
+              *(text_cell(after + n, pl.col(name), styles.wrap, preserve=False)  # (our words: no edge spaces)
+                for n, name in enumerate(("\x00words", "\x00missing", "\x00reason"), start=1))]
     cells += [text_cell(after + 4 + n, pl.col(CARRIED + name), None) for n, name in enumerate(carried)]
     return cells
+
+
+def _money(column: int | pl.Expr, value: pl.Expr, text: pl.Expr, style: int) -> list[pl.Expr]:
+    """A money cell: a number, or (more than 15 digits: `text` not null) the amount as text."""
+    return [pl.when(text.is_null()).then(number_cell(column, value.cast(pl.String), style)),
+            text_cell(column, text, style)]
 
 
 def _where(sheets: dict[int, str], style: int) -> pl.Expr:
@@ -93,27 +107,31 @@ def _where(sheets: dict[int, str], style: int) -> pl.Expr:
     return pl.coalesce(text_cell(0, named, style), number)
 
 
-def _block(block: pl.DataFrame, items: pl.DataFrame | None, shown: list[str], words: Words) -> pl.DataFrame:
-    """The block's applicants with their labels, benefit amounts and words, a column each."""
+def _block(block: pl.DataFrame, items: pl.DataFrame | None, columns: dict[str, str], words: Words,
+           styles: Styles) -> pl.DataFrame:
+    """The block's applicants with their labels, benefit amounts (their cells, in column order) and words."""
     frame = block.with_columns(*(pl.col(c).cast(pl.String).replace(labels) for c, labels in
-                                 (("kind", KIND_LABELS), ("city", CITY_LABELS)) if c in block.columns))
+                                 (("kind", KIND_LABELS), ("city", CITY_LABELS)) if c in block.columns),
+                               _as_text(pl.col("grants")).alias(GRANTS_TEXT))
     if items is not None and items.height:
         money = ((pl.col("status").cast(pl.String) == ELIGIBLE)
                  & pl.col("amount_kind").cast(pl.String).is_in(["exact", "estimate"]) & pl.col("value").is_not_null())
         items = items.with_columns(money.alias("\x00money"), pl.col("rule_id").replace_strict(
             words.names, default=pl.col("rule_id"), return_dtype=pl.String).alias("\x00name"))
-        amounts = items.filter(pl.col("\x00money"))
+        amounts = items.filter(pl.col("\x00money")).join(frame.select(ROW, LINE), on=ROW, maintain_order="left")
         if amounts.height:
-            wide = amounts.pivot(on="rule_id", index=ROW, values="value", aggregate_function="first")
-            frame = frame.join(wide.rename({c: RULE + c for c in wide.columns if c != ROW}), on=ROW, how="left",
-                               maintain_order="left")
+            letters = pl.col("rule_id").replace_strict(columns, return_dtype=pl.String)
+            amounts = amounts.with_columns(_as_text(pl.col("value")).alias("\x00text")).sort(
+                ROW, letters.str.len_bytes(), letters, maintain_order=True)
+            cells = amounts.group_by(ROW, maintain_order=True).agg(
+                pl.concat_str(_money(letters, pl.col("value"), pl.col("\x00text"), styles.money),
+                              ignore_nulls=True).str.join("").alias(AMOUNTS))
+            frame = frame.join(cells, on=ROW, how="left", maintain_order="left")
         said = _item_words(items, words).group_by(ROW, maintain_order=True).agg(
             pl.col("\x00word").drop_nulls().str.join("；"), pl.col("\x00need").drop_nulls().str.join("；"),
             pl.len().alias("\x00items"))
         frame = frame.join(said, on=ROW, how="left", maintain_order="left")
-    frame = frame.with_columns(*(pl.lit(None, dtype=pl.Decimal(38, 2)).alias(RULE + r) for r in shown
-                                 if RULE + r not in frame.columns),
-                               *(pl.lit(None, dtype=pl.String).alias(c) for c in ("\x00word", "\x00need")
+    frame = frame.with_columns(*(pl.lit(None, dtype=pl.String).alias(c) for c in (AMOUNTS, "\x00word", "\x00need")
                                  if c not in frame.columns),
                                *([] if "\x00items" in frame.columns else [pl.lit(None).alias("\x00items")]))
     for name, texts in (("\x00stakes", words.stakes), ("\x00assumed", words.assumed)):
@@ -175,22 +193,17 @@ def _item_words(items: pl.DataFrame, words: Words) -> pl.DataFrame:
     return items.select(ROW, word.alias("\x00word"), need.alias("\x00need"))
 
 
-def _money_text(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Beside each money column, its amounts of more than 15 digits as text (`12,345,…,678.90`): a double
-    would round them. The rest stay numbers (their text column null)."""
-    out = []
-    for name in columns:
-        values = frame.get_column(name)
-        dtype = values.dtype
-        scale = dtype.scale if isinstance(dtype, pl.Decimal) else 0
-        limit = Decimal(10) ** (EXACT_DIGITS - (scale or 0))
-        big = (values.abs() >= limit).fill_null(False)
-        if big.any():
-            texts: list[str | None] = [None] * frame.height
-            for at in big.arg_true().to_list():
-                texts[at] = f"{values[at]:,.2f}"
-            out += [pl.when(~pl.Series(big)).then(pl.col(name)).alias(name),
-                    pl.Series(name + "\x00text", texts, dtype=pl.String)]
-        else:
-            out.append(pl.lit(None, dtype=pl.String).alias(name + "\x00text"))
-    return frame.with_columns(out)
+def _as_text(value: pl.Expr) -> pl.Expr:
+    """Amounts of more than 15 digits as text (`12,345,…,678.90`: a double would round them); null for the rest,
+    which are written as numbers."""
+    return pl.when(value.abs() >= BIG).then(yuan_text(value))
+
+
+def yuan_text(value: pl.Expr) -> pl.Expr:
+    """Exact yuan as a finance office writes them, `-1,234,567.80` (engine/money.py's format_yuan, for a whole
+    column): the digits grouped by threes from the right."""
+    digits = value.cast(pl.Decimal(38, 2)).abs().cast(pl.String)
+    whole = digits.str.head(-3).str.reverse().str.replace_all(r"(\d{3})", "$1,").str.reverse() \
+        .str.strip_chars_start(",")
+    sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.concat_str([sign, whole, digits.str.tail(3)])

@@ -28,7 +28,7 @@ import polars as pl
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.batch.assume import ASSUMED
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
-from guangxi_subsidy.engine.batch.resultsheet import CARRIED, Styles, Words, result_blocks
+from guangxi_subsidy.engine.batch.resultsheet import CARRIED, Styles, Words, result_blocks, yuan_text
 from guangxi_subsidy.engine.batch.scenariosheets import ScenarioSide, difference_sheet
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.worksheets import (
@@ -42,7 +42,6 @@ from guangxi_subsidy.engine.batch.writers.sheetxml import LongSheet, splice
 from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS
 from guangxi_subsidy.engine.i18n import translations
 from guangxi_subsidy.engine.intake.frames import ROW
-from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.pack import RulePack
 
 ZH = translations("zh").gettext  # the workbook is for people, in Chinese
@@ -148,7 +147,7 @@ class Workbook:
         applicants = applicants.sort(ROW, maintain_order=True)  # (file order; the benefits are taken in step)
         benefits = pl.concat(self.benefits).sort(ROW, maintain_order=True) if self.benefits else None
         order = {info.id: n for n, info in enumerate(self.rules)}
-        shown = sorted(set(benefits["rule_id"].to_list()), key=order.__getitem__) if benefits is not None else []
+        shown = sorted(benefits["rule_id"].unique().to_list(), key=order.__getitem__) if benefits is not None else []
         head = ["表·行号" if self.sheets else "行号", "申请人编号", "申请人名称", "申请人类型", "所在城市", "所在区县",
                 "评估日期", *self.headers(shown), "补助合计（元）", "状态", "缺少资料", "原因"]
         extras = pl.concat(self.extras) if self.extras else None
@@ -193,14 +192,13 @@ class Workbook:
         stakes = pl.concat(self.stakes).sort(ROW, maintain_order=True)
         fields = {(r, a): self._labels([f for f in a.split(",") if self._reads(r, f)])
                   for r, a in stakes.select("rule_id", ASSUMED).unique().iter_rows()}
-        worth = {str(v): "金额未量化" if v is None else f"{format_yuan(v)} 元"
-                 for v in stakes.get_column("value").unique().to_list()}
         key = pl.concat_str([pl.col("rule_id"), pl.col(ASSUMED)], separator="\x00")
         said = {f"{r}\x00{a}": text for (r, a), text in fields.items()}
         name = pl.col("rule_id").replace_strict(self._names, default=pl.col("rule_id"), return_dtype=pl.String)
         return stakes.select(ROW, pl.concat_str([
             key.replace_strict(said, return_dtype=pl.String), pl.lit("（"), name, pl.lit("：按未享受计算可得 "),
-            pl.col("value").cast(pl.String).fill_null("None").replace_strict(worth, return_dtype=pl.String),
+            pl.when(pl.col("value").is_null()).then(pl.lit("金额未量化"))
+            .otherwise(pl.concat_str([yuan_text(pl.col("value")), pl.lit(" 元")])),
             pl.lit("）")]).alias("text"))
 
     def _reads(self, rule_id: str, name: str) -> bool:

@@ -21,6 +21,8 @@ from typing import IO
 
 import polars as pl
 
+from guangxi_subsidy.engine.batch.threads import Prefetch
+
 LINE = "\x00line"  # the block's column of the sheet's row numbers (1-based, as text)
 _CONTROL = [chr(c) for c in range(0x20) if c not in (0x09, 0x0A)] + ["\ufffe", "\uffff"]
 _FROM = ["&", "<", ">", *_CONTROL]
@@ -48,38 +50,46 @@ def _style(style: int | None) -> str:
     return "" if style is None else f' s="{style}"'
 
 
-def text_cell(column: int, value: pl.Expr, style: int | None) -> pl.Expr:
-    """A text cell (null where the value is null)."""
-    return pl.concat_str([pl.lit(f'<c r="{column_name(column)}'), pl.col(LINE),
-                          pl.lit(f'"{_style(style)} t="inlineStr"><is><t xml:space="preserve">'),
+def _place(column: int | pl.Expr) -> list[pl.Expr]:
+    """`<c r="B7`: a cell's opening and place (its column's letters given, or a column of them)."""
+    if isinstance(column, int):
+        return [pl.lit(f'<c r="{column_name(column)}'), pl.col(LINE)]
+    return [pl.lit('<c r="'), column, pl.col(LINE)]
+
+
+def text_cell(column: int | pl.Expr, value: pl.Expr, style: int | None, preserve: bool = True) -> pl.Expr:
+    """A text cell (null where the value is null); `preserve`: its spaces at either end kept (a text from the
+    applicant's file may have them)."""
+    space = ' xml:space="preserve"' if preserve else ""
+    return pl.concat_str([*_place(column), pl.lit(f'"{_style(style)} t="inlineStr"><is><t{space}>'),
                           escaped(value), pl.lit("</t></is></c>")])
 
 
-def number_cell(column: int, digits: pl.Expr, style: int | None) -> pl.Expr:
+def number_cell(column: int | pl.Expr, digits: pl.Expr, style: int | None) -> pl.Expr:
     """A number cell from the number's decimal text (null where it is null)."""
-    return pl.concat_str([pl.lit(f'<c r="{column_name(column)}'), pl.col(LINE), pl.lit(f'"{_style(style)}><v>'),
-                          digits, pl.lit("</v></c>")])
+    return pl.concat_str([*_place(column), pl.lit(f'"{_style(style)}><v>'), digits, pl.lit("</v></c>")])
 
 
-def value_cell(column: int, value: pl.Expr, dtype: pl.DataType, style: int | None) -> pl.Expr:
+def value_cell(column: int, value: pl.Expr, dtype: pl.DataType, style: int | None, preserve: bool = True) -> pl.Expr:
     """A cell of a column by its type: numbers as numbers (exact), dates as ISO text, the rest as text."""
     if dtype.is_integer() or isinstance(dtype, pl.Decimal):
         return number_cell(column, value.cast(pl.String), style)
     if dtype == pl.Date:
-        return text_cell(column, value.dt.to_string("%Y-%m-%d"), style)
-    return text_cell(column, value.cast(pl.String), style)
+        return text_cell(column, value.dt.to_string("%Y-%m-%d"), style, preserve=False)
+    return text_cell(column, value.cast(pl.String), style, preserve)
 
 
-def rows_xml(block: pl.DataFrame, first_line: int, cells: list[pl.Expr]) -> bytes:
-    """The block's rows (`cells`: one expression per column, over the block's columns), the first on sheet row
-    `first_line` (1-based), as the bytes of `<row>` elements."""
-    if not block.height:
-        return b""
-    lines = pl.int_range(first_line, first_line + block.height, eager=True).cast(pl.String)
-    rows = block.with_columns(lines.alias(LINE)).select(
-        pl.concat_str([pl.lit('<row r="'), pl.col(LINE), pl.lit('">'), *cells, pl.lit("</row>")],
-                      ignore_nulls=True).str.join(""))
-    return str(rows.item()).encode("utf-8")
+def rows_xml(block: pl.DataFrame, cells: list[pl.Expr]) -> pl.DataFrame:
+    """The block's rows as `<row>` elements, one a line (`cells`: one expression per column, over the block's
+    columns and its LINE, the rows' numbers on the sheet)."""
+    return block.select(pl.concat_str([pl.lit('<row r="'), pl.col(LINE), pl.lit('">'), *cells, pl.lit("</row>")],
+                                      ignore_nulls=True))
+
+
+def numbered(block: pl.DataFrame, first_line: int) -> pl.DataFrame:
+    """The block with its rows' numbers on the sheet (LINE, as text), the first `first_line` (1-based)."""
+    return block.with_columns(pl.int_range(first_line, first_line + block.height, eager=True).cast(pl.String)
+                              .alias(LINE))
 
 
 @dataclass
@@ -88,7 +98,7 @@ class LongSheet:
     how many rows and columns in all (for the sheet's dimension)."""
 
     entry: str
-    blocks: Iterable[bytes]
+    blocks: Iterable[pl.DataFrame]  # a column of rows' XML, one row a line
     rows: int
     columns: int
 
@@ -105,13 +115,12 @@ def splice(book: IO[bytes], out: IO[bytes], sheets: list[LongSheet]) -> None:
                 zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
                 continue
             head, tail = _parts(data, sheet)
-            entry = zipfile.ZipInfo(info.filename, info.date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
             big = sheet.rows * (sheet.columns * 96 + 32) > ZIP64_FROM
-            with zf.open(entry, "w", force_zip64=big) as stream:
+            with zf.open(info.filename, "w", force_zip64=big) as stream:  # (the zip's own level: fast)
                 stream.write(head)
-                for piece in sheet.blocks:
-                    stream.write(piece)
+                with Prefetch(iter(sheet.blocks)) as pieces:  # the next block built while this one is packed
+                    for piece in pieces:  # (polars writes the lines as they are: no quoting)
+                        piece.write_csv(stream, include_header=False, quote_style="never")
                 stream.write(tail)
 
 
