@@ -20,7 +20,15 @@ from openpyxl import load_workbook
 
 from guangxi_subsidy.engine.batch.resultsheet import yuan_text
 from guangxi_subsidy.engine.batch.run import BatchOptions, run_batch
-from guangxi_subsidy.engine.batch.writers.sheetxml import LongSheet, number_cell, numbered, rows_xml, splice, text_cell
+from guangxi_subsidy.engine.batch.writers.sheetxml import (
+    LongSheet,
+    SharedStrings,
+    number_cell,
+    numbered,
+    rows_xml,
+    splice,
+    text_cell,
+)
 from guangxi_subsidy.engine.money import format_yuan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -130,7 +138,7 @@ def test_amounts_are_written_in_their_exact_decimal_form_with_the_money_format(t
                                          text_cell(1, pl.col("t"), None)])
     out = io.BytesIO()
     with scratch.open("rb") as small:
-        splice(small, out, [LongSheet("xl/worksheets/sheet1.xml", [rows], frame.height, 2)])
+        splice(small, out, [LongSheet("xl/worksheets/sheet1.xml", [rows], frame.height, 2)], SharedStrings())
     read = load_workbook(out)["S"]
     assert [c.value for c in read["A"]] == ["金额", 0.01, 123456789.99, -0.05, 9999999999999.99, None]
     assert read["A2"].number_format == "#,##0.00"

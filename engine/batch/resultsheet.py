@@ -22,11 +22,13 @@ from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.batch.worksheets import EXACT_DIGITS
 from guangxi_subsidy.engine.batch.writers.sheetxml import (
     LINE,
+    SharedStrings,
     blocks_of,
     column_name,
     number_cell,
     numbered,
     rows_xml,
+    shared_cell,
     text_cell,
     value_cell,
 )
@@ -39,6 +41,8 @@ NOTHING = "没有适用的补贴：申请人类型、所在城市或条件不符
 CARRIED = "\x00carried:"  # (the input's columns not read, apart from the results' own names)
 AMOUNTS = "\x00amounts"  # a row's benefit amounts, as their cells
 GRANTS_TEXT = "\x00grants text"
+SHARED = ("kind", "city", "as_of_used", "\x00words", "\x00missing", "\x00reason")  # texts that repeat
+SHARED_AS = "\x00shared:"
 FIRST = 7  # the first benefit's column
 BIG = Decimal(10) ** (EXACT_DIGITS - 2)  # yuan to the fen: more than 15 digits from here
 
@@ -63,24 +67,39 @@ class Styles:
 
 
 def result_blocks(applicants: pl.DataFrame, benefits: pl.DataFrame | None, shown: list[str], carried: list[str],
-                  sheets: dict[int, str], words: Words, styles: Styles) -> Iterator[pl.DataFrame]:
+                  sheets: dict[int, str], words: Words, styles: Styles,
+                  shared: SharedStrings) -> Iterator[pl.DataFrame]:
     """The rows' XML, block after block (the applicants sorted by row, the benefits in step)."""
     after = FIRST + len(shown)
     columns = {rule: column_name(FIRST + n) for n, rule in enumerate(shown)}
     for start, block in blocks_of(applicants, BLOCK):
         frame = _block(numbered(block, start + 2), _rows_of(benefits, block), columns, words, styles)
+        numbers = {}
+        for name in SHARED:  # (texts that repeat: in the shared strings when they do)
+            if name in frame.columns:
+                found = shared.numbered(frame, name)
+                if found is not None:
+                    numbers[name] = found
+        frame = frame.with_columns(found.alias(SHARED_AS + name) for name, found in numbers.items())
         yield rows_xml(frame, _cells(frame.schema, carried, sheets, styles, after))
 
 
 def _cells(schema: pl.Schema, carried: list[str], sheets: dict[int, str], styles: Styles,
            after: int) -> list[pl.Expr]:
+    def text(column: int, name: str, style: int) -> pl.Expr:
+        if SHARED_AS + name in schema:
+            return shared_cell(column, pl.col(SHARED_AS + name), style)
+        return text_cell(column, pl.col(name), style, preserve=False)  # (our words: no spaces at the ends)
+
     cells = [_where(sheets, styles.top)]
     for column, name in enumerate(["id", "name", "kind", "city", "district", "as_of_used"], start=1):
-        if name in schema:
+        if SHARED_AS + name in schema:
+            cells.append(text(column, name, styles.top))
+        elif name in schema:
             dtype = pl.String if name in ("kind", "city") else schema[name]
             cells.append(value_cell(column, pl.col(name), dtype, styles.top, name not in ("kind", "city")))
     cells += [pl.col(AMOUNTS), *_money(after, pl.col("grants"), pl.col(GRANTS_TEXT), styles.money),
-              *(text_cell(after + n, pl.col(name), styles.wrap, preserve=False)  # (our words: no edge spaces)
+              *(text(after + n, name, styles.wrap)
                 for n, name in enumerate(("\x00words", "\x00missing", "\x00reason"), start=1))]
     cells += [text_cell(after + 4 + n, pl.col(CARRIED + name), None) for n, name in enumerate(carried)]
     return cells
@@ -112,6 +131,8 @@ def _block(block: pl.DataFrame, items: pl.DataFrame | None, columns: dict[str, s
     """The block's applicants with their labels, benefit amounts (their cells, in column order) and words."""
     frame = block.with_columns(*(pl.col(c).cast(pl.String).replace(labels) for c, labels in
                                  (("kind", KIND_LABELS), ("city", CITY_LABELS)) if c in block.columns),
+                               *([pl.col("as_of_used").dt.to_string("%Y-%m-%d")]
+                                 if block.schema.get("as_of_used") == pl.Date else []),
                                _as_text(pl.col("grants")).alias(GRANTS_TEXT))
     if items is not None and items.height:
         money = ((pl.col("status").cast(pl.String) == ELIGIBLE)

@@ -222,8 +222,7 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
     # A long file read by the compiled reader is also checked for repeats and written by compiled code.
     compiled = isinstance(source, CsvSource | ArrowSource) and source.compiled
     # (the compiled writer writes the benefit columns only: a file with columns not read goes the frame way)
-    wide_lines = compiled and layout == "wide" and results_format == "csv" and not source.columns.extras \
-        and book is None  # (the workbook gathers the typed frames)
+    wide_lines = compiled and layout == "wide" and results_format == "csv" and not source.columns.extras
     try:
         evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts,
                               engine=options.engine, wide=layout == "wide" and not wide_lines)

@@ -38,7 +38,7 @@ from guangxi_subsidy.engine.batch.worksheets import (
     rows_named,
     totals_sheet,
 )
-from guangxi_subsidy.engine.batch.writers.sheetxml import LongSheet, splice
+from guangxi_subsidy.engine.batch.writers.sheetxml import LongSheet, SharedStrings, splice
 from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS
 from guangxi_subsidy.engine.i18n import translations
 from guangxi_subsidy.engine.intake.frames import ROW
@@ -112,10 +112,11 @@ class Workbook:
             # (the streamed cells name their styles by number: each format numbered now, as a cell would)
             styles = Styles(*(self.formats[k]._get_xf_index() for k in ("top", "money", "wrap")))
             side, second = self.side, self.second
-            long = [self._results(book.add_worksheet("结果" if side is None else "基准结果"), styles, 1)]
+            shared = SharedStrings()
+            long = [self._results(book.add_worksheet("结果" if side is None else "基准结果"), styles, 1, shared)]
             if side is not None and second is not None:
                 second.formats = self.formats
-                long.append(second._results(book.add_worksheet(side.sheet_name), styles, 2))
+                long.append(second._results(book.add_worksheet(side.sheet_name), styles, 2, shared))
                 difference_sheet(book.add_worksheet("差异"), side, self.rules, self.sheets, self.formats)
             errors = pl.concat(self.errors).sort(ROW, maintain_order=True) if self.errors else pl.DataFrame()
             rejected_sheet(book.add_worksheet("未通过的行"), errors, self.sheets, self.formats)
@@ -126,7 +127,7 @@ class Workbook:
             about_sheet(book.add_worksheet("说明"), summary, receipt, self.formats)
             book.close()
             with path.open("rb") as small:
-                splice(small, out, long)
+                splice(small, out, long, shared)
 
     def headers(self, shown: list[str]) -> list[str]:
         """Each benefit's column head: its name, drafts marked; a name two benefits share gets its document's
@@ -141,7 +142,7 @@ class Workbook:
             heads.append(name + ("（征求意见稿）" if infos[rule_id].draft else ""))
         return heads
 
-    def _results(self, sheet: Any, styles: Styles, number: int) -> LongSheet:
+    def _results(self, sheet: Any, styles: Styles, number: int, shared: SharedStrings) -> LongSheet:
         """The results sheet's heading, widths and print set-up (xlsxwriter's), and its rows to stream in."""
         applicants = pl.concat(self.applicants) if self.applicants else pl.DataFrame(schema={ROW: pl.Int64})
         applicants = applicants.sort(ROW, maintain_order=True)  # (file order; the benefits are taken in step)
@@ -171,7 +172,7 @@ class Workbook:
         print_setup(sheet)
         words = Words(self._names, self._labels, lambda s: ZH(STATUS_WORDS.get(s, s)), _word, self._stakes(),
                       _by_row(pl.concat(self.assumed), self._labels) if self.assumed else None)
-        rows = result_blocks(applicants, benefits, shown, carried, self.sheets, words, styles)
+        rows = result_blocks(applicants, benefits, shown, carried, self.sheets, words, styles, shared)
         return LongSheet(f"xl/worksheets/sheet{number}.xml", rows, applicants.height, len(head))
 
     def _name(self, rule_id: str) -> str:

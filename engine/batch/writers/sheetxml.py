@@ -29,6 +29,9 @@ _FROM = ["&", "<", ">", *_CONTROL]
 _TO = ["&amp;", "&lt;", "&gt;", *(f"_x{ord(c):04X}_" for c in _CONTROL)]
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 ZIP64_FROM = 1 << 30  # an entry that may grow past this is written with zip64 sizes
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 
 
 def column_name(index: int) -> str:
@@ -70,6 +73,39 @@ def number_cell(column: int | pl.Expr, digits: pl.Expr, style: int | None) -> pl
     return pl.concat_str([*_place(column), pl.lit(f'"{_style(style)}><v>'), digits, pl.lit("</v></c>")])
 
 
+def shared_cell(column: int | pl.Expr, index: pl.Expr, style: int | None) -> pl.Expr:
+    """A text cell by its place in the shared strings (null where the index is null)."""
+    return pl.concat_str([*_place(column), pl.lit(f'"{_style(style)} t="s"><v>'), index, pl.lit("</v></c>")])
+
+
+class SharedStrings:
+    """The workbook's table of shared strings, for the columns whose texts repeat (a kind, a city, a reason):
+    each text written once, its cells name it by number. A block whose column has many distinct texts (names,
+    a row's own words) writes them inline instead, so the table stays small (at most a tenth of the rows)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def numbered(self, block: pl.DataFrame, name: str) -> pl.Series | None:
+        """The column's texts as their numbers in the table (as text), or None: inline them, too many."""
+        texts = block.get_column(name).drop_nulls().unique(maintain_order=True).to_list()
+        if len(texts) > max(64, block.height // 10):
+            return None
+        index = self.index
+        for text in texts:
+            if text not in index:
+                index[text] = len(index)
+        return block.get_column(name).replace_strict({t: str(index[t]) for t in texts}, default=None,
+                                                     return_dtype=pl.String)
+
+    def xml(self) -> bytes:
+        texts = pl.DataFrame({"t": list(self.index)}, schema={"t": pl.String})
+        items = texts.select(pl.concat_str([pl.lit('<si><t xml:space="preserve">'), escaped(pl.col("t")),
+                                            pl.lit("</t></si>")]).str.join("")).item() if self.index else ""
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{MAIN}" '
+                f'count="{len(self.index)}" uniqueCount="{len(self.index)}">{items}</sst>').encode()
+
+
 def value_cell(column: int, value: pl.Expr, dtype: pl.DataType, style: int | None, preserve: bool = True) -> pl.Expr:
     """A cell of a column by its type: numbers as numbers (exact), dates as ISO text, the rest as text."""
     if dtype.is_integer() or isinstance(dtype, pl.Decimal):
@@ -103,13 +139,14 @@ class LongSheet:
     columns: int
 
 
-def splice(book: IO[bytes], out: IO[bytes], sheets: list[LongSheet]) -> None:
+def splice(book: IO[bytes], out: IO[bytes], sheets: list[LongSheet], shared: SharedStrings) -> None:
     """Copy the workbook `book` (xlsxwriter's, each long sheet holding its heading row only) to `out`, each long
-    sheet's blocks streamed in after its heading (a fast deflate: the rows are repetitive XML)."""
+    sheet's blocks streamed in after its heading (a fast deflate: the rows are repetitive XML), and the shared
+    strings they name added (xlsxwriter's constant-memory mode writes none of its own)."""
     long = {sheet.entry: sheet for sheet in sheets}
     with zipfile.ZipFile(book) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for info in source.infolist():
-            data = source.read(info.filename)
+            data = _naming_the_table(info.filename, source.read(info.filename))
             sheet = long.get(info.filename)
             if sheet is None:
                 zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
@@ -122,6 +159,19 @@ def splice(book: IO[bytes], out: IO[bytes], sheets: list[LongSheet]) -> None:
                     for piece in pieces:  # (polars writes the lines as they are: no quoting)
                         piece.write_csv(stream, include_header=False, quote_style="never")
                 stream.write(tail)
+        zf.writestr("xl/sharedStrings.xml", shared.xml())
+
+
+def _naming_the_table(name: str, data: bytes) -> bytes:
+    """The package's list of parts and the workbook's relationships, with the shared strings in them."""
+    if name == "[Content_Types].xml" and b"sharedStrings" not in data:
+        part = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_TYPE}"/>'
+        return data.replace(b"</Types>", part.encode() + b"</Types>")
+    if name == "xl/_rels/workbook.xml.rels" and b"sharedStrings" not in data:
+        number = data.count(b"<Relationship ") + 100
+        part = f'<Relationship Id="rId{number}" Type="{SST_REL}" Target="sharedStrings.xml"/>'
+        return data.replace(b"</Relationships>", part.encode() + b"</Relationships>")
+    return data
 
 
 def _parts(data: bytes, sheet: LongSheet) -> tuple[bytes, bytes]:
