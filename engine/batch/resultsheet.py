@@ -96,8 +96,7 @@ def _cells(schema: pl.Schema, carried: list[str], sheets: dict[int, str], styles
         if SHARED_AS + name in schema:
             cells.append(text(column, name, styles.top))
         elif name in schema:
-            dtype = pl.String if name in ("kind", "city") else schema[name]
-            cells.append(value_cell(column, pl.col(name), dtype, styles.top, name not in ("kind", "city")))
+            cells.append(value_cell(column, pl.col(name), schema[name], styles.top, name not in ("kind", "city")))
     cells += [pl.col(AMOUNTS), *_money(after, pl.col("grants"), pl.col(GRANTS_TEXT), styles.money),
               *(text(after + n, name, styles.wrap)
                 for n, name in enumerate(("\x00words", "\x00missing", "\x00reason"), start=1))]
