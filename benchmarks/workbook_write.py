@@ -84,7 +84,7 @@ def cell_by_cell(book, summary):
                 for n, value in enumerate(item[:5]):
                     if value is not None:
                         (sheet.write_number if n == 0 else sheet.write_string)(line, n, value, top)
-                sheet.write_string(line, 6, item[5].isoformat(), top)
+                sheet.write_string(line, 6, item[5], top)  # (the date as its text, as the sheet shows it)
                 for at, value in amounts.get(item[0], []):
                     sheet.write_number(line, at, value, money)
                 sheet.write_number(line, 7 + len(shown), float(item[6]), money)
