@@ -147,6 +147,9 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
             named["--summary"] = options.summary_path
         if options.workbook is not None:
             named["workbook"] = options.workbook
+            gathering = WRITERS[format_of(options.workbook)][1]
+            if gathering is None or not gathering.gathers:
+                raise ValueError(f"{options.workbook}: a second output of the run is one that gathers it (.xlsx)")
         other = options.second
         fixed = WRITERS[results_format][1]
         if other is not None and not (fixed is not None and fixed.holds_sides):  # its results and the
@@ -162,7 +165,8 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
     removed = tuple(recover(p.parent for p in named.values()))
     book = None
     try:
-        book = None if options.workbook is None or other is not None else AtomicOutput(options.workbook, "xlsx")
+        book = None if options.workbook is None or other is not None else AtomicOutput(
+            options.workbook, format_of(options.workbook))
         done = _outputs(pack, applicants, options, results_format, errors_path, errors_format, layout, book,
                         progress)
     except BaseException:
