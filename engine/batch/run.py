@@ -28,7 +28,8 @@ from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.threads import InOrder, Prefetch
-from guangxi_subsidy.engine.batch.workbook import Workbook, readable_errors
+from guangxi_subsidy.engine.batch.workbook import readable_errors
+from guangxi_subsidy.engine.batch.writers import WRITERS, Piece, Setting
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.arrowsource import ArrowSource, is_arrow_file
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.widecsv import WideWriter
 
 BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
+GATHERED_ROWS = 20_000  # applicants per call when the workbook is gathered: 100,000 rows peak at 395 MB, not 501
 WIDE_ROWS = 15_000  # wide rows built and written at a time
 # admitted rows, rows rejected unread, rows read, position, the columns not read (frames.split_extras) or None
 Block = tuple[Admitted, pl.DataFrame, int, int, pl.DataFrame | None]
@@ -99,6 +101,10 @@ class BatchOptions:
     strict_columns: bool = False  # a column that names no field refuses the file (else: not read, listed)
     bom: bool = True  # CSV outputs start with a UTF-8 byte order mark, so that Excel reads them as UTF-8
     assume_none_received: bool = False  # blanks in "already received" fields read as none (batch/assume.py)
+    # also the workbook for people of the same run, gathered as it goes and written when the caller asks, after
+    # the other outputs are in place (BatchRun.write_workbook): the web job's second download, without a
+    # second run; not beside a second side
+    workbook: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,21 @@ class BatchRun:
     errors_path: Path
     removed: tuple[Path, ...] = ()
     not_read: tuple[str, ...] = ()  # the file's columns that name no field
+    workbook: AtomicOutput | None = None  # (BatchOptions.workbook) gathered, not yet written
+
+    def write_workbook(self) -> None:
+        """The workbook gathered during the run written, and put in place under its name."""
+        assert self.workbook is not None
+        try:
+            self.workbook.commit()
+        except BaseException:
+            self.workbook.discard()
+            raise
+
+    def drop_workbook(self) -> None:
+        """The workbook gathered during the run not written (its partial file removed)."""
+        if self.workbook is not None:
+            self.workbook.discard()
 
 
 def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
@@ -124,17 +145,42 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         named = {"-o": options.output, "--errors": errors_path}
         if options.summary_path is not None:
             named["--summary"] = options.summary_path
+        if options.workbook is not None:
+            named["workbook"] = options.workbook
+            gathering = WRITERS[format_of(options.workbook)][1]
+            if gathering is None or not gathering.gathers:
+                raise ValueError(f"{options.workbook}: a second output of the run is one that gathers it (.xlsx)")
         other = options.second
-        if other is not None and results_format != "xlsx":  # its results and the differences, beside the results
-            for path in side_paths(options.output, other.kind):
+        fixed = WRITERS[results_format][1]
+        if other is not None and not (fixed is not None and fixed.holds_sides):  # its results and the
+            for path in side_paths(options.output, other.kind):  # differences, beside the results
                 named[f"-o ({path.name})"] = path
         destinations.check(applicants, named)
     except (ValueError, OSError) as error:
         raise BatchInputError(str(error)) from None
-    if results_format == "xlsx" and options.layout is not None:
+    own_layout = fixed.own_layout if fixed is not None else None
+    if own_layout is not None and options.layout is not None:
         raise BatchInputError(_("a workbook (.xlsx) has its own layout: --layout is for .csv and .jsonl results"))
-    layout = options.layout or ("long" if results_format in ("jsonl", "xlsx") else "wide")
+    layout = options.layout or own_layout or ("long" if results_format == "jsonl" else "wide")
     removed = tuple(recover(p.parent for p in named.values()))
+    book = None
+    try:
+        book = None if options.workbook is None or other is not None else AtomicOutput(
+            options.workbook, format_of(options.workbook))
+        done = _outputs(pack, applicants, options, results_format, errors_path, errors_format, layout, book,
+                        progress)
+    except BaseException:
+        if book is not None:
+            book.discard()
+        raise
+    return BatchRun(done[0], errors_path, removed, done[1], book)
+
+
+def _outputs(pack: RulePack, applicants: Path, options: BatchOptions, results_format: str, errors_path: Path,
+             errors_format: str, layout: str, book: AtomicOutput | None,
+             progress: Callable[[int], AbstractContextManager[Progress]] | None) -> tuple[Summary, tuple[str, ...]]:
+    """The run with its outputs opened, written and committed together (none of them if it fails)."""
+    other = options.second
     with Outputs() as outputs:  # every output created before a row is read: a directory that refuses it, now
         try:
             results = outputs.open(options.output, results_format, ("id", "name"), options.summary_path is not None,
@@ -147,12 +193,12 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
             results.text_columns += tuple(n for c in source.columns.extras for n in (c, f"{c} (input)"))
         except (ValueError, LookupError, OSError) as error:
             raise BatchInputError(str(error)) from None
-        summary = _run(pack, applicants, source, options, layout, outputs, results, errors, progress)
+        summary = _run(pack, applicants, source, options, layout, outputs, results, errors, progress, book)
         results.finish()
         errors.finish()
         if other is not None:
             other.summary.repeated = summary.repeated
-            if results_format != "xlsx":  # (a workbook holds both sides)
+            if not results.gathers:  # (a writer that gathers holds both sides)
                 other.finish()
         if summary_file is not None:
             data = summary.as_json(str(applicants), options.engine, options.as_of, options.include_drafts,
@@ -167,13 +213,15 @@ def run_batch(pack: RulePack, applicants: Path, options: BatchOptions,
         # the results last: under their name, they mean every output of the run is complete and in place
         last = [*([summary_file] if summary_file is not None else []), results]
         outputs.commit([*(o for o in outputs.files if o not in last), *last])
-    return BatchRun(summary, errors_path, removed, tuple(source.columns.extras))
+    return summary, tuple(source.columns.extras)
 
 
 def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | ArrowSource, options: BatchOptions,
          layout: str, outputs: Outputs, results: AtomicOutput, errors: AtomicOutput,
-         progress: Callable[[int], AbstractContextManager[Progress]] | None) -> Summary:
-    """Read, decide and write every row; the summary of what was read and decided."""
+         progress: Callable[[int], AbstractContextManager[Progress]] | None, book: AtomicOutput | None = None
+         ) -> Summary:
+    """Read, decide and write every row; the summary of what was read and decided. `book`: a workbook gathered
+    beside the results (written later, by the caller)."""
     results_format = results.format
     other = options.second
     # A long file read by the compiled reader is also checked for repeats and written by compiled code.
@@ -182,22 +230,25 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
     wide_lines = compiled and layout == "wide" and results_format == "csv" and not source.columns.extras
     try:
         evaluator = Evaluator(pack, as_of=options.as_of, include_drafts=options.include_drafts,
-                              engine=options.engine,
-                              wide=layout == "wide" and not wide_lines and results_format != "xlsx")
+                              engine=options.engine, wide=layout == "wide" and not wide_lines)
         summary = Summary(evaluator.rules)
         repeats = None if options.keep_repeats else Repeats(
             evaluator.plan.day(), source.columns.header_of("id"), compiled,
             0 if isinstance(source, XlsxSource) else source.expected_rows)
-        if other is not None and results_format != "xlsx":
+        gathers = results.gathers  # (the workbook: given each batch's pieces, written whole at the end)
+        gatherers = [o for o in (results, book) if o is not None and o.gathers]
+        if other is not None and not gathers:
             other.open(outputs, *side_paths(options.output, other.kind), results_format, layout, wide_lines)
         sheets = {s.offset: s.title for s in source.sheets if s.offset} if isinstance(source, XlsxSource) else {}
-        book = Workbook(evaluator.rules, sheets, pack) if results_format == "xlsx" else None
-        if book is not None and other is not None:
-            book.beside(other.kind, other.label, other.evaluator.rules, other.evaluator.pack)
+        for gatherer in gatherers:
+            assert gatherer.writer is not None
+            gatherer.writer.begin(Setting(evaluator.rules, sheets, pack, None if other is None else (
+                other.kind, other.label, other.evaluator.rules, other.evaluator.pack)))
     except BaseException:
         source.close()
         raise
-    size = BATCH_ROWS if options.engine == "columnar" else 1  # the reference engine gains nothing from batches
+    # (the reference engine gains nothing from batches; a run that gathers decides twice, long: smaller batches)
+    size = (GATHERED_ROWS if gatherers else BATCH_ROWS) if options.engine == "columnar" else 1
     shown = progress(source.size) if progress is not None else nullcontext(_unseen)
     with shown as advance:
         try:
@@ -210,24 +261,27 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                             second: BatchResult | None, extras: pl.DataFrame | None,
                             assumed: pl.DataFrame | None = None, stakes: pl.DataFrame | None = None) -> None:
                     lines = None if writer is None else writer.lines(result)
-                    if book is not None:
-                        book.add(result, rejected, extras, stakes, assumed)
+                    if gatherers:  # (a second side is the results' own only when they gather: the workbook)
+                        piece = Piece(result, rejected, extras, stakes, assumed,
+                                      *(_side(other, result, second, rows, rejected) if gathers else (None, None)))
+                        for gatherer in gatherers:
+                            gatherer.gather(piece)
+                    if gathers:
+                        pass  # (written whole at the end)
                     elif lines is not None:
                         assert header is not None
                         results.write_lines(lines, result.evaluated, header)
                     elif layout == "wide":
-                        for piece in result.wide_slices(WIDE_ROWS):
-                            results.write(with_extras(piece, extras, source.columns.extras))
+                        for wide in result.wide_slices(WIDE_ROWS):
+                            results.write(with_extras(wide, extras, source.columns.extras))
                     else:
                         results.write(result.benefits)
-                    noted = assume.notes(result, assumed, stakes, source.columns.header_of)
+                    noted = assume.notes(result, assumed, stakes if gathers else None, source.columns.header_of)
                     if rejected.height or result.errors.height or noted.height:
                         errors.write(readable_errors(pl.concat([rejected, result.errors, noted]).sort(
                             ROW, maintain_order=True), sheets))
                     summary.add(result, rows, rejected[ROW].n_unique())
-                    if other is not None and second is not None and book is not None:
-                        book.add_side(second, other.tally(result, second, rows, rejected[ROW].n_unique()), extras)
-                    elif other is not None and second is not None:
+                    if other is not None and second is not None and not gathers:
                         other.publish(result, second, rows, rejected[ROW].n_unique())
                     advance(position, summary.rows_read)
 
@@ -235,7 +289,7 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
                     for admitted, rejected, rows, position, extras in batches:
                         decided, assumed, stakes, admitted = assume.decide(
                             evaluator, admitted, source.columns.read, options.assume_none_received,
-                            book is not None)
+                            bool(gatherers))
                         second = other.decide(admitted, decided) if other is not None else None
                         publishing.submit(partial(publish, decided, rejected, rows, position, second, extras,
                                                   assumed, stakes))
@@ -244,17 +298,25 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
         finally:
             source.close()  # (after the reading thread has stopped)
     summary.repeated = repeats.repeated if repeats is not None else 0
-    if book is not None:
+    if gatherers:
         receipt = {"as_of": options.as_of.isoformat() if options.as_of else "", "rules_digest": pack.digest,
                    "engine_version": ENGINE_VERSION, "source": applicants.name,
                    "include_drafts": str(options.include_drafts).lower(),
                    "not_read": "、".join(source.columns.extras),
                    "assume_none_received": str(options.assume_none_received).lower(),
                    "scenario": "" if other is None else other.label}
-        results.write_bytes(book.write(summary, receipt, other.summary if other is not None else None))
-        results.rows = summary.evaluated
+        for gatherer in gatherers:
+            gatherer.conclude(summary, receipt, other.summary if other is not None else None, summary.evaluated)
     _headers(results, errors, evaluator, layout, source.columns.extras)
     return summary
+
+
+def _side(other: SecondSide | None, result: BatchResult, second: BatchResult | None, rows: int,
+          rejected: pl.DataFrame) -> tuple[BatchResult | None, pl.DataFrame | None]:
+    """A second side's results and its differences from the batch's (counted in its summary), if any."""
+    if other is None or second is None:
+        return None, None
+    return second, other.tally(result, second, rows, rejected[ROW].n_unique())
 
 
 def _unseen(position: int, rows: int) -> None:

@@ -15,11 +15,11 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 
-from guangxi_subsidy.engine.batch.writers import FORMATS, FrameWriter, writer_for
+from guangxi_subsidy.engine.batch.writers import FORMATS, FrameWriter, Piece, writer_for
 from guangxi_subsidy.engine.batch.writers.csvwriter import BOM, defuse
 
 __all__ = ["BOM", "FORMATS", "AtomicOutput", "OutputError", "defuse", "format_of"]
@@ -120,6 +120,26 @@ class AtomicOutput:
             self._settle()
         except OSError as error:
             raise failure(self.path, error) from None
+
+    @property
+    def writer(self) -> FrameWriter | None:
+        """The format's writer (None: a file written whole, the run's summary)."""
+        return self._writer
+
+    @property
+    def gathers(self) -> bool:
+        """Its writer takes the whole run (the workbook) rather than frames."""
+        return self._writer is not None and self._writer.gathers
+
+    def gather(self, piece: Piece) -> None:
+        assert self._writer is not None
+        self._writer.gather(piece)
+
+    def conclude(self, summary: Any, receipt: dict[str, str], other: Any, rows: int) -> None:
+        """The run's end told to a writer that gathers (which writes at `finish`), with the rows it holds."""
+        if self._writer is not None and self._writer.gathers:
+            self._writer.conclude(summary, receipt, other)
+            self.rows = rows
 
     def write_lines(self, pieces: Iterable[bytes | memoryview], rows: int, header: pl.DataFrame) -> None:
         """CSV lines formatted already (engine/batch/widecsv.py), after the column names of `header`."""

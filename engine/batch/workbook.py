@@ -17,40 +17,36 @@ goes, since only benefits that apply to someone become columns, and written row 
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
-from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.batch.assume import ASSUMED
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
+from guangxi_subsidy.engine.batch.resultsheet import CARRIED, Styles, Words, result_blocks, yuan_text
 from guangxi_subsidy.engine.batch.scenariosheets import ScenarioSide, difference_sheet
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.worksheets import (
     about_sheet,
     print_setup,
     rejected_sheet,
-    row_name,
     rows_named,
     totals_sheet,
-    write_money,
 )
-from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS, Status
+from guangxi_subsidy.engine.batch.writers.sheetxml import LongSheet, SharedStrings, splice
+from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS
 from guangxi_subsidy.engine.i18n import translations
 from guangxi_subsidy.engine.intake.frames import ROW
-from guangxi_subsidy.engine.money import format_yuan
 from guangxi_subsidy.engine.rules.pack import RulePack
 
 ZH = translations("zh").gettext  # the workbook is for people, in Chinese
 KIND_WORDS = {"unquantified": "金额未量化", "up_to": "金额未量化（设有上限）", "non_monetary": "非货币支持",
               "range": "金额区间", "incomplete": "缺少资料"}
-CARRIED = "\x00carried:"  # (the input's columns not read, apart from the results' own names)
 
 
 @dataclass
@@ -97,8 +93,9 @@ class Workbook:
         if assumed is not None and assumed.height:
             self.assumed.append(assumed)
 
-    def write(self, summary: Summary, receipt: dict[str, str], other: Summary | None = None) -> bytes:
-        """The workbook's bytes (a few MB for 100,000 rows), written through a file in constant memory."""
+    def write(self, out: IO[bytes], summary: Summary, receipt: dict[str, str], other: Summary | None = None) -> None:
+        """The workbook onto `out`: xlsxwriter writes the small parts (styles, headings, the short sheets) to a
+        scratch file, and the results sheets' rows are streamed into the copy (writers/sheetxml.py)."""
         import xlsxwriter
 
         with tempfile.TemporaryDirectory(prefix="subsidy-xlsx-") as folder:
@@ -112,11 +109,14 @@ class Workbook:
                 "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
                 "top": book.add_format({"valign": "top"}),
             }
+            # (the streamed cells name their styles by number: each format numbered now, as a cell would)
+            styles = Styles(*(self.formats[k]._get_xf_index() for k in ("top", "money", "wrap")))
             side, second = self.side, self.second
-            self._results(book.add_worksheet("结果" if side is None else "基准结果"))
+            shared = SharedStrings()
+            long = [self._results(book.add_worksheet("结果" if side is None else "基准结果"), styles, 1, shared)]
             if side is not None and second is not None:
                 second.formats = self.formats
-                second._results(book.add_worksheet(side.sheet_name))
+                long.append(second._results(book.add_worksheet(side.sheet_name), styles, 2, shared))
                 difference_sheet(book.add_worksheet("差异"), side, self.rules, self.sheets, self.formats)
             errors = pl.concat(self.errors).sort(ROW, maintain_order=True) if self.errors else pl.DataFrame()
             rejected_sheet(book.add_worksheet("未通过的行"), errors, self.sheets, self.formats)
@@ -126,7 +126,8 @@ class Workbook:
                 totals_sheet(book.add_worksheet(f"{side.side_name}合计"), other, second.pack, self.formats)
             about_sheet(book.add_worksheet("说明"), summary, receipt, self.formats)
             book.close()
-            return path.read_bytes()
+            with path.open("rb") as small:
+                splice(small, out, long, shared)
 
     def headers(self, shown: list[str]) -> list[str]:
         """Each benefit's column head: its name, drafts marked; a name two benefits share gets its document's
@@ -141,13 +142,13 @@ class Workbook:
             heads.append(name + ("（征求意见稿）" if infos[rule_id].draft else ""))
         return heads
 
-    def _results(self, sheet: Any) -> None:
+    def _results(self, sheet: Any, styles: Styles, number: int, shared: SharedStrings) -> LongSheet:
+        """The results sheet's heading, widths and print set-up (xlsxwriter's), and its rows to stream in."""
         applicants = pl.concat(self.applicants) if self.applicants else pl.DataFrame(schema={ROW: pl.Int64})
         applicants = applicants.sort(ROW, maintain_order=True)  # (file order; the benefits are taken in step)
         benefits = pl.concat(self.benefits).sort(ROW, maintain_order=True) if self.benefits else None
         order = {info.id: n for n, info in enumerate(self.rules)}
-        shown = sorted(set(benefits["rule_id"].to_list()), key=order.__getitem__) if benefits is not None else []
-        column_of = {rule: n for n, rule in enumerate(shown)}
+        shown = sorted(benefits["rule_id"].unique().to_list(), key=order.__getitem__) if benefits is not None else []
         head = ["表·行号" if self.sheets else "行号", "申请人编号", "申请人名称", "申请人类型", "所在城市", "所在区县",
                 "评估日期", *self.headers(shown), "补助合计（元）", "状态", "缺少资料", "原因"]
         extras = pl.concat(self.extras) if self.extras else None
@@ -161,50 +162,6 @@ class Workbook:
         for column, text in enumerate(head):
             sheet.write_string(0, column, text, self.formats["head"])
         sheet.set_row(0, 48)
-        items = _grouped(benefits)
-        top = self.formats["top"]
-        stakes = self._stakes()
-        assumed = _by_row(pl.concat(self.assumed)) if self.assumed else {}
-        for line, person in enumerate(applicants.iter_rows(named=True), start=1):
-            row = person[ROW]
-            values = [row_name(row, self.sheets), person["id"], person.get("name"),
-                      KIND_LABELS.get(person["kind"], person["kind"]),
-                      CITY_LABELS.get(person["city"], person["city"]), person.get("district"),
-                      _day(person.get("as_of_used"))]
-            for column, value in enumerate(values):
-                if value is not None:  # (each cell by its type's own method: `write` looks the type up)
-                    if isinstance(value, str):
-                        sheet.write_string(line, column, value, top)
-                    else:
-                        sheet.write_number(line, column, value, top)
-            mine = items.get_for(row)
-            words, missing = [], list(stakes.get(row, []))
-            for item in mine:
-                name = self._name(item["rule_id"])
-                if item["status"] != Status.ELIGIBLE:
-                    words.append(f"{name}：{ZH(STATUS_WORDS.get(item['status'], item['status']))}")
-                elif item["amount_kind"] in ("exact", "estimate") and item["value"] is not None:
-                    write_money(sheet, line, first + column_of[item["rule_id"]], item["value"],
-                                self.formats["money"])
-                    if item["amount_kind"] == "estimate":
-                        words.append(f"{name}：估算")
-                else:
-                    words.append(f"{name}：{_word(item)}")
-                    if item["amount_kind"] == "incomplete" and item["missing"]:
-                        missing.append(f"{name}：需补充 {self._labels(str(item['missing']).split(','))}")
-            if row in assumed:
-                words.append(f"已按未享受计算：{self._labels(assumed[row].split(','))}（表中未填）")
-            write_money(sheet, line, after, person["grants"], self.formats["money"])
-            for column, parts in ((after + 1, words), (after + 2, missing)):
-                if parts:
-                    sheet.write_string(line, column, "；".join(parts), self.formats["wrap"])
-            if not mine:
-                reason = "没有适用的补贴：申请人类型、所在城市或条件不符" + ("，或缺少资料" if missing else "")
-                sheet.write_string(line, after + 3, reason, self.formats["wrap"])
-            for offset, name in enumerate(carried):
-                value = person.get(CARRIED + name)
-                if value is not None:
-                    sheet.write_string(line, after + 4 + offset, value)  # as the file had it, never a formula
         sheet.freeze_panes(1, 2)
         widths = ([20 if self.sheets else 8, 16, 24, 14, 10, 10, 12] + [18] * len(shown) + [16, 36, 40, 30]
                   + [14] * len(carried))
@@ -213,6 +170,10 @@ class Workbook:
             sheet.set_column(column, column, width, self.formats["money"] if money else None)
         sheet.autofilter(0, 0, max(applicants.height, 1), len(head) - 1)
         print_setup(sheet)
+        words = Words(self._names, self._labels, lambda s: ZH(STATUS_WORDS.get(s, s)), _word, self._stakes(),
+                      _by_row(pl.concat(self.assumed), self._labels) if self.assumed else None)
+        rows = result_blocks(applicants, benefits, shown, carried, self.sheets, words, styles, shared)
+        return LongSheet(f"xl/worksheets/sheet{number}.xml", rows, applicants.height, len(head))
 
     def _name(self, rule_id: str) -> str:
         return next(info.name for info in self.rules if info.id == rule_id) if rule_id not in self._names \
@@ -224,17 +185,22 @@ class Workbook:
         labels = self._field_labels
         return "、".join(labels.get(n.strip(), n.strip()) for n in names if n.strip())
 
-    def _stakes(self) -> dict[int, list[str]]:
-        """Per row, the blanks that hold money back: the fields (those the rule reads), the benefit, the amount."""
-        out: dict[int, list[str]] = {}
+    def _stakes(self) -> pl.DataFrame | None:
+        """The blanks that hold money back, a line each in order (sorted by row): the fields (those the rule
+        reads), the benefit, the amount; each distinct field list and amount put in words once."""
         if not self.stakes:
-            return out
-        for item in pl.concat(self.stakes).iter_rows(named=True):
-            fields = [f for f in item[ASSUMED].split(",") if self._reads(item["rule_id"], f)]
-            worth = "金额未量化" if item["value"] is None else f"{format_yuan(item['value'])} 元"
-            out.setdefault(item[ROW], []).append(
-                f"{self._labels(fields)}（{self._name(item['rule_id'])}：按未享受计算可得 {worth}）")
-        return out
+            return None
+        stakes = pl.concat(self.stakes).sort(ROW, maintain_order=True)
+        fields = {(r, a): self._labels([f for f in a.split(",") if self._reads(r, f)])
+                  for r, a in stakes.select("rule_id", ASSUMED).unique().iter_rows()}
+        key = pl.concat_str([pl.col("rule_id"), pl.col(ASSUMED)], separator="\x00")
+        said = {f"{r}\x00{a}": text for (r, a), text in fields.items()}
+        name = pl.col("rule_id").replace_strict(self._names, default=pl.col("rule_id"), return_dtype=pl.String)
+        return stakes.select(ROW, pl.concat_str([
+            key.replace_strict(said, return_dtype=pl.String), pl.lit("（"), name, pl.lit("：按未享受计算可得 "),
+            pl.when(pl.col("value").is_null()).then(pl.lit("金额未量化"))
+            .otherwise(pl.concat_str([yuan_text(pl.col("value")), pl.lit(" 元")])),
+            pl.lit("）")]).alias("text"))
 
     def _reads(self, rule_id: str, name: str) -> bool:
         if self.pack is None or rule_id not in self.pack.rules:
@@ -244,28 +210,11 @@ class Workbook:
         return name in self._read[rule_id]
 
 
-class _Grouped:
-    """The benefits of each row, handed out row after row (the frame sorted by row), one row's at a time."""
-
-    def __init__(self, rows: Iterator[dict[str, Any]]):
-        self._rows = rows
-        self._next: dict[str, Any] | None = next(rows, None)
-
-    def get_for(self, row: int) -> list[dict[str, Any]]:
-        out = []
-        while self._next is not None and self._next[ROW] <= row:
-            if self._next[ROW] == row:
-                out.append(self._next)
-            self._next = next(self._rows, None)
-        return out
-
-
-def _grouped(benefits: pl.DataFrame | None) -> _Grouped:
-    return _Grouped(iter(benefits.iter_rows(named=True)) if benefits is not None and benefits.height else iter(()))
-
-
-def _by_row(frame: pl.DataFrame) -> dict[int, str]:
-    return dict(zip(frame[ROW].to_list(), frame[ASSUMED].to_list(), strict=True))
+def _by_row(frame: pl.DataFrame, labels: Callable[[list[str]], str]) -> pl.DataFrame:
+    """Per row whose blanks were read as none: the words saying which (each distinct list put in words once)."""
+    said = {a: f"已按未享受计算：{labels(a.split(','))}（表中未填）" for a in frame[ASSUMED].unique().to_list()}
+    return frame.sort(ROW, maintain_order=True).select(
+        ROW, pl.col(ASSUMED).replace_strict(said, return_dtype=pl.String).alias("text"))
 
 
 def _word(item: dict[str, Any]) -> str:
@@ -275,10 +224,6 @@ def _word(item: dict[str, Any]) -> str:
     elif item["amount_kind"] == "up_to" and item["max"] is not None:
         word += f" {item['max']:,.2f}"
     return word
-
-
-def _day(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def readable_errors(errors: pl.DataFrame, sheets: dict[int, str]) -> pl.DataFrame:

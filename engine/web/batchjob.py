@@ -1,11 +1,11 @@
 """What a web batch job does, in its own process: the batch engine's `run_batch` on the uploaded list.
 
 The same call `subsidy batch` makes, with the same guarantees (each row in the results or the errors file, read
-= evaluated + rejected, repeats refused, outputs published only when complete) and the same speed. Two runs:
-the first writes the results (CSV), the rejected rows and the summary, and the job's page shows them as soon as
-it ends; the second writes the results workbook for people (the engine's workbook writer, in constant memory),
-which takes longer on a long list, while the page already offers the CSV. A list longer than a sheet can hold
-gets no workbook, and the page says so. Progress (bytes read of the upload) goes to the job's status file.
+= evaluated + rejected, repeats refused, outputs published only when complete) and the same speed. One run: it
+writes the results (CSV), the rejected rows and the summary, and the job's page shows them as soon as it ends;
+it also gathers the rows of the results workbook for people, which is written next (`BatchRun.write_workbook`),
+while the page already offers the CSV. A list longer than a sheet can hold gets no workbook, nor does a run
+beside a reform, and the page says so. Progress (bytes read of the upload) goes to the job's status file.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def _work(folder: Path) -> None:
         return
     write_status(folder, **{**base, "state": "running", "done": 0, "total": source.stat().st_size})
     results, errors, summary = folder / "results.csv", folder / "errors.csv", folder / "summary.json"
-    options = BatchOptions(results, None, None, as_of, drafts, errors, summary, second=second)
+    options = BatchOptions(results, None, None, as_of, drafts, errors, summary, second=second,
+                           workbook=folder / "results.xlsx" if second is None else None)
     try:
         run = run_batch(pack, source, options, _Progress(folder, "running", base))
     except (BatchInputError, OutputError) as error:
@@ -83,14 +84,12 @@ def _work(folder: Path) -> None:
     evaluated = run.summary.evaluated
     base = {**base, "files": files, "rows": run.summary.rows_read, "seconds_results": _since(base)}
     if second is not None or evaluated > SHEET_ROWS:
+        run.drop_workbook()
         finish(folder, "done", **{**base, "workbook": None, "seconds": base["seconds_results"]})
         return
-    write_status(folder, **{**base, "state": "workbook", "done": 0, "total": source.stat().st_size})
-    book = folder / "results.xlsx"
-    scratch = folder / "workbook"
-    scratch.mkdir()
-    run_batch(pack, source, BatchOptions(book, None, None, as_of, drafts, scratch / "errors.csv"),
-              _Progress(folder, "workbook", base))
+    size = source.stat().st_size
+    write_status(folder, **{**base, "state": "workbook", "done": size, "total": size})
+    run.write_workbook()
     files["results.xlsx"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     finish(folder, "done", **{**base, "files": files, "workbook": "results.xlsx", "seconds": _since(base)})
 

@@ -10,6 +10,8 @@ from typing import IO
 
 import polars as pl
 
+from guangxi_subsidy.engine.batch.writers.streamed import Streamed
+
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark: how Excel on Chinese Windows knows a CSV file is UTF-8
 _FORMULA = r"^[=+\-@\t\r]"
 
@@ -23,7 +25,7 @@ def defuse(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     )
 
 
-class CsvWriter:
+class CsvWriter(Streamed):
     """Frames as CSV lines, the header once."""
 
     def __init__(self, handle: IO[bytes], text_columns: tuple[str, ...] = (), bom: bool = False):

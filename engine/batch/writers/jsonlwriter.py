@@ -6,8 +6,10 @@ from typing import IO
 
 import polars as pl
 
+from guangxi_subsidy.engine.batch.writers.streamed import Streamed
 
-class JsonlWriter:
+
+class JsonlWriter(Streamed):
     """Frames as JSON Lines."""
 
     def __init__(self, handle: IO[bytes], text_columns: tuple[str, ...] = (), bom: bool = False):

@@ -7,8 +7,10 @@ from typing import IO, Any
 
 import polars as pl
 
+from guangxi_subsidy.engine.batch.writers.streamed import Streamed
 
-class _TableWriter:
+
+class _TableWriter(Streamed):
     """Frames as the record batches of one table whose schema is the first frame's."""
 
     def __init__(self, handle: IO[bytes], text_columns: tuple[str, ...] = (), bom: bool = False):
