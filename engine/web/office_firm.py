@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from guangxi_subsidy.engine.answers.report import report_bytes
 from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.i18n import speaking
@@ -28,7 +29,6 @@ from guangxi_subsidy.engine.register.profiles import KnownFact, current_versions
 from guangxi_subsidy.engine.register.tables import Applicant
 from guangxi_subsidy.engine.web.office_common import Office, add_route, asker_of, checked_form, now, show, visit
 from guangxi_subsidy.engine.web.office_views import SOURCE_WORDS, Views, table
-from guangxi_subsidy.engine.answers.report import report_bytes
 
 DECLARED = "declaration"
 SOURCE_NAME = "企业自行申报"
