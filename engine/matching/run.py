@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.answers.sentences import line_text
@@ -36,6 +36,7 @@ from guangxi_subsidy.engine.register.facts import now
 from guangxi_subsidy.engine.register.tables import Applicant
 
 BLOCK = 2_000
+COLUMNAR_FROM = 5_000  # a run evaluating this many applicants or more goes through the columnar engine (bulkrun)
 
 
 @dataclass
@@ -187,8 +188,12 @@ def _blocks(session: Session, chosen: set[int] | None) -> Iterator[list[Applican
 
 
 def match(engine: Engine, rules: RulesEngine, as_of: dt.date, full: bool = False,
-          progress: Callable[[int, int | None], None] | None = None) -> RunReport:
-    """One run of the matching: evaluate what must be, store the decisions and the pushes; the run's report."""
+          progress: Callable[[int, int | None], None] | None = None, columnar: bool | None = None) -> RunReport:
+    """One run of the matching: evaluate what must be, store the decisions and the pushes; the run's report.
+
+    `columnar`: evaluate through the columnar engine (True), one applicant at a time (False), or the first when
+    the run evaluates COLUMNAR_FROM applicants or more (None). The two store the same decisions and transitions;
+    only the rule-by-rule path pushes near misses and missing facts (see `bulkrun`)."""
     pack = rules.pack
     found = prints(pack)
     with Session(engine) as session, session.begin():
@@ -204,10 +209,23 @@ def match(engine: Engine, rules: RulesEngine, as_of: dt.date, full: bool = False
         report = RunReport(run.pk, as_of, run.mode, reasons=choice.reasons, rules_changed=choice.rules_changed,
                            rules_crossed=choice.rules_crossed, started=run.started_at.isoformat())
         total = None if choice.pks is None else len(choice.pks)
-        for block in _blocks(session, choice.pks):
-            _evaluate_block(session, rules, run, load_block(session, block, as_of), report)
-            if progress is not None:
-                progress(report.evaluated, total)
+        if columnar is None:
+            counted = total if total is not None else session.scalar(
+                select(func.count()).select_from(Applicant).where(Applicant.forgotten_at.is_(None)))
+            columnar = (counted or 0) >= COLUMNAR_FROM
+        if columnar:
+            from guangxi_subsidy.engine.matching.bulkrun import ColumnarMatch, chunks
+
+            columns = ColumnarMatch(rules, run)
+            for chunk in chunks(session, choice.pks):
+                columns.run_chunk(session, chunk, report)
+                if progress is not None:
+                    progress(report.evaluated, total)
+        else:
+            for block in _blocks(session, choice.pks):
+                _evaluate_block(session, rules, run, load_block(session, block, as_of), report)
+                if progress is not None:
+                    progress(report.evaluated, total)
         report.listed = list_cases(session, pack, run.pk, run.started_at)
         run.evaluated, run.pushed = report.evaluated, len(report.pushed)
     return report
