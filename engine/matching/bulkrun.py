@@ -15,13 +15,12 @@ rule-by-rule path (`run.COLUMNAR_FROM`) push them as before.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.batch.columnar import INDEX, RULE
@@ -97,10 +96,10 @@ class ColumnarMatch:
         if not found.pks:
             return
         connection = session.connection()
+        table = Decision.__table__
         before = _current(connection, chunk)
-        connection.execute(update(Decision.__table__).where(
-            chunk.where(Decision.__table__.c.applicant_pk), Decision.__table__.c.current.is_(True)).values(
-            current=False))
+        connection.execute(update(table).where(chunk.where(table.c.applicant_pk), table.c.current.is_(True))
+                           .values(current=False))
         admitted = self.evaluator.admit(found.cells.with_columns(
             pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW)))
         refused: dict[int, list[str]] = {}
@@ -109,92 +108,120 @@ class ColumnarMatch:
         failures: list[AmountError] = []
         typed = admitted.applicants
         outcomes = self.evaluator.plan.outcomes(typed, None, failures)
-        positions = typed.get_column(ROW).to_list()
+        positions = typed.get_column(ROW)
         for error in failures:
             assert error.index is not None
-            refused.setdefault(positions[error.index], []).append(str(error))
+            refused.setdefault(int(positions[error.index]), []).append(str(error))
         for position, reasons in sorted(refused.items()):
             report.unreadable.append({"id": found.refs[position], "reason": "；".join(reasons)})
-        holds = _holds(outcomes, positions)
-        places = zip(positions, typed.get_column("kind").cast(pl.String).to_list(),
-                     typed.get_column("city").cast(pl.String).to_list(), strict=True)
-        snapshots, decisions, out = [], [], []
-        when = now()
-        for position, kind, city in places:
-            if position in refused:
-                continue
-            pk = found.pks[position]
-            snapshots.append({"run_pk": self.run.pk, "applicant_pk": pk, "awards": found.awards[position],
-                              "facts": found.facts[position]})
-            mine = before.get(pk, {})
-            numbers = self.placed(kind, city)
-            if mine:
-                placed = set(numbers)
-                numbers = [n for n, r in enumerate(self.rules) if n in placed or r.id in mine]
-            for number in numbers:
-                decisions.append(self._decide(number, pk, holds.get((position, number)), mine, found, position,
-                                              out, when, report))
-            report.evaluated += 1
-        _write(connection, snapshots, decisions, out)
+        people = typed.select(pl.col(ROW).alias("position"), pl.col("kind", "city").cast(pl.String)).filter(
+            ~pl.col("position").is_in(list(refused)))
+        people = people.with_columns(pk=pl.lit(pl.Series(found.pks, dtype=pl.Int64)).gather(pl.col("position")))
+        decided = self._decided(people, before, _holds(outcomes, positions))
+        self._write(connection, found, people, decided, report)
+        report.evaluated += people.height
 
-    def _decide(self, number: int, pk: int, held: tuple[Any, ...] | None, mine: dict[str, tuple[str, int | None]],
-                found: Profiles, position: int, out: list[dict[str, Any]], when: dt.datetime,
-                report: Any) -> dict[str, Any]:
-        """One decision row (as `run._decision_row`), and its transition's push added to `out`."""
-        rule, run = self.rules[number], self.run
-        status, amount_kind, fen, missing = "not_eligible", None, None, None
-        if held is not None:
-            status = held[0]
-            if status == "eligible":
-                amount_kind, fen = held[1], held[2]
-                missing = held[3].replace(", ", ",") if held[3] else None
-        old_status, old_fen = mine.get(rule.id, ("", None))
-        item = None
-        if status == "eligible" and old_status != "eligible":
-            item = self._item("opened", number, fen)
-        elif old_status == "eligible" and status != "eligible":
-            item = self._item("closed", number, status, old_fen)
-        elif status == "eligible" and fen != old_fen:
-            item = self._item("amount_changed", number, old_fen, fen)
-        if item is not None:
-            push, payload = item
-            out.append({"run_pk": run.pk, "applicant_pk": pk, "rule_id": push.rule_id, "kind": push.kind,
-                        "key": push.key, "text": push.text, "payload": payload, "created_at": when})
+    def _decided(self, people: pl.DataFrame, before: pl.DataFrame, holds: pl.DataFrame) -> pl.DataFrame:
+        """Per applicant, the rules placed for it and those current for it before (as `run._evaluate_block`),
+        each with its status, amount and the transition it makes (opened, closed, amount changed, or none)."""
+        placed = pl.DataFrame([(k, c, n) for k, c in people.select("kind", "city").unique().iter_rows()
+                               for n in self.placed(k, c)],
+                              schema={"kind": pl.String, "city": pl.String, "rule": pl.Int64}, orient="row")
+        pairs = people.join(placed, on=["kind", "city"]).select("position", "pk", "rule")
+        numbers = pl.DataFrame({"rule_id": [r.id for r in self.rules], "rule": range(len(self.rules))},
+                               schema={"rule_id": pl.String, "rule": pl.Int64})
+        before = before.join(numbers, on="rule_id")  # (a rule no longer in the pack is not decided again)
+        if before.height:
+            earlier = before.join(people.select("pk", "position"), on="pk").select("position", "pk", "rule")
+            pairs = pl.concat([pairs, earlier]).unique(["position", "rule"])
+        eligible = pl.col("status") == "eligible"
+        frame = pairs.sort("position", "rule").join(holds, on=["position", "rule"], how="left").join(
+            before.select("pk", "rule", "old_status", "old_fen"), on=["pk", "rule"], how="left")
+        frame = frame.with_columns(
+            status=pl.col("status").fill_null("not_eligible"),
+            amount_kind=pl.when(eligible).then(pl.col("amount_kind")),
+            fen=pl.when(eligible).then(pl.col("fen")),
+            missing=pl.when(eligible).then(pl.col("missing").str.replace_all(", ", ",", literal=True)))
+        was = pl.col("old_status").fill_null("") == "eligible"
+        return frame.with_columns(change=pl.when(eligible & ~was).then(pl.lit("opened"))
+                                  .when(was & ~eligible).then(pl.lit("closed"))
+                                  .when(eligible & pl.col("fen").ne_missing(pl.col("old_fen")))
+                                  .then(pl.lit("amount_changed")))
+
+    def _write(self, connection: Connection, found: Profiles, people: pl.DataFrame, decided: pl.DataFrame,
+               report: Any) -> None:
+        run, when = self.run, now()
+        rule_ids = pl.Series([r.id for r in self.rules], dtype=pl.String)
+        snapshots = [(run.pk, found.pks[p], found.awards[p], found.facts[p])
+                     for p in people.get_column("position").to_list()]
+        _insert(connection, MatchSnapshot.__table__, ("run_pk", "applicant_pk", "awards", "facts"), snapshots)
+        constants = {name: _bound(connection, Decision.__table__, name, value) for name, value in (
+            ("run_pk", run.pk), ("as_of", run.as_of), ("rules_digest", run.rules_digest),
+            ("engine_version", run.engine_version), ("current", True))}
+        names = ("run_pk", "applicant_pk", "rule_id", "status", "amount_kind", "amount_fen", "missing", "as_of",
+                 "rules_digest", "engine_version", "current")
+        rows = decided.select(pl.lit(constants["run_pk"]).alias("run_pk"), pl.col("pk"),
+                              pl.lit(rule_ids).gather(pl.col("rule")).alias("rule_id"), "status", "amount_kind", "fen",
+                              "missing", pl.lit(constants["as_of"]).alias("as_of"),
+                              pl.lit(constants["rules_digest"]).alias("rules_digest"),
+                              pl.lit(constants["engine_version"]).alias("engine_version"),
+                              pl.lit(constants["current"]).alias("current"))
+        _insert(connection, Decision.__table__, names, rows.iter_rows())
+        out = []
+        created = _bound(connection, Push.__table__, "created_at", when)
+        for position, pk, number, change, fen, old_fen, status in decided.filter(
+                pl.col("change").is_not_null()).select("position", "pk", "rule", "change", "fen", "old_fen",
+                                                        "status").iter_rows():
+            figures = (fen,) if change == "opened" else (status, old_fen) if change == "closed" else (old_fen, fen)
+            push, payload = self._item(change, number, *figures)
+            out.append((run.pk, pk, push.rule_id, push.kind, push.key, push.text, payload, created))
             report.pushed.append({"id": found.refs[position], "kind": push.kind, "rule_id": push.rule_id,
                                   "text": push.text, **push.payload})
-        return {"run_pk": run.pk, "applicant_pk": pk, "rule_id": rule.id, "status": status,
-                "amount_kind": amount_kind, "amount_fen": fen, "missing": missing, "as_of": run.as_of,
-                "rules_digest": run.rules_digest, "engine_version": run.engine_version, "current": True}
+        _insert(connection, Push.__table__, ("run_pk", "applicant_pk", "rule_id", "kind", "key", "text", "payload",
+                                             "created_at"), out)
 
 
-def _holds(outcomes: list[pl.DataFrame], positions: list[int]) -> dict[tuple[int, int], tuple[Any, ...]]:
-    """(applicant's position, rule's position): (status, amount kind, headline in fen, missing), for each rule
-    that holds."""
+def _holds(outcomes: list[pl.DataFrame], positions: pl.Series) -> pl.DataFrame:
+    """(applicant's position, rule's position, status, amount kind, headline in fen, missing) for each rule that
+    holds; the headline as `pushes.headline` takes it."""
+    schema = {"position": pl.Int64, "rule": pl.Int64, "status": pl.String, "amount_kind": pl.String,
+              "fen": pl.Int64, "missing": pl.String}
     frames = [f.select(INDEX, RULE, "status", "kind", "value", "max", "missing") for f in outcomes if f.height]
     if not frames:
-        return {}
-    rows = pl.concat(frames).with_columns(pl.col("status", "kind").cast(pl.String))
-    out: dict[tuple[int, int], tuple[Any, ...]] = {}
-    for index, rule, status, kind, value, maximum, missing in rows.iter_rows():
-        part = HEADLINE.get(kind)
-        fen = value if part == "value" else maximum if part == "max" else None
-        out[(positions[index], rule)] = (status, kind, None if fen is None else int(fen), missing)
-    return out
+        return pl.DataFrame(schema=schema)
+    kind = pl.col("kind").cast(pl.String)
+    part = kind.replace_strict(HEADLINE, default=None)
+    return pl.concat(frames).select(
+        pl.lit(positions.cast(pl.Int64)).gather(pl.col(INDEX)).alias("position"),
+        pl.col(RULE).cast(pl.Int64).alias("rule"),
+        pl.col("status").cast(pl.String), kind.alias("amount_kind"),
+        pl.when(part == "value").then(pl.col("value")).when(part == "max").then(pl.col("max"))
+        .cast(pl.Int64).alias("fen"), pl.col("missing"))
 
 
-def _current(connection: Connection, chunk: Chunk) -> dict[int, dict[str, tuple[str, int | None]]]:
+def _current(connection: Connection, chunk: Chunk) -> pl.DataFrame:
+    """The decisions current for the chunk's applicants: pk, rule id, status and amount before this run."""
     table = Decision.__table__
     query = select(table.c.applicant_pk, table.c.rule_id, table.c.status, table.c.amount_fen).where(
         chunk.where(table.c.applicant_pk), table.c.current.is_(True))
-    out: dict[int, dict[str, tuple[str, int | None]]] = {}
-    for pk, rule_id, status, fen in connection.execute(query):
-        out.setdefault(pk, {})[rule_id] = (status, fen)
-    return out
+    return pl.DataFrame(connection.execute(query).all(), orient="row", schema={
+        "pk": pl.Int64, "rule_id": pl.String, "old_status": pl.String, "old_fen": pl.Int64})
 
 
-def _write(connection: Connection, snapshots: list[dict[str, Any]], decisions: list[dict[str, Any]],
-           out: list[dict[str, Any]]) -> None:
-    for table, rows in ((MatchSnapshot.__table__, snapshots), (Decision.__table__, decisions),
-                        (Push.__table__, out)):
-        if rows:
-            connection.execute(insert(table), rows)
+def _bound(connection: Connection, table: Any, name: str, value: Any) -> Any:
+    """A value as the column's type hands it to the database driver (a date as SQLite's text, …)."""
+    process = table.c[name].type.bind_processor(connection.dialect)
+    return value if process is None else process(value)
+
+
+def _insert(connection: Connection, table: Any, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Rows inserted by the driver's executemany, values already as the driver takes them (a statement for all,
+    without a per-row pass through SQLAlchemy's parameters)."""
+    rows = list(rows)
+    if not rows:
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    quote = connection.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+           f"VALUES ({', '.join(mark for _ in names)})")
+    connection.exec_driver_sql(sql, rows)
