@@ -37,6 +37,7 @@ from guangxi_subsidy.engine.register.tables import Applicant
 
 RANGE = 20_000  # applicants per chunk of a full run (a range of keys)
 LISTED = 5_000  # applicants per chunk of a chosen set (a list of keys, within any database's parameter limit)
+CACHE_KIB = 256 * 1024  # SQLite's page cache during a columnar run
 HEADLINE = {"exact": "value", "estimate": "value", "range": "max", "up_to": "max"}  # pushes.headline, in fen
 
 
@@ -96,6 +97,8 @@ class ColumnarMatch:
         if not found.pks:
             return
         connection = session.connection()
+        if connection.dialect.name == "sqlite":  # (the default 2 MB page cache thrashes on the indexes)
+            connection.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
         table = Decision.__table__
         before = _current(connection, chunk)
         connection.execute(update(table).where(chunk.where(table.c.applicant_pk), table.c.current.is_(True))
@@ -154,8 +157,8 @@ class ColumnarMatch:
         rule_ids = pl.Series([r.id for r in self.rules], dtype=pl.String)
         snapshots = [(run.pk, found.pks[p], found.awards[p], found.facts[p])
                      for p in people.get_column("position").to_list()]
-        _insert(connection, MatchSnapshot.__table__, ("run_pk", "applicant_pk", "awards", "facts"), snapshots)
-        constants = {name: _bound(connection, Decision.__table__, name, value) for name, value in (
+        insert_rows(connection, MatchSnapshot.__table__, ("run_pk", "applicant_pk", "awards", "facts"), snapshots)
+        constants = {name: bound(connection, Decision.__table__, name, value) for name, value in (
             ("run_pk", run.pk), ("as_of", run.as_of), ("rules_digest", run.rules_digest),
             ("engine_version", run.engine_version), ("current", True))}
         names = ("run_pk", "applicant_pk", "rule_id", "status", "amount_kind", "amount_fen", "missing", "as_of",
@@ -166,9 +169,9 @@ class ColumnarMatch:
                               pl.lit(constants["rules_digest"]).alias("rules_digest"),
                               pl.lit(constants["engine_version"]).alias("engine_version"),
                               pl.lit(constants["current"]).alias("current"))
-        _insert(connection, Decision.__table__, names, rows.iter_rows())
+        insert_rows(connection, Decision.__table__, names, rows.iter_rows())
         out = []
-        created = _bound(connection, Push.__table__, "created_at", when)
+        created = bound(connection, Push.__table__, "created_at", when)
         for position, pk, number, change, fen, old_fen, status in decided.filter(
                 pl.col("change").is_not_null()).select("position", "pk", "rule", "change", "fen", "old_fen",
                                                         "status").iter_rows():
@@ -177,7 +180,7 @@ class ColumnarMatch:
             out.append((run.pk, pk, push.rule_id, push.kind, push.key, push.text, payload, created))
             report.pushed.append({"id": found.refs[position], "kind": push.kind, "rule_id": push.rule_id,
                                   "text": push.text, **push.payload})
-        _insert(connection, Push.__table__, ("run_pk", "applicant_pk", "rule_id", "kind", "key", "text", "payload",
+        insert_rows(connection, Push.__table__, ("run_pk", "applicant_pk", "rule_id", "kind", "key", "text", "payload",
                                              "created_at"), out)
 
 
@@ -208,13 +211,13 @@ def _current(connection: Connection, chunk: Chunk) -> pl.DataFrame:
         "pk": pl.Int64, "rule_id": pl.String, "old_status": pl.String, "old_fen": pl.Int64})
 
 
-def _bound(connection: Connection, table: Any, name: str, value: Any) -> Any:
+def bound(connection: Connection, table: Any, name: str, value: Any) -> Any:
     """A value as the column's type hands it to the database driver (a date as SQLite's text, …)."""
-    process = table.c[name].type.bind_processor(connection.dialect)
+    process = table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
     return value if process is None else process(value)
 
 
-def _insert(connection: Connection, table: Any, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+def insert_rows(connection: Connection, table: Any, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
     """Rows inserted by the driver's executemany, values already as the driver takes them (a statement for all,
     without a per-row pass through SQLAlchemy's parameters)."""
     rows = list(rows)
