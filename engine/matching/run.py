@@ -36,7 +36,7 @@ from guangxi_subsidy.engine.register.facts import now
 from guangxi_subsidy.engine.register.tables import Applicant
 
 BLOCK = 2_000
-COLUMNAR_FROM = 5_000  # a run evaluating this many applicants or more goes through the columnar engine (bulkrun)
+COLUMNAR_FROM = 1_000  # a run evaluating this many applicants or more goes through the columnar engine (bulkrun)
 
 
 @dataclass
