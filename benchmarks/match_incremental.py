@@ -98,11 +98,12 @@ def main() -> None:
         incremental_seconds = time.perf_counter() - started
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; register filled in {fill_seconds:.1f} s")
         print(f"applicants stored: {args.applicants:,}; with a changed fact: {touched:,} (drawn: {args.changed:.0%})")
-        print(f"full run ({'columnar' if full.evaluated >= COLUMNAR_FROM else 'rule by rule'}): "
-              f"{full.evaluated:>9,} evaluated in {full_seconds:8.2f} s "
-              f"({full.evaluated / full_seconds:,.0f}/s), {len(full.pushed):,} pushes")
+        path = {True: "columnar", False: "rule by rule"}
+        print(f"full run:        {full.evaluated:>9,} evaluated in {full_seconds:8.2f} s "
+              f"({full.evaluated / full_seconds:,.0f}/s), {len(full.pushed):,} pushes, "
+              f"{path[full.evaluated >= COLUMNAR_FROM]}")
         print(f"incremental run: {incremental.evaluated:>9,} evaluated in {incremental_seconds:8.2f} s, "
-              f"{len(incremental.pushed):,} pushes")
+              f"{len(incremental.pushed):,} pushes, {path[incremental.evaluated >= COLUMNAR_FROM]}")
         print(f"incremental / full: {incremental_seconds / full_seconds:.3f} "
               f"({full_seconds / incremental_seconds:.1f}x faster)")
         engine.dispose()
