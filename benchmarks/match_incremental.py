@@ -63,14 +63,14 @@ def fill(engine: Engine, count: int, seed: int) -> None:
                                                      "source"), facts)
 
 
-def change(engine: object, count: int, share: float, seed: int) -> int:
+def change(engine: Engine, count: int, share: float, seed: int) -> int:
     rng = random.Random(seed + 1)
     chosen = rng.sample(range(1, count + 1), max(1, int(count * share)))
     source = Source("department", "人社", "bench")
     period = parse_period("2019")
     changes = [Change(pk, False, KINDS[(pk - 1) % 3][2][1], "12345" if (pk - 1) % 3 != 2 else "false",
                       period, source) for pk in chosen]
-    with Session(engine) as session, session.begin():  # type: ignore[call-overload]
+    with Session(engine) as session, session.begin():
         _counts, touched = record(session, changes, reason_for_change="bench change")
     return len(touched)  # (a value drawn equal to the one held changes nothing)
 

@@ -51,8 +51,7 @@ def chunks(session: Session, chosen: set[int] | None) -> Iterator[Chunk]:
         return
     keys = list(session.scalars(select(Applicant.pk).where(Applicant.forgotten_at.is_(None)).order_by(Applicant.pk)))
     for start in range(0, len(keys), RANGE):
-        part = keys[start:start + RANGE]
-        yield Chunk(part[0], part[-1])
+        yield Chunk(keys[start], keys[min(start + RANGE, len(keys)) - 1])
 
 
 def _yuan(fen: int | None) -> Decimal | None:

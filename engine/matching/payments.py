@@ -49,9 +49,9 @@ def case_json(case: WaiverCase, ref: str, today: dt.date,
     after the item's application window closed."""
     late = None  # (counted only once the deadline has passed: a deadline in a year not yet on the calendar)
     past = case.pay_by is not None and case.status == "confirmed" and today > case.pay_by
-    if past:
+    if past and case.pay_by is not None:
         try:
-            late = workdays_between(case.pay_by, today)  # type: ignore[arg-type]
+            late = workdays_between(case.pay_by, today)
         except CalendarError:  # past the deadline, by working days the calendar cannot count yet
             late = None
     where = standing(window, today)

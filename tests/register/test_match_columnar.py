@@ -63,7 +63,9 @@ def _fill(engine: Engine, seed: int) -> None:
         when = bound(connection, Applicant.__table__, "created_at", dt.datetime(2019, 1, 1))
         days = {p: tuple(bound(connection, Fact.__table__, "period_start", d) for d in (p.start, p.end))
                 for p in (y2018, y2019)}
-        people, plain, personal = [], [], []
+        people: list[tuple[Any, ...]] = []
+        plain: list[tuple[Any, ...]] = []
+        personal: list[tuple[Any, ...]] = []
         for pk in range(1, COUNT + 1):
             kind, city = kinds[pk % len(kinds)], CITIES[(pk // len(kinds)) % len(CITIES)]
             people.append((pk, f"G{pk:05d}", "person" if kind == "individual" else "organisation", kind, city, when))
