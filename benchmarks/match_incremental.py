@@ -1,11 +1,14 @@
 """`subsidy match` on a stored register: a full run against an incremental run after a change touching 5% of the
 applicants, in the same run (the ratio is what counts; seconds depend on the machine).
 
-    .venv/bin/python benchmarks/match_incremental.py [--applicants 1000000] [--changed 0.05] [--db URL]
+    .venv/bin/python benchmarks/match_incremental.py [--applicants 1000000] [--changed 0.05] [--db URL] [--rowwise N]
 
 The register is made in a temporary SQLite file (or the database `--db` names, emptied first): applicants of
 three kinds and places with a few facts each, inserted in bulk; then `match` (full), a change of one fact for
-5% of them (recorded as an import records it), and `match` again (incremental).
+5% of them (recorded as an import records it), and `match` again (incremental). A run of 1,000 applicants or
+more goes through the columnar engine; a second register of `--rowwise` applicants, matched rule by rule, gives
+the rate the columnar full run is compared with, in the same run. The load average is printed: on a shared
+machine it says how far the seconds are from an idle one.
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ def main() -> None:
     parser.add_argument("--applicants", type=int, default=1_000_000)
     parser.add_argument("--changed", type=float, default=0.05)
     parser.add_argument("--db", help="a database URL (default: a temporary SQLite file)")
+    parser.add_argument("--rowwise", type=int, help="applicants of a second register matched rule by rule, for the "
+                        "rate the columnar full run is compared with (default: a tenth, at most 1,000)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         engine = database.connect(args.db or f"sqlite:///{Path(folder) / 'bench.db'}")
@@ -106,6 +111,17 @@ def main() -> None:
               f"{len(incremental.pushed):,} pushes, {path[incremental.evaluated >= COLUMNAR_FROM]}")
         print(f"incremental / full: {incremental_seconds / full_seconds:.3f} "
               f"({full_seconds / incremental_seconds:.1f}x faster)")
+        sample = args.rowwise if args.rowwise is not None else min(1_000, args.applicants // 10)
+        if sample:
+            rowwise = database.connect(f"sqlite:///{Path(folder) / 'rowwise.db'}")
+            database.upgrade(rowwise)
+            fill(rowwise, sample, 7)
+            started = time.perf_counter()
+            done = match(rowwise, rules, day, columnar=False)
+            rate = done.evaluated / (time.perf_counter() - started)
+            print(f"rule by rule, a register of {sample:,}: {rate:,.0f}/s; the full run above: "
+                  f"{full.evaluated / full_seconds / rate:.1f}x that rate")
+            rowwise.dispose()
         engine.dispose()
 
 
