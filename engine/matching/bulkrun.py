@@ -100,8 +100,9 @@ class ColumnarMatch:
             connection.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
         table = Decision.__table__
         before = _current(connection, chunk)
-        connection.execute(update(table).where(chunk.where(table.c.applicant_pk), table.c.current.is_(True))
-                           .values(current=False))
+        forgotten = select(Applicant.pk).where(Applicant.forgotten_at.is_not(None))  # (not evaluated: kept as is)
+        connection.execute(update(table).where(chunk.where(table.c.applicant_pk), table.c.current.is_(True),
+                                               table.c.applicant_pk.not_in(forgotten)).values(current=False))
         admitted = self.evaluator.admit(found.cells.with_columns(
             pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW)))
         refused: dict[int, list[str]] = {}
