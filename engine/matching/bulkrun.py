@@ -15,6 +15,7 @@ rule-by-rule path (`run.COLUMNAR_FROM`) push them as before.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,7 @@ from guangxi_subsidy.engine.matching.tables import Decision, MatchRun, MatchSnap
 from guangxi_subsidy.engine.money import FEN
 from guangxi_subsidy.engine.register.facts import now
 from guangxi_subsidy.engine.register.tables import Applicant
+from guangxi_subsidy.engine.rules.pack import RulePack
 
 RANGE = 20_000  # applicants per chunk of a full run (a range of keys)
 LISTED = 5_000  # applicants per chunk of a chosen set (a list of keys, within any database's parameter limit)
@@ -54,6 +56,20 @@ def chunks(session: Session, chosen: set[int] | None) -> Iterator[Chunk]:
         yield Chunk(keys[start], keys[min(start + RANGE, len(keys)) - 1])
 
 
+_PLANS: dict[tuple[int, dt.date], tuple[RulePack, Evaluator]] = {}
+
+
+def evaluator(pack: RulePack, day: dt.date) -> Evaluator:
+    """The pack compiled for a date, kept for the next run of the same pack and date (compiling takes seconds;
+    an evaluator keeps no state between calls)."""
+    held = _PLANS.get((id(pack), day))
+    if held is None or held[0] is not pack:
+        if len(_PLANS) >= 4:
+            _PLANS.clear()
+        held = _PLANS[(id(pack), day)] = (pack, Evaluator(pack, as_of=day))
+    return held[1]
+
+
 def _yuan(fen: int | None) -> Decimal | None:
     return None if fen is None else (Decimal(fen) / 100).quantize(FEN)
 
@@ -63,7 +79,7 @@ class ColumnarMatch:
 
     def __init__(self, rules: RulesEngine, run: MatchRun):
         self.run = run
-        self.evaluator = Evaluator(rules.pack, as_of=run.as_of)
+        self.evaluator = evaluator(rules.pack, run.as_of)
         self.rules = self.evaluator.plan.rules  # (the order of Engine.evaluate's outcomes)
         self._placed: dict[tuple[str, str], list[int]] = {}
         self._items: dict[tuple[Any, ...], tuple[pushes.Item, str]] = {}
