@@ -39,7 +39,6 @@ from guangxi_subsidy.engine.rules.pack import RulePack
 
 RANGE = 20_000  # applicants per chunk of a full run (a range of keys)
 LISTED = 5_000  # applicants per chunk of a chosen set (a list of keys, within any database's parameter limit)
-CACHE_KIB = 256 * 1024  # SQLite's page cache during a columnar run
 HEADLINE = {"exact": "value", "estimate": "value", "range": "max", "up_to": "max"}  # pushes.headline, in fen
 
 
@@ -112,13 +111,10 @@ class ColumnarMatch:
         if not found.pks:
             return
         connection = session.connection()
-        if connection.dialect.name == "sqlite":  # (the default 2 MB page cache thrashes on the indexes)
-            connection.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
-        table = Decision.__table__
         before = _current(connection, chunk)
         forgotten = select(Applicant.pk).where(Applicant.forgotten_at.is_not(None))  # (not evaluated: kept as is)
-        connection.execute(update(table).where(chunk.where(table.c.applicant_pk), table.c.current.is_(True),
-                                               table.c.applicant_pk.not_in(forgotten)).values(current=False))
+        connection.execute(update(Decision).where(chunk.where(Decision.applicant_pk), Decision.current.is_(True),
+                                                  Decision.applicant_pk.not_in(forgotten)).values(current=False))
         admitted = self.evaluator.admit(found.cells.with_columns(
             pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW)))
         refused: dict[int, list[str]] = {}
