@@ -29,7 +29,7 @@ from guangxi_subsidy.engine.batch.evaluator import Evaluator
 from guangxi_subsidy.engine.evaluation.award import AmountError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine as RulesEngine
 from guangxi_subsidy.engine.intake.frames import ROW
-from guangxi_subsidy.engine.matching import pushes
+from guangxi_subsidy.engine.matching import bulkextras, pushes
 from guangxi_subsidy.engine.matching.bulkload import Chunk, Profiles, load_chunk
 from guangxi_subsidy.engine.matching.tables import Decision, MatchRun, MatchSnapshot, Push
 from guangxi_subsidy.engine.money import FEN
@@ -39,6 +39,7 @@ from guangxi_subsidy.engine.rules.pack import RulePack
 
 RANGE = 20_000  # applicants per chunk of a full run (a range of keys)
 LISTED = 5_000  # applicants per chunk of a chosen set (a list of keys, within any database's parameter limit)
+PUSHED = ("run_pk", "applicant_pk", "rule_id", "kind", "key", "text", "payload", "created_at")
 HEADLINE = {"exact": "value", "estimate": "value", "range": "max", "up_to": "max"}  # pushes.headline, in fen
 
 
@@ -76,8 +77,8 @@ def _yuan(fen: int | None) -> Decimal | None:
 class ColumnarMatch:
     """The pack compiled once for the run's date; `run_chunk` evaluates and writes one chunk."""
 
-    def __init__(self, rules: RulesEngine, run: MatchRun):
-        self.run = run
+    def __init__(self, rules: RulesEngine, run: MatchRun, near: bool = True):
+        self.run, self.engine, self.near = run, rules, near
         self.evaluator = evaluator(rules.pack, run.as_of)
         self.rules = self.evaluator.plan.rules  # (the order of Engine.evaluate's outcomes)
         self._placed: dict[tuple[str, str], list[int]] = {}
@@ -134,6 +135,13 @@ class ColumnarMatch:
         people = people.with_columns(pk=pl.lit(pl.Series(found.pks, dtype=pl.Int64)).gather(pl.col("position")))
         decided = self._decided(people, before, _holds(outcomes, positions))
         self._write(connection, found, people, decided, report)
+        moved = decided.filter(pl.col("moved")).with_columns(
+            rule_id=pl.lit(pl.Series([r.id for r in self.rules], dtype=pl.String)).gather(pl.col("rule")))
+        if moved.height:
+            created = bound(connection, Push.__table__, "created_at", now())
+            more = bulkextras.evaluated if self.near else bulkextras.columns
+            insert_rows(connection, Push.__table__, PUSHED,
+                        more(self.engine, self.run, connection, chunk, found, moved, created, report))
         report.evaluated += people.height
 
     def _decided(self, people: pl.DataFrame, before: pl.DataFrame, holds: pl.DataFrame) -> pl.DataFrame:
@@ -146,19 +154,22 @@ class ColumnarMatch:
         numbers = pl.DataFrame({"rule_id": [r.id for r in self.rules], "rule": range(len(self.rules))},
                                schema={"rule_id": pl.String, "rule": pl.Int64})
         before = before.join(numbers, on="rule_id")  # (a rule no longer in the pack is not decided again)
+        # (a decision new, or other in status, amount or missing facts: `run.changed`)
         if before.height:
             earlier = before.join(people.select("pk", "position"), on="pk").select("position", "pk", "rule")
             pairs = pl.concat([pairs, earlier]).unique(["position", "rule"])
         eligible = pl.col("status") == "eligible"
         frame = pairs.sort("position", "rule").join(holds, on=["position", "rule"], how="left").join(
-            before.select("pk", "rule", "old_status", "old_fen"), on=["pk", "rule"], how="left")
+            before.select("pk", "rule", "old_status", "old_fen", "old_missing"), on=["pk", "rule"], how="left")
         frame = frame.with_columns(
             status=pl.col("status").fill_null("not_eligible"),
             amount_kind=pl.when(eligible).then(pl.col("amount_kind")),
             fen=pl.when(eligible).then(pl.col("fen")),
             missing=pl.when(eligible).then(pl.col("missing").str.replace_all(", ", ",", literal=True)))
         was = pl.col("old_status").fill_null("") == "eligible"
-        return frame.with_columns(change=pl.when(eligible & ~was).then(pl.lit("opened"))
+        moved = (pl.col("old_status").is_null() | (pl.col("status") != pl.col("old_status"))
+                 | pl.col("fen").ne_missing(pl.col("old_fen")) | pl.col("missing").ne_missing(pl.col("old_missing")))
+        return frame.with_columns(moved=moved, change=pl.when(eligible & ~was).then(pl.lit("opened"))
                                   .when(was & ~eligible).then(pl.lit("closed"))
                                   .when(eligible & pl.col("fen").ne_missing(pl.col("old_fen")))
                                   .then(pl.lit("amount_changed")))
@@ -192,8 +203,7 @@ class ColumnarMatch:
             out.append((run.pk, pk, push.rule_id, push.kind, push.key, push.text, payload, created))
             report.pushed.append({"id": found.refs[position], "kind": push.kind, "rule_id": push.rule_id,
                                   "text": push.text, **push.payload})
-        insert_rows(connection, Push.__table__, ("run_pk", "applicant_pk", "rule_id", "kind", "key", "text", "payload",
-                                             "created_at"), out)
+        insert_rows(connection, Push.__table__, PUSHED, out)
 
 
 def _holds(outcomes: list[pl.DataFrame], positions: pl.Series) -> pl.DataFrame:
@@ -217,10 +227,11 @@ def _holds(outcomes: list[pl.DataFrame], positions: pl.Series) -> pl.DataFrame:
 def _current(connection: Connection, chunk: Chunk) -> pl.DataFrame:
     """The decisions current for the chunk's applicants: pk, rule id, status and amount before this run."""
     table = Decision.__table__
-    query = select(table.c.applicant_pk, table.c.rule_id, table.c.status, table.c.amount_fen).where(
-        chunk.where(table.c.applicant_pk), table.c.current.is_(True))
+    query = select(table.c.applicant_pk, table.c.rule_id, table.c.status, table.c.amount_fen,
+                   table.c.missing).where(chunk.where(table.c.applicant_pk), table.c.current.is_(True))
     return pl.DataFrame(connection.execute(query).all(), orient="row", schema={
-        "pk": pl.Int64, "rule_id": pl.String, "old_status": pl.String, "old_fen": pl.Int64})
+        "pk": pl.Int64, "rule_id": pl.String, "old_status": pl.String, "old_fen": pl.Int64,
+        "old_missing": pl.String})
 
 
 def bound(connection: Connection, table: Any, name: str, value: Any) -> Any:
