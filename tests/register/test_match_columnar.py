@@ -216,3 +216,26 @@ def test_a_columnar_run_without_near_misses_stores_the_same_decisions_and_no_nea
     assert "near_miss" not in {p["kind"] for p in report.pushed}
     # (the facts an incomplete amount lacks, from the columns: a subset of what the evaluated run pushes)
     assert {e[1:] for e in stored[3]} <= {e[1:] for e in both[False][0][3] if e[0] == 1}
+
+
+def test_one_changed_fact_through_the_columnar_path_pushes_exactly_the_opened_benefit(
+        register_engine: Engine, tmp_path: Path, engine: RulesEngine) -> None:
+    from tests.register.test_match import A, B, bases
+
+    bases(register_engine, tmp_path, "否")
+    first = match(register_engine, engine, DAY, columnar=True)
+    assert first.mode == "full" and first.evaluated == 2
+    bases(register_engine, tmp_path, "是", "bases-2.csv")  # B's recognition arrives: one fact changed
+    second = match(register_engine, engine, DAY, columnar=True)
+    assert second.evaluated == 1
+    # 400,000 paid × 70% = 280,000 (below the 550,000 cap), 三(四)18
+    assert [(p["id"], p["kind"], p["rule_id"], p["amount"]) for p in second.pushed] == [
+        (B, "opened", RENT, "280000.00")]
+    third = match(register_engine, engine, DAY, columnar=True)
+    assert third.evaluated == 0 and third.pushed == []
+    with Session(register_engine) as session:
+        current = session.execute(select(Decision.status).join(Applicant, Applicant.pk == Decision.applicant_pk)
+                                  .where(Applicant.ref == A, Decision.rule_id == RENT, Decision.current.is_(True))
+                                  ).scalars().all()
+        assert current == ["eligible"]
+        assert session.query(Award).count() == 0
