@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--db", help="a database URL (default: a temporary SQLite file)")
     parser.add_argument("--rowwise", type=int, help="applicants of a second register matched rule by rule, for the "
                         "rate the columnar full run is compared with (default: a tenth, at most 1,000)")
+    parser.add_argument("--no-near-misses", dest="near", action="store_false",
+                        help="match without looking for near misses (`subsidy match --no-near-misses`)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         engine = database.connect(args.db or f"sqlite:///{Path(folder) / 'bench.db'}")
@@ -95,14 +97,15 @@ def main() -> None:
         rules = RulesEngine(load_pack())
         day = dt.date(2019, 6, 1)
         started, cpu = time.perf_counter(), time.process_time()
-        full = match(engine, rules, day)
+        full = match(engine, rules, day, near=args.near)
         full_seconds, full_cpu = time.perf_counter() - started, time.process_time() - cpu
         touched = change(engine, args.applicants, args.changed, 7)
         started, cpu = time.perf_counter(), time.process_time()
-        incremental = match(engine, rules, day)
+        incremental = match(engine, rules, day, near=args.near)
         incremental_seconds, incremental_cpu = time.perf_counter() - started, time.process_time() - cpu
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; register filled in {fill_seconds:.1f} s")
-        print(f"applicants stored: {args.applicants:,}; with a changed fact: {touched:,} (drawn: {args.changed:.0%})")
+        print(f"applicants stored: {args.applicants:,}; with a changed fact: {touched:,} (drawn: {args.changed:.0%}); "
+              f"near misses: {'looked for' if args.near else 'not looked for'}")
         path = {True: "columnar", False: "rule by rule"}
         print(f"full run:        {full.evaluated:>9,} evaluated in {full_seconds:8.2f} s "
               f"({full.evaluated / full_seconds:,.0f}/s; {full_cpu:.1f} s of CPU), {len(full.pushed):,} pushes, "
