@@ -5,12 +5,10 @@ Per chunk (a range of applicant keys, or a list of them): the profiles and their
 (`bulkload`), typed and evaluated in columns (`batch.evaluator`: statuses, amounts in fen, the facts an amount
 lacks), then the same rows `run` writes one applicant at a time: a snapshot per applicant, a decision per rule
 placed for it (and per rule current for it before), the transitions pushed (opened, closed, amount changed).
-A test holds the two paths to the same decisions, snapshots and transitions.
+A test holds the two paths to the same decisions, snapshots and pushes.
 
-Near misses and missing facts are not pushed by this path: they need each applicant's rule-by-rule evaluation
-(the solver reads each failing condition), which is what made a full run take hours. They stay available for any
-decision, computed when asked, from the facts its receipt names (`subsidy match why`); runs small enough for the
-rule-by-rule path (`run.COLUMNAR_FROM`) push them as before.
+Near misses and missing facts: for the applicants whose decisions changed in the chunk, as the rule-by-rule
+path looks for them (`bulkextras`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The columnar match stores what the rule-by-rule match stores: on a register of generated applicants (every
 kind, three cities, random facts of every type, a fact with two periods or a second version, awards counted by
-the ledger), the two paths' decisions, snapshots and transitions (opened, closed, amount changed) are the same,
+the ledger, firms a few months short of a benefit), the two paths' decisions, snapshots, transitions (opened,
+closed, amount changed), near misses and missing facts are the same,
 over a full run, an incremental run after changes and an award, and a run on a new date."""
 
 from __future__ import annotations
