@@ -113,3 +113,18 @@ def test_a_deadline_before_the_answer_is_refused(registered: str) -> None:
     refused = run("match", "confirm", BASE, RENT, "--db", registered, "--on", "2019-06-03", "--deadline",
                   "2019-06-01", code=2).output
     assert "--deadline 2019-06-01" in refused and "2019-06-03" in refused
+
+
+@pytest.mark.parametrize("flag", ["--near-misses", "--no-near-misses"])
+def test_a_run_looks_for_near_misses_unless_told_not_to(tmp_path: Path, flag: str) -> None:
+    db, firm = str(tmp_path / "register.db"), "91450400MA5L00000D"
+    (tmp_path / "f.csv").write_text(
+        "id,kind,city,in_incubation_base,has_site_lease,social_insurance_paid_in_full,months_operating_in_base\n"
+        f"{firm},enterprise,南宁,是,是,是,10\n", encoding="utf-8")
+    run("register", "init", "--db", db)
+    run("register", "import", str(tmp_path / "f.csv"), "--source", "人社", "--period", "2017", "--db", db)
+    report = json.loads(run("match", "--as-of", "2017-03-01", flag, "--db", db, "--format", "json").output)
+    # 002 三(四)20: 满1年 → 2,000 a firm; 12 − 10 = 2 months short
+    near = [(p["rule_id"], p["gain"]) for p in report["pushes"] if p["kind"] == "near_miss"]
+    assert near == ([("nanning.incubated_firm_one_time_subsidy", "2000.00")] if flag == "--near-misses" else [])
+    assert "missing" in {p["kind"] for p in report["pushes"]}  # (missing facts either way)
