@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, select
 
-from guangxi_subsidy.engine.applicant.reading import parse_profile
+from guangxi_subsidy.engine.applicant.reading import ProfileError, parse_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine as RulesEngine
 from guangxi_subsidy.engine.matching import pushes
 from guangxi_subsidy.engine.matching.bulkload import Chunk, Profiles
@@ -48,7 +48,10 @@ def evaluated(rules: RulesEngine, run: MatchRun, connection: Connection, chunk: 
     rows = found.cells[positions].to_dicts() if positions else []
     for position, data in zip(positions, rows, strict=True):
         pk, ref = found.pks[position], found.refs[position]
-        evaluation = rules.evaluate(parse_profile(data, ref), as_of=run.as_of)
+        try:  # (the columns admitted it: a refusal here would be theirs to report, not a reason to stop the run)
+            evaluation = rules.evaluate(parse_profile(data, ref), as_of=run.as_of)
+        except ProfileError:
+            continue
         for push in extras(evaluation, rules):
             if (pk, push.key) not in pushed:
                 pushed.add((pk, push.key))
