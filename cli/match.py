@@ -55,13 +55,16 @@ class _Bar:
 @click.group(invoke_without_command=True)
 @click.option("--as-of", type=DATE, help="Match on this date (YYYY-MM-DD). Default: today.")
 @click.option("--full", is_flag=True, help="Evaluate every applicant, not only what changed since the last run.")
+@click.option("--near-misses/--no-near-misses", "near", default=True, show_default=True,
+              help="Look for near misses for the applicants whose decisions changed (each evaluated rule by rule); "
+                   "without, a large run pushes only the facts an incomplete amount lacks.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write this run's pushes to a file: .xlsx, .csv or .jsonl.")
 @db_option
 @FORMAT
 @click.pass_context
-def match(ctx: click.Context, as_of: dt.datetime | None, full: bool, output: Path | None, db: str | None,
-          fmt: str) -> None:
+def match(ctx: click.Context, as_of: dt.datetime | None, full: bool, near: bool, output: Path | None,
+          db: str | None, fmt: str) -> None:
     """政策找企业: evaluate the register (only what changed since the last run), keep every decision with its
     receipt, and push to each applicant, once, what changed for it.
 
@@ -76,17 +79,18 @@ def match(ctx: click.Context, as_of: dt.datetime | None, full: bool, output: Pat
     if ctx.invoked_subcommand is None:
         state = ctx.find_object(State)
         assert state is not None  # (the top command makes it)
-        _run(state, day(as_of) or dt.date.today(), full, output, db, fmt)
+        _run(state, day(as_of) or dt.date.today(), full, output, db, fmt, near)
 
 
 @register_errors
-def _run(state: State, as_of: dt.date, full: bool, output: Path | None, db: str | None, fmt: str) -> None:
+def _run(state: State, as_of: dt.date, full: bool, output: Path | None, db: str | None, fmt: str,
+         near: bool = True) -> None:
     from guangxi_subsidy.engine.matching.run import match as run_match
     from guangxi_subsidy.engine.register.database import open_register
 
     engine = open_register(db)
     with _Bar(fmt != "json") as progress:
-        report = run_match(engine, state.engine, as_of, full, progress)
+        report = run_match(engine, state.engine, as_of, full, progress, near=near)
     if output is not None:
         _write(report.pushed_rows(), output)
     if fmt == "json":

@@ -95,19 +95,22 @@ def cases(status: str | None, today: dt.datetime | None, db: str | None, fmt: st
 @click.option("--decline", is_flag=True, help="The applicant declines (谢绝).")
 @click.option("--pay-within", type=click.IntRange(min=1), default=15, show_default=True,
               help="The payment deadline, in official working days from the day of the answer.")
+@click.option("--deadline", type=DATE, help="The payment deadline as a date, instead of --pay-within (for a "
+              "year whose official holidays are not published yet).")
 @click.option("--on", "on", type=DATE, help="The day the applicant answered. Default: today.")
 @BY
 @db_option
 @FORMAT
 @register_errors
-def confirm(ref: str, rule_id: str, decline: bool, pay_within: int, on: dt.datetime | None, by: str | None,
-            db: str | None, fmt: str) -> None:
+def confirm(ref: str, rule_id: str, decline: bool, pay_within: int, deadline: dt.datetime | None,
+            on: dt.datetime | None, by: str | None, db: str | None, fmt: str) -> None:
     """Record the applicant's answer (意愿确认) to a listed 免申即享 case."""
     from guangxi_subsidy.engine.matching.waivers import answer
 
     with _session(db) as session, session.begin():
         when = _now() if on is None else dt.datetime.combine(on.date(), _now().time())
-        case = answer(session, ref, rule_id, not decline, by or by_default(), when, pay_within)
+        case = answer(session, ref, rule_id, not decline, by or by_default(), when, pay_within,
+                      None if deadline is None else deadline.date())
         due = case.pay_by
     _say(fmt, {"action": "confirm", "id": ref, "rule_id": rule_id, "status": "declined" if decline else "confirmed",
                "pay_by": None if due is None else due.isoformat()},

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.matching.office_tables import Budget, WaiverCase
 from guangxi_subsidy.engine.matching.windows import standing, windows
-from guangxi_subsidy.engine.matching.workdays import workdays_between
+from guangxi_subsidy.engine.matching.workdays import CalendarError, workdays_between
 from guangxi_subsidy.engine.register.database import RegisterError
 from guangxi_subsidy.engine.register.tables import Applicant
 
@@ -47,14 +47,20 @@ def case_json(case: WaiverCase, ref: str, today: dt.date,
               window: tuple[dt.date, dt.date] | None = None) -> dict[str, Any]:
     """A case, with what is overdue: a payment past its deadline (working days late), an answer still awaited
     after the item's application window closed."""
-    late = None if case.pay_by is None or case.status != "confirmed" else workdays_between(case.pay_by, today)
+    late = None  # (counted only once the deadline has passed: a deadline in a year not yet on the calendar)
+    past = case.pay_by is not None and case.status == "confirmed" and today > case.pay_by
+    if past and case.pay_by is not None:
+        try:
+            late = workdays_between(case.pay_by, today)
+        except CalendarError:  # past the deadline, by working days the calendar cannot count yet
+            late = None
     where = standing(window, today)
     awaited = case.status == "listed" and where is not None and where["state"] == "closed"
     return {"window": where, "answer_overdue": awaited, "id": ref, "rule_id": case.rule_id, "status": case.status,
             "amount": yuan(case.amount_fen),
             "department": case.department, "year": case.year, "listed_at": case.listed_at.isoformat(),
             "answered_by": case.answered_by, "pay_by": None if case.pay_by is None else case.pay_by.isoformat(),
-            "overdue_workdays": late if late is not None and late > 0 else 0}
+            "overdue_workdays": late if late is not None and late > 0 else 0, "past_deadline": past}
 
 
 def payment_list(session: Session, today: dt.date) -> dict[str, Any]:
@@ -85,4 +91,4 @@ def payment_list(session: Session, today: dt.date) -> dict[str, Any]:
     open_windows = windows(session)
     rows = [case_json(c, r, today, open_windows.get(c.rule_id)) for c, r in confirmed]
     return {"schema": "subsidy-match-payments/1", "cases": rows, "groups": groups,
-            "overdue": [r for r in rows if r["overdue_workdays"] > 0]}
+            "overdue": [r for r in rows if r["overdue_workdays"] > 0 or r["past_deadline"]]}

@@ -82,7 +82,11 @@ def _how(rule: CompiledRule) -> str:
 
 
 def opened(outcome: Outcome, run_pk: int) -> Item:
-    rule, amount = outcome.rule, headline(outcome.award)
+    return opened_rule(outcome.rule, headline(outcome.award), run_pk)
+
+
+def opened_rule(rule: CompiledRule, amount: Decimal | None, run_pk: int) -> Item:
+    """A benefit opened, from its rule and headline amount (what the columnar run knows of it)."""
     how = _how(rule)
     text = f"新可享：{rule.name}，{yuan(amount)}（{_clause(rule)}）" + (f"。{how}" if how else "")
     return Item("opened", rule.id, f"opened:{rule.id}:{run_pk}", text,
@@ -97,7 +101,11 @@ def closed(rule: CompiledRule, status: str, before: Decimal | None, run_pk: int)
 
 
 def amount_changed(outcome: Outcome, before: Decimal | None, run_pk: int) -> Item:
-    rule, after = outcome.rule, headline(outcome.award)
+    return amount_changed_rule(outcome.rule, before, headline(outcome.award), run_pk)
+
+
+def amount_changed_rule(rule: CompiledRule, before: Decimal | None, after: Decimal | None, run_pk: int) -> Item:
+    """A benefit's amount changed, from its rule and the headline amounts before and after."""
     text = f"金额变化：{rule.name}，由 {yuan(before)} 变为 {yuan(after)}（{_clause(rule)}）"
     return Item("amount_changed", rule.id, f"amount:{rule.id}:{run_pk}", text,
                 {**_where(rule), "amount_before": None if before is None else str(before),

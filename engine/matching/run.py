@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.answers.sentences import line_text
@@ -36,6 +36,8 @@ from guangxi_subsidy.engine.register.facts import now
 from guangxi_subsidy.engine.register.tables import Applicant
 
 BLOCK = 2_000
+COLUMNAR_FROM = 200  # from this many applicants a run goes through the columnar engine (bulkrun): about 2,000 a
+# second of CPU plus half a second a run, against about 160 rule by rule (benchmarks/match_incremental.py)
 
 
 @dataclass
@@ -73,15 +75,14 @@ def _yuan(fen: int | None) -> Decimal | None:
     return None if fen is None else (Decimal(fen) / 100).quantize(FEN)
 
 
-def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[str, int | None]],
+def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[str, int | None, str | None]],
            decided: list[str], run_pk: int) -> list[pushes.Item]:
-    """What changed for one applicant: transitions against its earlier decisions, then near misses and missing
-    facts with the money they put at stake."""
+    """What changed for one applicant: transitions against its earlier decisions (the rest: `extras`)."""
     items: list[pushes.Item] = []
     outcomes = {o.rule.id: o for o in evaluation.outcomes}
     for rule_id in decided:
         outcome = outcomes.get(rule_id)
-        old_status, old_fen = before.get(rule_id, ("", None))
+        old_status, old_fen, _missing = before.get(rule_id, ("", None, None))
         status = outcome.status if outcome is not None and outcome.placed else "not_eligible"
         amount = _fen(pushes.headline(outcome.award)) if outcome is not None and status == "eligible" else None
         if status == "eligible" and old_status != "eligible" and outcome is not None:
@@ -90,9 +91,17 @@ def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[s
             items.append(pushes.closed(rules.pack.rules[rule_id], status, _yuan(old_fen), run_pk))
         elif status == "eligible" and amount != old_fen and outcome is not None:
             items.append(pushes.amount_changed(outcome, _yuan(old_fen), run_pk))
-    for miss in near_misses(evaluation, rules.pack):
-        items.append(pushes.near_miss(miss.rule, [c.field for c in miss.changes], line_text(miss),
-                                      miss.gain))
+    return items
+
+
+def extras(evaluation: Evaluation, rules: RulesEngine, near: bool = True) -> list[pushes.Item]:
+    """Near misses (with `near`) and facts missing with the money they put at stake, for an applicant whose
+    decisions changed in this run (both paths call this, for the same applicants: see `changed`)."""
+    items: list[pushes.Item] = []
+    if near:
+        for miss in near_misses(evaluation, rules.pack):
+            items.append(pushes.near_miss(miss.rule, [c.field for c in miss.changes], line_text(miss),
+                                          miss.gain))
     env = evaluation.facts.env if evaluation.facts is not None else {}
     for outcome in evaluation.outcomes:
         needed = list(outcome.facts_needed()) or list(outcome.award.missing if outcome.award is not None
@@ -103,12 +112,18 @@ def _items(evaluation: Evaluation, rules: RulesEngine, before: dict[str, tuple[s
     return items
 
 
-def _current(session: Session, pks: Sequence[int]) -> dict[int, dict[str, tuple[str, int | None]]]:
-    out: dict[int, dict[str, tuple[str, int | None]]] = {}
-    query = select(Decision.applicant_pk, Decision.rule_id, Decision.status, Decision.amount_fen).where(
-        Decision.applicant_pk.in_(pks), Decision.current.is_(True))
-    for pk, rule_id, status, fen in session.execute(query):
-        out.setdefault(pk, {})[rule_id] = (status, fen)
+def changed(rows: list[dict[str, Any]], before: dict[str, tuple[str, int | None, str | None]]) -> bool:
+    """Whether a decision of the applicant is new or differs from its current one in status, amount or missing
+    facts: only then are near misses and missing facts looked for (a first run: every applicant)."""
+    return any(before.get(r["rule_id"]) != (r["status"], r["amount_fen"], r["missing"]) for r in rows)
+
+
+def _current(session: Session, pks: Sequence[int]) -> dict[int, dict[str, tuple[str, int | None, str | None]]]:
+    out: dict[int, dict[str, tuple[str, int | None, str | None]]] = {}
+    query = select(Decision.applicant_pk, Decision.rule_id, Decision.status, Decision.amount_fen,
+                   Decision.missing).where(Decision.applicant_pk.in_(pks), Decision.current.is_(True))
+    for pk, rule_id, status, fen, missing in session.execute(query):
+        out.setdefault(pk, {})[rule_id] = (status, fen, missing)
     return out
 
 
@@ -128,7 +143,7 @@ def _decision_row(run: MatchRun, outcome: Outcome, applicant_pk: int) -> dict[st
 
 
 def _evaluate_block(session: Session, rules: RulesEngine, run: MatchRun, block: list[Loaded],
-                    report: RunReport) -> None:
+                    report: RunReport, near: bool = True) -> None:
     """Evaluate a block and write its snapshots, decisions and pushes, one statement for each."""
     pks = [item.applicant.pk for item in block]
     before = _current(session, pks)
@@ -149,18 +164,21 @@ def _evaluate_block(session: Session, rules: RulesEngine, run: MatchRun, block: 
              "facts": json.dumps({k: list(v) for k, v in sorted(item.facts.items())})} for item, _e in done])
     rows: list[dict[str, Any]] = []
     decided: dict[int, list[str]] = {}
+    moved: set[int] = set()
     for item, evaluation in done:
         mine = before.get(item.applicant.pk, {})
-        for outcome in evaluation.outcomes:
-            if outcome.placed or outcome.rule.id in mine:
-                rows.append(_decision_row(run, outcome, item.applicant.pk))
-                decided.setdefault(item.applicant.pk, []).append(outcome.rule.id)
+        own = [_decision_row(run, o, item.applicant.pk) for o in evaluation.outcomes if o.placed or o.rule.id in mine]
+        rows.extend(own)
+        decided[item.applicant.pk] = [r["rule_id"] for r in own]
+        if changed(own, mine):
+            moved.add(item.applicant.pk)
     if rows:
         session.execute(insert(Decision), rows)
     when, out = now(), []
     for item, evaluation in done:
         applicant = item.applicant
-        for push in _items(evaluation, rules, before.get(applicant.pk, {}), decided.get(applicant.pk, []), run.pk):
+        found = _items(evaluation, rules, before.get(applicant.pk, {}), decided.get(applicant.pk, []), run.pk)
+        for push in found + (extras(evaluation, rules, near) if applicant.pk in moved else []):
             if (applicant.pk, push.key) in pushed:
                 continue
             pushed.add((applicant.pk, push.key))
@@ -187,8 +205,14 @@ def _blocks(session: Session, chosen: set[int] | None) -> Iterator[list[Applican
 
 
 def match(engine: Engine, rules: RulesEngine, as_of: dt.date, full: bool = False,
-          progress: Callable[[int, int | None], None] | None = None) -> RunReport:
-    """One run of the matching: evaluate what must be, store the decisions and the pushes; the run's report."""
+          progress: Callable[[int, int | None], None] | None = None, columnar: bool | None = None,
+          near: bool = True) -> RunReport:
+    """One run of the matching: evaluate what must be, store the decisions and the pushes; the run's report.
+
+    `columnar`: evaluate through the columnar engine (True), one applicant at a time (False), or the first when
+    the run evaluates COLUMNAR_FROM applicants or more (None). The two store the same decisions and pushes.
+    `near`: look for near misses (for the applicants whose decisions changed); without, a columnar run pushes
+    only the facts an incomplete amount lacks (no rule-by-rule evaluation at all, see `bulkrun`)."""
     pack = rules.pack
     found = prints(pack)
     with Session(engine) as session, session.begin():
@@ -204,10 +228,23 @@ def match(engine: Engine, rules: RulesEngine, as_of: dt.date, full: bool = False
         report = RunReport(run.pk, as_of, run.mode, reasons=choice.reasons, rules_changed=choice.rules_changed,
                            rules_crossed=choice.rules_crossed, started=run.started_at.isoformat())
         total = None if choice.pks is None else len(choice.pks)
-        for block in _blocks(session, choice.pks):
-            _evaluate_block(session, rules, run, load_block(session, block, as_of), report)
-            if progress is not None:
-                progress(report.evaluated, total)
+        if columnar is None:
+            counted = total if total is not None else session.scalar(
+                select(func.count()).select_from(Applicant).where(Applicant.forgotten_at.is_(None)))
+            columnar = (counted or 0) >= COLUMNAR_FROM
+        if columnar:
+            from guangxi_subsidy.engine.matching.bulkrun import ColumnarMatch, chunks
+
+            columns = ColumnarMatch(rules, run, near)
+            for chunk in chunks(session, choice.pks):
+                columns.run_chunk(session, chunk, report)
+                if progress is not None:
+                    progress(report.evaluated, total)
+        else:
+            for block in _blocks(session, choice.pks):
+                _evaluate_block(session, rules, run, load_block(session, block, as_of), report, near)
+                if progress is not None:
+                    progress(report.evaluated, total)
         report.listed = list_cases(session, pack, run.pk, run.started_at)
         run.evaluated, run.pushed = report.evaluated, len(report.pushed)
     return report

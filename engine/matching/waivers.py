@@ -106,12 +106,16 @@ def case_of(session: Session, ref: str, rule_id: str, statuses: tuple[str, ...])
 
 
 def answer(session: Session, ref: str, rule_id: str, confirmed: bool, by: str, when: dt.datetime,
-           pay_within: int = PAY_WITHIN) -> WaiverCase:
-    """Record the applicant's answer (意愿确认); a confirmation sets the payment deadline in working days."""
+           pay_within: int = PAY_WITHIN, deadline: dt.date | None = None) -> WaiverCase:
+    """Record the applicant's answer (意愿确认); a confirmation sets the payment deadline in working days, or
+    on the day the office gives (`deadline`: for a year the official calendar does not cover yet)."""
+    if deadline is not None and deadline < when.date():
+        raise RegisterError(f"--deadline {deadline.isoformat()}：支付期限早于确认日 {when.date().isoformat()}，"
+                            f"应为确认日当天或以后的日期")
     case = case_of(session, ref, rule_id, ("listed",))
     case.status = "confirmed" if confirmed else "declined"
     case.answered_at, case.answered_by = when, by
-    case.pay_by = add_workdays(when.date(), pay_within) if confirmed else None
+    case.pay_by = (deadline or add_workdays(when.date(), pay_within)) if confirmed else None
     session.flush()
     return case
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guangxi_subsidy.engine.matching.office_tables import ApplicationWindow
-from guangxi_subsidy.engine.matching.workdays import workdays_between
+from guangxi_subsidy.engine.matching.workdays import CalendarError, workdays_between
 from guangxi_subsidy.engine.register.database import RegisterError
 from guangxi_subsidy.engine.rules.pack import RulePack
 
@@ -38,5 +38,8 @@ def standing(window: tuple[dt.date, dt.date] | None, today: dt.date) -> dict[str
         return None
     opens, closes = window
     state = "not_open" if today < opens else "closed" if today > closes else "open"
-    return {"opens": opens.isoformat(), "closes": closes.isoformat(), "state": state,
-            "workdays_left": workdays_between(today, closes) if state != "closed" else 0}
+    try:
+        left: int | None = workdays_between(today, closes) if state != "closed" else 0
+    except CalendarError:  # a window closing in a year the official calendar does not cover yet: not counted
+        left = None
+    return {"opens": opens.isoformat(), "closes": closes.isoformat(), "state": state, "workdays_left": left}

@@ -15,12 +15,19 @@ class CalendarError(RegisterError):
     """A date beyond the years the official calendar is known for."""
 
 
+def last_year() -> int:
+    """The last year whose official holidays and adjusted working days the calendar holds."""
+    return max(day.year for day in chinese_calendar.holidays)
+
+
 def is_workday(day: dt.date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        raise CalendarError(f"{day.isoformat()}：尚无该年度的国务院节假日安排（工作日历只覆盖到已公布的年份），"
-                            f"请更新 chinese_calendar") from None
+        raise CalendarError(
+            f"{day.isoformat()}：工作日历尚未收录 {day.year} 年的国务院节假日和调休安排（chinese_calendar 只覆盖到 "
+            f"{last_year()} 年），无法按工作日推算。办理人可用 --deadline 日期 直接写明支付期限（如 "
+            f"--deadline {day.year}-01-29），或在 {day.year} 年安排公布、chinese_calendar 更新后再办理") from None
 
 
 def add_workdays(start: dt.date, count: int) -> dt.date:

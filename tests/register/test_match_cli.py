@@ -88,3 +88,43 @@ def test_bad_input_exits_2_naming_it(registered: str) -> None:
                                   code=2).output
     assert ".txt" in run("match", "inbox", "--db", registered, "-o", "x.txt", code=2).output
     assert "register init" in run("match", "--db", registered + ".missing", code=2).output
+
+
+def test_a_deadline_in_a_year_the_calendar_lacks_is_refused_by_name_and_can_be_set_by_hand(registered: str) -> None:
+    run("match", "payable", RENT, "--reason", "人社数据可核实", "--db", registered)
+    run("match", "--as-of", "2019-06-01", "--db", registered)
+    # 15 working days from 2026-12-28 run into 2027, whose holidays the official calendar does not hold yet
+    refused = run("match", "confirm", BASE, RENT, "--db", registered, "--on", "2026-12-28", code=2).output
+    assert "2027 年" in refused and "--deadline" in refused and "2026 年" in refused
+    confirmed = json.loads(run("match", "confirm", BASE, RENT, "--db", registered, "--on", "2026-12-28",
+                               "--deadline", "2027-01-29", "--format", "json").output)
+    assert (confirmed["status"], confirmed["pay_by"]) == ("confirmed", "2027-01-29")
+    before = json.loads(run("match", "payments", "--db", registered, "--format", "json", "--today", "2026-12-30")
+                        .output)
+    assert before["overdue"] == []
+    after = json.loads(run("match", "payments", "--db", registered, "--format", "json", "--today", "2027-02-01")
+                       .output)
+    assert [(c["id"], c["past_deadline"]) for c in after["overdue"]] == [(BASE, True)]
+
+
+def test_a_deadline_before_the_answer_is_refused(registered: str) -> None:
+    run("match", "payable", RENT, "--reason", "人社数据可核实", "--db", registered)
+    run("match", "--as-of", "2019-06-01", "--db", registered)
+    refused = run("match", "confirm", BASE, RENT, "--db", registered, "--on", "2019-06-03", "--deadline",
+                  "2019-06-01", code=2).output
+    assert "--deadline 2019-06-01" in refused and "2019-06-03" in refused
+
+
+@pytest.mark.parametrize("flag", ["--near-misses", "--no-near-misses"])
+def test_a_run_looks_for_near_misses_unless_told_not_to(tmp_path: Path, flag: str) -> None:
+    db, firm = str(tmp_path / "register.db"), "91450400MA5L00000D"
+    (tmp_path / "f.csv").write_text(
+        "id,kind,city,in_incubation_base,has_site_lease,social_insurance_paid_in_full,months_operating_in_base\n"
+        f"{firm},enterprise,南宁,是,是,是,10\n", encoding="utf-8")
+    run("register", "init", "--db", db)
+    run("register", "import", str(tmp_path / "f.csv"), "--source", "人社", "--period", "2017", "--db", db)
+    report = json.loads(run("match", "--as-of", "2017-03-01", flag, "--db", db, "--format", "json").output)
+    # 002 三(四)20: 满1年 → 2,000 a firm; 12 − 10 = 2 months short
+    near = [(p["rule_id"], p["gain"]) for p in report["pushes"] if p["kind"] == "near_miss"]
+    assert near == ([("nanning.incubated_firm_one_time_subsidy", "2000.00")] if flag == "--near-misses" else [])
+    assert "missing" in {p["kind"] for p in report["pushes"]}  # (missing facts either way)
