@@ -48,9 +48,11 @@ def evaluated(rules: RulesEngine, run: MatchRun, connection: Connection, chunk: 
     rows = found.cells[positions].to_dicts() if positions else []
     for position, data in zip(positions, rows, strict=True):
         pk, ref = found.pks[position], found.refs[position]
-        try:  # (the columns admitted it: a refusal here would be theirs to report, not a reason to stop the run)
+        try:  # (the columns admitted it: a refusal here is reported with the run, not a reason to stop it)
             evaluation = rules.evaluate(parse_profile(data, ref), as_of=run.as_of)
-        except ProfileError:
+        except ProfileError as error:
+            # its decisions are stored; only its near misses and missing facts could not be worked out: said
+            report.unreadable.append({"id": ref, "reason": f"近似条件与缺少的资料未能算出：{error}"})
             continue
         for push in extras(evaluation, rules):
             if (pk, push.key) not in pushed:
