@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,19 +28,27 @@ COLUMNAR = {drafts: Evaluator(PACK, include_drafts=drafts) for drafts in (False,
 REFERENCE = {drafts: Evaluator(PACK, include_drafts=drafts, engine="reference") for drafts in (False, True)}
 
 
-@st.composite
+# Built once: the fields written as money, and one strategy per list of spellings (a strategy made anew for each
+# cell is validated anew, which cost more than the evaluation the examples are for).
+MONEY = frozenset(name for name, spec in thresholds.schema_fields().items() if spec.type.value == "money")
+
+
+@functools.cache
+def _one_of(forms: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from(forms)
+
+
 def cell_text(draw: Any, name: str, value: Any) -> str:
     """A profile value written as a person might write it in a cell."""
     if isinstance(value, bool):
-        return draw(st.sampled_from([k for k, v in BOOL_SPELLINGS.items() if v is value]))
+        return draw(_one_of(tuple(k for k, v in BOOL_SPELLINGS.items() if v is value)))
     if isinstance(value, dt.date):
         return draw(st.sampled_from([value.isoformat(), f"{value.year}/{value.month}/{value.day}"]))
     if name == "kind":
-        return draw(st.sampled_from([value, *SYNONYMS["kind"][value]]))
+        return draw(_one_of((value, *SYNONYMS["kind"][value])))
     if name == "city":
-        return draw(st.sampled_from([value, *SYNONYMS["city"][value]]))
-    if isinstance(value, Decimal) and name in thresholds.schema_fields() and \
-            thresholds.schema_fields()[name].type.value == "money":
+        return draw(_one_of((value, *SYNONYMS["city"][value])))
+    if isinstance(value, Decimal) and name in MONEY:
         fen = int(value * 100)
         yuan, cents = divmod(fen, 100)
         forms = [f"{yuan}.{cents:02d}", f"{yuan:,}.{cents:02d}", f"{Decimal(fen) / 1_000_000}万"]
@@ -53,12 +62,22 @@ def cell_text(draw: Any, name: str, value: Any) -> str:
     return str(value)
 
 
+_PROFILES: dict[int, tuple[RulePack, st.SearchStrategy[dict[str, Any]]]] = {}
+
+
+def _profiles(pack: RulePack) -> st.SearchStrategy[dict[str, Any]]:
+    """The pack's profile strategy, built once per pack rather than once per example."""
+    if id(pack) not in _PROFILES:
+        _PROFILES[id(pack)] = (pack, strategies.any_profile_data(pack))
+    return _PROFILES[id(pack)][1]
+
+
 @st.composite
 def rows(draw: Any, pack: RulePack) -> list[dict[str, str]]:
-    profiles = draw(st.lists(strategies.any_profile_data(pack), min_size=1, max_size=12))
+    profiles = draw(st.lists(_profiles(pack), min_size=1, max_size=12))
     out = []
     for number, data in enumerate(profiles):
-        row = {name: draw(cell_text(name, value)) for name, value in data.items() if value is not None}
+        row = {name: cell_text(draw, name, value) for name, value in data.items() if value is not None}
         row["id"] = f"P{number}"
         out.append(row)
     return out

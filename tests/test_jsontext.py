@@ -16,6 +16,7 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import load_profile
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.jsontext import json_bytes, json_line, json_text
+from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.verify.strategies import profiles
 
 
@@ -76,10 +77,21 @@ def test_the_bundled_examples_documents_are_the_same_bytes_on_every_date_with_an
                 assert json_bytes(document) == standard(document)
 
 
+_PROFILES: dict[int, tuple[RulePack, st.SearchStrategy[Profile]]] = {}
+
+
+def _profiles(pack: RulePack) -> st.SearchStrategy[Profile]:
+    """The pack's profile strategy, built once rather than once per example (building it, and validating it
+    anew, cost about as much as the documents it is drawn for)."""
+    if id(pack) not in _PROFILES:
+        _PROFILES[id(pack)] = (pack, profiles(pack))
+    return _PROFILES[id(pack)][1]
+
+
 @settings(max_examples=examples(150), deadline=None)
 @given(data=st.data())
 def test_the_documents_of_generated_profiles_are_the_same_bytes(engine: Engine, data: st.DataObject) -> None:
-    profile: Profile = data.draw(profiles(engine.pack))
+    profile: Profile = data.draw(_profiles(engine.pack))
     document = evaluation_document(engine.evaluate(profile, include_drafts=True), engine.pack, explain=True)
     assert not floats_in(document)
     assert json_bytes(document) == standard(document)
