@@ -8,8 +8,9 @@ outcomes once, in C (`write_lines` in engine/_kernels.c), and writes the line as
 text, is quoted; quotes doubled) and the same guard against spreadsheet formulas in applicant text
 (`writers.csvwriter.defuse`). Amounts are integer fen formatted as yuan with two decimals.
 
-A batch whose figures do not fit the compiled pass's 64-bit integers (no amount in the pack comes near) is
-left to the frame path (`lines` returns None). tests/test_widecsv.py checks both write the same bytes.
+A batch whose figures do not fit the compiled pass's 64-bit integers (no amount in the pack comes near), or
+where a benefit is not combined with another (rules/combining.py), is left to the frame path (`lines` returns
+None). tests/test_widecsv.py checks both write the same bytes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ LIMIT = (1 << 62) // 64  # figures up to this sum across any number of rules wit
 # The rule's kind of amount, as layouts.wide_cell tells them apart.
 FIGURE, RANGE, UP_TO, NON_MONETARY = range(4)
 ELIGIBLE, EXPIRED = STATUSES.index(Status.ELIGIBLE), STATUSES.index(Status.EXPIRED)
+NOT_COMBINED = STATUSES.index(Status.NOT_COMBINED)
 EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY, INCOMPLETE = (
     AMOUNT_KINDS.index(k) for k in (K.EXACT, K.ESTIMATE, K.RANGE, K.UP_TO, K.UNQUANTIFIED, K.NON_MONETARY,
                                     K.INCOMPLETE))
@@ -115,6 +117,8 @@ class WideWriter:
         ids = _text_buffers(applicants.get_column("id"))
         names = _text_buffers(applicants.get_column("name"))
         status = every.get_column("status").to_physical().cast(pl.Int64).to_numpy()
+        if (status == NOT_COMBINED).any():  # (the compiled pass knows the words of expired and not yet in force)
+            return None
         kind = every.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
         rows = applicants.get_column(ROW).cast(pl.Int64).to_numpy()
         kinds = applicants.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
