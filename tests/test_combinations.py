@@ -137,3 +137,14 @@ def test_rules_verify_finds_a_group_paid_twice_when_the_engine_does_not_settle_i
     unsettled.groups = []
     result = check_programme(unsettled, group.owner, rules, examples=30, group=True)
     assert not result.holds and set(result.both) == {TECH, SME_TECH}
+
+
+def test_the_chinese_report_prints_the_sentence_under_the_benefit_not_combined(engine: Engine, pack: RulePack) -> None:
+    from guangxi_subsidy.engine.i18n import translations
+    from guangxi_subsidy.engine.web.reportview import benefit_lines
+
+    evaluation = engine.evaluate(parse_profile({"id": "T3", **SME_BUYER}, "test"))
+    entry = next(b for b in evaluation_json(evaluation)["benefits"] if b["rule_id"] == SME_TECH)
+    lines = benefit_lines(entry, pack, evaluation.as_of, translations("zh").gettext, "zh")
+    paid = "企业购买科技成果转化后补助"
+    assert any(f"不与「{paid}」同时享受，按「{paid}」执行" in line.text for line in lines)
