@@ -8,9 +8,8 @@ outcomes once, in C (`write_lines` in engine/_kernels.c), and writes the line as
 text, is quoted; quotes doubled) and the same guard against spreadsheet formulas in applicant text
 (`writers.csvwriter.defuse`). Amounts are integer fen formatted as yuan with two decimals.
 
-A batch whose figures do not fit the compiled pass's 64-bit integers (no amount in the pack comes near), or
-where a benefit is not combined with another (rules/combining.py), is left to the frame path (`lines` returns
-None). tests/test_widecsv.py checks both write the same bytes.
+A batch whose figures do not fit the compiled pass's 64-bit integers (no amount in the pack comes near) is
+left to the frame path (`lines` returns None). tests/test_widecsv.py checks both write the same bytes.
 """
 
 from __future__ import annotations
@@ -74,8 +73,6 @@ class WideWriter:
 
     def __init__(self, rules: list[RuleInfo], room: int = 2 << 20):
         native.require({"FIGURE": FIGURE, "RANGE": RANGE, "UP_TO": UP_TO, "NON_MONETARY": NON_MONETARY})
-        self.codes = np.array([ELIGIBLE, EXPIRED, EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY,
-                               INCOMPLETE], dtype=np.int64)
         shapes = {"non_monetary": NON_MONETARY, "unquantified": UP_TO, "up_to": UP_TO, "range": RANGE}
         self.rule_shape = np.array([shapes.get(r.amount_kind, FIGURE) for r in rules], dtype=np.int64)
         # which total an exact amount adds to, as outcome.contributions says (a draft's: none)
@@ -87,7 +84,9 @@ class WideWriter:
         schema = typed_schema()
         kinds, cities = list(schema["kind"].categories), list(schema["city"].categories)
         words = [WIDE_TEXT[Status.EXPIRED], WIDE_TEXT[Status.NOT_YET_IN_FORCE], "non-monetary", "unquantified",
-                 "up to ", "needs ", " – ", *kinds, *cities]
+                 "up to ", "needs ", " – ", *kinds, *cities, WIDE_TEXT[Status.NOT_COMBINED]]
+        self.codes = np.array([ELIGIBLE, EXPIRED, EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY,
+                               INCOMPLETE, NOT_COMBINED, len(words) - 1], dtype=np.int64)
         encoded = [w.encode("utf-8") for w in words]
         assert all(not set(w) & set(b',"\r\n') and w for w in encoded), "names written unquoted"
         self.word_data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
@@ -117,8 +116,6 @@ class WideWriter:
         ids = _text_buffers(applicants.get_column("id"))
         names = _text_buffers(applicants.get_column("name"))
         status = every.get_column("status").to_physical().cast(pl.Int64).to_numpy()
-        if (status == NOT_COMBINED).any():  # (the compiled pass knows the words of expired and not yet in force)
-            return None
         kind = every.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
         rows = applicants.get_column(ROW).cast(pl.Int64).to_numpy()
         kinds = applicants.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
