@@ -34,9 +34,27 @@ def settle(found: list[pl.DataFrame], groups: Sequence[Group], numbers: dict[str
             continue
         values, counts = np.unique(np.concatenate(eligible), return_counts=True)  # (once per rule each)
         together = values[counts > 1]
-        if together.size:
+        if not together.size:
+            continue
+        if group.choose == "higher":
             _settle(found, group, members, together, extra)
+            continue
+        for place, number in enumerate(members):  # by order: not paid where a rule before it is eligible
+            if place and eligible[place].size:
+                out = eligible[place][np.isin(eligible[place], np.concatenate(eligible[:place]))]
+                if out.size:
+                    _mark(found, number, pl.Series(INDEX, out), extra)
     return found
+
+
+def _mark(found: list[pl.DataFrame], number: int, out: pl.Series,
+          extra: Sequence[Sequence[pl.Expr]] | None) -> None:
+    """The rule's eligible rows for the applicants `out` marked not combined."""
+    frame = found[number].with_columns(
+        pl.when(pl.col(INDEX).is_in(out.cast(pl.UInt32).implode()) & (pl.col("status") == Status.ELIGIBLE.value))
+        .then(pl.lit(Status.NOT_COMBINED.value)).otherwise(pl.col("status"))
+        .cast(found[number].schema["status"]).alias("status"))
+    found[number] = frame.with_columns(extra[number]) if extra else frame
 
 
 def _eligible(frame: pl.DataFrame) -> np.ndarray:
@@ -49,7 +67,8 @@ def _eligible(frame: pl.DataFrame) -> np.ndarray:
 
 def _settle(found: list[pl.DataFrame], group: Group, members: list[int], together: np.ndarray,
             extra: Sequence[Sequence[pl.Expr]] | None) -> None:
-    """`together`: the applicants two or more of the group's rules are eligible for."""
+    """就高 by frames: `together`, the applicants two or more of the group's rules are eligible for, ranked by
+    what each amount pays."""
     chosen = pl.Series(INDEX, together).cast(pl.UInt32).implode()
     frames = [found[m].filter((pl.col("status") == Status.ELIGIBLE.value) & pl.col(INDEX).is_in(chosen)).select(
         pl.col(INDEX), pl.lit(place, dtype=pl.Int32).alias(ORDER), _worth().alias(WORTH))
@@ -61,13 +80,8 @@ def _settle(found: list[pl.DataFrame], group: Group, members: list[int], togethe
         pl.col(ORDER) != pl.col("__paid"))
     for place, number in enumerate(members):
         out = losers.filter(pl.col(ORDER) == place).get_column(INDEX)
-        if not out.len():
-            continue
-        frame = found[number].with_columns(
-            pl.when(pl.col(INDEX).is_in(out.implode()) & (pl.col("status") == Status.ELIGIBLE.value))
-            .then(pl.lit(Status.NOT_COMBINED.value)).otherwise(pl.col("status"))
-            .cast(found[number].schema["status"]).alias("status"))
-        found[number] = frame.with_columns(extra[number]) if extra else frame
+        if out.len():
+            _mark(found, number, out, extra)
 
 
 def _worth() -> pl.Expr:
