@@ -73,12 +73,16 @@ def verify(state: State, paths: tuple[Path, ...], examples: int, seed: int | Non
     once = twice = 0
     for found in verify_programmes(pack, examples, seed):
         label = f"one programme pays once: {escape(found.programme)} ({', '.join(found.rules)})"
+        counted = f"{found.examples} profiles"
+        if found.combined is not None:
+            label = f"combined, paid once: {escape(found.programme)} ({', '.join(found.rules)})"
+            counted += f", {found.combined} with one not combined"
         if found.holds:
             once += 1
-            console.print(f"[green]✓[/] {label}  [dim]({found.examples} profiles)[/]")
+            console.print(f"[green]✓[/] {label}  [dim]({counted})[/]")
             continue
         twice += 1
-        console.print(f"[red]✗[/] {label}  [dim]({found.examples} profiles)[/]")
+        console.print(f"[red]✗[/] {label}  [dim]({counted})[/]")
         both = escape(", ".join(found.both))
         console.print(f"    [red]{both} eligible together for {escape(str(found.counterexample))}[/]")
     console.print(f"{once} programmes pay once, {twice} twice")

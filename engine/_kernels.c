@@ -482,9 +482,9 @@ static inline int64_t text(uint8_t *out, int64_t at, const uint8_t *data, int64_
  * and the bytes used in *used. Stops early when `out` may not hold the next line. `positions` (an applicant's
  * outcome under each of `rules` rules, -1 where the rule does not hold) has `rules` columns. Words
  * (word_offsets): 0 expired, 1 not yet in force, 2 non-monetary, 3 unquantified, 4 'up to ', 5 'needs ',
- * 6 ' – ', then the kinds' names, then from `city_base` the cities' names. `codes` holds the statuses' and
- * amount kinds' numbers: eligible, expired, exact, estimate, range, up_to, unquantified, non_monetary,
- * incomplete. */
+ * 6 ' – ', then the kinds' names, then from `city_base` the cities' names, then 'not combined'. `codes` holds
+ * the statuses' and amount kinds' numbers: eligible, expired, exact, estimate, range, up_to, unquantified,
+ * non_monetary, incomplete, then not_combined's status number and the number of its word. */
 EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, const int64_t *days,
                            const uint8_t *id_data, const int64_t *id_offsets, const uint8_t *id_valid,
                            const uint8_t *name_data, const int64_t *name_offsets, const uint8_t *name_valid,
@@ -499,7 +499,7 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
                            int64_t *used) {
     const int64_t ELIGIBLE = codes[0], EXPIRED = codes[1], EXACT = codes[2], ESTIMATE = codes[3],
                   RANGED = codes[4], UPTO = codes[5], UNQUANTIFIED = codes[6], NONMONETARY = codes[7],
-                  INCOMPLETE = codes[8];
+                  INCOMPLETE = codes[8], NOT_COMBINED = codes[9], NOT_COMBINED_WORD = codes[10];
     int64_t at = 0;
     for (int64_t i = start; i < stop; i++) {
         const int32_t *mine = positions + i * rules;
@@ -534,7 +534,7 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
             int64_t k = kind[j];
             /* the cell (layouts.wide_cell) */
             if (!eligible) {
-                int64_t word = status[j] == EXPIRED ? 0 : 1;
+                int64_t word = status[j] == EXPIRED ? 0 : status[j] == NOT_COMBINED ? NOT_COMBINED_WORD : 1;
                 at = put(out, at, word_data, word_offsets[word], word_offsets[word + 1]);
             } else if (rule_shape[r] == NON_MONETARY) {
                 at = put(out, at, word_data, word_offsets[2], word_offsets[3]);

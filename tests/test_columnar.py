@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
 from guangxi_subsidy.engine.batch.evaluator import Evaluator
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS
+from guangxi_subsidy.engine.rules import combining
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
 from guangxi_subsidy.engine.scenarios.reform import Reform
 from guangxi_subsidy.engine.verify import strategies, thresholds
+from guangxi_subsidy.engine.verify.programmes import _draws
 from guangxi_subsidy.engine.verify.scenarios import reforms
 
 PACK = load_pack()
@@ -106,6 +108,22 @@ def _difference(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
 def test_columnar_agrees_with_the_reference_on_every_decision_and_fen(data: list[dict[str, str]],
                                                                       drafts: bool) -> None:
     agree(frame(data), drafts)
+
+
+@st.composite
+def combined_rows(draw: Any, pack: RulePack) -> list[dict[str, str]]:
+    """Applicants drawn to meet the rules of a combination group, alone and together (as `rules verify` does)."""
+    groups = [_draws([pack.rules[r] for r in g.order], pack) for g in combining.groups(pack.rules)]
+    profiles = draw(st.lists(st.one_of(*groups), min_size=2, max_size=8))
+    return [{**{name: draw(cell_text(name, value)) for name, value in data.items() if value is not None},
+             "id": f"C{number}"} for number, data in enumerate(profiles)]
+
+
+@settings(max_examples=examples(5))
+@given(combined_rows(PACK))
+def test_columnar_settles_combinations_as_the_reference_does(data: list[dict[str, str]]) -> None:
+    """Where two rules of a group are eligible together: the same rule paid, the same not combined, the same totals."""
+    agree(frame(data), False)
 
 
 @settings(max_examples=examples(15))

@@ -66,6 +66,8 @@ def _rule_violations(rule: CompiledRule, outcome: Outcome, profile: Profile, day
         else "expired" if not rule.effective.contains(day)
         else "eligible"
     )
+    if expected == "eligible" and outcome.status == "not_combined":
+        expected = "not_combined"  # another benefit is paid instead: that one is eligible (invariant_violations)
     if outcome.status != expected:
         problems.append(f"status {outcome.status}, expected {expected}")
     if outcome.eligible:
@@ -126,6 +128,11 @@ def invariant_violations(engine: Engine, profile: Profile, day: dt.date) -> list
     env.update(engine.pack.parameters_on(day))
     for outcome in full.outcomes:
         problems += [f"{outcome.rule.id}: {p}" for p in _rule_violations(outcome.rule, outcome, profile, day, env)]
+
+    # A benefit not combined names one paid instead.
+    paid = {o.rule.id for o in full.outcomes if o.eligible}
+    problems += [f"{o.rule.id}: not combined, but {o.instead} is not paid" for o in full.outcomes
+                 if o.status == "not_combined" and o.instead not in paid]
 
     # Drafts only when asked for; everything else the same either way.
     asked = {o.rule.id: o for o in full.outcomes}

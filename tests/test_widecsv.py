@@ -10,7 +10,7 @@ import polars as pl
 from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_columnar import COLUMNAR, PACK, frame, rows
+from test_columnar import COLUMNAR, PACK, combined_rows, frame, rows
 
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import defuse
@@ -50,6 +50,17 @@ def test_the_compiled_writer_writes_the_bytes_the_frame_path_writes(data: list[d
     result = COLUMNAR[drafts].evaluate(frame(data))
     written = compiled_path(result, drafts)
     if written is None:  # declined: only for figures beyond 64-bit sums, which the frame path then writes
+        assert largest_figure(result) > LIMIT
+    else:
+        assert written == frame_path(result)
+
+
+@settings(max_examples=examples(5), deadline=None)
+@given(data=combined_rows(PACK))
+def test_the_compiled_writer_writes_a_benefit_not_combined_as_the_frame_path_does(data: list[dict[str, str]]) -> None:
+    result = COLUMNAR[False].evaluate(frame(data))
+    written = compiled_path(result, False)
+    if written is None:  # declined only for figures beyond 64-bit sums
         assert largest_figure(result) > LIMIT
     else:
         assert written == frame_path(result)

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from guangxi_subsidy.engine.answers.combined import combinations_json, not_combined_json
 from guangxi_subsidy.engine.answers.guidance import apply_json, readings_json, sources_json, warnings
 from guangxi_subsidy.engine.answers.sentences import line_text
 from guangxi_subsidy.engine.evaluation.award import Award
@@ -88,6 +89,8 @@ def outcome_json(outcome: Outcome, explain: bool, as_of: dt.date | None = None) 
         "readings": readings_json(rule),
         "apply": apply_json(rule),
         "warnings": [] if as_of is None else warnings(rule, as_of),
+        "not_combined": not_combined_json(outcome, outcome.facts.pack),
+        "combinations": combinations_json(rule),
     }
     if explain:
         data["checks"] = [check_json(c) for c in outcome.checks]

@@ -61,6 +61,10 @@ def benefit_lines(benefit: dict[str, Any], pack: RulePack, as_of: dt.date, gette
     zh = language == "zh"
     amount = benefit.get("amount")
     lines = [Line(gettext("Amount"), amount_text(amount, gettext, language))]
+    combined = benefit.get("not_combined")
+    if combined:  # another benefit is paid instead: the sentence in Chinese, or the rule paid named in English
+        text = gettext("not combined with {0}: {0} applies instead").format(combined["instead_name"])
+        lines.append(Line("⚠", combined["text"] if zh else text, style="warn"))
     if amount and amount.get("formula"):
         lines.append(Line(gettext("How it is computed"),
                           chinese.formula_text(amount["formula"]) if zh else amount["formula"]))

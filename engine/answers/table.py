@@ -16,6 +16,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from guangxi_subsidy.engine.answers import chinese
+from guangxi_subsidy.engine.answers.combined import not_combined_line
 from guangxi_subsidy.engine.answers.document import totals
 from guangxi_subsidy.engine.answers.guidance import guidance_lines
 from guangxi_subsidy.engine.answers.sentences import change_text, choice_label, gain_text, sentence, value_text
@@ -71,6 +72,7 @@ STATUS_STYLE = {
     Status.EXPIRED: "red",
     Status.NOT_YET_IN_FORCE: "yellow",
     Status.NOT_ELIGIBLE: "dim",
+    Status.NOT_COMBINED: "magenta",
 }
 
 
@@ -98,6 +100,8 @@ def render_table(evaluation: Evaluation) -> Table:
             name.append(_("  DRAFT"), style="bold yellow")
         doc = Text(f"{visible(rule.document.short)}\n{visible(rule.rule.source.clause)}", style="dim")
         status = Text(status_text(outcome.status), style=STATUS_STYLE[outcome.status])
+        if outcome.instead is not None:
+            status.append("\n" + str(not_combined_line(outcome, outcome.facts.pack)), style="magenta")
         if rule.validity_warning(evaluation.as_of):
             status.append("\n" + _("⚠ validity not established"), style="yellow")
         table.add_row(name, doc, status, amount_text(outcome.award))

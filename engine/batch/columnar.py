@@ -10,8 +10,9 @@ see only true or false. Amounts are exact: integers at a power-of-ten scale (`en
 zero, capped, and rounded once to the fen, half up. An amount that integer columns cannot hold exactly (a
 division, or a bound past 10**37) is computed by `award.compute` itself for the rows where its rule holds.
 
-The result is long: one row per applicant and rule that holds (statuses eligible, expired, not_yet_in_force;
-`not_eligible` rows are absent), amounts as integer fen; `engine/batch/layouts.py` turns it into the published shapes.
+The result is long: one row per applicant and rule that holds (statuses eligible, expired, not_yet_in_force,
+not_combined: the combinations settled by `combined.settle`; `not_eligible` rows are absent), amounts as
+integer fen; `engine/batch/layouts.py` turns it into the published shapes.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import polars as pl
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.batch import scaled as sc
+from guangxi_subsidy.engine.batch.combined import settle
 from guangxi_subsidy.engine.evaluation.award import AmountError, compute, rises_with_inputs
 from guangxi_subsidy.engine.evaluation.outcome import SHOWN, AmountKind, Status
 from guangxi_subsidy.engine.intake.frames import field_specs
+from guangxi_subsidy.engine.rules import combining
 from guangxi_subsidy.engine.rules.compiled import CompiledAmount, CompiledRule
 from guangxi_subsidy.engine.rules.pack import RulePack
 
@@ -104,6 +107,8 @@ class Plan:
             except sc.NotExact:
                 self.amounts[rule.id] = None  # award.compute, row by row
         self._filters = [self._holds(rule) for rule in self.rules]
+        self.groups = combining.groups({rule.id: rule for rule in self.rules})
+        self.numbers = {rule.id: number for number, rule in enumerate(self.rules)}
         self._columns = [self._query_columns(number, rule) for number, rule in enumerate(self.rules)]
 
     # ------------------------------------------------------------ values and conditions
@@ -302,7 +307,7 @@ class Plan:
                 found[number] = self._by_row(found[number], rule, failures).select(OUTCOME.keys())
                 if extra:
                     found[number] = found[number].with_columns(extra[number])
-        return found
+        return settle(found, self.groups, self.numbers, extra) if self.groups else found
 
     def _query_columns(self, number: int, rule: CompiledRule) -> list[pl.Expr]:
         status = (

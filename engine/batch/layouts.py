@@ -34,6 +34,7 @@ TOTALS, COUNTS = MONEY_TOTALS, COUNT_TOTALS
 CELL = "cell"
 WIDE_TEXT: dict[str, str] = {Status.EXPIRED: STATUS_WORDS[Status.EXPIRED],
                              Status.NOT_YET_IN_FORCE: STATUS_WORDS[Status.NOT_YET_IN_FORCE],
+                             Status.NOT_COMBINED: STATUS_WORDS[Status.NOT_COMBINED],
                              AmountKind.UNQUANTIFIED: "unquantified", AmountKind.NON_MONETARY: "non-monetary"}
 
 

@@ -32,6 +32,7 @@ LIMIT = (1 << 62) // 64  # figures up to this sum across any number of rules wit
 # The rule's kind of amount, as layouts.wide_cell tells them apart.
 FIGURE, RANGE, UP_TO, NON_MONETARY = range(4)
 ELIGIBLE, EXPIRED = STATUSES.index(Status.ELIGIBLE), STATUSES.index(Status.EXPIRED)
+NOT_COMBINED = STATUSES.index(Status.NOT_COMBINED)
 EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY, INCOMPLETE = (
     AMOUNT_KINDS.index(k) for k in (K.EXACT, K.ESTIMATE, K.RANGE, K.UP_TO, K.UNQUANTIFIED, K.NON_MONETARY,
                                     K.INCOMPLETE))
@@ -72,8 +73,6 @@ class WideWriter:
 
     def __init__(self, rules: list[RuleInfo], room: int = 2 << 20):
         native.require({"FIGURE": FIGURE, "RANGE": RANGE, "UP_TO": UP_TO, "NON_MONETARY": NON_MONETARY})
-        self.codes = np.array([ELIGIBLE, EXPIRED, EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY,
-                               INCOMPLETE], dtype=np.int64)
         shapes = {"non_monetary": NON_MONETARY, "unquantified": UP_TO, "up_to": UP_TO, "range": RANGE}
         self.rule_shape = np.array([shapes.get(r.amount_kind, FIGURE) for r in rules], dtype=np.int64)
         # which total an exact amount adds to, as outcome.contributions says (a draft's: none)
@@ -85,7 +84,9 @@ class WideWriter:
         schema = typed_schema()
         kinds, cities = list(schema["kind"].categories), list(schema["city"].categories)
         words = [WIDE_TEXT[Status.EXPIRED], WIDE_TEXT[Status.NOT_YET_IN_FORCE], "non-monetary", "unquantified",
-                 "up to ", "needs ", " – ", *kinds, *cities]
+                 "up to ", "needs ", " – ", *kinds, *cities, WIDE_TEXT[Status.NOT_COMBINED]]
+        self.codes = np.array([ELIGIBLE, EXPIRED, EXACT, ESTIMATE, RANGED, UPTO, UNQUANTIFIED, NONMONETARY,
+                               INCOMPLETE, NOT_COMBINED, len(words) - 1], dtype=np.int64)
         encoded = [w.encode("utf-8") for w in words]
         assert all(not set(w) & set(b',"\r\n') and w for w in encoded), "names written unquoted"
         self.word_data = np.frombuffer(b"".join(encoded), dtype=np.uint8)

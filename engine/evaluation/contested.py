@@ -19,7 +19,7 @@ from guangxi_subsidy.engine.evaluation.award import Award
 from guangxi_subsidy.engine.evaluation.evaluate import Engine, profile_values
 from guangxi_subsidy.engine.money import round_fen
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
-from guangxi_subsidy.engine.rules.format import Reading
+from guangxi_subsidy.engine.rules.decisions import Reading
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -22,8 +22,9 @@ from guangxi_subsidy import __version__
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
-from guangxi_subsidy.engine.evaluation.outcome import Status
+from guangxi_subsidy.engine.evaluation.outcome import Status, worth
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
+from guangxi_subsidy.engine.rules import combining
 from guangxi_subsidy.engine.rules.compiled import CompiledCondition, CompiledRule
 from guangxi_subsidy.engine.rules.format import Status as RuleStatus
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
@@ -75,6 +76,7 @@ class Outcome:
     in_force: bool  # on the day
     facts: Facts = field(repr=False)
     known: tuple[Check, ...] | None = field(default=None, repr=False)  # its conditions, when evaluated already
+    instead: str | None = None  # not_combined: the rule paid instead (rules/combining.py)
 
     @functools.cached_property
     def gates(self) -> tuple[Check, ...]:
@@ -175,6 +177,7 @@ class Engine:
     def __init__(self, pack: RulePack | None = None):
         self.pack = pack if pack is not None else load_pack()
         self.network = ReteNetwork(self.pack)
+        self.groups = combining.groups(self.pack.rules)
 
     def evaluate(
         self, profile: Profile, as_of: dt.date | None = None, include_drafts: bool = False
@@ -222,6 +225,8 @@ class Engine:
             if holds and rule.amount is not None:
                 award = compute(rule.amount, env, self.pack, day, rule.id)
             outcomes.append(Outcome(rule, status, award, draft, placed, required, in_force, facts, known))
+        if self.groups:
+            outcomes = settle(outcomes, self.groups)
         return Evaluation(profile, day, source, include_drafts, tuple(outcomes), derived, self.pack.digest,
                           facts=facts)
 
@@ -232,6 +237,25 @@ class Engine:
                 f"rule {rule.id}: durable_rules {'fired' if rule.id in fired else 'did not fire'} but the "
                 f"explanation says its conditions {'hold' if holds else 'fail'}"
             )
+
+
+def settle(outcomes: list[Outcome], groups: list[combining.Group]) -> list[Outcome]:
+    """The combinations applied: in each group, of the rules eligible together one is paid (combining.winner) and
+    the others are `not_combined`, naming it; their amounts stay, shown but never added up."""
+    at = {o.rule.id: n for n, o in enumerate(outcomes)}
+    for group in groups:
+        eligible = [r for r in group.order if r in at and outcomes[at[r]].status == Status.ELIGIBLE]
+        if len(eligible) < 2:
+            continue
+        values = {}
+        for rule_id in eligible:
+            award = outcomes[at[rule_id]].award
+            values[rule_id] = None if award is None else worth(award.kind, award.value, award.maximum)
+        paid = combining.winner(group, eligible, values)
+        for rule_id in eligible:
+            if rule_id != paid:
+                outcomes[at[rule_id]] = replace(outcomes[at[rule_id]], status=Status.NOT_COMBINED, instead=paid)
+    return outcomes
 
 
 def _condition_check(condition: CompiledCondition, env: Mapping[str, Any]) -> Check:

@@ -26,15 +26,17 @@ class Status(StrEnum):
     NOT_ELIGIBLE = "not_eligible"
     EXPIRED = "expired"  # its conditions hold, but its period ended before the date
     NOT_YET_IN_FORCE = "not_yet_in_force"  # its conditions hold, but its period starts after the date
+    NOT_COMBINED = "not_combined"  # eligible, but not paid with another benefit that is (rules/combining.py)
 
 
 # The words people read for each status (message ids of the catalogue; the codes stay in JSON and CSV).
 STATUS_WORDS: dict[str, str] = {Status.ELIGIBLE: N_("eligible"), Status.NOT_ELIGIBLE: N_("not eligible"),
-                                Status.EXPIRED: N_("expired"), Status.NOT_YET_IN_FORCE: N_("not yet in force")}
+                                Status.EXPIRED: N_("expired"), Status.NOT_YET_IN_FORCE: N_("not yet in force"),
+                                Status.NOT_COMBINED: N_("not combined")}
 
 
 # The outcomes a result lists (the others only under --explain).
-SHOWN = (Status.ELIGIBLE, Status.EXPIRED, Status.NOT_YET_IN_FORCE)
+SHOWN = (Status.ELIGIBLE, Status.EXPIRED, Status.NOT_YET_IN_FORCE, Status.NOT_COMBINED)
 
 
 class AmountKind(StrEnum):
@@ -58,6 +60,14 @@ LOAN_KINDS = ("loan_quota",)
 MONEY_TOTALS = ("grants", "grants_min", "grants_max", "relief_estimate", "loan_quota")
 COUNT_TOTALS = ("unquantified", "non_monetary", "incomplete")
 Figure = Literal["value", "min", "max"]
+
+
+def worth(kind: str, value: Decimal | None, maximum: Decimal | None) -> Decimal | None:
+    """What an amount pays, for 就高 (rules/combining.winner): an exact or estimated value, a range's maximum;
+    None when the amount is not known (unquantified, up to a ceiling, non-monetary, incomplete)."""
+    if kind in QUANTIFIED:
+        return value
+    return maximum if kind == AmountKind.RANGE else None
 
 
 def benefit_class(benefit: str, draft: bool) -> str:

@@ -94,7 +94,8 @@ def opened_rule(rule: CompiledRule, amount: Decimal | None, run_pk: int) -> Item
 
 
 def closed(rule: CompiledRule, status: str, before: Decimal | None, run_pk: int) -> Item:
-    why = {"expired": "政策已过期", "not_yet_in_force": "政策尚未生效"}.get(status, "条件已不满足（资料有变）")
+    why = {"expired": "政策已过期", "not_yet_in_force": "政策尚未生效",
+           "not_combined": "不与已可享的另一项同时享受"}.get(status, "条件已不满足（资料有变）")
     text = f"不再可享：{rule.name}（原 {yuan(before)}），{why}（{_clause(rule)}）"
     return Item("closed", rule.id, f"closed:{rule.id}:{run_pk}", text,
                 {**_where(rule), "status": status, "amount_before": None if before is None else str(before)})

@@ -12,11 +12,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind
+from guangxi_subsidy.engine.rules.decisions import RULE_ID, Combination, Reading, Strict
 
-RULE_ID = r"^(guangxi|[a-z]+)\.[a-z0-9_]+$"
 JURISDICTIONS = ("guangxi", *[c for c in CITY_LABELS if c != "outside_guangxi"])
 
 
@@ -33,12 +33,6 @@ class BenefitKind(StrEnum):
     LOAN_QUOTA = "loan_quota"
     INTEREST_SUBSIDY = "interest_subsidy"
     NON_MONETARY = "non_monetary"
-
-
-class Strict(BaseModel):
-    # defer_build: a model's validator is built when a rule file is first validated, not when this module is
-    # imported; a program that reads its pack back from the cache (engine/rules/packcache.py) never builds them.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(Strict):
@@ -67,44 +61,6 @@ class OtherSource(Source):
 
     document: str = Field(..., description="Seed file of the other document")
     effective: Effective | None = Field(None, description="The period this document states for the benefit")
-
-
-class Alternative(Strict):
-    """A reading of a contested clause that the rule does not implement."""
-
-    reading: str = Field(..., min_length=4, description="The other reading, in words")
-    why: str = Field(..., min_length=4, description="What speaks for it, and why it was not chosen")
-    formula: str | None = Field(None, description="The amount under this reading: an amount expression")
-    effect: str | None = Field(None, description="What this reading would grant, when it is not an amount")
-
-    @model_validator(mode="after")
-    def _says_its_effect(self) -> Alternative:
-        if self.formula is None and self.effect is None:
-            raise ValueError("an alternative reading states its 'formula' (an amount) or its 'effect' (in words)")
-        return self
-
-
-class Reading(Strict):
-    """A clause that admits more than one reading: the one implemented, the others, and why (for a legal office)."""
-
-    id: str = Field(..., pattern=r"^[a-z0-9_]+$")
-    question: str = Field(..., min_length=4, description="What the clause leaves open")
-    quote: str = Field(..., min_length=2, description="The words in contention, verbatim (found in seeds/)")
-    chosen: str = Field(..., min_length=4, description="The reading the rule implements")
-    why: str = Field(..., min_length=4, description="Why this reading was chosen")
-    effect: str | None = Field(None, description="What the chosen reading grants, when it is not an amount")
-    alternatives: list[Alternative] = Field(..., min_length=1)
-    example: dict[str, Any] = Field(
-        default_factory=dict, description="Profile facts of a worked example (kind, city and as_of may be given)"
-    )
-
-    @field_validator("example")
-    @classmethod
-    def _exact_example(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name, item in value.items():
-            if isinstance(item, float):
-                raise ValueError(f"example.{name}: write numbers as integers or decimals in quotes, not floats")
-        return value
 
 
 class Apply(Strict):
@@ -318,6 +274,11 @@ class Rule(Strict):
         None, description="The words that decide where the rule applies; required when it is not the document's"
     )
     readings: list[Reading] = Field(default_factory=list, description="Contested readings of the clause")
+    combinations: list[Combination] = Field(
+        default_factory=list,
+        description="How the benefit combines with others for one applicant (就高, 不得重复享受, or may be combined), "
+                    "each with the quote that says so or the reading that decides it",
+    )
     apply: Apply | None = Field(None, description="Where, when and with what to apply, as the sources say")
     requires: list[str] = Field(default_factory=list, description="Derived facts that must hold (by id)")
     conditions: list[Condition] = Field(default_factory=list)
@@ -358,6 +319,11 @@ class Rule(Strict):
         for source in self.sources:
             out.extend((source.document, q) for q in (source.quote, *source.more_quotes))
         out.extend((None, r.quote) for r in self.readings)
+        for combination in self.combinations:
+            if combination.quote is not None:
+                out.append((combination.document, combination.quote))
+            if combination.reading is not None:
+                out.append((None, combination.reading.quote))
         if self.apply is not None:
             out.append((None, self.apply.quote))
         return out

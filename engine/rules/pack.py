@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from guangxi_subsidy import data
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.rules import limits
+from guangxi_subsidy.engine.rules import combining, limits
 from guangxi_subsidy.engine.rules.compiled import (
     PARAMETERS_IN_FORCE,
     UNIQUE_IDS,
@@ -252,6 +252,8 @@ def cross_checks(pack: RulePack) -> list[Problem]:
                         f"{rule.effective.from_}",
                         PARAMETERS_IN_FORCE,
                     ))
+    problems.extend(Problem(pack.rules[rule_id].file, rule_id, where, reason)
+                    for rule_id, where, reason in combining.problems(pack.rules))
     # A derived fact must not require itself, directly or through others.
     for rule in pack.derived.values():
         stack, seen = list(rule.requires), set()

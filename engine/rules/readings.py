@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.rules.format import Alternative, Reading, Rule
+from guangxi_subsidy.engine.rules.decisions import Alternative, Reading
+from guangxi_subsidy.engine.rules.format import Rule
 
 IDENTITY = ("kind", "city", "as_of", "id", "name")
 

@@ -46,6 +46,7 @@ def rule_summary(rule: CompiledRule) -> dict[str, Any]:
         "amount": amount_summary(rule),
         "sources": [f"{s.document or rule.document.file} · {s.clause}" for s in spec.sources],
         "readings": [r.id for r in spec.readings],
+        "combinations": [{"with": list(c.with_), "choose": c.choose} for c in spec.combinations],
         "horizon": plain(horizon(rule.effective, list(rule.documents or (rule.document,)))),
         "departments": list(spec.departments),
     }

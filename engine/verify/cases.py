@@ -44,6 +44,7 @@ class Expectation(BaseModel):
     failed: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     draft: bool | None = None
+    instead: str | None = None  # not_combined: the rule paid instead
 
 
 class Case(BaseModel):
@@ -150,6 +151,8 @@ def check_expectations(evaluation: Evaluation, expect: dict[str, Expectation]) -
         for name in want.missing:
             if got is None or name not in got.missing:
                 failures.append(f"{rule_id}: amount should report '{name}' missing")
+        if want.instead is not None and outcome.instead != want.instead:
+            failures.append(f"{rule_id}: paid instead {outcome.instead}, expected {want.instead}")
         if want.draft is not None and outcome.draft != want.draft:
             failures.append(f"{rule_id}: draft {outcome.draft}, expected {want.draft}")
     return failures
