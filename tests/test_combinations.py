@@ -140,8 +140,8 @@ def test_rules_verify_finds_a_group_paid_twice_when_the_engine_does_not_settle_i
 
 
 def test_the_chinese_report_prints_the_sentence_under_the_benefit_not_combined(engine: Engine, pack: RulePack) -> None:
-    from guangxi_subsidy.engine.i18n import translations
     from guangxi_subsidy.engine.answers.reportview import benefit_lines
+    from guangxi_subsidy.engine.i18n import translations
 
     evaluation = engine.evaluate(parse_profile({"id": "T3", **SME_BUYER}, "test"))
     entry = next(b for b in evaluation_json(evaluation)["benefits"] if b["rule_id"] == SME_TECH)

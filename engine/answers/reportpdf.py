@@ -19,26 +19,10 @@ from guangxi_subsidy.engine import i18n
 from guangxi_subsidy.engine.answers.pdffont import embedded_font
 from guangxi_subsidy.engine.answers.shown import city_label, kind_label, yuan
 from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS
+from guangxi_subsidy.engine.pdfstyles import paragraph_styles
 
 FALLBACK = "STSong-Light"
 STATUS = STATUS_WORDS
-
-
-def _styles(font: str) -> dict[str, Any]:
-    from reportlab.lib.styles import ParagraphStyle
-
-    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=26, spaceAfter=8),
-        "h2": ParagraphStyle("h2", parent=body, fontSize=13.5, leading=20, spaceBefore=10, spaceAfter=4),
-        "h3": ParagraphStyle("h3", parent=body, fontSize=11.5, leading=18, spaceBefore=6),
-        "body": body,
-        "item": ParagraphStyle("item", parent=body, leftIndent=14),
-        "quote": ParagraphStyle("quote", parent=body, leftIndent=12, textColor="#333333", fontSize=9.5),
-        "warn": ParagraphStyle("warn", parent=body, textColor="#8a4b00"),
-        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=12, textColor="#555555"),
-        "sign": ParagraphStyle("sign", parent=body, leading=30),
-    }
 
 
 def _font(text: str) -> str:
@@ -112,7 +96,7 @@ def report_pdf(result: dict[str, Any], language: str, signature: bool = False) -
 
     gettext = i18n.translations(language).gettext
     lines = report_lines(result, language, signature)
-    styles = _styles(_font("".join(text for _, text in lines) + gettext("Subsidy assessment report")))
+    styles = paragraph_styles(_font("".join(text for _, text in lines) + gettext("Subsidy assessment report")))
     story = [Paragraph(escape(text), styles[style]) for style, text in lines]
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,

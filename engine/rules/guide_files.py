@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guangxi_subsidy.engine.pdfstyles import paragraph_styles
 from guangxi_subsidy.engine.rules.guide import ClauseRow, Item
 
 LIST_HEADERS = ("序号", "事项名称", "惠及对象", "适用地区", "兑现方式", "受理部门", "状态", "有效期", "政策依据")
@@ -137,20 +138,11 @@ def _html(heading: str, items: list[Item], clauses: list[ClauseRow]) -> str:
 @functools.cache
 def _styles() -> dict[str, Any]:
     """Paragraph styles in STSong-Light, the CID font every PDF reader has: no font file travels or is needed."""
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=26, spaceAfter=8),
-        "h2": ParagraphStyle("h2", parent=body, fontSize=13.5, leading=20, spaceBefore=10, spaceAfter=4),
-        "h3": ParagraphStyle("h3", parent=body, fontSize=11.5, leading=18, spaceBefore=6),
-        "body": body,
-        "quote": ParagraphStyle("quote", parent=body, leftIndent=12, textColor="#333333", fontSize=9.5),
-        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=12, textColor="#555555"),
-    }
+    return paragraph_styles(FONT)
 
 
 def _pdf(path: Path, heading: str, items: list[Item], clauses: list[ClauseRow]) -> None:

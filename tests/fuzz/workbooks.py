@@ -36,12 +36,9 @@ Cell = str | int | float | None | tuple[str, str | None]  # text, number, or (fo
 
 
 def _letter(index: int) -> str:
-    out = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        out = chr(65 + rest) + out
-    return out
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
 
 
 def _cell(ref: str, value: Cell) -> str:

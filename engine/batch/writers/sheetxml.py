@@ -35,13 +35,10 @@ SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/s
 
 
 def column_name(index: int) -> str:
-    """A column's letters, 0 -> A, 26 -> AA."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+    """A column's letters, 0 -> A, 26 -> AA (openpyxl's, as the reader's are)."""
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
 
 
 def escaped(text: pl.Expr) -> pl.Expr:
