@@ -23,7 +23,8 @@ def main() -> None:
     try:
         import _signal
 
-        _signal.signal(_signal.SIGINT, _signal.default_int_handler)  # (from the start-up line's, if any)
+        if _signal.getsignal(_signal.SIGINT) is not _signal.SIG_IGN:  # (ignored by who started it: stays so)
+            _signal.signal(_signal.SIGINT, _signal.default_int_handler)  # (from the start-up line's, if any)
         from guangxi_subsidy.cli import collector
 
         collector.hold()  # until the command is chosen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ os.environ["SUBSIDY_LANG"] = "en"
 # The programs the tests start load their packs from the files, as before the built pack was kept between runs
 # (engine/rules/packcache.py, tested in folders of its own by tests/test_startup.py): nothing in the user's cache.
 os.environ["SUBSIDY_CACHE_DIR"] = ""
+# The programs the tests interrupt get Ctrl-C as a terminal gives it, whoever started the suite: a suite run in the
+# background (`make test &`, a CI runner) inherits it ignored, and a program keeps an ignored Ctrl-C ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # CI: bounded, derandomised, no deadline. Set HYPOTHESIS_PROFILE=thorough for a long local run.
 settings.register_profile(

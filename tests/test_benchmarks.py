@@ -29,6 +29,7 @@ SMOKE = {
     "workbook_write.py": (["--rows", "200"], "rows/CPU s"),
     "register_import.py": (["--rows", "200", "--no-pg"], "bulk insert"),
     "match_incremental.py": (["--applicants", "30", "--changed", "0.1"], "incremental / full"),
+    "office_load.py": (["--users", "3", "--reads", "1"], "errors: 0"),
 }
 # Counted under callgrind by `make perf-check`, which `make test` runs (too slow for a smoke run here);
 # instructions.py is two of its counts (perf_check.count), told apart.

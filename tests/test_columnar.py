@@ -115,7 +115,7 @@ def combined_rows(draw: Any, pack: RulePack) -> list[dict[str, str]]:
     """Applicants drawn to meet the rules of a combination group, alone and together (as `rules verify` does)."""
     groups = [_draws([pack.rules[r] for r in g.order], pack) for g in combining.groups(pack.rules)]
     profiles = draw(st.lists(st.one_of(*groups), min_size=2, max_size=8))
-    return [{**{name: draw(cell_text(name, value)) for name, value in data.items() if value is not None},
+    return [{**{name: cell_text(draw, name, value) for name, value in data.items() if value is not None},
              "id": f"C{number}"} for number, data in enumerate(profiles)]
 
 

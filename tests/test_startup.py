@@ -136,6 +136,19 @@ def test_the_start_line_answers_a_ctrl_c_in_the_program_only(tmp_path: Path, nam
         assert ran.returncode == -signal.SIGINT and "KeyboardInterrupt" in ran.stderr
 
 
+def test_a_subsidy_started_with_ctrl_c_ignored_keeps_it_ignored(tmp_path: Path) -> None:
+    """As `nohup` and a shell's background jobs start a program: the start-up line leaves an ignored Ctrl-C ignored,
+    as Python does, so the program runs on to its end."""
+    _start_line()
+    script = tmp_path / "subsidy"
+    script.write_text(f"#!{sys.executable}\nimport os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\n"
+                      "time.sleep(0.2)\nprint('ran on')\n", encoding="utf-8")
+    script.chmod(0o755)
+    ran = subprocess.run([str(script)], capture_output=True, text=True, timeout=30,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "ran on\n", "")
+
+
 def test_a_ctrl_c_early_in_the_start_gives_exit_130_and_no_traceback_from_the_program() -> None:
     """The installed `subsidy` script, interrupted at several moments of its start. Before Python has set up its
     handler the process ends by the signal itself (a shell shows 130); while Python sets up its streams or runs
