@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages \
+.PHONY: demo test lint typecheck unit unit-rest unit-fuzz unit313 installed bench startup bench-web browser postgres clean catalog messages \
 	fuzz fonts perf-check valgrind nginx services after313
 
 demo: $(STAMP)
@@ -23,12 +23,13 @@ demo: $(STAMP)
 # guard follow the shorter one.
 test: $(STAMP) lint typecheck
 	$(MAKE) --no-print-directory services
-	$(MAKE) --no-print-directory -j2 --output-sync=target unit after313
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit-rest after313
 
 # The shorter suite (3.13 runs fewer examples), then the wheels and the speed guard, on the second core while the
 # longer suite runs on the first.
 after313:
 	$(MAKE) --no-print-directory unit313
+	$(MAKE) --no-print-directory unit-fuzz
 	$(MAKE) --no-print-directory installed
 	$(MAKE) --no-print-directory perf-check
 
@@ -63,6 +64,14 @@ typecheck: $(STAMP)
 
 unit: $(STAMP) browser postgres nginx
 	$(BIN)/python -m pytest
+
+# `make test` runs the 3.11 suite in two parts, one on each core, so that both cores end at about the same time:
+# the hostile-input suite (tests/fuzz) after the 3.13 suite, the rest beside it.
+unit-rest: $(STAMP) browser postgres nginx
+	$(BIN)/python -m pytest --ignore=tests/fuzz
+
+unit-fuzz: $(STAMP)
+	$(BIN)/python -m pytest tests/fuzz
 
 ifeq ($(PYTHON313),)
 unit313:
