@@ -13,7 +13,7 @@ STAMP313 := $(VENV313)/.installed
 # On 3.13 the properties that take the profile's budget run on fewer examples (tests/conftest.py, "quick").
 HYPOTHESIS_313 ?= quick
 
-.PHONY: demo test lint typecheck unit unit-rest unit-fuzz unit313 installed bench startup bench-web browser postgres clean catalog messages \
+.PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages \
 	fuzz fonts perf-check valgrind nginx services after313
 
 demo: $(STAMP)
@@ -23,13 +23,12 @@ demo: $(STAMP)
 # guard follow the shorter one.
 test: $(STAMP) lint typecheck
 	$(MAKE) --no-print-directory services
-	$(MAKE) --no-print-directory -j2 --output-sync=target unit-rest after313
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit after313
 
 # The shorter suite (3.13 runs fewer examples), then the wheels and the speed guard, on the second core while the
 # longer suite runs on the first.
 after313:
 	$(MAKE) --no-print-directory unit313
-	$(MAKE) --no-print-directory unit-fuzz
 	$(MAKE) --no-print-directory installed
 	$(MAKE) --no-print-directory perf-check
 
@@ -65,14 +64,6 @@ typecheck: $(STAMP)
 unit: $(STAMP) browser postgres nginx
 	$(BIN)/python -m pytest
 
-# `make test` runs the 3.11 suite in two parts, one on each core, so that both cores end at about the same time:
-# the hostile-input suite (tests/fuzz) after the 3.13 suite, the rest beside it.
-unit-rest: $(STAMP) browser postgres nginx
-	$(BIN)/python -m pytest --ignore=tests/fuzz
-
-unit-fuzz: $(STAMP)
-	$(BIN)/python -m pytest tests/fuzz
-
 ifeq ($(PYTHON313),)
 unit313:
 	@echo "SKIP: the test suite on Python 3.13 (no python3.13 on PATH nor under $(PYENV_ROOT)/versions; set PYTHON313)"
@@ -84,8 +75,10 @@ $(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_sheetxml.c engine
 	cp cli/start.pth "$$($(VENV313)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/00-guangxi-subsidy-start.pth"
 	touch $(STAMP313)
 
+# The benchmarks' smoke runs (tests/test_benchmarks.py) are left to the first suite: they check that each
+# benchmark runs and prints its table, which the interpreter under them does not change.
 unit313: $(STAMP313) postgres
-	HYPOTHESIS_PROFILE=$(HYPOTHESIS_313) $(VENV313)/bin/python -m pytest
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_313) $(VENV313)/bin/python -m pytest --ignore=tests/test_benchmarks.py
 endif
 
 # The wheel, built from the sdist and installed into a fresh environment outside the checkout, run from an empty

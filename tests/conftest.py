@@ -26,7 +26,7 @@ signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # CI: bounded, derandomised, no deadline. Set HYPOTHESIS_PROFILE=thorough for a long local run.
 settings.register_profile(
-    "ci", max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 # The second run of the suite, on another Python (make unit313): the same tests on fewer examples.
 settings.register_profile(
