@@ -129,7 +129,7 @@ def interrupted() -> NoReturn:
 def _say(message: Text) -> None:
     """A line on stderr through rich, or written plainly if rich cannot print it (an odd encoding)."""
     try:
-        err.print(message, highlight=False)
+        err.print(message, highlight=False, soft_wrap=True)  # (one message, one line: never wrapped at a width)
     except Exception:  # noqa: BLE001 - the last resort of the error handlers
         from guangxi_subsidy.engine.plaintext import visible
 
