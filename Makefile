@@ -14,23 +14,32 @@ STAMP313 := $(VENV313)/.installed
 HYPOTHESIS_313 ?= quick
 
 .PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages \
-	fuzz fonts perf-check valgrind nginx services after313
+	fuzz fonts perf-check valgrind nginx services unit-suite smoke-first smoke-rest
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
 
-# The two suites side by side, one core each (each one's output printed whole when it ends); the wheels and the speed
-# guard follow the shorter one.
+# The checks after the services in parts, two at a time (each one's output printed whole when it ends): make starts
+# them in the order of TEST_PARTS, each as soon as a core is free, so that both cores end together.
 test: $(STAMP) lint typecheck
 	$(MAKE) --no-print-directory services
-	$(MAKE) --no-print-directory -j2 --output-sync=target unit after313
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
 
-# The shorter suite (3.13 runs fewer examples), then the wheels and the speed guard, on the second core while the
-# longer suite runs on the first.
-after313:
-	$(MAKE) --no-print-directory unit313
-	$(MAKE) --no-print-directory installed
-	$(MAKE) --no-print-directory perf-check
+# The longest first: the 3.11 suite but the benchmarks' smoke runs, the 3.13 suite, then those smoke runs (on 3.11)
+# in two halves, the wheels (one after the other: each builds from the checkout) and the speed guard, each taken by
+# whichever core ends first. Every test runs once, on the Python it ran on in `make unit` and `make unit313`.
+TEST_PARTS := unit-suite unit313 smoke-first smoke-rest installed perf-check
+# The smoke runs of the first half (by the script's name); the second half is every other test of the file.
+SMOKE_FIRST := batch_throughput or office_load or scenarios or startup or xlsx_readers
+
+unit-suite: $(STAMP) browser postgres nginx
+	$(BIN)/python -m pytest --ignore=tests/test_benchmarks.py
+
+smoke-first: $(STAMP)
+	$(BIN)/python -m pytest tests/test_benchmarks.py -k '$(SMOKE_FIRST)'
+
+smoke-rest: $(STAMP)
+	$(BIN)/python -m pytest tests/test_benchmarks.py -k 'not ($(SMOKE_FIRST))'
 
 $(STAMP): pyproject.toml setup.py engine/_kernels.c engine/_sheetxml.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
