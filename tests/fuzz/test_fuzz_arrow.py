@@ -23,7 +23,7 @@ def _rows(path: Path) -> list[int]:
 
 def test_hostile_parquet_and_arrow_files_are_read_or_refused_cleanly(run: Any, tmp_path: Path) -> None:
     tried = ran = 0
-    for rng in hostile.runs(seconds=6, most=60, seed_offset=11, least=8):
+    for rng in hostile.runs(seconds=4, most=60, seed_offset=11, least=8):
         data, columns = arrowfiles.table(rng)
         source, how = arrowfiles.write(rng, data, tmp_path)
         shown = f"{columns}, {how}"
@@ -53,7 +53,7 @@ def test_hostile_reform_files_are_applied_or_refused_cleanly(run: Any, tmp_path:
                           "A,incubation_base,南宁,2017-03-01,是,900000,0\nB,incubation_base,南宁,2017-03-01,是,5,7\n",
                           encoding="utf-8")
     tried = 0
-    for rng in hostile.runs(seconds=4, most=60, seed_offset=12, least=8):
+    for rng in hostile.runs(seconds=3, most=60, seed_offset=12, least=8):
         data = arrowfiles.reform(rng)
         path = tmp_path / "reform.yaml"
         path.write_bytes(data)

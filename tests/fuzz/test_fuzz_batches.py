@@ -24,7 +24,7 @@ def _both(run: Any, source: Path, shown: Any) -> bool:
 
 def test_hostile_csv_files_lose_no_row_in_either_engine(run: Any, tmp_path: Path) -> None:
     tried = ran = 0
-    for rng in hostile.runs(seconds=14, most=25, seed_offset=4, least=3):
+    for rng in hostile.runs(seconds=8, most=25, seed_offset=4, least=3):
         data = hostile.csv_file(rng, rng.choice([1, 3, 8, 20]))
         source = tmp_path / "applicants.csv"
         source.write_bytes(data)
@@ -36,7 +36,7 @@ def test_hostile_csv_files_lose_no_row_in_either_engine(run: Any, tmp_path: Path
 
 def test_hostile_workbooks_lose_no_row_in_either_engine(run: Any, tmp_path: Path) -> None:
     tried = ran = 0
-    for rng in hostile.runs(seconds=12, most=20, seed_offset=5, least=3):
+    for rng in hostile.runs(seconds=7, most=20, seed_offset=5, least=3):
         source = hostile.workbook_file(rng, tmp_path / "applicants.xlsx", rng.choice([1, 3, 8, 15]))
         ran += _both(run, source, f"workbook seed {rng.random()}")
         tried += 1
