@@ -25,10 +25,10 @@ test: $(STAMP) lint typecheck
 	$(MAKE) --no-print-directory services
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
 
-# The longest first: the 3.11 suite but the benchmarks' smoke runs, the 3.13 suite, then those smoke runs (on 3.11)
-# in two halves, the wheels (one after the other: each builds from the checkout) and the speed guard, each taken by
-# whichever core ends first. Every test runs once, on the Python it ran on in `make unit` and `make unit313`.
-TEST_PARTS := unit-suite unit313 smoke-first smoke-rest installed perf-check
+# The longest first: the 3.11 suite but the benchmarks' smoke runs, the 3.13 suite, the wheels (one after the other:
+# each builds from the checkout), the smoke runs (on 3.11) in two halves, the speed guard; each taken by whichever
+# core is free first. Every test runs once, on the Python it ran on in `make unit` and `make unit313`.
+TEST_PARTS := unit-suite unit313 installed smoke-first smoke-rest perf-check
 # The smoke runs of the first half (by the script's name); the second half is every other test of the file.
 SMOKE_FIRST := batch_throughput or office_load or scenarios or startup or xlsx_readers
 
