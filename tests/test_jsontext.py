@@ -88,7 +88,7 @@ def _profiles(pack: RulePack) -> st.SearchStrategy[Profile]:
     return _PROFILES[id(pack)][1]
 
 
-@settings(max_examples=examples(150), deadline=None)
+@settings(max_examples=examples(60), deadline=None)  # (each character, value kind and bundled example: above)
 @given(data=st.data())
 def test_the_documents_of_generated_profiles_are_the_same_bytes(engine: Engine, data: st.DataObject) -> None:
     profile: Profile = data.draw(_profiles(engine.pack))
