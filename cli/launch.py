@@ -9,7 +9,8 @@ the interpreter's own start before `site` reaches that line; a checkout installe
 line, so its window also holds the script and the editable finder (README, "Start-up").
 
 The start-up also runs without the cycle collector (`cli/collector.py`): stopped here, before the imports; and
-with the built rule pack kept between runs (`engine/rules/packcache.py`): switched on here, for the program only.
+with the built rule pack kept between runs (`engine/rules/packcache.py`): switched on here, for the program only;
+and without pydantic's search for plugins (`cli/plugins.py`), unless the user has set PYDANTIC_DISABLE_PLUGINS.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def main() -> None:
         from guangxi_subsidy.cli import collector
 
         collector.hold()  # until the command is chosen
+        from guangxi_subsidy.cli import plugins
+
+        plugins.disable()  # (pydantic's plugin search: unless the user has set PYDANTIC_DISABLE_PLUGINS)
         from guangxi_subsidy.engine.rules import packcache
 
         packcache.enable()

@@ -16,12 +16,19 @@ from collections.abc import Iterable
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _GLOSS = re.compile(r"\s*[(（]([^()（）]*)[)）]")
 _TOKEN = re.compile(r"\b[a-z_][a-z0-9_]*\b|\s*[*/+]\s*|\s+-\s+")
 FUNCTIONS = {"min": "取较小者", "max": "取较大者"}
 OPERATORS = {"*": " × ", "/": " ÷ ", "+": " + ", "-": " − "}
+
+
+@functools.cache
+def _cjk() -> re.Pattern[str]:
+    """A Chinese character (the unified ideographs and their compatibility block): compiled when first used, since
+    its ranges take `re` a few milliseconds to compile, more than the rest of this module, and `subsidy evaluate`'s
+    table never needs it."""
+    return re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def has_latin(text: str) -> bool:
@@ -36,7 +43,7 @@ def unglossed(text: str | None) -> str:
 
     def keep(match: re.Match[str]) -> str:
         inner = match.group(1)  # a gloss: English, perhaps naming a character or two ("元 was lost")
-        english = len(re.findall(r"[A-Za-z]", inner)) > 2 * len(_CJK.findall(inner))
+        english = len(re.findall(r"[A-Za-z]", inner)) > 2 * len(_cjk().findall(inner))
         return "" if has_latin(inner) and english else match.group(0)
 
     return re.sub(r"\s{2,}", " ", _GLOSS.sub(keep, text)).strip()
@@ -46,7 +53,7 @@ def chinese_part(text: str | None) -> str | None:
     """The Chinese of a text written half in English: the glosses dropped, then only the clauses (split at
     semicolons, or a colon that opens an English explanation) with no Latin word; None when nothing Chinese is left."""
     parts = [p.strip(" ,，") for p in re.split(r"[;；]|:\s", unglossed(text))]
-    kept = [p for p in parts if p and _CJK.search(p) and not has_latin(p)]
+    kept = [p for p in parts if p and _cjk().search(p) and not has_latin(p)]
     return "；".join(kept) or None
 
 

@@ -14,7 +14,6 @@ spellings and the nearest one ("did you mean").
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from typing import Any
@@ -102,6 +101,8 @@ def accepted(field: str) -> str:
 
 
 def _near(text: str, candidates: list[str]) -> str:
+    import difflib  # (only for a misspelling: not loaded by a run without one)
+
     close = difflib.get_close_matches(text, candidates, n=1, cutoff=0.5)
     if not close:
         close = [c for c in candidates if c and (c in text or text in c)][:1]

@@ -5,7 +5,6 @@ A rule file is refused at load time, with the position, for every text that coul
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, localcontext
@@ -128,6 +127,8 @@ class Checker:
     def symbol(self, node: Name) -> Symbol:
         symbol = self.symbols.get(node.name)
         if symbol is None:
+            import difflib  # (only for a misspelling: not loaded by a run without one)
+
             close = difflib.get_close_matches(node.name, list(self.symbols), n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else None
             raise ExpressionError(f"unknown field '{node.name}'", node.position, hint=hint)
@@ -280,6 +281,8 @@ class Checker:
             return
         choices = self.symbol(field_node).choices
         if choices is not None and other.value not in choices:
+            import difflib  # (only for a misspelling: not loaded by a run without one)
+
             close = difflib.get_close_matches(other.value, choices, n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else "choices: " + ", ".join(choices)
             raise ExpressionError(f"'{other.value}' is not a choice of '{field_node.name}'", other.position, hint=hint)
