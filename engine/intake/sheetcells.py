@@ -28,7 +28,6 @@ from xml.etree.ElementTree import ParseError, fromstring
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.csvsource import FileError
@@ -54,20 +53,23 @@ class Block(NamedTuple):
     cells: pl.DataFrame
 
 
-def _load() -> Any:
+def _load() -> tuple[Any, Any]:
     try:
         spec = importlib.util.find_spec("guangxi_subsidy.engine._sheetxml")
     except ImportError:
-        return None
+        return None, None
     if spec is None or spec.origin is None:
-        return None
-    function = ctypes.CDLL(spec.origin).sheet_cells
-    function.restype = None
-    function.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * 9]
-    return function
+        return None, None
+    library = ctypes.CDLL(spec.origin)
+    scan, texts = library.sheet_cells, library.sheet_texts
+    scan.restype = None
+    scan.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * 9]
+    texts.restype = ctypes.c_int
+    texts.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 5]
+    return scan, texts
 
 
-_SCAN = _load()
+_SCAN, _TEXTS = _load()
 AVAILABLE = _SCAN is not None
 _SCHEMA = {"row": pl.Int64, "col": pl.Int32, "text": pl.String, "unvalued": pl.Boolean}
 
@@ -166,18 +168,10 @@ class SheetReader:
         if not n_rows:
             return status, consumed, None
         flag = flags[:n_cells].copy()
-        valid = (flag & F_TEXT > 0) & (flag & F_UNVALUED == 0)
-        try:
-            texts = pa.LargeStringArray.from_buffers(  # copies: the strings made from them keep them alive
-                n_cells, pa.py_buffer(offsets[:n_cells + 1].copy()), pa.py_buffer(text[:int(offsets[n_cells])].copy()),
-                pa.py_buffer(np.packbits(valid, bitorder="little")))
-            texts.validate(full=True)
-        except pa.ArrowInvalid as error:
-            raise FileError(_("sheet “{0}” cannot be read past row {1} ({2}: {3}): the file is damaged or cut "
-                              "short").format(title, last, "ParseError", error)) from None
+        texts = _strings(n_cells, offsets, text, flag)
         cells = self._texts(pl.DataFrame({
             "row": cell_row[:n_cells].copy(), "col": cell_col[:n_cells].copy(), "type": cell_type[:n_cells].copy(),
-            "style": cell_style[:n_cells].copy(), "flags": flag, "text": pl.Series(texts, dtype=pl.String),
+            "style": cell_style[:n_cells].copy(), "flags": flag, "text": texts,
             "unvalued": flag & F_UNVALUED > 0}), title, last)
         return status, consumed, Block(rows[:n_rows].tolist(), cells)
 
@@ -307,6 +301,37 @@ class SheetReader:
                 rows, found = [], []
         if rows:
             yield Block(rows, pl.DataFrame(found, schema=_SCHEMA, orient="row"))
+
+
+def _strings(count: int, offsets: np.ndarray, data: np.ndarray, flags: np.ndarray) -> pl.Series:
+    """The scan's texts as a column of strings (null where a cell has no value), made in C and handed to polars
+    through the Arrow C data interface (as PyCapsules): one copy, and no Python object per cell. The scanner has
+    checked that every text is UTF-8 (a sheet where one is not is left to openpyxl's parser, which refuses it)."""
+    assert _TEXTS is not None
+    column = _ArrowColumn()
+    if _TEXTS(count, offsets.ctypes.data, data.ctypes.data, flags.ctypes.data, ctypes.addressof(column.array),
+              ctypes.addressof(column.schema)):
+        raise MemoryError("the texts of a block of the sheet")
+    return pl.Series("text", column)
+
+
+class _ArrowColumn:
+    """An Arrow array and its schema made by the scanner's library, as polars takes them (`__arrow_c_array__`):
+    polars moves the array out and frees its buffers through the array's release callback; the structs
+    themselves live here."""
+
+    def __init__(self) -> None:
+        self.array = ctypes.create_string_buffer(80)  # struct ArrowArray
+        self.schema = ctypes.create_string_buffer(72)  # struct ArrowSchema (static strings: nothing to free)
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> tuple[object, object]:
+        return (_CAPSULE(ctypes.addressof(self.schema), b"arrow_schema", None),
+                _CAPSULE(ctypes.addressof(self.array), b"arrow_array", None))
+
+
+_CAPSULE = ctypes.pythonapi.PyCapsule_New
+_CAPSULE.restype = ctypes.py_object
+_CAPSULE.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
 
 
 class _Handover(Exception):
