@@ -190,44 +190,45 @@ class SheetReader:
         plain text or a number printed as itself, which leaves few to look at."""
         flags, kind = pl.col("flags"), pl.col("type")
         text = frame["text"]
-        if not frame.filter(((flags & (F_INT | F_TEXT)) == F_TEXT) & (kind != T_STR) & (kind != T_INLINE)
-                            | ((flags & F_ESCAPED) > 0)).is_empty():
-            frame = frame.with_row_index("at")
+        if frame.select((((flags & (F_INT | F_TEXT)) == F_TEXT) & (kind != T_STR) & (kind != T_INLINE)
+                         | ((flags & F_ESCAPED) > 0)).any()).item():
             text = self._resolved(frame, title, last)
         return frame.select("row", "col", text.alias("text"), "unvalued")
 
     def _resolved(self, frame: pl.DataFrame, title: str, last: int) -> pl.Series:
-        """The texts of the cells that are not plain text nor plain whole numbers."""
+        """The texts of the cells that are not plain text nor plain whole numbers: numbers in the usual spellings
+        and shared strings in whole-column passes, what remains (a number spelt oddly, dates, booleans, escaped
+        text) once per distinct value."""
         flags, kind, raw = pl.col("flags"), pl.col("type"), pl.col("text")
-        text = frame["text"]
-        escaped = frame.filter((flags & F_ESCAPED) > 0)
-        if len(escaped):
+        escaped = frame["flags"] & F_ESCAPED > 0
+        if escaped.any():
             try:
-                text = text.scatter(escaped["at"], _each(escaped["text"], _unescape))
+                text = frame["text"].scatter(escaped.arg_true(), _each(frame["text"].filter(escaped), _unescape))
             except (ValueError, OverflowError, KeyError):
                 raise _Handover(last) from None  # not XML: openpyxl's parser says where
             frame = frame.with_columns(text=text)
         dates = list(self.book._date_formats)
         number = (kind == T_N) & raw.is_not_null() & ((flags & F_INT) == 0)
         number = number & ~pl.col("style").is_in(dates) if dates else number
-        numbers = frame.filter(number)
-        updates: list[tuple[pl.Series, pl.Series]] = []
-        if len(numbers):
+        marks = frame.select(
+            number=number,
+            slow=raw.is_not_null() & (kind.is_in([T_B, T_D]) | (
+                (kind == T_N) & pl.col("style").is_in(dates) if dates else pl.lit(False))),
+            shared=(kind == T_S) & raw.is_not_null())
+        text, numeric, slow, shared = frame["text"], marks["number"], marks["slow"], marks["shared"]
+        if numeric.any():
+            numbers = frame.filter(numeric)
             shown = numbers.select(pl.when((flags & F_FLOAT) > 0).then(_shortest(raw)).alias("shown"))["shown"]
-            updates.append((numbers["at"], shown))
-            odd = numbers.filter(shown.is_null())
-            if len(odd):
-                updates.append((odd["at"], _each(odd["text"], self._number)))
-        slow = frame.filter(raw.is_not_null() & (kind.is_in([T_B, T_D]) | (
-            (kind == T_N) & pl.col("style").is_in(dates) if dates else pl.lit(False))))
-        if len(slow):
-            typed = [self._typed(t, s, r) for t, s, r in slow.select("type", "style", "text").iter_rows()]
-            updates.append((slow["at"], pl.Series(typed, dtype=pl.String)))
-        shared = frame.filter((kind == T_S) & raw.is_not_null())
-        if len(shared):
-            updates.append((shared["at"], self._shared(shared["text"], title, last)))
-        for at, values in updates:
-            text = text.scatter(at, values)
+            at = numeric.arg_true()
+            text = text.scatter(at, shown)
+            odd = shown.is_null()
+            if odd.any():
+                text = text.scatter(at.filter(odd), _each(numbers["text"].filter(odd), self._number))
+        if slow.any():
+            typed = [self._typed(t, s, r) for t, s, r in frame.filter(slow).select("type", "style", "text").iter_rows()]
+            text = text.scatter(slow.arg_true(), pl.Series(typed, dtype=pl.String))
+        if shared.any():
+            text = text.scatter(shared.arg_true(), self._shared(frame["text"].filter(shared), title, last))
         return text
 
     def _number(self, raw: str) -> str | None:

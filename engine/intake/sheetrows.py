@@ -68,7 +68,8 @@ def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
         else None
     pending = layout.first  # the first row not yet given as a record or refused
     for block in blocks:
-        cells = _last_of_each(block.cells.filter(pl.col("row") >= layout.first))
+        cells = block.cells if block.rows[0] >= layout.first else block.cells.filter(pl.col("row") >= layout.first)
+        cells = _last_of_each(cells)
         if cells.is_empty():
             continue
         row, col = cells["row"].to_numpy(), cells["col"].to_numpy()
@@ -111,16 +112,22 @@ def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
 def _wide(numbers: np.ndarray, at: np.ndarray, place: np.ndarray, texts: pl.Series,
           fields: tuple[str, ...]) -> pl.DataFrame:
     """Records from cells: ROW, then per field the text of the cell each row has there (`at`: the row's place
-    among `numbers`). One gather puts every cell where it goes in one column-major series, nulls where a row has
-    none; the fields' columns are slices of it, so no cell is copied twice. Of two cells a row has for a field,
-    the later wins, as in the sheet."""
+    among `numbers`). One gather puts every cell where it goes in one column-major series of the fields that
+    have cells here, nulls where a row has none; those fields' columns are slices of it, and the fields without
+    a cell share one column of nulls, so no cell is copied twice. Of two cells a row has for a field, the later
+    wins, as in the sheet."""
     count = len(numbers)
-    index = np.full(len(fields) * count, -1, np.int64)  # -1: no cell there, made a null index (a null text)
-    index[place * count + at] = np.arange(len(texts))
+    slot = np.full(len(fields), -1, np.int64)
+    present = np.flatnonzero(np.bincount(place, minlength=len(fields)))
+    slot[present] = np.arange(len(present))
+    index = np.full(len(present) * count, -1, np.int64)  # -1: no cell there, made a null index (a null text)
+    index[slot[place] * count + at] = np.arange(len(texts))
     where = pl.Series("at", index)
     flat = texts.gather(where.to_frame().select(pl.when(where >= 0).then(where))["at"])
-    return pl.DataFrame([pl.Series(ROW, numbers, dtype=pl.Int64),
-                         *[flat.slice(number * count, count).alias(name) for number, name in enumerate(fields)]])
+    nulls = pl.repeat(None, count, dtype=pl.String, eager=True)
+    return pl.DataFrame([pl.Series(ROW, numbers, dtype=pl.Int64), *[
+        (flat.slice(int(slot[number]) * count, count) if slot[number] >= 0 else nulls).alias(name)
+        for number, name in enumerate(fields)]])
 
 
 def records(parts: list[Part], fields: tuple[str, ...]) -> pl.DataFrame:
