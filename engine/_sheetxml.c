@@ -36,10 +36,8 @@ typedef struct {
 } Cursor;
 
 static inline int is_ws(uint8_t b) { return b == ' ' || b == '\t' || b == '\n' || b == '\r'; }
-static inline int is_name(uint8_t b) {
-    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '_' || b == ':' ||
-           b == '-' || b == '.';
-}
+static uint8_t name_byte[256];  /* the bytes of a name as the scanner knows names (ASCII): made by make_tables */
+static inline int is_name(uint8_t b) { return name_byte[b]; }
 
 static inline void skip_ws(Cursor *c) {
     while (c->p < c->end && is_ws(*c->p)) c->p++;
@@ -65,6 +63,8 @@ static void make_tables(void) {
         int control = b < 0x20 && b != '\t' && b != '\n' && b != '\r';
         text_stop[b] = (uint8_t)(control || b == '<' || b == '&' || b == '\r' || b == ']' || b >= 0x80);
         value_stop[b] = (uint8_t)(control || b == '<' || b == '&' || b == '"' || b >= 0x80);
+        name_byte[b] = (uint8_t)((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+                                 b == '_' || b == ':' || b == '-' || b == '.');
     }
     tables_made = 1;
 }
