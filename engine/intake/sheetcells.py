@@ -1,7 +1,7 @@
 """A worksheet's cells, a block of rows at a time, as the text a person sees in each: the fast path of the
 applicant-workbook reader (engine/intake/xlsxsource.py says what becomes of the rows).
 
-The sheet's XML is inflated from the archive 4 MB at a time and its rows read by a scanner in C
+The sheet's XML is inflated from the archive 2 MB at a time and its rows read by a scanner in C
 (engine/_sheetxml.c) into arrays: per cell its row, column, type, style, flags and text. The cells' texts are
 then made what openpyxl's reader (the reader before this one, which the tests compare) would have given,
 a whole block at once with polars: shared strings looked up, numbers in their shortest exact form (`0.1`,
