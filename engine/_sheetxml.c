@@ -17,6 +17,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -35,10 +36,8 @@ typedef struct {
 } Cursor;
 
 static inline int is_ws(uint8_t b) { return b == ' ' || b == '\t' || b == '\n' || b == '\r'; }
-static inline int is_name(uint8_t b) {
-    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '_' || b == ':' ||
-           b == '-' || b == '.';
-}
+static uint8_t name_byte[256];  /* the bytes of a name as the scanner knows names (ASCII): made by make_tables */
+static inline int is_name(uint8_t b) { return name_byte[b]; }
 
 static inline void skip_ws(Cursor *c) {
     while (c->p < c->end && is_ws(*c->p)) c->p++;
@@ -51,6 +50,45 @@ static inline int tag(Cursor *c, const char *word) {
     if (memcmp(c->p, word, n) != 0) return 0;
     uint8_t after = c->p[n];
     return (is_ws(after) || after == '>' || after == '/') ? 1 : 0;
+}
+
+/* Bytes that stop a run of plain text: '<', '&', '\r', ']' (of "]]>"), a control character XML does not allow,
+ * and any byte from 0x80 (the start of a UTF-8 sequence, checked whole); the same for an attribute's value with '"'
+ * and without '\r' and ']'. Runs of plain bytes are then skipped one table look-up a byte. */
+static uint8_t text_stop[256], value_stop[256];
+static int tables_made = 0;
+
+static void make_tables(void) {
+    for (int b = 0; b < 256; b++) {
+        int control = b < 0x20 && b != '\t' && b != '\n' && b != '\r';
+        text_stop[b] = (uint8_t)(control || b == '<' || b == '&' || b == '\r' || b == ']' || b >= 0x80);
+        value_stop[b] = (uint8_t)(control || b == '<' || b == '&' || b == '"' || b >= 0x80);
+        name_byte[b] = (uint8_t)((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+                                 b == '_' || b == ':' || b == '-' || b == '.');
+    }
+    tables_made = 1;
+}
+
+/* The UTF-8 sequence at p (its first byte from 0x80) as one character XML allows: its length; 0 when it is not
+ * UTF-8 (overlong, a surrogate, past U+10FFFF) or a character XML forbids (U+FFFE, U+FFFF); -1 when the bytes
+ * end first. A parser refuses such a file; the scanner leaves it to the parser. */
+static inline int utf8_char(const uint8_t *p, const uint8_t *end) {
+    uint8_t b = p[0];
+    int n;
+    uint32_t code;
+    if (b < 0xC2) return 0;
+    if (b < 0xE0) { n = 2; code = b & 0x1F; }
+    else if (b < 0xF0) { n = 3; code = b & 0x0F; }
+    else if (b < 0xF5) { n = 4; code = b & 0x07; }
+    else return 0;
+    if (end - p < n) return -1;
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        code = (code << 6) | (p[i] & 0x3F);
+    }
+    if (n == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF) || code >= 0xFFFE)) return 0;
+    if (n == 4 && (code < 0x10000 || code > 0x10FFFF)) return 0;
+    return n;
 }
 
 /* One attribute: name and the span of its value (double quotes only). 1 read, 0 end of tag ('>' or '/>',
@@ -79,33 +117,48 @@ static int attribute(Cursor *c, const uint8_t **name, size_t *name_len, const ui
     if (*c->p != '"') return -2;
     c->p++;
     *value = c->p;
-    while (c->p < c->end && *c->p != '"') {
-        if (*c->p == '<' || *c->p == '&' || (*c->p < 0x20 && !is_ws(*c->p))) return -2;
-        c->p++;
+    for (;;) {
+        while (c->p < c->end && !value_stop[*c->p]) c->p++;
+        if (c->p >= c->end) return -1;
+        if (*c->p == '"') break;
+        if (*c->p < 0x80) return -2;
+        int n = utf8_char(c->p, c->end);
+        if (n <= 0) return n == 0 ? -2 : -1;
+        c->p += n;
     }
-    if (c->p >= c->end) return -1;
     *value_len = (size_t)(c->p - *value);
     c->p++;
     return 1;
 }
 
-/* Text up to '<', then the closing tag `close` ("</v>"); a character XML does not allow in text is not ours
- * (the parser refuses it, as before). Its span in start and len; `escaped` set when it holds
- * '&' or '\r' (which XML turns into other text). 1 read, -1 out of bytes, -2 not ours. */
+/* Text up to '<', then the closing tag `close` ("</v>"); a character XML does not allow in text, or bytes that
+ * are not UTF-8, are not ours (the parser refuses them, as before). Its span in start and len; `escaped` set
+ * when it holds '&' or '\r' (which XML turns into other text). 1 read, -1 out of bytes, -2 not ours. */
 static int text_until(Cursor *c, const char *close, const uint8_t **start, size_t *len, int *escaped) {
-    *start = c->p;
-    while (c->p < c->end && *c->p != '<') {
-        uint8_t b = *c->p;
-        if (b == '&' || b == '\r') *escaped = 1;
-        else if (b < 0x20 && b != '\t' && b != '\n') return -2;  /* not a character XML allows */
-        else if (b == ']' && c->end - c->p >= 3 && c->p[1] == ']' && c->p[2] == '>') return -2;
-        else if (b == 0xEF && c->end - c->p >= 3 && c->p[1] == 0xBF && (c->p[2] == 0xBE || c->p[2] == 0xBF)) return -2;
-        c->p++;
+    const uint8_t *p = c->p, *end = c->end;
+    *start = p;
+    for (;;) {
+        while (p < end && !text_stop[*p]) p++;
+        if (p >= end) { c->p = p; return -1; }
+        uint8_t b = *p;
+        if (b == '<') break;
+        if (b == '&' || b == '\r') { *escaped = 1; p++; }
+        else if (b == ']') {
+            if (end - p >= 3 && p[1] == ']' && p[2] == '>') return -2;
+            p++;
+        } else if (b >= 0x80) {
+            int n = utf8_char(p, end);
+            if (n <= 0) return n == 0 ? -2 : -1;
+            p += n;
+        } else {
+            return -2;  /* not a character XML allows */
+        }
     }
+    c->p = p;
     size_t n = strlen(close);
-    if ((size_t)(c->end - c->p) < n) return -1;
-    *len = (size_t)(c->p - *start);
-    if (memcmp(c->p, close, n) != 0) return -2;
+    if ((size_t)(end - p) < n) return -1;
+    *len = (size_t)(p - *start);
+    if (memcmp(p, close, n) != 0) return -2;
     c->p += n;
     return 1;
 }
@@ -241,6 +294,7 @@ EXPORT void sheet_cells(const uint8_t *buf, int64_t len, int64_t last_row, int64
                         int32_t *cell_col, uint8_t *cell_type, int32_t *cell_style, uint8_t *cell_flags,
                         int64_t *offsets, uint8_t *data, int64_t *state) {
     Cursor c = {buf, buf + len};
+    if (!tables_made) make_tables();
     int64_t n_rows = 0, n_cells = 0, consumed = 0, at = 0;
     int status = MORE;
     offsets[0] = 0;
@@ -306,6 +360,66 @@ EXPORT void sheet_cells(const uint8_t *buf, int64_t len, int64_t last_row, int64
     }
     state[0] = consumed; state[1] = n_rows; state[2] = n_cells; state[3] = status;
     if (status != OUT_OF_ORDER) state[4] = last_row;
+}
+
+/* The Arrow C data interface (arrow.apache.org/docs/format/CDataInterface.html): how polars takes a column of
+ * strings made here without a copy through Python objects, and without pyarrow. */
+struct ArrowSchema {
+    const char *format, *name, *metadata;
+    int64_t flags, n_children;
+    struct ArrowSchema **children, *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+struct ArrowArray {
+    int64_t length, null_count, offset, n_buffers, n_children;
+    const void **buffers;
+    struct ArrowArray **children, *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+typedef struct {
+    void *owned[3];
+    const void *buffers[3];
+} Texts;
+
+static void release_texts(struct ArrowArray *array) {
+    Texts *texts = array->private_data;
+    for (int i = 0; i < 3; i++) free(texts->owned[i]);
+    free(texts);
+    array->release = NULL;
+}
+
+static void release_schema(struct ArrowSchema *schema) { schema->release = NULL; }
+
+/* The cells' texts of one scan as an Arrow column of large strings (null: no value, or a formula without its
+ * value), copied out of the scan's buffers, which the next block reuses; freed when polars releases it.
+ * 0, or -1 when memory ran out. */
+EXPORT int sheet_texts(int64_t n, const int64_t *offsets, const uint8_t *data, const uint8_t *flags,
+                       struct ArrowArray *array, struct ArrowSchema *schema) {
+    Texts *texts = calloc(1, sizeof(Texts));
+    if (!texts) return -1;
+    size_t bytes = (size_t)offsets[n];
+    texts->owned[0] = calloc((size_t)(n + 7) / 8 + 1, 1);
+    texts->owned[1] = malloc(sizeof(int64_t) * (size_t)(n + 1));
+    texts->owned[2] = malloc(bytes ? bytes : 1);
+    if (!texts->owned[0] || !texts->owned[1] || !texts->owned[2]) {
+        for (int i = 0; i < 3; i++) free(texts->owned[i]);
+        free(texts);
+        return -1;
+    }
+    uint8_t *valid = texts->owned[0];
+    int64_t nulls = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if ((flags[i] & F_TEXT) && !(flags[i] & F_UNVALUED)) valid[i >> 3] |= (uint8_t)(1u << (i & 7));
+        else nulls++;
+    }
+    memcpy(texts->owned[1], offsets, sizeof(int64_t) * (size_t)(n + 1));
+    if (bytes) memcpy(texts->owned[2], data, bytes);
+    for (int i = 0; i < 3; i++) texts->buffers[i] = texts->owned[i];
+    *array = (struct ArrowArray){n, nulls, 0, 3, 0, texts->buffers, NULL, NULL, release_texts, texts};
+    *schema = (struct ArrowSchema){"U", "text", NULL, 2, 0, NULL, NULL, release_schema, NULL};
+    return 0;
 }
 
 static struct PyModuleDef sheetxml_module = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,34 @@ def test_what_the_scanner_does_not_know_is_read_by_openpyxls_parser_from_that_ro
     frame, rejected = read(path)
     assert frame["id"].to_list() == [f"A{i}" for i in range(6)] and frame[ROW].to_list() == list(range(2, 8))
     assert same((frame, rejected), read(path, fast=False))
+
+
+@pytest.mark.parametrize("cell, readable", [
+    ("南宁 😀".encode(), True),  # three- and four-byte characters: read by the scanner
+    (b"\xe5\x8d", False),  # a character cut short, its end in the next cell: not UTF-8 in either cell
+    (b"\xed\xa0\x80", False),  # a surrogate
+    (b"\xc0\xaf", False),  # an overlong "/"
+    (b"\xef\xbf\xbf", False),  # U+FFFF, which XML does not allow
+    (b"\xf4\x90\x80\x80", False),  # past U+10FFFF
+])
+def test_a_text_that_is_not_utf8_is_refused_alike_by_either_path(tmp_path: Path, cell: bytes, readable: bool) -> None:
+    rows = numbered([["id", "kind", "city"], ["A1", "enterprise", "nanning"], ["CELL", "\xad", "nanning"]])
+    xml = sheet_xml(rows).encode().replace(b"CELL", cell)
+    path = tmp_path / "bytes.xlsx"
+    write_workbook(path, rows)
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(tmp_path / "copy.xlsx", "w") as copy:
+        for name in original.namelist():
+            copy.writestr(name, xml if name.endswith("sheet1.xml") else original.read(name))
+    outcomes: list[Any] = []
+    for fast in (True, False):
+        try:
+            outcomes.append(read(tmp_path / "copy.xlsx", fast=fast))
+        except FileError as error:
+            outcomes.append(type(error))
+    assert same(outcomes[0], outcomes[1])
+    assert (outcomes[0] is not FileError) == readable
+    if readable:
+        assert outcomes[0][0]["id"].to_list() == ["A1", cell.decode()]
 
 
 def test_a_book_of_several_sheets_as_the_template_has_them_reads_each_with_its_kind(

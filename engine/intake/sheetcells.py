@@ -1,7 +1,7 @@
 """A worksheet's cells, a block of rows at a time, as the text a person sees in each: the fast path of the
 applicant-workbook reader (engine/intake/xlsxsource.py says what becomes of the rows).
 
-The sheet's XML is inflated from the archive 4 MB at a time and its rows read by a scanner in C
+The sheet's XML is inflated from the archive 2 MB at a time and its rows read by a scanner in C
 (engine/_sheetxml.c) into arrays: per cell its row, column, type, style, flags and text. The cells' texts are
 then made what openpyxl's reader (the reader before this one, which the tests compare) would have given,
 a whole block at once with polars: shared strings looked up, numbers in their shortest exact form (`0.1`,
@@ -28,12 +28,11 @@ from xml.etree.ElementTree import ParseError, fromstring
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.csvsource import FileError
 
-BLOCK = 4 << 20  # bytes of XML inflated and scanned at a time
+BLOCK = 2 << 20  # bytes of XML inflated and scanned at a time (4 MB: 25 MB more at the peak, no faster)
 FIRST = 256 << 10  # bytes read first: enough for the header rows, which are read before the rest
 HEAD_LIMIT = 64 << 20  # bytes before <sheetData> (sheet views, column widths) looked through for it
 T_N, T_S, T_STR, T_INLINE, T_B, T_E, T_D = range(7)
@@ -54,20 +53,23 @@ class Block(NamedTuple):
     cells: pl.DataFrame
 
 
-def _load() -> Any:
+def _load() -> tuple[Any, Any]:
     try:
         spec = importlib.util.find_spec("guangxi_subsidy.engine._sheetxml")
     except ImportError:
-        return None
+        return None, None
     if spec is None or spec.origin is None:
-        return None
-    function = ctypes.CDLL(spec.origin).sheet_cells
-    function.restype = None
-    function.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * 9]
-    return function
+        return None, None
+    library = ctypes.CDLL(spec.origin)
+    scan, texts = library.sheet_cells, library.sheet_texts
+    scan.restype = None
+    scan.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * 9]
+    texts.restype = ctypes.c_int
+    texts.argtypes = [ctypes.c_int64, *[ctypes.c_void_p] * 5]
+    return scan, texts
 
 
-_SCAN = _load()
+_SCAN, _TEXTS = _load()
 AVAILABLE = _SCAN is not None
 _SCHEMA = {"row": pl.Int64, "col": pl.Int32, "text": pl.String, "unvalued": pl.Boolean}
 
@@ -166,18 +168,10 @@ class SheetReader:
         if not n_rows:
             return status, consumed, None
         flag = flags[:n_cells].copy()
-        valid = (flag & F_TEXT > 0) & (flag & F_UNVALUED == 0)
-        try:
-            texts = pa.LargeStringArray.from_buffers(  # copies: the strings made from them keep them alive
-                n_cells, pa.py_buffer(offsets[:n_cells + 1].copy()), pa.py_buffer(text[:int(offsets[n_cells])].copy()),
-                pa.py_buffer(np.packbits(valid, bitorder="little")))
-            texts.validate(full=True)
-        except pa.ArrowInvalid as error:
-            raise FileError(_("sheet “{0}” cannot be read past row {1} ({2}: {3}): the file is damaged or cut "
-                              "short").format(title, last, "ParseError", error)) from None
+        texts = _strings(n_cells, offsets, text, flag)
         cells = self._texts(pl.DataFrame({
             "row": cell_row[:n_cells].copy(), "col": cell_col[:n_cells].copy(), "type": cell_type[:n_cells].copy(),
-            "style": cell_style[:n_cells].copy(), "flags": flag, "text": pl.Series(texts, dtype=pl.String),
+            "style": cell_style[:n_cells].copy(), "flags": flag, "text": texts,
             "unvalued": flag & F_UNVALUED > 0}), title, last)
         return status, consumed, Block(rows[:n_rows].tolist(), cells)
 
@@ -196,44 +190,45 @@ class SheetReader:
         plain text or a number printed as itself, which leaves few to look at."""
         flags, kind = pl.col("flags"), pl.col("type")
         text = frame["text"]
-        if not frame.filter(((flags & (F_INT | F_TEXT)) == F_TEXT) & (kind != T_STR) & (kind != T_INLINE)
-                            | ((flags & F_ESCAPED) > 0)).is_empty():
-            frame = frame.with_row_index("at")
+        if frame.select((((flags & (F_INT | F_TEXT)) == F_TEXT) & (kind != T_STR) & (kind != T_INLINE)
+                         | ((flags & F_ESCAPED) > 0)).any()).item():
             text = self._resolved(frame, title, last)
         return frame.select("row", "col", text.alias("text"), "unvalued")
 
     def _resolved(self, frame: pl.DataFrame, title: str, last: int) -> pl.Series:
-        """The texts of the cells that are not plain text nor plain whole numbers."""
+        """The texts of the cells that are not plain text nor plain whole numbers: numbers in the usual spellings
+        and shared strings in whole-column passes, what remains (a number spelt oddly, dates, booleans, escaped
+        text) once per distinct value."""
         flags, kind, raw = pl.col("flags"), pl.col("type"), pl.col("text")
-        text = frame["text"]
-        escaped = frame.filter((flags & F_ESCAPED) > 0)
-        if len(escaped):
+        escaped = frame["flags"] & F_ESCAPED > 0
+        if escaped.any():
             try:
-                text = text.scatter(escaped["at"], _each(escaped["text"], _unescape))
+                text = frame["text"].scatter(escaped.arg_true(), _each(frame["text"].filter(escaped), _unescape))
             except (ValueError, OverflowError, KeyError):
                 raise _Handover(last) from None  # not XML: openpyxl's parser says where
             frame = frame.with_columns(text=text)
         dates = list(self.book._date_formats)
         number = (kind == T_N) & raw.is_not_null() & ((flags & F_INT) == 0)
         number = number & ~pl.col("style").is_in(dates) if dates else number
-        numbers = frame.filter(number)
-        updates: list[tuple[pl.Series, pl.Series]] = []
-        if len(numbers):
+        marks = frame.select(
+            number=number,
+            slow=raw.is_not_null() & (kind.is_in([T_B, T_D]) | (
+                (kind == T_N) & pl.col("style").is_in(dates) if dates else pl.lit(False))),
+            shared=(kind == T_S) & raw.is_not_null())
+        text, numeric, slow, shared = frame["text"], marks["number"], marks["slow"], marks["shared"]
+        if numeric.any():
+            numbers = frame.filter(numeric)
             shown = numbers.select(pl.when((flags & F_FLOAT) > 0).then(_shortest(raw)).alias("shown"))["shown"]
-            updates.append((numbers["at"], shown))
-            odd = numbers.filter(shown.is_null())
-            if len(odd):
-                updates.append((odd["at"], _each(odd["text"], self._number)))
-        slow = frame.filter(raw.is_not_null() & (kind.is_in([T_B, T_D]) | (
-            (kind == T_N) & pl.col("style").is_in(dates) if dates else pl.lit(False))))
-        if len(slow):
-            typed = [self._typed(t, s, r) for t, s, r in slow.select("type", "style", "text").iter_rows()]
-            updates.append((slow["at"], pl.Series(typed, dtype=pl.String)))
-        shared = frame.filter((kind == T_S) & raw.is_not_null())
-        if len(shared):
-            updates.append((shared["at"], self._shared(shared["text"], title, last)))
-        for at, values in updates:
-            text = text.scatter(at, values)
+            at = numeric.arg_true()
+            text = text.scatter(at, shown)
+            odd = shown.is_null()
+            if odd.any():
+                text = text.scatter(at.filter(odd), _each(numbers["text"].filter(odd), self._number))
+        if slow.any():
+            typed = [self._typed(t, s, r) for t, s, r in frame.filter(slow).select("type", "style", "text").iter_rows()]
+            text = text.scatter(slow.arg_true(), pl.Series(typed, dtype=pl.String))
+        if shared.any():
+            text = text.scatter(shared.arg_true(), self._shared(frame["text"].filter(shared), title, last))
         return text
 
     def _number(self, raw: str) -> str | None:
@@ -307,6 +302,37 @@ class SheetReader:
                 rows, found = [], []
         if rows:
             yield Block(rows, pl.DataFrame(found, schema=_SCHEMA, orient="row"))
+
+
+def _strings(count: int, offsets: np.ndarray, data: np.ndarray, flags: np.ndarray) -> pl.Series:
+    """The scan's texts as a column of strings (null where a cell has no value), made in C and handed to polars
+    through the Arrow C data interface (as PyCapsules): one copy, and no Python object per cell. The scanner has
+    checked that every text is UTF-8 (a sheet where one is not is left to openpyxl's parser, which refuses it)."""
+    assert _TEXTS is not None
+    column = _ArrowColumn()
+    if _TEXTS(count, offsets.ctypes.data, data.ctypes.data, flags.ctypes.data, ctypes.addressof(column.array),
+              ctypes.addressof(column.schema)):
+        raise MemoryError("the texts of a block of the sheet")
+    return pl.Series("text", column)
+
+
+class _ArrowColumn:
+    """An Arrow array and its schema made by the scanner's library, as polars takes them (`__arrow_c_array__`):
+    polars moves the array out and frees its buffers through the array's release callback; the structs
+    themselves live here."""
+
+    def __init__(self) -> None:
+        self.array = ctypes.create_string_buffer(80)  # struct ArrowArray
+        self.schema = ctypes.create_string_buffer(72)  # struct ArrowSchema (static strings: nothing to free)
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> tuple[object, object]:
+        return (_CAPSULE(ctypes.addressof(self.schema), b"arrow_schema", None),
+                _CAPSULE(ctypes.addressof(self.array), b"arrow_array", None))
+
+
+_CAPSULE = ctypes.pythonapi.PyCapsule_New
+_CAPSULE.restype = ctypes.py_object
+_CAPSULE.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
 
 
 class _Handover(Exception):

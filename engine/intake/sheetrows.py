@@ -43,8 +43,8 @@ class Layout:
 
 @dataclass
 class Part:
-    """Rows of a block as records to be: their numbers (ROW, ascending), their cells (ROW, place among the
-    book's fields, text), and the rows refused."""
+    """Rows of a block as records: their numbers (ROW, ascending), the records themselves (ROW and a text
+    column per field of the book, null where a row has no value), and the rows refused."""
 
     numbers: np.ndarray
     cells: pl.DataFrame
@@ -55,8 +55,8 @@ class Part:
         cut = int(np.searchsorted(self.numbers, last, side="right"))
         before = [r for r in self.rejected if r.row <= last]
         after = [r for r in self.rejected if r.row > last]
-        return (Part(self.numbers[:cut], self.cells.filter(pl.col(ROW) <= last), before),
-                Part(self.numbers[cut:], self.cells.filter(pl.col(ROW) > last), after))
+        return (Part(self.numbers[:cut], self.cells.slice(0, cut), before),
+                Part(self.numbers[cut:], self.cells.slice(cut), after))
 
 
 def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
@@ -68,7 +68,8 @@ def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
         else None
     pending = layout.first  # the first row not yet given as a record or refused
     for block in blocks:
-        cells = _last_of_each(block.cells.filter(pl.col("row") >= layout.first))
+        cells = block.cells if block.rows[0] >= layout.first else block.cells.filter(pl.col("row") >= layout.first)
+        cells = _last_of_each(cells)
         if cells.is_empty():
             continue
         row, col = cells["row"].to_numpy(), cells["col"].to_numpy()
@@ -98,36 +99,42 @@ def sheet_records(blocks: Iterator[Block], layout: Layout) -> Iterator[Part]:
         keep = np.repeat(live & ~refused, np.diff(np.append(starts, len(row)))) & (place >= 0)
         keep &= cells["text"].is_not_null().to_numpy()  # a cell without a value fills nothing
         texts = cells["text"].filter(pl.Series(keep))
-        filled = pl.DataFrame({ROW: row[keep] + layout.offset, "place": place[keep], "text": texts})
-        if kind_place is not None:
-            given = row[keep][place[keep] == kind_place]
-            lacking = kept[~np.isin(kept, given)] + layout.offset
-            filled = pl.concat([filled, pl.DataFrame({
-                ROW: lacking, "place": np.full(len(lacking), kind_place, dtype=np.int64),
-                "text": pl.repeat(layout.kind, len(lacking), dtype=pl.String, eager=True)})])
+        frame = _wide(numbers + layout.offset, np.searchsorted(numbers, row[keep]), place[keep], texts,
+                      layout.book.fields)
+        if kind_place is not None:  # the sheet's kind for its records that leave it empty (not for empty rows)
+            lacking = pl.Series(np.isin(numbers, kept)) & frame["kind"].is_null()
+            frame = frame.with_columns(pl.when(lacking).then(pl.lit(layout.kind)).otherwise(pl.col("kind"))
+                                       .alias("kind"))
         pending = end + 1
-        yield Part(numbers + layout.offset, filled, rejections)
+        yield Part(numbers + layout.offset, frame, rejections)
+
+
+def _wide(numbers: np.ndarray, at: np.ndarray, place: np.ndarray, texts: pl.Series,
+          fields: tuple[str, ...]) -> pl.DataFrame:
+    """Records from cells: ROW, then per field the text of the cell each row has there (`at`: the row's place
+    among `numbers`). One gather puts every cell where it goes in one column-major series of the fields that
+    have cells here, nulls where a row has none; those fields' columns are slices of it, and the fields without
+    a cell share one column of nulls, so no cell is copied twice. Of two cells a row has for a field, the later
+    wins, as in the sheet."""
+    count = len(numbers)
+    slot = np.full(len(fields), -1, np.int64)
+    present = np.flatnonzero(np.bincount(place, minlength=len(fields)))
+    slot[present] = np.arange(len(present))
+    index = np.full(len(present) * count, -1, np.int64)  # -1: no cell there, made a null index (a null text)
+    index[slot[place] * count + at] = np.arange(len(texts))
+    where = pl.Series("at", index)
+    flat = texts.gather(where.to_frame().select(pl.when(where >= 0).then(where))["at"])
+    nulls = pl.repeat(None, count, dtype=pl.String, eager=True)
+    return pl.DataFrame([pl.Series(ROW, numbers, dtype=pl.Int64), *[
+        (flat.slice(int(slot[number]) * count, count) if slot[number] >= 0 else nulls).alias(name)
+        for number, name in enumerate(fields)]])
 
 
 def records(parts: list[Part], fields: tuple[str, ...]) -> pl.DataFrame:
     """The records of these parts: ROW, and per field of the book its cells' texts (null where none)."""
-    numbers = np.concatenate([p.numbers for p in parts]) if parts else np.zeros(0, np.int64)
-    cells = pl.concat([p.cells for p in parts]) if parts else pl.DataFrame(
-        schema={ROW: pl.Int64, "place": pl.Int64, "text": pl.String})
-    place = cells["place"].to_numpy().astype(np.int16)  # a book has at most a few hundred fields
-    order = np.argsort(place, kind="stable")  # a field's cells in row order, the last of a row last
-    at = np.searchsorted(numbers, cells[ROW].to_numpy()[order])
-    texts = cells["text"].gather(order) if len(order) else cells["text"]
-    bounds = np.searchsorted(place[order], np.arange(len(fields) + 1))
-    empty = pl.repeat(None, len(numbers), dtype=pl.String, eager=True)
-    columns = {ROW: pl.Series(ROW, numbers, dtype=pl.Int64)}
-    for index, name in enumerate(fields):
-        start, end = int(bounds[index]), int(bounds[index + 1])
-        column = empty.clone()
-        if end > start:
-            column = column.scatter(at[start:end], texts.slice(start, end - start))
-        columns[name] = column.alias(name)
-    return pl.DataFrame(columns)
+    if not parts:
+        return pl.DataFrame(schema={ROW: pl.Int64, **{name: pl.String for name in fields}})
+    return pl.concat([p.cells for p in parts], how="vertical", rechunk=False)
 
 
 def _last_of_each(cells: pl.DataFrame) -> pl.DataFrame:
