@@ -12,6 +12,10 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* baseline on x86_64: sixteen bytes compared at once; elsewhere the byte loops below */
+#define SIXTEEN 1
+#endif
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -254,6 +258,45 @@ static inline int64_t money_loose(const uint8_t *buf, int64_t start, int64_t end
     return fen <= bound ? fen : -1;
 }
 
+/* The number of separators at buf[at], buf[at + 1], ... in a row: a run of empty cells. buf ends with a line feed,
+ * which stops the run; sixteen bytes are read at once only while they all lie within `size`. */
+static inline int64_t comma_run(const uint8_t *buf, int64_t at, int64_t size) {
+    int64_t start = at;
+#ifdef SIXTEEN
+    const __m128i comma = _mm_set1_epi8(',');
+    while (at + 16 <= size) {
+        unsigned other = ~(unsigned)_mm_movemask_epi8(
+                             _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(buf + at)), comma)) & 0xFFFFu;
+        if (other) return at + __builtin_ctz(other) - start;
+        at += 16;
+    }
+#endif
+    while (buf[at] == ',') at += 1;
+    return at - start;
+}
+
+/* Where the unquoted cell starting at buf[at] stops: the first separator, line end or quote from there (buf
+ * ends with a line feed, so there is one). */
+static inline int64_t cell_stop(const uint8_t *buf, int64_t at, int64_t size) {
+#ifdef SIXTEEN
+    const __m128i comma = _mm_set1_epi8(','), feed = _mm_set1_epi8('\n'), carriage = _mm_set1_epi8('\r'),
+                  quote = _mm_set1_epi8('"');
+    while (at + 16 <= size) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(buf + at));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, feed)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, carriage), _mm_cmpeq_epi8(v, quote)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask) return at + __builtin_ctz(mask);
+        at += 16;
+    }
+#endif
+    for (;;) {
+        uint8_t byte = buf[at];
+        if (byte == ',' || byte == '\n' || byte == '\r' || byte == '"') return at;
+        at += 1;
+    }
+}
+
 /* Every line of buf (`size` bytes, ending with a line end) into the output columns, flagging the lines that are
  * not clean; returns the number of lines, or -1 if a carriage return is out of place or a quote is not regular
  * (see quotes_regular). A quoted cell is read as its text; one holding a doubled quote, or empty, flags its line.
@@ -268,7 +311,9 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                           int32_t *days, uint8_t *bits, uint32_t *codes, int64_t *starts, int64_t *ends,
                           uint8_t *valid, uint8_t *flags, int64_t *lines) {
     if (size > 0 && buf[size - 1] != '\n') return -1; /* every cell below ends at a separator */
-    int64_t row = 0, at = 0;
+    int64_t row = 0, at = 0, last_required = -1; /* a run of empty cells after it is skipped whole */
+    for (int64_t column = 0; column < width; column++)
+        if (required[column]) last_required = column;
     while (at < size) {
         if (row >= rows) return -1; /* more lines than counted: not a block this function was given */
         lines[row] = at;
@@ -279,12 +324,21 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
             int64_t cell = at, end;
             int quoted = 0, escaped = 0;
             byte = buf[at];
-            if (byte == ',' && column < width && !required[column]) {
-                /* an empty cell that may be empty (most cells of a wide file): null, its value left as the
-                 * zeroed arrays hold it, and its line as clean as it was */
-                column += 1;
-                at += 1;
-                continue;
+            if (byte == ',' && column < width) {
+                /* empty cells that may be empty (most cells of a wide file): null, their values left as the
+                 * zeroed arrays hold them, and their line as clean as it was; a run of them at once, up to
+                 * the last column or the first required one (which the cell path below flags) */
+                int64_t run = comma_run(buf, at, size);
+                if (run > width - column) run = width - column;
+                if (column <= last_required) {
+                    const uint8_t *hit = memchr(required + column, 1, (size_t)run);
+                    if (hit) run = hit - (required + column);
+                }
+                if (run > 0) {
+                    column += run;
+                    at += run;
+                    continue;
+                }
             }
             if (byte == '"') { /* a quoted cell: its text runs to the quote before a separator */
                 int64_t close = cell_close(buf, at, &escaped);
@@ -295,10 +349,9 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                 at = close + 1;
                 byte = buf[at];
             } else {
-                while (byte != ',' && byte != '\n' && byte != '\r') {
-                    if (byte == '"') return -1; /* a quote inside a cell: not this pass's block */
-                    byte = buf[++at];
-                }
+                at = cell_stop(buf, at, size);
+                byte = buf[at];
+                if (byte == '"') return -1; /* a quote inside a cell: not this pass's block */
                 end = at;
             }
             if (column >= width) {
