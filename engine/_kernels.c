@@ -29,9 +29,8 @@ enum { FIGURE, RANGE, UP_TO, NON_MONETARY };
 
 #define ID_LIMIT 200
 #define NO_DATE (-(INT64_C(1) << 62))
-#define MASK62 ((UINT64_C(1) << 62) - 1)
-#define FNV_START (UINT64_C(0xCBF29CE484222325) & MASK62)
-#define FNV_PRIME UINT64_C(0x100000001B3)
+#define HASH_START UINT64_C(0xCBF29CE484222325)
+#define HASH_PRIME UINT64_C(0x9E3779B97F4A7C15)
 #define CELL_ROOM 80
 #define LINE_ROOM 400
 
@@ -120,11 +119,29 @@ static inline int64_t decimal(const uint8_t *buf, int64_t start, int64_t end, in
     return value;
 }
 
-/* FNV-1a of buf[start:end], kept to 62 bits (scan._hash_bytes computes the same). */
-static inline uint64_t fnv(const uint8_t *buf, int64_t start, int64_t end) {
-    uint64_t h = FNV_START;
-    for (int64_t at = start; at < end; at++) h = ((h ^ buf[at]) * FNV_PRIME) & MASK62;
-    return h;
+/* Up to eight bytes as a little-endian word, the bytes past `count` as zeros; all eight read at once when they
+ * lie within the buffer (`whole`) on a little-endian machine. */
+static inline uint64_t word_at(const uint8_t *p, int64_t count, int whole) {
+    uint64_t word = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (whole) {
+        memcpy(&word, p, 8);
+        return count >= 8 ? word : word & ((UINT64_C(1) << (8 * count)) - 1);
+    }
+#else
+    (void)whole;
+#endif
+    for (int64_t k = 0; k < count && k < 8; k++) word |= (uint64_t)p[k] << (8 * k);
+    return word;
+}
+
+/* The hash of buf[start:end] (buf holding `size` bytes) a word at a time: each eight bytes, little-endian and the
+ * last padded with zeros, mixed in by a multiply, then the high half folded onto the low (scan._hash_bytes
+ * computes the same). */
+static inline uint64_t word_hash(const uint8_t *buf, int64_t start, int64_t end, int64_t size) {
+    uint64_t h = HASH_START;
+    for (int64_t at = start; at < end; at += 8) h = (h ^ word_at(buf + at, end - at, at + 8 <= size)) * HASH_PRIME;
+    return h ^ (h >> 32);
 }
 
 /* A share in millionths: 0.85 or 1, or 85% with at most four decimals, or up to three whole digits; -1 if not
@@ -370,7 +387,7 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                         ends[cell_at] = end;
                     } else if (kind == SPELLED) { /* look the cell up in its column's table of spellings */
                         int64_t value = -1, length = end - cell, mask = table_mask[column];
-                        int64_t place = (int64_t)(fnv(buf, cell, end) & (uint64_t)mask);
+                        int64_t place = (int64_t)(word_hash(buf, cell, end, size) & (uint64_t)mask);
                         for (;;) {
                             int64_t number = table[table_at[column] + place];
                             if (number < 0) break;
@@ -456,18 +473,40 @@ static inline int64_t put(uint8_t *out, int64_t at, const uint8_t *data, int64_t
     return at + end - start;
 }
 
+/* "00" to "99", two digits written at once. */
+static const char PAIRS[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                               "8081828384858687888990919293949596979899";
+
+/* The decimal digits of `magnitude`, ending at out[end - 1], two at a time. */
+static inline void digits_before(uint8_t *out, int64_t end, uint64_t magnitude) {
+    while (magnitude >= 100) {
+        const char *pair = PAIRS + 2 * (magnitude % 100);
+        magnitude /= 100;
+        out[--end] = (uint8_t)pair[1];
+        out[--end] = (uint8_t)pair[0];
+    }
+    if (magnitude >= 10) {
+        out[--end] = (uint8_t)PAIRS[2 * magnitude + 1];
+        out[--end] = (uint8_t)PAIRS[2 * magnitude];
+    } else {
+        out[--end] = (uint8_t)('0' + magnitude);
+    }
+}
+
 static inline int64_t integer(uint8_t *out, int64_t at, int64_t value) {
     uint64_t magnitude = (uint64_t)value;
     if (value < 0) {
         out[at++] = '-';
         magnitude = (uint64_t)0 - magnitude;
     }
-    int64_t digits = 1;
-    for (uint64_t scan = magnitude; scan >= 10; scan /= 10) digits += 1;
-    for (int64_t k = digits - 1; k >= 0; k--) {
-        out[at + k] = (uint8_t)('0' + magnitude % 10);
-        magnitude /= 10;
+    if (magnitude < 10) { /* most counts */
+        out[at] = (uint8_t)('0' + magnitude);
+        return at + 1;
     }
+    int64_t digits = 2;
+    for (uint64_t bound = 100; digits < 20 && magnitude >= bound; bound *= 10) digits += 1;
+    digits_before(out, at + digits, magnitude);
     return at + digits;
 }
 
@@ -495,18 +534,17 @@ static inline int64_t date(uint8_t *out, int64_t at, int64_t days) {
     int64_t day = doy - (153 * mp + 2) / 5 + 1;
     int64_t month = mp < 10 ? mp + 3 : mp - 9;
     int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    int64_t parts[3] = {year, month, day}, widths[3] = {4, 2, 2};
-    for (int k = 0; k < 3; k++) {
-        if (k) out[at++] = '-';
-        int64_t value = parts[k];
-        for (int64_t p = widths[k] - 1; p >= 0; p--) {
-            out[at + p] = (uint8_t)('0' + value % 10);
-            value /= 10;
-        }
-        at += widths[k];
-    }
-    return at;
+    const char *pairs[4] = {PAIRS + 2 * (year / 100), PAIRS + 2 * (year % 100), PAIRS + 2 * month, PAIRS + 2 * day};
+    uint8_t *p = out + at;
+    p[0] = (uint8_t)pairs[0][0], p[1] = (uint8_t)pairs[0][1], p[2] = (uint8_t)pairs[1][0], p[3] = (uint8_t)pairs[1][1];
+    p[4] = '-', p[5] = (uint8_t)pairs[2][0], p[6] = (uint8_t)pairs[2][1];
+    p[7] = '-', p[8] = (uint8_t)pairs[3][0], p[9] = (uint8_t)pairs[3][1];
+    return at + 10;
 }
+
+/* The bytes that make a CSV writer quote a cell (QUOTED), the quote among them also doubled (DOUBLED). */
+enum { QUOTED = 1, DOUBLED = 2 };
+static const uint8_t SPECIAL[256] = {[','] = QUOTED, ['\n'] = QUOTED, ['\r'] = QUOTED, ['"'] = QUOTED | DOUBLED};
 
 /* Text as a CSV writer quotes it when necessary, after the words lead[lead_start:lead_end] (which need no
  * quoting); with `defuse`, a leading formula character gets a '. */
@@ -515,20 +553,48 @@ static inline int64_t text(uint8_t *out, int64_t at, const uint8_t *data, int64_
     int prefix = defuse && end > start &&
                  (data[start] == '=' || data[start] == '+' || data[start] == '-' || data[start] == '@' ||
                   data[start] == '\t' || data[start] == '\r');
-    int quote = end == start && !prefix && lead_end == lead_start;
-    for (int64_t k = start; k < end && !quote; k++) {
-        uint8_t b = data[k];
-        if (b == ',' || b == '"' || b == '\n' || b == '\r') quote = 1;
-    }
+    int special = 0; /* SPECIAL's bits of the text's bytes: a table look-up a byte, no branch */
+    for (int64_t k = start; k < end; k++) special |= SPECIAL[data[k]];
+    int quote = special || (end == start && !prefix && lead_end == lead_start);
     if (quote) out[at++] = '"';
     if (prefix) out[at++] = '\'';
     at = put(out, at, lead, lead_start, lead_end);
-    for (int64_t k = start; k < end; k++) {
-        out[at++] = data[k];
-        if (data[k] == '"') out[at++] = '"';
+    if (special & DOUBLED) {
+        for (int64_t k = start; k < end; k++) {
+            out[at++] = data[k];
+            if (data[k] == '"') out[at++] = '"';
+        }
+    } else {
+        at = put(out, at, data, start, end);
     }
     if (quote) out[at++] = '"';
     return at;
+}
+
+/* The first rule from `r` on that holds for the applicant (its outcome's position is not -1), or `rules`. */
+static inline int64_t holding(const int32_t *mine, int64_t r, int64_t rules) {
+#ifdef SIXTEEN
+    for (; r + 16 <= rules; r += 16) { /* sixteen positions' signs at once */
+        const __m128i *p = (const __m128i *)(mine + r);
+        __m128i low = _mm_packs_epi32(_mm_loadu_si128(p), _mm_loadu_si128(p + 1));
+        __m128i high = _mm_packs_epi32(_mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3));
+        unsigned held = ~(unsigned)_mm_movemask_epi8(_mm_packs_epi16(low, high)) & 0xFFFFu;
+        if (held) return r + __builtin_ctz(held);
+    }
+#endif
+    while (r < rules && mine[r] < 0) r += 1;
+    return r;
+}
+
+/* `count` separators at out[at]: sixteen at a time where they can be (a line's room leaves sixteen to spare). */
+static inline int64_t commas(uint8_t *out, int64_t at, int64_t count) {
+#ifdef SIXTEEN
+    const __m128i sixteen = _mm_set1_epi8(',');
+    for (int64_t k = 0; k < count; k += 16) _mm_storeu_si128((__m128i *)(out + at + k), sixteen);
+#else
+    memset(out + at, ',', (size_t)count);
+#endif
+    return at + count;
 }
 
 /* Lines for applicants start … stop-1 into `out` (`size` bytes): returns the applicant after the last written,
@@ -556,12 +622,9 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
     int64_t at = 0;
     for (int64_t i = start; i < stop; i++) {
         const int32_t *mine = positions + i * rules;
-        int64_t room = LINE_ROOM + CELL_ROOM * rules + 2 * (id_offsets[i + 1] - id_offsets[i]) +
-                       2 * (name_offsets[i + 1] - name_offsets[i]);
-        for (int64_t r = 0; r < rules; r++) {
-            int64_t j = mine[r];
-            if (j >= 0 && missing_valid[j]) room += 2 * (missing_offsets[j + 1] - missing_offsets[j]);
-        }
+        /* room for the line but the lists of missing facts, whose room is made sure of where one is written */
+        int64_t line = at, room = LINE_ROOM + CELL_ROOM * rules + 2 * (id_offsets[i + 1] - id_offsets[i]) +
+                                  2 * (name_offsets[i + 1] - name_offsets[i]);
         if (at + room > size) {
             *used = at;
             return i;
@@ -580,9 +643,11 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
         int64_t grants = 0, grants_min = 0, grants_max = 0, relief = 0, loan = 0;
         int64_t unquantified = 0, non_monetary = 0, incomplete = 0;
         for (int64_t r = 0; r < rules; r++) {
-            out[at++] = ',';
+            int64_t next = holding(mine, r, rules); /* the cells between are empty */
+            at = commas(out, at, next - r + (next < rules));
+            r = next;
+            if (r == rules) break;
             int64_t j = mine[r];
-            if (j < 0) continue;
             int eligible = status[j] == ELIGIBLE;
             int64_t k = kind[j];
             /* the cell (layouts.wide_cell) */
@@ -599,6 +664,11 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
                     at = put(out, at, word_data, word_offsets[3], word_offsets[4]);
                 }
             } else if (k == INCOMPLETE) {
+                if (missing_valid[j] && at + 2 * (missing_offsets[j + 1] - missing_offsets[j]) +
+                                                 CELL_ROOM * (rules - r) + LINE_ROOM > size) {
+                    *used = line; /* this line may not fit after all: left for the next call */
+                    return i;
+                }
                 if (missing_valid[j]) /* "needs a, b": quoted, as the names are joined by ", " */
                     at = text(out, at, missing_data, missing_offsets[j], missing_offsets[j + 1], 0, word_data,
                               word_offsets[5], word_offsets[6]);
