@@ -138,9 +138,11 @@ static inline uint64_t word_at(const uint8_t *p, int64_t count, int whole) {
 /* The hash of buf[start:end] (buf holding `size` bytes) a word at a time: each eight bytes, little-endian and the
  * last padded with zeros, mixed in by a multiply, then the high half folded onto the low (scan._hash_bytes
  * computes the same). */
-static inline uint64_t word_hash(const uint8_t *buf, int64_t start, int64_t end, int64_t size) {
-    uint64_t h = HASH_START;
-    for (int64_t at = start; at < end; at += 8) h = (h ^ word_at(buf + at, end - at, at + 8 <= size)) * HASH_PRIME;
+static inline uint64_t word_hash(const uint8_t *buf, int64_t start, int64_t end, int64_t size, uint64_t *first) {
+    *first = word_at(buf + start, end - start, start + 8 <= size); /* the whole cell if it is 8 bytes or fewer */
+    uint64_t h = (HASH_START ^ *first) * HASH_PRIME;
+    for (int64_t at = start + 8; at < end; at += 8)
+        h = (h ^ word_at(buf + at, end - at, at + 8 <= size)) * HASH_PRIME;
     return h ^ (h >> 32);
 }
 
@@ -318,13 +320,15 @@ static inline int64_t cell_stop(const uint8_t *buf, int64_t at, int64_t size) {
  * not clean; returns the number of lines, or -1 if a carriage return is out of place or a quote is not regular
  * (see quotes_regular). A quoted cell is read as its text; one holding a doubled quote, or empty, flags its line.
  * Column c is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per
- * cell given. The caller hands ints, days, codes (and bits) zeroed: an empty cell's value is left at 0. `rows` (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the
- * two-dimensional outputs. */
+ * cell given. The caller hands ints, days, codes (and bits) zeroed: an empty cell's value is left at 0. `rows`
+ * (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the two-dimensional outputs. A cell of
+ * a choice is looked up in its column's table (table_at, table_mask) by its hash (scan._hash_bytes); spellings
+ * of 8 bytes or fewer are compared with it as one word (spell_word), longer ones byte by byte. */
 EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const int64_t *kinds,
                           const int64_t *stores, const int64_t *slots, const int64_t *bounds, const uint8_t *required,
                           const uint8_t *spell_data, const int64_t *spell_lo, const int64_t *spell_hi,
-                          const int64_t *spell_value, const int64_t *table, const int64_t *table_at,
-                          const int64_t *table_mask, int64_t crlf, int64_t rows, int64_t octets, int64_t *ints,
+                          const int64_t *spell_value, const uint64_t *spell_word, const int64_t *table,
+                          const int64_t *table_at, const int64_t *table_mask, int64_t crlf, int64_t rows, int64_t octets, int64_t *ints,
                           int32_t *days, uint8_t *bits, uint32_t *codes, int64_t *starts, int64_t *ends,
                           uint8_t *valid, uint8_t *flags, int64_t *lines) {
     if (size > 0 && buf[size - 1] != '\n') return -1; /* every cell below ends at a separator */
@@ -387,12 +391,15 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                         ends[cell_at] = end;
                     } else if (kind == SPELLED) { /* look the cell up in its column's table of spellings */
                         int64_t value = -1, length = end - cell, mask = table_mask[column];
-                        int64_t place = (int64_t)(word_hash(buf, cell, end, size) & (uint64_t)mask);
+                        uint64_t first;
+                        int64_t place = (int64_t)(word_hash(buf, cell, end, size, &first) & (uint64_t)mask);
                         for (;;) {
                             int64_t number = table[table_at[column] + place];
                             if (number < 0) break;
                             if (spell_hi[number] - spell_lo[number] == length &&
-                                memcmp(spell_data + spell_lo[number], buf + cell, (size_t)length) == 0) {
+                                (length <= 8 ? spell_word[number] == first
+                                             : memcmp(spell_data + spell_lo[number], buf + cell,
+                                                      (size_t)length) == 0)) {
                                 value = spell_value[number];
                                 break;
                             }
@@ -512,14 +519,19 @@ static inline int64_t integer(uint8_t *out, int64_t at, int64_t value) {
 
 /* Fen as yuan with two decimals, as a Decimal(38, 2) is written: 1234.50, 0.05, -0.05. */
 static inline int64_t yuan(uint8_t *out, int64_t at, int64_t fen) {
+    if (fen == 0) { /* most totals */
+        memcpy(out + at, "0.00", 4);
+        return at + 4;
+    }
     if (fen < 0) {
         out[at++] = '-';
         fen = -fen;
     }
     at = integer(out, at, fen / 100);
+    const char *cents = PAIRS + 2 * (fen % 100);
     out[at] = '.';
-    out[at + 1] = (uint8_t)('0' + (fen % 100) / 10);
-    out[at + 2] = (uint8_t)('0' + fen % 10);
+    out[at + 1] = (uint8_t)cents[0];
+    out[at + 2] = (uint8_t)cents[1];
     return at + 3;
 }
 

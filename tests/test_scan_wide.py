@@ -10,8 +10,8 @@ import random
 from pathlib import Path
 
 import polars as pl
-from test_scan import FIELDS, SPECS, assert_read_alike
 from test_columnar import COLUMNAR
+from test_scan import FIELDS, SPECS, assert_read_alike
 from test_widecsv import WRITERS, frame_path
 
 from guangxi_subsidy.engine.batch.widecsv import WideWriter
