@@ -12,6 +12,10 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h> /* baseline on x86_64: sixteen bytes compared at once; elsewhere the byte loops below */
+#define SIXTEEN 1
+#endif
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -25,9 +29,8 @@ enum { FIGURE, RANGE, UP_TO, NON_MONETARY };
 
 #define ID_LIMIT 200
 #define NO_DATE (-(INT64_C(1) << 62))
-#define MASK62 ((UINT64_C(1) << 62) - 1)
-#define FNV_START (UINT64_C(0xCBF29CE484222325) & MASK62)
-#define FNV_PRIME UINT64_C(0x100000001B3)
+#define HASH_START UINT64_C(0xCBF29CE484222325)
+#define HASH_PRIME UINT64_C(0x9E3779B97F4A7C15)
 #define CELL_ROOM 80
 #define LINE_ROOM 400
 
@@ -116,11 +119,31 @@ static inline int64_t decimal(const uint8_t *buf, int64_t start, int64_t end, in
     return value;
 }
 
-/* FNV-1a of buf[start:end], kept to 62 bits (scan._hash_bytes computes the same). */
-static inline uint64_t fnv(const uint8_t *buf, int64_t start, int64_t end) {
-    uint64_t h = FNV_START;
-    for (int64_t at = start; at < end; at++) h = ((h ^ buf[at]) * FNV_PRIME) & MASK62;
-    return h;
+/* Up to eight bytes as a little-endian word, the bytes past `count` as zeros; all eight read at once when they
+ * lie within the buffer (`whole`) on a little-endian machine. */
+static inline uint64_t word_at(const uint8_t *p, int64_t count, int whole) {
+    uint64_t word = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (whole) {
+        memcpy(&word, p, 8);
+        return count >= 8 ? word : word & ((UINT64_C(1) << (8 * count)) - 1);
+    }
+#else
+    (void)whole;
+#endif
+    for (int64_t k = 0; k < count && k < 8; k++) word |= (uint64_t)p[k] << (8 * k);
+    return word;
+}
+
+/* The hash of buf[start:end] (buf holding `size` bytes) a word at a time: each eight bytes, little-endian and the
+ * last padded with zeros, mixed in by a multiply, then the high half folded onto the low (scan._hash_bytes
+ * computes the same). */
+static inline uint64_t word_hash(const uint8_t *buf, int64_t start, int64_t end, int64_t size, uint64_t *first) {
+    *first = word_at(buf + start, end - start, start + 8 <= size); /* the whole cell if it is 8 bytes or fewer */
+    uint64_t h = (HASH_START ^ *first) * HASH_PRIME;
+    for (int64_t at = start + 8; at < end; at += 8)
+        h = (h ^ word_at(buf + at, end - at, at + 8 <= size)) * HASH_PRIME;
+    return h ^ (h >> 32);
 }
 
 /* A share in millionths: 0.85 or 1, or 85% with at most four decimals, or up to three whole digits; -1 if not
@@ -254,21 +277,64 @@ static inline int64_t money_loose(const uint8_t *buf, int64_t start, int64_t end
     return fen <= bound ? fen : -1;
 }
 
+/* The number of separators at buf[at], buf[at + 1], ... in a row: a run of empty cells. buf ends with a line feed,
+ * which stops the run; sixteen bytes are read at once only while they all lie within `size`. */
+static inline int64_t comma_run(const uint8_t *buf, int64_t at, int64_t size) {
+    int64_t start = at;
+#ifdef SIXTEEN
+    const __m128i comma = _mm_set1_epi8(',');
+    while (at + 16 <= size) {
+        unsigned other = ~(unsigned)_mm_movemask_epi8(
+                             _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(buf + at)), comma)) & 0xFFFFu;
+        if (other) return at + __builtin_ctz(other) - start;
+        at += 16;
+    }
+#endif
+    while (buf[at] == ',') at += 1;
+    return at - start;
+}
+
+/* Where the unquoted cell starting at buf[at] stops: the first separator, line end or quote from there (buf
+ * ends with a line feed, so there is one). */
+static inline int64_t cell_stop(const uint8_t *buf, int64_t at, int64_t size) {
+#ifdef SIXTEEN
+    const __m128i comma = _mm_set1_epi8(','), feed = _mm_set1_epi8('\n'), carriage = _mm_set1_epi8('\r'),
+                  quote = _mm_set1_epi8('"');
+    while (at + 16 <= size) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(buf + at));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, feed)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, carriage), _mm_cmpeq_epi8(v, quote)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask) return at + __builtin_ctz(mask);
+        at += 16;
+    }
+#endif
+    for (;;) {
+        uint8_t byte = buf[at];
+        if (byte == ',' || byte == '\n' || byte == '\r' || byte == '"') return at;
+        at += 1;
+    }
+}
+
 /* Every line of buf (`size` bytes, ending with a line end) into the output columns, flagging the lines that are
  * not clean; returns the number of lines, or -1 if a carriage return is out of place or a quote is not regular
  * (see quotes_regular). A quoted cell is read as its text; one holding a doubled quote, or empty, flags its line.
  * Column c is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per
- * cell given. The caller hands ints, days, codes (and bits) zeroed: an empty cell's value is left at 0. `rows` (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the
- * two-dimensional outputs. */
+ * cell given. The caller hands ints, days, codes (and bits) zeroed: an empty cell's value is left at 0. `rows`
+ * (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the two-dimensional outputs. A cell of
+ * a choice is looked up in its column's table (table_at, table_mask) by its hash (scan._hash_bytes); spellings
+ * of 8 bytes or fewer are compared with it as one word (spell_word), longer ones byte by byte. */
 EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const int64_t *kinds,
                           const int64_t *stores, const int64_t *slots, const int64_t *bounds, const uint8_t *required,
                           const uint8_t *spell_data, const int64_t *spell_lo, const int64_t *spell_hi,
-                          const int64_t *spell_value, const int64_t *table, const int64_t *table_at,
-                          const int64_t *table_mask, int64_t crlf, int64_t rows, int64_t octets, int64_t *ints,
+                          const int64_t *spell_value, const uint64_t *spell_word, const int64_t *table,
+                          const int64_t *table_at, const int64_t *table_mask, int64_t crlf, int64_t rows, int64_t octets, int64_t *ints,
                           int32_t *days, uint8_t *bits, uint32_t *codes, int64_t *starts, int64_t *ends,
                           uint8_t *valid, uint8_t *flags, int64_t *lines) {
     if (size > 0 && buf[size - 1] != '\n') return -1; /* every cell below ends at a separator */
-    int64_t row = 0, at = 0;
+    int64_t row = 0, at = 0, last_required = -1; /* a run of empty cells after it is skipped whole */
+    for (int64_t column = 0; column < width; column++)
+        if (required[column]) last_required = column;
     while (at < size) {
         if (row >= rows) return -1; /* more lines than counted: not a block this function was given */
         lines[row] = at;
@@ -279,12 +345,21 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
             int64_t cell = at, end;
             int quoted = 0, escaped = 0;
             byte = buf[at];
-            if (byte == ',' && column < width && !required[column]) {
-                /* an empty cell that may be empty (most cells of a wide file): null, its value left as the
-                 * zeroed arrays hold it, and its line as clean as it was */
-                column += 1;
-                at += 1;
-                continue;
+            if (byte == ',' && column < width) {
+                /* empty cells that may be empty (most cells of a wide file): null, their values left as the
+                 * zeroed arrays hold them, and their line as clean as it was; a run of them at once, up to
+                 * the last column or the first required one (which the cell path below flags) */
+                int64_t run = comma_run(buf, at, size);
+                if (run > width - column) run = width - column;
+                if (column <= last_required) {
+                    const uint8_t *hit = memchr(required + column, 1, (size_t)run);
+                    if (hit) run = hit - (required + column);
+                }
+                if (run > 0) {
+                    column += run;
+                    at += run;
+                    continue;
+                }
             }
             if (byte == '"') { /* a quoted cell: its text runs to the quote before a separator */
                 int64_t close = cell_close(buf, at, &escaped);
@@ -295,10 +370,9 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                 at = close + 1;
                 byte = buf[at];
             } else {
-                while (byte != ',' && byte != '\n' && byte != '\r') {
-                    if (byte == '"') return -1; /* a quote inside a cell: not this pass's block */
-                    byte = buf[++at];
-                }
+                at = cell_stop(buf, at, size);
+                byte = buf[at];
+                if (byte == '"') return -1; /* a quote inside a cell: not this pass's block */
                 end = at;
             }
             if (column >= width) {
@@ -317,12 +391,15 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                         ends[cell_at] = end;
                     } else if (kind == SPELLED) { /* look the cell up in its column's table of spellings */
                         int64_t value = -1, length = end - cell, mask = table_mask[column];
-                        int64_t place = (int64_t)(fnv(buf, cell, end) & (uint64_t)mask);
+                        uint64_t first;
+                        int64_t place = (int64_t)(word_hash(buf, cell, end, size, &first) & (uint64_t)mask);
                         for (;;) {
                             int64_t number = table[table_at[column] + place];
                             if (number < 0) break;
                             if (spell_hi[number] - spell_lo[number] == length &&
-                                memcmp(spell_data + spell_lo[number], buf + cell, (size_t)length) == 0) {
+                                (length <= 8 ? spell_word[number] == first
+                                             : memcmp(spell_data + spell_lo[number], buf + cell,
+                                                      (size_t)length) == 0)) {
                                 value = spell_value[number];
                                 break;
                             }
@@ -403,31 +480,58 @@ static inline int64_t put(uint8_t *out, int64_t at, const uint8_t *data, int64_t
     return at + end - start;
 }
 
+/* "00" to "99", two digits written at once. */
+static const char PAIRS[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                               "8081828384858687888990919293949596979899";
+
+/* The decimal digits of `magnitude`, ending at out[end - 1], two at a time. */
+static inline void digits_before(uint8_t *out, int64_t end, uint64_t magnitude) {
+    while (magnitude >= 100) {
+        const char *pair = PAIRS + 2 * (magnitude % 100);
+        magnitude /= 100;
+        out[--end] = (uint8_t)pair[1];
+        out[--end] = (uint8_t)pair[0];
+    }
+    if (magnitude >= 10) {
+        out[--end] = (uint8_t)PAIRS[2 * magnitude + 1];
+        out[--end] = (uint8_t)PAIRS[2 * magnitude];
+    } else {
+        out[--end] = (uint8_t)('0' + magnitude);
+    }
+}
+
 static inline int64_t integer(uint8_t *out, int64_t at, int64_t value) {
     uint64_t magnitude = (uint64_t)value;
     if (value < 0) {
         out[at++] = '-';
         magnitude = (uint64_t)0 - magnitude;
     }
-    int64_t digits = 1;
-    for (uint64_t scan = magnitude; scan >= 10; scan /= 10) digits += 1;
-    for (int64_t k = digits - 1; k >= 0; k--) {
-        out[at + k] = (uint8_t)('0' + magnitude % 10);
-        magnitude /= 10;
+    if (magnitude < 10) { /* most counts */
+        out[at] = (uint8_t)('0' + magnitude);
+        return at + 1;
     }
+    int64_t digits = 2;
+    for (uint64_t bound = 100; digits < 20 && magnitude >= bound; bound *= 10) digits += 1;
+    digits_before(out, at + digits, magnitude);
     return at + digits;
 }
 
 /* Fen as yuan with two decimals, as a Decimal(38, 2) is written: 1234.50, 0.05, -0.05. */
 static inline int64_t yuan(uint8_t *out, int64_t at, int64_t fen) {
+    if (fen == 0) { /* most totals */
+        memcpy(out + at, "0.00", 4);
+        return at + 4;
+    }
     if (fen < 0) {
         out[at++] = '-';
         fen = -fen;
     }
     at = integer(out, at, fen / 100);
+    const char *cents = PAIRS + 2 * (fen % 100);
     out[at] = '.';
-    out[at + 1] = (uint8_t)('0' + (fen % 100) / 10);
-    out[at + 2] = (uint8_t)('0' + fen % 10);
+    out[at + 1] = (uint8_t)cents[0];
+    out[at + 2] = (uint8_t)cents[1];
     return at + 3;
 }
 
@@ -442,18 +546,17 @@ static inline int64_t date(uint8_t *out, int64_t at, int64_t days) {
     int64_t day = doy - (153 * mp + 2) / 5 + 1;
     int64_t month = mp < 10 ? mp + 3 : mp - 9;
     int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    int64_t parts[3] = {year, month, day}, widths[3] = {4, 2, 2};
-    for (int k = 0; k < 3; k++) {
-        if (k) out[at++] = '-';
-        int64_t value = parts[k];
-        for (int64_t p = widths[k] - 1; p >= 0; p--) {
-            out[at + p] = (uint8_t)('0' + value % 10);
-            value /= 10;
-        }
-        at += widths[k];
-    }
-    return at;
+    const char *pairs[4] = {PAIRS + 2 * (year / 100), PAIRS + 2 * (year % 100), PAIRS + 2 * month, PAIRS + 2 * day};
+    uint8_t *p = out + at;
+    p[0] = (uint8_t)pairs[0][0], p[1] = (uint8_t)pairs[0][1], p[2] = (uint8_t)pairs[1][0], p[3] = (uint8_t)pairs[1][1];
+    p[4] = '-', p[5] = (uint8_t)pairs[2][0], p[6] = (uint8_t)pairs[2][1];
+    p[7] = '-', p[8] = (uint8_t)pairs[3][0], p[9] = (uint8_t)pairs[3][1];
+    return at + 10;
 }
+
+/* The bytes that make a CSV writer quote a cell (QUOTED), the quote among them also doubled (DOUBLED). */
+enum { QUOTED = 1, DOUBLED = 2 };
+static const uint8_t SPECIAL[256] = {[','] = QUOTED, ['\n'] = QUOTED, ['\r'] = QUOTED, ['"'] = QUOTED | DOUBLED};
 
 /* Text as a CSV writer quotes it when necessary, after the words lead[lead_start:lead_end] (which need no
  * quoting); with `defuse`, a leading formula character gets a '. */
@@ -462,20 +565,48 @@ static inline int64_t text(uint8_t *out, int64_t at, const uint8_t *data, int64_
     int prefix = defuse && end > start &&
                  (data[start] == '=' || data[start] == '+' || data[start] == '-' || data[start] == '@' ||
                   data[start] == '\t' || data[start] == '\r');
-    int quote = end == start && !prefix && lead_end == lead_start;
-    for (int64_t k = start; k < end && !quote; k++) {
-        uint8_t b = data[k];
-        if (b == ',' || b == '"' || b == '\n' || b == '\r') quote = 1;
-    }
+    int special = 0; /* SPECIAL's bits of the text's bytes: a table look-up a byte, no branch */
+    for (int64_t k = start; k < end; k++) special |= SPECIAL[data[k]];
+    int quote = special || (end == start && !prefix && lead_end == lead_start);
     if (quote) out[at++] = '"';
     if (prefix) out[at++] = '\'';
     at = put(out, at, lead, lead_start, lead_end);
-    for (int64_t k = start; k < end; k++) {
-        out[at++] = data[k];
-        if (data[k] == '"') out[at++] = '"';
+    if (special & DOUBLED) {
+        for (int64_t k = start; k < end; k++) {
+            out[at++] = data[k];
+            if (data[k] == '"') out[at++] = '"';
+        }
+    } else {
+        at = put(out, at, data, start, end);
     }
     if (quote) out[at++] = '"';
     return at;
+}
+
+/* The first rule from `r` on that holds for the applicant (its outcome's position is not -1), or `rules`. */
+static inline int64_t holding(const int32_t *mine, int64_t r, int64_t rules) {
+#ifdef SIXTEEN
+    for (; r + 16 <= rules; r += 16) { /* sixteen positions' signs at once */
+        const __m128i *p = (const __m128i *)(mine + r);
+        __m128i low = _mm_packs_epi32(_mm_loadu_si128(p), _mm_loadu_si128(p + 1));
+        __m128i high = _mm_packs_epi32(_mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3));
+        unsigned held = ~(unsigned)_mm_movemask_epi8(_mm_packs_epi16(low, high)) & 0xFFFFu;
+        if (held) return r + __builtin_ctz(held);
+    }
+#endif
+    while (r < rules && mine[r] < 0) r += 1;
+    return r;
+}
+
+/* `count` separators at out[at]: sixteen at a time where they can be (a line's room leaves sixteen to spare). */
+static inline int64_t commas(uint8_t *out, int64_t at, int64_t count) {
+#ifdef SIXTEEN
+    const __m128i sixteen = _mm_set1_epi8(',');
+    for (int64_t k = 0; k < count; k += 16) _mm_storeu_si128((__m128i *)(out + at + k), sixteen);
+#else
+    memset(out + at, ',', (size_t)count);
+#endif
+    return at + count;
 }
 
 /* Lines for applicants start … stop-1 into `out` (`size` bytes): returns the applicant after the last written,
@@ -503,12 +634,9 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
     int64_t at = 0;
     for (int64_t i = start; i < stop; i++) {
         const int32_t *mine = positions + i * rules;
-        int64_t room = LINE_ROOM + CELL_ROOM * rules + 2 * (id_offsets[i + 1] - id_offsets[i]) +
-                       2 * (name_offsets[i + 1] - name_offsets[i]);
-        for (int64_t r = 0; r < rules; r++) {
-            int64_t j = mine[r];
-            if (j >= 0 && missing_valid[j]) room += 2 * (missing_offsets[j + 1] - missing_offsets[j]);
-        }
+        /* room for the line but the lists of missing facts, whose room is made sure of where one is written */
+        int64_t line = at, room = LINE_ROOM + CELL_ROOM * rules + 2 * (id_offsets[i + 1] - id_offsets[i]) +
+                                  2 * (name_offsets[i + 1] - name_offsets[i]);
         if (at + room > size) {
             *used = at;
             return i;
@@ -527,9 +655,11 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
         int64_t grants = 0, grants_min = 0, grants_max = 0, relief = 0, loan = 0;
         int64_t unquantified = 0, non_monetary = 0, incomplete = 0;
         for (int64_t r = 0; r < rules; r++) {
-            out[at++] = ',';
+            int64_t next = holding(mine, r, rules); /* the cells between are empty */
+            at = commas(out, at, next - r + (next < rules));
+            r = next;
+            if (r == rules) break;
             int64_t j = mine[r];
-            if (j < 0) continue;
             int eligible = status[j] == ELIGIBLE;
             int64_t k = kind[j];
             /* the cell (layouts.wide_cell) */
@@ -546,6 +676,11 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
                     at = put(out, at, word_data, word_offsets[3], word_offsets[4]);
                 }
             } else if (k == INCOMPLETE) {
+                if (missing_valid[j] && at + 2 * (missing_offsets[j + 1] - missing_offsets[j]) +
+                                                 CELL_ROOM * (rules - r) + LINE_ROOM > size) {
+                    *used = line; /* this line may not fit after all: left for the next call */
+                    return i;
+                }
                 if (missing_valid[j]) /* "needs a, b": quoted, as the names are joined by ", " */
                     at = text(out, at, missing_data, missing_offsets[j], missing_offsets[j + 1], 0, word_data,
                               word_offsets[5], word_offsets[6]);

@@ -35,8 +35,8 @@ INT = int  # an int64 argument
 # name: (result, arguments)
 SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "kernels_layout": (None, (I64,)),
-    "scan_block": (_I, (U8, INT, INT, I64, I64, I64, I64, BOOL, U8, I64, I64, I64, I64, I64, I64, INT, INT, INT,
-                        I64, I32, U8, U32, I64, I64, U8, U8, I64)),
+    "scan_block": (_I, (U8, INT, INT, I64, I64, I64, I64, BOOL, U8, I64, I64, I64, U64, I64, I64, I64, INT, INT,
+                        INT, I64, I32, U8, U32, I64, I64, U8, U8, I64)),
     "text_clean": (_I, (U8, INT, INT)),
     "quotes_regular": (_I, (U8, INT)),
     "gather_offsets": (_I, (I64, I64, U8, INT, I64)),
