@@ -153,10 +153,15 @@ def _block(block: pl.DataFrame, items: pl.DataFrame | None, columns: dict[str, s
                 pl.concat_str(_money(letters, pl.col("value"), pl.col("\x00text"), styles.money),
                               ignore_nulls=True).str.join("").alias(AMOUNTS))
             frame = frame.join(cells, on=ROW, how="left", maintain_order="left")
-        said = _item_words(items, words).group_by(ROW, maintain_order=True).agg(
-            pl.col("\x00word").drop_nulls().str.join("；"), pl.col("\x00need").drop_nulls().str.join("；"),
-            pl.len().alias("\x00items"))
-        frame = frame.join(said, on=ROW, how="left", maintain_order="left")
+        # (words only for the lines that have some: a plain amount, most lines, has none; a row whose lines
+        # have none gets no words, as an empty text would read)
+        worded = items.filter((pl.col("status").cast(pl.String) != ELIGIBLE) | ~pl.col("\x00money")
+                              | (pl.col("amount_kind").cast(pl.String) == "estimate"))
+        said = _item_words(worded, words).group_by(ROW, maintain_order=True).agg(
+            pl.col("\x00word").drop_nulls().str.join("；"), pl.col("\x00need").drop_nulls().str.join("；"))
+        counted = items.group_by(ROW, maintain_order=True).agg(pl.len().alias("\x00items"))
+        frame = frame.join(counted, on=ROW, how="left", maintain_order="left").join(
+            said, on=ROW, how="left", maintain_order="left")
     frame = frame.with_columns(*(pl.lit(None, dtype=pl.String).alias(c) for c in (AMOUNTS, "\x00word", "\x00need")
                                  if c not in frame.columns),
                                *([] if "\x00items" in frame.columns else [pl.lit(None).alias("\x00items")]))
