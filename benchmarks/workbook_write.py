@@ -39,6 +39,7 @@ import io, sys, tempfile, time
 from pathlib import Path
 import polars as pl
 from guangxi_subsidy.engine.batch import resultsheet, workbook
+from guangxi_subsidy.engine.batch.writers import sheetxml
 from guangxi_subsidy.engine.batch.run import BatchOptions, run_batch
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.rules.pack import load_pack
@@ -64,15 +65,17 @@ def cell_by_cell(book, summary):
         top, money, wrap = (out.add_format(f) for f in ({"valign": "top"}, {"num_format": "#,##0.00"},
                                                         {"text_wrap": True}))
         sheet = out.add_worksheet("结果")
-        applicants = pl.concat(book.applicants).sort(ROW)
-        benefits = pl.concat(book.benefits).sort(ROW, maintain_order=True)
+        spill = book.spill  # (the rows set aside during the run, read back whole)
+        applicants = pl.concat(list(spill.frames("applicants"))).sort(ROW)
+        benefits = pl.concat(list(spill.frames("benefits"))).sort(ROW, maintain_order=True)
+        stakes = pl.concat([book._stakes(f) for f in spill.frames("stakes")]) if "stakes" in spill else None
         shown = benefits["rule_id"].unique().to_list()
         column = {r: 7 + n for n, r in enumerate(shown)}
-        words = workbook.Words(book._names, book._labels, lambda s: s, workbook._word, book._stakes(), None)
+        words = workbook.Words(book._names, book._labels, lambda s: s, workbook._word, stakes, None)
         styles = resultsheet.Styles(1, 2, 3)
         columns = {r: "A" for r in shown}
         line = 1
-        for _, block in resultsheet.blocks_of(applicants, resultsheet.BLOCK):
+        for _, block in sheetxml.blocks_of(applicants, resultsheet.BLOCK):
             items = resultsheet._rows_of(benefits, block)
             frame = resultsheet._block(resultsheet.numbered(block, line + 1), items, columns, words, styles)
             amounts = {}
@@ -97,8 +100,10 @@ def cell_by_cell(book, summary):
 write = workbook.Workbook.write
 def measured(self, out, summary, receipt, other=None):
     print("deciding", f"{status_mb('VmHWM'):.0f}")
+    remove, self.remove = self.remove, lambda: None  # (the rows set aside kept for the second writer)
     measure("new", lambda: write(self, out, summary, receipt, other))
     measure("old", lambda: cell_by_cell(self, summary))
+    remove()
 workbook.Workbook.write = measured
 run_batch(load_pack(), Path(sys.argv[1]), BatchOptions(Path(sys.argv[2])))
 """
@@ -121,13 +126,14 @@ def main() -> None:
                 runs[suffix].append(timed([subsidy, "batch", str(source), "-o", str(out), "-q"], folder))
         size = (Path(folder) / "results.xlsx").stat().st_size
         print(f"{args.rows:,} applicants; results.xlsx {size / 1e6:.1f} MB")
-        print(f"{'output':<8} {'wall s':>8} {'CPU s':>8} {'rows/CPU s':>12} {'peak MB':>9}")
+        print(f"{'output':<8} {'wall s':>8} {'CPU s':>8} {'rows/s':>9} {'rows/CPU s':>12} {'peak MB':>9}")
         peaks = {}
         for suffix, done in runs.items():
             wall = statistics.median(r.seconds for r in done)
             cpu = statistics.median(r.cpu for r in done)
             peaks[suffix] = max(r.peak_mb for r in done)
-            print(f"{suffix:<8} {wall:>8.2f} {cpu:>8.2f} {args.rows / cpu:>12,.0f} {peaks[suffix]:>9.0f}")
+            print(f"{suffix:<8} {wall:>8.2f} {cpu:>8.2f} {args.rows / wall:>9,.0f} {args.rows / cpu:>12,.0f} "
+                  f"{peaks[suffix]:>9.0f}")
         print(f"whole run: workbook {peaks['xlsx']:.0f} MB, {peaks['xlsx'] / peaks['csv']:.2f}× the CSV run's peak")
         done = subprocess.run([sys.executable, "-c", WRITER, str(source), str(Path(folder) / "w.xlsx")],
                               check=True, capture_output=True, text=True, cwd=folder)

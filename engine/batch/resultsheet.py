@@ -11,8 +11,8 @@ distinct value and looked up, never once per row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,6 @@ from guangxi_subsidy.engine.batch.worksheets import EXACT_DIGITS
 from guangxi_subsidy.engine.batch.writers.sheetxml import (
     LINE,
     SharedStrings,
-    blocks_of,
     column_name,
     number_cell,
     numbered,
@@ -45,6 +44,7 @@ SHARED = ("kind", "city", "as_of_used", "\x00words", "\x00missing", "\x00reason"
 SHARED_AS = "\x00shared:"
 FIRST = 7  # the first benefit's column
 BIG = Decimal(10) ** (EXACT_DIGITS - 2)  # yuan to the fen: more than 15 digits from here
+Upto = Callable[[int], pl.DataFrame | None]  # lines sorted by row: those up to a row not yet taken (spill.InStep)
 
 
 @dataclass
@@ -55,8 +55,8 @@ class Words:
     labels: Callable[[list[str]], str]  # field names -> their labels, joined
     status_word: Callable[[str], str]  # a status -> its words in Chinese
     kind_word: Callable[[dict[str, Any]], str]  # an item that is no number -> its words
-    stakes: pl.DataFrame | None  # row, text: the blanks that hold money back, in order
-    assumed: pl.DataFrame | None  # row, text: the blanks read as none
+    stakes: pl.DataFrame | None  # row, text: the blanks that hold money back, in order (the block's, at least)
+    assumed: pl.DataFrame | None  # row, text: the blanks read as none (the block's, at least)
 
 
 @dataclass
@@ -66,14 +66,20 @@ class Styles:
     wrap: int
 
 
-def result_blocks(applicants: pl.DataFrame, benefits: pl.DataFrame | None, shown: list[str], carried: list[str],
-                  sheets: dict[int, str], words: Words, styles: Styles,
-                  shared: SharedStrings) -> Iterator[pl.DataFrame]:
-    """The rows' XML, block after block (the applicants sorted by row, the benefits in step)."""
+def result_blocks(applicants: Iterable[pl.DataFrame], benefits: Upto, shown: list[str], carried: list[str],
+                  sheets: dict[int, str], words: Words, styles: Styles, shared: SharedStrings,
+                  stakes: Upto | None = None, assumed: Upto | None = None) -> Iterator[pl.DataFrame]:
+    """The rows' XML, block after block: `applicants` in blocks of BLOCK rows (sorted by row), and the benefits,
+    the blanks' money at stake and the blanks read as none taken in step (each: its lines up to a row)."""
     after = FIRST + len(shown)
     columns = {rule: column_name(FIRST + n) for n, rule in enumerate(shown)}
-    for start, block in blocks_of(applicants, BLOCK):
-        frame = _block(numbered(block, start + 2), _rows_of(benefits, block), columns, words, styles)
+    start = 0
+    for block in applicants:
+        last = block.get_column(ROW)[-1]
+        mine = replace(words, stakes=None if stakes is None else stakes(last),
+                       assumed=None if assumed is None else assumed(last))
+        frame = _block(numbered(block, start + 2), _rows_of(benefits(last), block), columns, mine, styles)
+        start += block.height
         numbers = {}
         for name in SHARED:  # (texts that repeat: in the shared strings when they do)
             if name in frame.columns:
@@ -147,10 +153,15 @@ def _block(block: pl.DataFrame, items: pl.DataFrame | None, columns: dict[str, s
                 pl.concat_str(_money(letters, pl.col("value"), pl.col("\x00text"), styles.money),
                               ignore_nulls=True).str.join("").alias(AMOUNTS))
             frame = frame.join(cells, on=ROW, how="left", maintain_order="left")
-        said = _item_words(items, words).group_by(ROW, maintain_order=True).agg(
-            pl.col("\x00word").drop_nulls().str.join("；"), pl.col("\x00need").drop_nulls().str.join("；"),
-            pl.len().alias("\x00items"))
-        frame = frame.join(said, on=ROW, how="left", maintain_order="left")
+        # (words only for the lines that have some: a plain amount, most lines, has none; a row whose lines
+        # have none gets no words, as an empty text would read)
+        worded = items.filter((pl.col("status").cast(pl.String) != ELIGIBLE) | ~pl.col("\x00money")
+                              | (pl.col("amount_kind").cast(pl.String) == "estimate"))
+        said = _item_words(worded, words).group_by(ROW, maintain_order=True).agg(
+            pl.col("\x00word").drop_nulls().str.join("；"), pl.col("\x00need").drop_nulls().str.join("；"))
+        counted = items.group_by(ROW, maintain_order=True).agg(pl.len().alias("\x00items"))
+        frame = frame.join(counted, on=ROW, how="left", maintain_order="left").join(
+            said, on=ROW, how="left", maintain_order="left")
     frame = frame.with_columns(*(pl.lit(None, dtype=pl.String).alias(c) for c in (AMOUNTS, "\x00word", "\x00need")
                                  if c not in frame.columns),
                                *([] if "\x00items" in frame.columns else [pl.lit(None).alias("\x00items")]))

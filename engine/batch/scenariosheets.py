@@ -4,7 +4,7 @@
 `subsidy batch -o r.xlsx --reform R.yaml` (or `--compare-as-of DATE`) writes one workbook: 基准结果 (the
 baseline, as the plain run's 结果), 改革方案结果 (or the second date's results), 差异 (per applicant: grants, relief
 and loan quotas on each side and the difference, and the benefits that changed, by name), and the totals of
-both sides. The rows of each side are gathered as the plain workbook's are, and written in order, in constant
+both sides. The rows of each side are set aside as the plain workbook's are, and written in order, in constant
 memory.
 """
 
@@ -18,6 +18,7 @@ import polars as pl
 
 from guangxi_subsidy.engine.batch.layouts import RuleInfo
 from guangxi_subsidy.engine.batch.worksheets import print_setup, row_name, write_money
+from guangxi_subsidy.engine.batch.writers.spill import Spill
 
 SIDES = (("grants", "补助"), ("relief_estimate", "税费减免估算"), ("loan_quota", "贷款额度"))
 
@@ -29,7 +30,7 @@ class ScenarioSide:
     kind: str  # reform | as_of
     label: str  # the reform's name, or the date
     rules: list[RuleInfo]
-    differences: list[pl.DataFrame] = field(default_factory=list)
+    spill: Spill = field(default_factory=Spill)  # the differences, set aside batch by batch
 
     @property
     def side_name(self) -> str:
@@ -40,8 +41,7 @@ class ScenarioSide:
         return "改革方案结果" if self.kind == "reform" else f"{self.label} 结果"
 
     def add(self, difference: pl.DataFrame) -> None:
-        if difference.height:
-            self.differences.append(difference)
+        self.spill.add("differences", difference, "row")
 
 
 def difference_sheet(sheet: Any, side: ScenarioSide, baseline: list[RuleInfo], sheets: dict[int, str],
@@ -55,8 +55,8 @@ def difference_sheet(sheet: Any, side: ScenarioSide, baseline: list[RuleInfo], s
     for column, text in enumerate(head):
         sheet.write_string(0, column, text, formats["head"])
     sheet.set_row(0, 48)
-    frame = pl.concat(side.differences).sort("row") if side.differences else None
-    for line, item in enumerate(frame.iter_rows(named=True) if frame is not None else [], start=1):
+    items = (item for frame in side.spill.frames("differences") for item in frame.iter_rows(named=True))
+    for line, item in enumerate(items, start=1):
         where = row_name(item["row"], sheets)
         if isinstance(where, str):
             sheet.write_string(line, 0, where)

@@ -9,16 +9,17 @@ Chinese, amounts as numbers shown with two decimals and thousands separators, th
 double, which shows any amount of up to 15 significant digits exactly (10^13 yuan to the fen); a larger amount
 is written as text, so no figure is ever shown rounded.
 
-Written with xlsxwriter in its constant-memory mode: each row goes to the file as it is written, so the
-writer's memory stays flat however many rows (a workbook kept in memory grew by about 9 KB a row). Rows must
-then be written in order, which they are: the run's frames (typed, a few dozen bytes a row) are gathered as it
-goes, since only benefits that apply to someone become columns, and written row after row at the end.
+Written with xlsxwriter in its constant-memory mode, the results sheets' rows streamed in a block at a time:
+each row goes to the file as it is written, so the writer's memory stays flat however many rows (a workbook kept
+in memory grew by about 9 KB a row). Rows must then be written in order, which they are: the run's typed rows
+are set aside on disk batch by batch as the run goes (`writers/spill.py`), since only benefits that apply to
+someone become columns, and read back in order, a block at a time, when the workbook is written.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +29,7 @@ import polars as pl
 from guangxi_subsidy.engine.applicant.fields import field_labels
 from guangxi_subsidy.engine.batch.assume import ASSUMED
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
-from guangxi_subsidy.engine.batch.resultsheet import CARRIED, Styles, Words, result_blocks, yuan_text
+from guangxi_subsidy.engine.batch.resultsheet import BLOCK, CARRIED, Styles, Words, result_blocks, yuan_text
 from guangxi_subsidy.engine.batch.scenariosheets import ScenarioSide, difference_sheet
 from guangxi_subsidy.engine.batch.summary import Summary
 from guangxi_subsidy.engine.batch.worksheets import (
@@ -39,6 +40,7 @@ from guangxi_subsidy.engine.batch.worksheets import (
     totals_sheet,
 )
 from guangxi_subsidy.engine.batch.writers.sheetxml import LongSheet, SharedStrings, splice
+from guangxi_subsidy.engine.batch.writers.spill import InStep, Spill
 from guangxi_subsidy.engine.evaluation.outcome import STATUS_WORDS
 from guangxi_subsidy.engine.i18n import translations
 from guangxi_subsidy.engine.intake.frames import ROW
@@ -51,24 +53,18 @@ KIND_WORDS = {"unquantified": "金额未量化", "up_to": "金额未量化（设
 
 @dataclass
 class Workbook:
-    """The rows of a run, gathered batch by batch, and the workbook written from them."""
+    """The rows of a run, set aside batch by batch, and the workbook written from them."""
 
     rules: list[RuleInfo]
     sheets: dict[int, str] = field(default_factory=dict)  # a book of several sheets: row offset -> sheet name
     pack: RulePack | None = None  # the rules' documents and fields, for titles and for the facts missing
-    applicants: list[pl.DataFrame] = field(default_factory=list)
-    benefits: list[pl.DataFrame] = field(default_factory=list)
-    errors: list[pl.DataFrame] = field(default_factory=list)
-    extras: list[pl.DataFrame] = field(default_factory=list)  # the input's columns not read, by row
-    stakes: list[pl.DataFrame] = field(default_factory=list)  # money a blank "already received" holds back
-    assumed: list[pl.DataFrame] = field(default_factory=list)  # rows whose blanks were read as none
 
     side: ScenarioSide | None = None  # a reform or a second date: its name and its differences
     second: Workbook | None = None  # that side's rows
 
     def beside(self, kind: str, label: str, rules: list[RuleInfo], pack: RulePack | None) -> None:
         """Write a second side (a reform, a date) into the same workbook: its results and the differences."""
-        self.side = ScenarioSide(kind, label, rules)
+        self.side = ScenarioSide(kind, label, rules, self.spill)
         self.second = Workbook(rules, self.sheets, pack)
 
     def add_side(self, result: BatchResult, difference: pl.DataFrame, extras: pl.DataFrame | None) -> None:
@@ -79,25 +75,48 @@ class Workbook:
     def __post_init__(self) -> None:
         self._names = {info.id: info.name for info in self.rules}
         self._read: dict[str, frozenset[str]] = {}
+        self.spill = Spill()  # (applicants, benefits, errors, stakes, assumed: set aside as they come)
+        self._shown: set[str] = set()  # the benefits someone in the file has a line of
+        self._carried: list[str] | None = None  # the input's columns not read, once a batch has named them
+        self._said: dict[str, str] = {}  # (rule, fields) -> the fields' labels, for the blanks' money at stake
 
     def add(self, result: BatchResult, rejected: pl.DataFrame, extras: pl.DataFrame | None = None,
             stakes: pl.DataFrame | None = None, assumed: pl.DataFrame | None = None) -> None:
-        self.applicants.append(result.applicants.with_columns(result.totals.get_column("grants")))
-        self.benefits.append(result.benefits.select(ROW, "rule_id", "status", "amount_kind", "value", "min", "max",
-                                                    "missing"))
-        self.errors.append(pl.concat([rejected, result.errors]))
+        applicants = result.applicants.with_columns(result.totals.get_column("grants"))
         if extras is not None:
-            self.extras.append(extras)
+            carried = [c for c in extras.columns if c != ROW]
+            self._carried = self._carried or carried
+            if carried:
+                applicants = applicants.join(extras.rename({c: CARRIED + c for c in carried}), on=ROW, how="left",
+                                             maintain_order="left")
+        self.spill.add("applicants", applicants)
+        benefits = result.benefits.select(ROW, "rule_id", "status", "amount_kind", "value", "min", "max", "missing")
+        self._shown.update(benefits.get_column("rule_id").unique().to_list())
+        self.spill.add("benefits", benefits)
+        self.spill.add("errors", pl.concat([rejected, result.errors]))
         if stakes is not None and stakes.height:
-            self.stakes.append(stakes)
+            self.spill.add("stakes", stakes)
         if assumed is not None and assumed.height:
-            self.assumed.append(assumed)
+            self.spill.add("assumed", assumed)
+
+    def remove(self) -> None:
+        """The rows set aside removed (the workbook written, or the run given up)."""
+        self.spill.remove()
+        if self.second is not None:
+            self.second.remove()
 
     def write(self, out: IO[bytes], summary: Summary, receipt: dict[str, str], other: Summary | None = None) -> None:
         """The workbook onto `out`: xlsxwriter writes the small parts (styles, headings, the short sheets) to a
         scratch file, and the results sheets' rows are streamed into the copy (writers/sheetxml.py)."""
         import xlsxwriter
 
+        try:
+            self._write(out, summary, receipt, other, xlsxwriter)
+        finally:
+            self.remove()
+
+    def _write(self, out: IO[bytes], summary: Summary, receipt: dict[str, str], other: Summary | None,
+               xlsxwriter: Any) -> None:
         with tempfile.TemporaryDirectory(prefix="subsidy-xlsx-") as folder:
             path = Path(folder) / "results.xlsx"
             book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": folder,
@@ -118,8 +137,7 @@ class Workbook:
                 second.formats = self.formats
                 long.append(second._results(book.add_worksheet(side.sheet_name), styles, 2, shared))
                 difference_sheet(book.add_worksheet("差异"), side, self.rules, self.sheets, self.formats)
-            errors = pl.concat(self.errors).sort(ROW, maintain_order=True) if self.errors else pl.DataFrame()
-            rejected_sheet(book.add_worksheet("未通过的行"), errors, self.sheets, self.formats)
+            rejected_sheet(book.add_worksheet("未通过的行"), self.spill.frames("errors"), self.sheets, self.formats)
             totals_sheet(book.add_worksheet("合计" if side is None else "基准合计"), summary, self.pack,
                          self.formats)
             if side is not None and second is not None and other is not None:
@@ -144,18 +162,12 @@ class Workbook:
 
     def _results(self, sheet: Any, styles: Styles, number: int, shared: SharedStrings) -> LongSheet:
         """The results sheet's heading, widths and print set-up (xlsxwriter's), and its rows to stream in."""
-        applicants = pl.concat(self.applicants) if self.applicants else pl.DataFrame(schema={ROW: pl.Int64})
-        applicants = applicants.sort(ROW, maintain_order=True)  # (file order; the benefits are taken in step)
-        benefits = pl.concat(self.benefits).sort(ROW, maintain_order=True) if self.benefits else None
         order = {info.id: n for n, info in enumerate(self.rules)}
-        shown = sorted(benefits["rule_id"].unique().to_list(), key=order.__getitem__) if benefits is not None else []
+        shown = sorted(self._shown, key=order.__getitem__)
         head = ["表·行号" if self.sheets else "行号", "申请人编号", "申请人名称", "申请人类型", "所在城市", "所在区县",
                 "评估日期", *self.headers(shown), "补助合计（元）", "状态", "缺少资料", "原因"]
-        extras = pl.concat(self.extras) if self.extras else None
-        carried = [c for c in extras.columns if c != ROW] if extras is not None else []
-        if extras is not None and carried:
-            applicants = applicants.join(extras.rename({c: CARRIED + c for c in carried}), on=ROW, how="left",
-                                         maintain_order="left")
+        carried = self._carried or []
+        height = self.spill.rows("applicants")
         first = 7  # the first benefit's column
         after = first + len(shown)  # the grants total, then 状态, 缺少资料, 原因, then the columns carried
         head += carried
@@ -168,12 +180,25 @@ class Workbook:
         for column, width in enumerate(widths):
             money = first <= column <= after
             sheet.set_column(column, column, width, self.formats["money"] if money else None)
-        sheet.autofilter(0, 0, max(applicants.height, 1), len(head) - 1)
+        sheet.autofilter(0, 0, max(height, 1), len(head) - 1)
         print_setup(sheet)
-        words = Words(self._names, self._labels, lambda s: ZH(STATUS_WORDS.get(s, s)), _word, self._stakes(),
-                      _by_row(pl.concat(self.assumed), self._labels) if self.assumed else None)
-        rows = result_blocks(applicants, benefits, shown, carried, self.sheets, words, styles, shared)
-        return LongSheet(f"xl/worksheets/sheet{number}.xml", rows, applicants.height, len(head))
+        words = Words(self._names, self._labels, lambda s: ZH(STATUS_WORDS.get(s, s)), _word, None, None)
+        spill = self.spill
+        benefits = InStep(spill.frames("benefits")).upto
+        stakes = InStep(map(self._stakes, spill.frames("stakes"))).upto if "stakes" in spill else None
+        said: dict[str, str] = {}
+        assumed = InStep(_by_row(f, self._labels, said) for f in spill.frames("assumed")).upto \
+            if "assumed" in spill else None
+        rows = result_blocks(self._blocks(carried), benefits, shown, carried, self.sheets, words, styles, shared,
+                             stakes, assumed)
+        return LongSheet(f"xl/worksheets/sheet{number}.xml", rows, height, len(head))
+
+    def _blocks(self, carried: list[str]) -> Iterator[pl.DataFrame]:
+        """The applicants in blocks of BLOCK rows, in order, each with every column carried (a batch that came
+        without them has them empty)."""
+        for block in self.spill.blocks("applicants", BLOCK):
+            missing = [CARRIED + c for c in carried if CARRIED + c not in block.columns]
+            yield block.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing) if missing else block
 
     def _name(self, rule_id: str) -> str:
         return next(info.name for info in self.rules if info.id == rule_id) if rule_id not in self._names \
@@ -185,16 +210,14 @@ class Workbook:
         labels = self._field_labels
         return "、".join(labels.get(n.strip(), n.strip()) for n in names if n.strip())
 
-    def _stakes(self) -> pl.DataFrame | None:
-        """The blanks that hold money back, a line each in order (sorted by row): the fields (those the rule
-        reads), the benefit, the amount; each distinct field list and amount put in words once."""
-        if not self.stakes:
-            return None
-        stakes = pl.concat(self.stakes).sort(ROW, maintain_order=True)
-        fields = {(r, a): self._labels([f for f in a.split(",") if self._reads(r, f)])
-                  for r, a in stakes.select("rule_id", ASSUMED).unique().iter_rows()}
+    def _stakes(self, stakes: pl.DataFrame) -> pl.DataFrame:
+        """The blanks that hold money back (lines sorted by row), a line each: the fields (those the rule reads),
+        the benefit, the amount; each distinct field list put in words once for the run."""
+        said = self._said
+        for r, a in stakes.select("rule_id", ASSUMED).unique().iter_rows():
+            if f"{r}\x00{a}" not in said:
+                said[f"{r}\x00{a}"] = self._labels([f for f in a.split(",") if self._reads(r, f)])
         key = pl.concat_str([pl.col("rule_id"), pl.col(ASSUMED)], separator="\x00")
-        said = {f"{r}\x00{a}": text for (r, a), text in fields.items()}
         name = pl.col("rule_id").replace_strict(self._names, default=pl.col("rule_id"), return_dtype=pl.String)
         return stakes.select(ROW, pl.concat_str([
             key.replace_strict(said, return_dtype=pl.String), pl.lit("（"), name, pl.lit("：按未享受计算可得 "),
@@ -210,11 +233,13 @@ class Workbook:
         return name in self._read[rule_id]
 
 
-def _by_row(frame: pl.DataFrame, labels: Callable[[list[str]], str]) -> pl.DataFrame:
-    """Per row whose blanks were read as none: the words saying which (each distinct list put in words once)."""
-    said = {a: f"已按未享受计算：{labels(a.split(','))}（表中未填）" for a in frame[ASSUMED].unique().to_list()}
-    return frame.sort(ROW, maintain_order=True).select(
-        ROW, pl.col(ASSUMED).replace_strict(said, return_dtype=pl.String).alias("text"))
+def _by_row(frame: pl.DataFrame, labels: Callable[[list[str]], str], said: dict[str, str]) -> pl.DataFrame:
+    """Per row whose blanks were read as none (sorted by row): the words saying which (each distinct list put in
+    words once, kept in `said`)."""
+    for a in frame[ASSUMED].unique().to_list():
+        if a not in said:
+            said[a] = f"已按未享受计算：{labels(a.split(','))}（表中未填）"
+    return frame.select(ROW, pl.col(ASSUMED).replace_strict(said, return_dtype=pl.String).alias("text"))
 
 
 def _word(item: dict[str, Any]) -> str:

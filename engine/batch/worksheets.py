@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -78,12 +78,14 @@ def document_of(rule_id: str, pack: RulePack | None) -> str:
     return f"{rule.document.title}{number} {rule.rule.source.clause}"
 
 
-def rejected_sheet(sheet: Any, errors: Any, sheets: Mapping[int, str], formats: dict[str, Any]) -> None:
-    """The rows not evaluated, one line per problem: where, which column and field, the value and why."""
+def rejected_sheet(sheet: Any, errors: Iterable[Any], sheets: Mapping[int, str], formats: dict[str, Any]) -> None:
+    """The rows not evaluated, one line per problem: where, which column and field, the value and why (`errors`:
+    frames of them, in order)."""
     labels = field_labels()
     for column, text in enumerate(["行号", "申请人编号", "列", "字段", "值", "原因"]):
         sheet.write_string(0, column, text, formats["head"])
-    for line, item in enumerate(errors.iter_rows(named=True) if errors.height else [], start=1):
+    items = (item for frame in errors for item in frame.iter_rows(named=True))
+    for line, item in enumerate(items, start=1):
         named = labels.get(item["field"] or "", item["field"] or "")
         values = [row_name(item["row"], sheets), item["id"], labels.get(item["column"] or "", item["column"]), named,
                   item["value"], _CODES.sub("", rows_named(item["reason"] or "", sheets))]
