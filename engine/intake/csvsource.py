@@ -106,6 +106,12 @@ def detect_encoding(sample: bytes) -> str:
     as bad rows instead of turning the whole file into mojibake."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    end = sample.rfind(b"\n")
+    try:  # (the usual file: its whole lines are UTF-8 at once, so every one of them is; a line feed is never
+        (sample[:end] if end >= 0 else sample).decode("utf-8")  # part of a longer character)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
     valid = invalid = 0
     for line in sample.split(b"\n")[:-1] or [sample]:
         if line.isascii():
@@ -135,7 +141,7 @@ class CsvSource:
         self.block = block
         self.size = os.fstat(handle.fileno()).st_size
         # About how many rows the file holds, from the lines of its first megabyte (sizes tables ahead).
-        self.expected_rows = int(self.size / max(len(sample) / max(sample.count(b"\n"), 1), 1) * 1.02) + 1
+        self.expected_rows = int(self.size / max(len(sample) / max(line_count(sample), 1), 1) * 1.02) + 1
         self.encoding = encoding or detect_encoding(sample)
         codecs.lookup(self.encoding)  # unknown names fail here, before any output is opened
         self.text_encoding = "utf-8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
