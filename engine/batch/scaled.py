@@ -19,7 +19,7 @@ import polars as pl
 
 INT64_LIMIT = 2**63 - 1
 LIMIT = 10**37
-_LITERALS: dict[tuple[Any, ...], pl.Expr] = {}
+_LITERALS: dict[tuple[Any, ...], tuple[pl.Expr, Any]] = {}
 
 
 def lit(value: Any, dtype: Any = None) -> pl.Expr:
@@ -27,13 +27,15 @@ def lit(value: Any, dtype: Any = None) -> pl.Expr:
     tenth of a millisecond (a one-value Series), and a pack's plan asks for ~2,000 literals, ~200 different
     ones (a status, a date, a zero). An expression is immutable, so the same one may appear in many plans.
     Keyed by the value's type and repr: 1 and True, or Decimal("1") and Decimal("1.0"), stay apart."""
-    key = (type(value), repr(value), dtype)
+    # (an Enum hashes its categories, a third of a millisecond: it is keyed by identity, and kept alive by the
+    # entry, so that its id is not reused while the entry stands)
+    key = (type(value), repr(value), id(dtype) if isinstance(dtype, pl.Enum) else dtype)
     found = _LITERALS.get(key)
     if found is None:
         if len(_LITERALS) >= 4096:  # (values come from rule packs: bounded, but a process may load many)
             _LITERALS.clear()
-        found = _LITERALS[key] = pl.lit(value, dtype=dtype)
-    return found
+        found = _LITERALS[key] = (pl.lit(value, dtype=dtype), dtype)
+    return found[0]
 
 
 class NotExact(ValueError):
