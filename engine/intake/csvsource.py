@@ -37,7 +37,7 @@ from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
 from guangxi_subsidy.engine.intake.frames import ROW, fast_schema, split_extras
-from guangxi_subsidy.engine.intake.lines import line_count
+from guangxi_subsidy.engine.intake.lines import detect_encoding, line_count
 
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.intake.scan import Scanner
@@ -98,30 +98,6 @@ class Chunk:
 
 class FileError(ValueError):
     """A file that cannot be read as an applicant list at all (no header, unknown columns)."""
-
-
-def detect_encoding(sample: bytes) -> str:
-    """utf-8-sig, utf-8 or gb18030, from the first bytes of a file: UTF-8 when most lines that are not plain
-    ASCII are valid UTF-8 (text in GBK almost never is), so a few lines pasted in another encoding are reported
-    as bad rows instead of turning the whole file into mojibake."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    end = sample.rfind(b"\n")
-    try:  # (the usual file: its whole lines are UTF-8 at once, so every one of them is; a line feed is never
-        (sample[:end] if end >= 0 else sample).decode("utf-8")  # part of a longer character)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    valid = invalid = 0
-    for line in sample.split(b"\n")[:-1] or [sample]:
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            valid += 1
-        except UnicodeDecodeError:
-            invalid += 1
-    return "utf-8" if valid >= invalid else "gb18030"
 
 
 class CsvSource:
