@@ -42,6 +42,7 @@ FEN = pl.Int128
 DAY = "as_of_used"  # the date each applicant is evaluated for
 INDEX = "index"  # position of the applicant in the batch
 RULE = "rule"  # position of the rule in Plan.rules
+KIND, CITY = "__kind", "__city"  # the applicant's kind and city as their Enums' codes (Plan.place)
 OUTCOME: dict[str, Any] = {  # the long frame's columns
     INDEX: pl.UInt32, RULE: pl.UInt16, "status": STATUS, "kind": AMOUNT_KIND,
     "value": FEN, "min": FEN, "max": FEN, "missing": pl.String,
@@ -96,6 +97,8 @@ class Plan:
         self.today = today or dt.date.today()
         self.rules = [r for r in pack.rules.values() if include_drafts or r.status.value != "draft"]
         self.specs = field_specs()
+        self._kinds, self._cities = self.specs["kind"].dtype, self.specs["city"].dtype  # (their Enums)
+        self._places: dict[tuple[tuple[str, ...], tuple[str, ...]], pl.Expr] = {}
         self.derived: dict[str, pl.Expr] = {}
         for rule in pack.derived_order():
             self.derived[rule.id] = self._holds(rule)
@@ -116,8 +119,8 @@ class Plan:
     def day(self) -> pl.Expr:
         """The evaluation date: the batch's as_of, else the applicant's, else today (as `subsidy evaluate`)."""
         if self.as_of is not None:
-            return pl.lit(self.as_of, dtype=pl.Date)
-        return pl.col("as_of").fill_null(pl.lit(self.today, dtype=pl.Date))
+            return sc.lit(self.as_of, dtype=pl.Date)
+        return pl.col("as_of").fill_null(sc.lit(self.today, dtype=pl.Date))
 
     def _parameter(self, name: str) -> sc.Scaled:
         """A dated parameter: the latest value dated on or before each applicant's date, missing before."""
@@ -126,7 +129,7 @@ class Plan:
         bound = max(n.bound for n in numbers)
         expr: Any = None
         for (start, _, _), number in zip(values, numbers, strict=True):
-            test = pl.col(DAY) >= pl.lit(start, dtype=pl.Date)
+            test = pl.col(DAY) >= sc.lit(start, dtype=pl.Date)
             expr = pl.when(test).then(number.expr) if expr is None else expr.when(test).then(number.expr)
         return sc.Scaled(expr.otherwise(None).cast(sc.dtype_for(bound)), numbers[0].scale, bound)
 
@@ -145,11 +148,11 @@ class Plan:
         if isinstance(node, ex.Literal):
             value = node.value
             if isinstance(value, bool):
-                return "bool", pl.lit(value)
+                return "bool", sc.lit(value)
             if isinstance(value, str):
-                return "text", pl.lit(value)
+                return "text", sc.lit(value)
             if isinstance(value, dt.date):
-                return "date", pl.lit(value, dtype=pl.Date)
+                return "date", sc.lit(value, dtype=pl.Date)
             return "num", sc.constant(value)
         if isinstance(node, ex.Name):
             return self._name(node.name, zero)
@@ -181,7 +184,7 @@ class Plan:
 
     def _condition(self, node: ex.Node) -> pl.Expr:
         if isinstance(node, ex.Literal):
-            return pl.lit(node.value is True)
+            return sc.lit(node.value is True)
         if isinstance(node, ex.BoolOp):
             parts = [self._condition(operand) for operand in node.operands]
             return pl.all_horizontal(parts) if node.op == "and" else pl.any_horizontal(parts)
@@ -209,39 +212,53 @@ class Plan:
 
     def _holds(self, rule: CompiledRule) -> pl.Expr:
         """Engine._checks: beneficiary kind, place, derived facts required, then the rule's conditions."""
-        tests = [pl.col("kind").is_in(list(rule.kinds)), pl.col("city").is_in(list(rule.cities))]
+        tests = [self._place_holds(rule)]
         tests += [self.derived[need] for need in rule.requires]
         tests += [self.condition(c.node) for c in rule.conditions]
         return pl.all_horizontal(tests).fill_null(False)
+
+    def _place_holds(self, rule: CompiledRule) -> pl.Expr:
+        """Whether the rule is for the applicant's kind and city (null where either is not given), as tests of
+        their Enums' codes (KIND, CITY): a code equal to the one allowed, or not equal to the one left out, costs
+        a fraction of a search of a set of texts; a set searched only where several are allowed and excluded."""
+        key = (rule.kinds, rule.cities)
+        if key not in self._places:  # (many rules share theirs)
+            self._places[key] = _member(KIND, self._kinds, rule.kinds) & _member(CITY, self._cities, rule.cities)
+        return self._places[key]
+
+    def place(self) -> list[pl.Expr]:
+        """The KIND and CITY codes of each applicant: its kind's and its city's positions in their Enums."""
+        return [pl.col("kind").cast(self._kinds).to_physical().alias(KIND),
+                pl.col("city").cast(self._cities).to_physical().alias(CITY)]
 
     # ------------------------------------------------------------ amounts: award.compute in columns
 
     def _amount(self, amount: CompiledAmount) -> _Amount:
         spec = amount.spec
         if spec.kind == "non_monetary":
-            return _Amount(pl.lit(AmountKind.NON_MONETARY.value))
+            return _Amount(_kind(AmountKind.NON_MONETARY))
         lets = _Lets()
         caps = [lets.number(sc.floor_fen(sc.floor_zero(self._number(cap.node)))) for cap in amount.caps]
-        cap_missing = pl.any_horizontal([c.expr.is_null() for c in caps]) if caps else pl.lit(False)
+        cap_missing = pl.any_horizontal([c.expr.is_null() for c in caps]) if caps else sc.lit(False)
         if spec.kind in ("unquantified", "up_to"):
             limits = caps + ([self._number(amount.maximum)] if amount.maximum is not None else [])
             if not limits:
-                return _Amount(pl.lit(AmountKind.UNQUANTIFIED.value))
+                return _Amount(_kind(AmountKind.UNQUANTIFIED))
             least = sc.extreme(limits, smallest=True, skip_missing=True)
             ceiling = lets.column(sc.floor_fen(sc.floor_zero(least)).expr, stage=1)
-            kind = pl.when(ceiling.is_null()).then(pl.lit(AmountKind.UNQUANTIFIED.value)) \
-                .otherwise(pl.lit(AmountKind.UP_TO.value))
+            kind = pl.when(ceiling.is_null()).then(_kind(AmountKind.UNQUANTIFIED)) \
+                .otherwise(_kind(AmountKind.UP_TO))
             return _Amount(kind, maximum=ceiling, lets=lets)
         missing = self._missing(amount)
         if spec.kind == "range":
             assert amount.minimum is not None and amount.maximum is not None
             low, high = lets.number(self._number(amount.minimum)), lets.number(self._number(amount.maximum))
             complete = ~(low.expr.is_null() | high.expr.is_null() | cap_missing)
-            kind = pl.when(complete).then(pl.lit(AmountKind.RANGE.value)).otherwise(pl.lit(AmountKind.INCOMPLETE.value))
+            kind = pl.when(complete).then(_kind(AmountKind.RANGE)).otherwise(_kind(AmountKind.INCOMPLETE))
             return _Amount(kind, minimum=pl.when(complete).then(_capped(low, caps).expr),
                            maximum=pl.when(complete).then(_capped(high, caps).expr),
                            missing=pl.when(~complete).then(missing), lets=lets)
-        matched: pl.Expr = pl.lit(True)
+        matched: pl.Expr = sc.lit(True)
         if spec.kind == "tiers":
             formulas = sc.align(*[self._number(t.formula) for t in amount.tiers])
             tests = [lets.column(self.condition(t.when.node)) for t in amount.tiers]
@@ -264,8 +281,8 @@ class Plan:
             reached = value.expr.is_null() & ~cap_missing & sc.compare(">=", low, least).fill_null(False)
             paid = pl.when(complete).then(paid).when(reached).then(sc.to_fen(least).expr)
             complete = complete | reached
-        label = (AmountKind.ESTIMATE if spec.kind == "estimate" else AmountKind.EXACT).value
-        kind = pl.when(complete).then(pl.lit(label)).otherwise(pl.lit(AmountKind.INCOMPLETE.value))
+        label = AmountKind.ESTIMATE if spec.kind == "estimate" else AmountKind.EXACT
+        kind = pl.when(complete).then(_kind(label)).otherwise(_kind(AmountKind.INCOMPLETE))
         known: pl.Expr | None = None  # an incomplete amount still shows the lowest cap it knows (award.compute)
         if caps:
             lowest = sc.to_fen(sc.extreme(caps, smallest=True, skip_missing=True)).expr
@@ -279,9 +296,9 @@ class Plan:
         flags = []
         for name in names:
             kind, value = self._name(name)
-            flags.append(pl.when((value.expr if kind == "num" else value).is_null()).then(pl.lit(name)))
+            flags.append(pl.when((value.expr if kind == "num" else value).is_null()).then(sc.lit(name)))
         if not flags:
-            return pl.lit("", dtype=pl.String)
+            return sc.lit("", dtype=pl.String)
         return pl.concat_str(flags, separator=", ", ignore_nulls=True)
 
     # ------------------------------------------------------------ evaluation
@@ -291,7 +308,8 @@ class Plan:
         """Per rule, the rows where it holds (OUTCOME columns, then any `extra` expressions over them, one list
         per rule), for a frame of typed profiles. A row whose amount cannot be computed raises AmountError (its
         `index` set), or, given `failures`, is left out of that rule's rows and its error added there."""
-        base = typed.lazy().with_columns(self.day().alias(DAY), pl.int_range(pl.len(), dtype=pl.UInt32).alias(INDEX))
+        base = typed.lazy().with_columns(self.day().alias(DAY), pl.int_range(pl.len(), dtype=pl.UInt32).alias(INDEX),
+                                         *self.place())
         queries = []
         for number, rule in enumerate(self.rules):
             amount = self.amounts[rule.id]
@@ -311,20 +329,20 @@ class Plan:
 
     def _query_columns(self, number: int, rule: CompiledRule) -> list[pl.Expr]:
         status = (
-            pl.when(pl.col(DAY) < pl.lit(rule.effective.from_, dtype=pl.Date))
-            .then(pl.lit(Status.NOT_YET_IN_FORCE.value))
-            .when(pl.col(DAY) > pl.lit(rule.effective.to or dt.date.max, dtype=pl.Date))
-            .then(pl.lit(Status.EXPIRED.value))
-            .otherwise(pl.lit(Status.ELIGIBLE.value))
+            pl.when(pl.col(DAY) < sc.lit(rule.effective.from_, dtype=pl.Date))
+            .then(sc.lit(Status.NOT_YET_IN_FORCE.value, dtype=STATUS))
+            .when(pl.col(DAY) > sc.lit(rule.effective.to or dt.date.max, dtype=pl.Date))
+            .then(sc.lit(Status.EXPIRED.value, dtype=STATUS))
+            .otherwise(sc.lit(Status.ELIGIBLE.value, dtype=STATUS))
         )
-        columns = [pl.col(INDEX), pl.lit(number, dtype=pl.UInt16).alias(RULE), status.cast(STATUS).alias("status")]
+        columns = [pl.col(INDEX), sc.lit(number, dtype=pl.UInt16).alias(RULE), status.cast(STATUS).alias("status")]
         amount = self.amounts[rule.id]
         if amount is None:  # award.compute computes the amount (_by_row), from the rule's inputs
             return columns + [pl.col(DAY), *[pl.col(n) for n in self.pack.symbols if n in self.specs]]
         columns.append(amount.kind.cast(AMOUNT_KIND).alias("kind"))
         for part, figure in (("value", amount.value), ("min", amount.minimum), ("max", amount.maximum)):
-            columns.append((pl.lit(None, dtype=FEN) if figure is None else figure.cast(FEN)).alias(part))
-        missing = pl.lit(None, dtype=pl.String) if amount.missing is None else amount.missing
+            columns.append((sc.lit(None, dtype=FEN) if figure is None else figure.cast(FEN)).alias(part))
+        missing = sc.lit(None, dtype=pl.String) if amount.missing is None else amount.missing
         return [*columns, missing.alias("missing")]
 
     def _by_row(self, rows: pl.DataFrame, rule: CompiledRule,
@@ -360,6 +378,30 @@ class Plan:
             value = row[name]
             env[name] = Decimal(value).scaleb(-spec.scale) if value is not None and spec.scale else value
         return env
+
+
+def _member(column: str, enum: pl.Enum, allowed: tuple[str, ...]) -> pl.Expr:
+    """`column` (an Enum's codes) is one of the `allowed` categories: null where it is null, as `is_in` is."""
+    categories = enum.categories.to_list()
+    codes = [i for i, c in enumerate(categories) if c in allowed]
+    others = [i for i, c in enumerate(categories) if c not in allowed]
+    physical = pl.Series(values=[], dtype=enum).to_physical().dtype
+    code = pl.col(column)
+    if not others:
+        return pl.when(code.is_not_null()).then(sc.lit(True))
+    if not codes:
+        return pl.when(code.is_not_null()).then(sc.lit(False))
+    if len(codes) == 1:
+        return code == sc.lit(codes[0], dtype=physical)
+    if len(others) == 1:
+        return code != sc.lit(others[0], dtype=physical)
+    return code.is_in(pl.Series(codes, dtype=physical).implode())
+
+
+def _kind(kind: AmountKind) -> pl.Expr:
+    """An amount's kind as a literal of the outcome's Enum: the column is made of its codes, never of text that
+    would be cast to them row by row."""
+    return sc.lit(kind.value, dtype=AMOUNT_KIND)
 
 
 def _capped(value: sc.Scaled, caps: list[sc.Scaled]) -> sc.Scaled:

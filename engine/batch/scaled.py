@@ -13,11 +13,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
 INT64_LIMIT = 2**63 - 1
 LIMIT = 10**37
+_LITERALS: dict[tuple[Any, ...], tuple[pl.Expr, Any]] = {}
+
+
+def lit(value: Any, dtype: Any = None) -> pl.Expr:
+    """`pl.lit(value, dtype)` made once per value, type and dtype, then reused: making one costs polars a
+    tenth of a millisecond (a one-value Series), and a pack's plan asks for ~2,000 literals, ~200 different
+    ones (a status, a date, a zero). An expression is immutable, so the same one may appear in many plans.
+    Keyed by the value's type and repr: 1 and True, or Decimal("1") and Decimal("1.0"), stay apart."""
+    # (an Enum hashes its categories, a third of a millisecond: it is keyed by identity, and kept alive by the
+    # entry, so that its id is not reused while the entry stands)
+    key = (type(value), repr(value), id(dtype) if isinstance(dtype, pl.Enum) else dtype)
+    found = _LITERALS.get(key)
+    if found is None:
+        if len(_LITERALS) >= 4096:  # (values come from rule packs: bounded, but a process may load many)
+            _LITERALS.clear()
+        found = _LITERALS[key] = (pl.lit(value, dtype=dtype), dtype)
+    return found[0]
 
 
 class NotExact(ValueError):
@@ -44,12 +62,12 @@ def dtype_for(bound: int) -> type[pl.DataType]:
 def constant(value: int | Decimal) -> Scaled:
     """A literal number, scaled to a whole integer."""
     if isinstance(value, int):
-        return Scaled(pl.lit(value, dtype=dtype_for(abs(value))), 0, abs(value))
+        return Scaled(lit(value, dtype=dtype_for(abs(value))), 0, abs(value))
     sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int), value
     scale = max(0, -exponent)
     whole = int(value.scaleb(scale))
-    return Scaled(pl.lit(whole, dtype=dtype_for(abs(whole))), scale, abs(whole))
+    return Scaled(lit(whole, dtype=dtype_for(abs(whole))), scale, abs(whole))
 
 
 def rescale(number: Scaled, scale: int) -> Scaled:
@@ -59,7 +77,7 @@ def rescale(number: Scaled, scale: int) -> Scaled:
     assert scale > number.scale
     factor = 10 ** (scale - number.scale)
     bound = number.bound * factor
-    return Scaled(_cast(number, bound) * pl.lit(factor, dtype=dtype_for(bound)), scale, bound)
+    return Scaled(_cast(number, bound) * lit(factor, dtype=dtype_for(bound)), scale, bound)
 
 
 def _cast(number: Scaled, bound: int) -> pl.Expr:
@@ -100,7 +118,7 @@ def extreme(numbers: list[Scaled], smallest: bool, skip_missing: bool = False) -
 
 def floor_zero(number: Scaled) -> Scaled:
     """max(value, 0); missing stays missing."""
-    return Scaled(number.expr.clip(lower_bound=pl.lit(0, dtype=number.dtype)), number.scale, number.bound)
+    return Scaled(number.expr.clip(lower_bound=lit(0, dtype=number.dtype)), number.scale, number.bound)
 
 
 def compare(op: str, left: Scaled, right: Scaled) -> pl.Expr:
@@ -116,7 +134,7 @@ def floor_fen(number: Scaled) -> Scaled:
         return rescale(number, 2)
     step = 10 ** (number.scale - 2)
     dtype = dtype_for(number.bound)
-    return Scaled(number.expr.cast(dtype) // pl.lit(step, dtype=dtype), 2, number.bound // step)
+    return Scaled(number.expr.cast(dtype) // lit(step, dtype=dtype), 2, number.bound // step)
 
 
 def to_fen(number: Scaled) -> Scaled:
@@ -125,5 +143,5 @@ def to_fen(number: Scaled) -> Scaled:
         return rescale(number, 2)
     step = 10 ** (number.scale - 2)
     dtype = dtype_for(number.bound + step)
-    rounded = (number.expr.cast(dtype) + pl.lit(step // 2, dtype=dtype)) // pl.lit(step, dtype=dtype)
+    rounded = (number.expr.cast(dtype) + lit(step // 2, dtype=dtype)) // lit(step, dtype=dtype)
     return Scaled(rounded, 2, number.bound // step + 1)

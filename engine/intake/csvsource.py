@@ -37,7 +37,7 @@ from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import Columns, is_label_row, resolve_header
 from guangxi_subsidy.engine.intake.frames import ROW, fast_schema, split_extras
-from guangxi_subsidy.engine.intake.lines import line_count
+from guangxi_subsidy.engine.intake.lines import detect_encoding, line_count
 
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.intake.scan import Scanner
@@ -100,24 +100,6 @@ class FileError(ValueError):
     """A file that cannot be read as an applicant list at all (no header, unknown columns)."""
 
 
-def detect_encoding(sample: bytes) -> str:
-    """utf-8-sig, utf-8 or gb18030, from the first bytes of a file: UTF-8 when most lines that are not plain
-    ASCII are valid UTF-8 (text in GBK almost never is), so a few lines pasted in another encoding are reported
-    as bad rows instead of turning the whole file into mojibake."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    valid = invalid = 0
-    for line in sample.split(b"\n")[:-1] or [sample]:
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            valid += 1
-        except UnicodeDecodeError:
-            invalid += 1
-    return "utf-8" if valid >= invalid else "gb18030"
-
-
 class CsvSource:
     """An applicant CSV: its header (field names or labels), then chunks of rows."""
 
@@ -135,7 +117,7 @@ class CsvSource:
         self.block = block
         self.size = os.fstat(handle.fileno()).st_size
         # About how many rows the file holds, from the lines of its first megabyte (sizes tables ahead).
-        self.expected_rows = int(self.size / max(len(sample) / max(sample.count(b"\n"), 1), 1) * 1.02) + 1
+        self.expected_rows = int(self.size / max(len(sample) / max(line_count(sample), 1), 1) * 1.02) + 1
         self.encoding = encoding or detect_encoding(sample)
         codecs.lookup(self.encoding)  # unknown names fail here, before any output is opened
         self.text_encoding = "utf-8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
