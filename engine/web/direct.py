@@ -52,7 +52,8 @@ class DirectEvaluate:
         except Disconnected:
             return
         except TooLarge:
-            problem = Problem(413, "Request body too large", [("(body)", "a larger body", f"at most {self.limit} bytes")])
+            problem = Problem(413, "Request body too large",
+                              [("(body)", "a larger body", f"at most {self.limit} bytes")])
             await _answer(send, problem.status, json_line(problem.body()), PROBLEM.encode())
             return
         try:
