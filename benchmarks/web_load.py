@@ -71,6 +71,23 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the server and its worker processes: steadier than latency on a
+    shared machine, where other work takes turns on the cores."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (the 14th and 15th fields)
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def baseline(repeats: int) -> tuple[float, float]:
     """Per-profile time of the CLI's work once started, and the command's wall time (ms)."""
     from guangxi_subsidy.engine.answers.document import evaluation_document
@@ -95,6 +112,14 @@ def baseline(repeats: int) -> tuple[float, float]:
 
 
 async def client(port: int, todo: list[int], latencies: list[float], errors: list[str]) -> None:
+    """One keep-alive client; a refused or closed connection is counted as an error, not a crash of the run."""
+    try:
+        await one_client(port, todo, latencies, errors)
+    except (OSError, asyncio.IncompleteReadError) as error:
+        errors.append(f"connection closed or refused ({type(error).__name__})")
+
+
+async def one_client(port: int, todo: list[int], latencies: list[float], errors: list[str]) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     request = (b"POST /api/v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                b"Content-Length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
@@ -154,7 +179,9 @@ def main() -> None:
         wait_for_health(port, server)
         asyncio.run(load(port, 2_000, args.clients, server.pid, []))  # warm-up: every worker, every cache
         memory: list[tuple[int, float]] = []
+        cpu_before = cpu_seconds(server.pid)
         latencies, errors, elapsed = asyncio.run(load(port, args.requests, args.clients, server.pid, memory))
+        cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -167,6 +194,7 @@ def main() -> None:
     print(f"baseline  subsidy evaluate, per profile once started: {per_profile:.2f} ms "
           f"({1000 / per_profile:.0f} profiles/s on one core); whole command: {wall:.0f} ms")
     print(f"served    {rate:,.0f} evaluations/s  ({rate * per_profile / 1000:.2f}× one core's CLI rate)")
+    print(f"server    {cpu / len(latencies) * 1000:.2f} CPU s (user + system) per 1,000 requests, all processes")
     print(f"latency   p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms  max {max(latencies) * 1000:.1f} ms")
     samples = ", ".join(f"{n:,}:{mb:.0f}" for n, mb in memory[::max(1, len(memory) // 8)])
     print(f"memory    {first:.0f} MB after warm-up → {last:.0f} MB after {args.requests:,} requests "

@@ -32,8 +32,7 @@ EXACT = Context(prec=50, traps=[InvalidOperation, Overflow, DivisionByZero, Unde
 
 def round_fen(amount: Decimal) -> Decimal:
     """Round to the fen, half away from zero: the engine's single rounding rule."""
-    with localcontext(ARITHMETIC):
-        return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP, context=ARITHMETIC)  # (in the context, not entering it)
 
 
 def floor_fen(limit: Decimal) -> Decimal:

@@ -22,9 +22,10 @@ from guangxi_subsidy.engine.answers.report import STATIC  # the stylesheet the r
 from guangxi_subsidy.engine.evaluation.evaluate import ENGINE_VERSION, Engine
 from guangxi_subsidy.engine.rules.pack import load_pack
 from guangxi_subsidy.engine.web import api, batchweb, catalogueview, office, pages
+from guangxi_subsidy.engine.web.direct import PATH, DirectEvaluate
 from guangxi_subsidy.engine.web.problems import PROBLEM, problem_bytes
 from guangxi_subsidy.engine.web.render import language_of
-from guangxi_subsidy.engine.web.safety import LIMITS, Guard, TooLarge
+from guangxi_subsidy.engine.web.safety import DEFAULT_LIMIT, LIMITS, Guard, TooLarge
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -94,7 +95,7 @@ def create_app(rules: Sequence[Path] = (), engine: Engine | None = None, office_
         return Response(content, media_type=XLSX,
                         headers={"content-disposition": 'attachment; filename="applicants.xlsx"'})
 
-    return Guard(app)
+    return Guard(DirectEvaluate(app, engine, LIMITS.get(PATH, DEFAULT_LIMIT)))
 
 
 def from_environment() -> Any:

@@ -75,6 +75,47 @@ def answer(status: int, reason: str, title: str, detail: str, expected: str) -> 
     return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
+HELD = 16 * 1024  # a write this small (a response's head) may wait for the next one (its body) to go out with it
+
+
+class Coalescing:
+    """The connection's transport, sending a response's head and body in one write.
+
+    uvicorn writes the status line and headers, then the body, then the end of the message, each at once: two
+    sends on the socket for every answer, and on loopback or a LAN each send costs the kernel's whole path and a
+    wake-up of the client, about a tenth of a worker's time under load. Here a small write is held until the next
+    write (which takes it along) or the end of this turn of the event loop, whichever comes first; at most one
+    write is ever held, so memory and flow control are as before. Everything else is the transport's own."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self.loop = loop
+        self.held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self.held is not None:
+            data, self.held = self.held + data, None
+        elif len(data) <= HELD and data:
+            self.held = data
+            self.loop.call_soon(self.flush)
+            return
+        if data:
+            self.transport.write(data)
+
+    def flush(self) -> None:
+        if self.held is not None:
+            data, self.held = self.held, None
+            if not self.transport.is_closing():
+                self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
 class GuardedProtocol(H11Protocol):
     """uvicorn's h11 protocol with a header deadline, a per-address cap and problem documents for its 400s."""
 
@@ -85,7 +126,7 @@ class GuardedProtocol(H11Protocol):
         self.address: str | None = None  # counted in OPEN while the connection is open
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(Coalescing(transport, self.loop))  # type: ignore[arg-type]
         address = self.client[0] if self.client else None
         if address is not None and address not in self.limits.proxies:
             if OPEN[address] >= self.limits.per_client:

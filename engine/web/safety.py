@@ -104,7 +104,8 @@ class Guard:
             await send(message)
 
         try:
-            await asyncio.wait_for(self.app(scope, guarded_receive, guarded_send), deadline)
+            async with asyncio.timeout(deadline):  # (in this task: wait_for would start a task per request)
+                await self.app(scope, guarded_receive, guarded_send)
         except TooLarge:
             if not state["started"]:
                 await send_problem(send, 413, "Request body too large", f"at most {limit} bytes for {path}",
