@@ -12,7 +12,7 @@ threads counted, one polars thread (fewer idle threads spinning). The file is ge
 benchmarks/applicants.py (seed 7).
 
     make perf-check                                   # check against the ceiling (about a minute)
-    .venv/bin/python benchmarks/perf_check.py --write  # after a speed-up: set the ceiling to the figure + 3%
+    .venv/bin/python benchmarks/perf_check.py --write  # after a speed-up: set the ceiling to the figure + 5%
 
 Lowering the ceiling is part of every speed-up; raising it needs a reason in the commit that does it.
 """
@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CEILING = HERE / "instructions_ceiling.txt"
 ROWS, WARM, SEED = 20_000, 2_000, 7
-MARGIN = 1.03  # the ceiling written by --write: the figure measured plus 3% for the little noise there is
+MARGIN = 1.05  # the ceiling written by --write: the figure measured plus 5% (up to 3.8% seen between runs at a swinging load)
 
 DRIVER = """
 import os
@@ -123,7 +123,7 @@ def count(keep: Path | None = None, rows: int = ROWS) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write", action="store_true", help="write the figure measured + 3%% as the ceiling")
+    parser.add_argument("--write", action="store_true", help="write the figure measured + 5%% as the ceiling")
     parser.add_argument("--keep", type=Path, help="keep callgrind's report there (for callgrind_annotate)")
     args = parser.parse_args()
     total = count(args.keep)
