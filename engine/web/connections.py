@@ -6,7 +6,8 @@ client that opens hundreds of connections and trickles a header byte every few s
 would be held forever and counted against the server's connection limit, and every other client would wait. Here,
 in uvicorn's HTTP protocol itself, a connection whose request headers have not all arrived within
 `HEADER_TIMEOUT` seconds of its first byte (or of its opening) is answered 408 and closed, and a client address
-already holding `PER_CLIENT` connections to this worker is answered 429 and closed at once. The reverse proxy's
+already holding `PER_CLIENT` connections to this worker is answered 429 and closed at once; a request line and
+headers over `HEAD_BYTES` are refused (h11's own limit, or 431 over httptools). The reverse proxy's
 addresses (`subsidy serve --proxy`) are not capped: every client arrives from them, and the proxy caps each of
 its own clients (README, "Deployment").
 
@@ -21,6 +22,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from importlib.util import find_spec
 from typing import Any
 
 import h11
@@ -52,14 +54,25 @@ CONNECTIONS = 4096  # connections a worker holds (idle ones too) before it answe
 # held to HEADER_TIMEOUT and PER_CLIENT here, so the bound is set by memory, not by a few hundred clients
 
 
+HEAD_BYTES = 64 * 1024  # a request line and headers longer than this are refused (a browser sends a few kB)
+
+
+def protocol() -> str:
+    """The guarded protocol uvicorn serves with: over httptools (llhttp, in C) where it is installed, else over
+    h11 (pure Python, slower); SUBSIDY_HTTP=h11 chooses h11 anyway."""
+    if os.environ.get("SUBSIDY_HTTP") != "h11" and find_spec("httptools") is not None:
+        return "guangxi_subsidy.engine.web.connections_fast:FastProtocol"
+    return "guangxi_subsidy.engine.web.connections:GuardedProtocol"
+
+
 def server_options(proxies: tuple[str, ...] = ()) -> dict[str, Any]:
-    """uvicorn's settings for `subsidy serve`: this protocol, the connection bound, and X-Forwarded-For believed
-    from the given proxy addresses only (from nobody without one: a client could otherwise name any address)."""
+    """uvicorn's settings for `subsidy serve`: the guarded protocol, the connection bound, and X-Forwarded-For
+    believed from the given proxy addresses only (from nobody without one: a client could otherwise name any
+    address)."""
     os.environ["SUBSIDY_PROXY"] = ",".join(proxies)
     limits.cache_clear()
     return dict(log_level="warning", timeout_keep_alive=5, limit_concurrency=CONNECTIONS,
-                h11_max_incomplete_event_size=64 * 1024, server_header=False,
-                http="guangxi_subsidy.engine.web.connections:GuardedProtocol",
+                h11_max_incomplete_event_size=HEAD_BYTES, server_header=False, http=protocol(),
                 proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None)
 
 
@@ -116,8 +129,15 @@ class Coalescing:
         return getattr(self.transport, name)
 
 
-class GuardedProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a header deadline, a per-address cap and problem documents for its 400s."""
+class Guards(asyncio.Protocol):
+    """The guards of a connection, shared by the two HTTP protocols (h11's below, httptools' in
+    `connections_fast`): the per-address cap, the header deadline and problem documents for the HTTP layer's own
+    refusals. A protocol says when a request's headers are awaited (`awaiting_headers`) and keeps the timer
+    running while they are."""
+
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    client: tuple[str, int] | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,7 +145,10 @@ class GuardedProtocol(H11Protocol):
         self.header_timer: asyncio.TimerHandle | None = None
         self.address: str | None = None  # counted in OPEN while the connection is open
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def awaiting_headers(self) -> bool:
+        raise NotImplementedError
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(Coalescing(transport, self.loop))  # type: ignore[arg-type]
         address = self.client[0] if self.client else None
         if address is not None and address not in self.limits.proxies:
@@ -147,13 +170,6 @@ class GuardedProtocol(H11Protocol):
             self.address = None
         super().connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE:
-            self.start_header_timer()  # a new request begins: its headers have HEADER_TIMEOUT to arrive
-        super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:
-            self.stop_header_timer()
-
     def start_header_timer(self) -> None:
         if self.header_timer is None and not self.transport.is_closing():
             self.header_timer = self.loop.call_later(self.limits.header_timeout, self.headers_too_slow)
@@ -165,7 +181,7 @@ class GuardedProtocol(H11Protocol):
 
     def headers_too_slow(self) -> None:
         self.header_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+        if self.awaiting_headers() and not self.transport.is_closing():
             seconds = f"{self.limits.header_timeout:g}"
             self.refuse(answer(408, "Request Timeout", "Request headers too slow",
                                f"the request's headers did not arrive within {seconds} s",
@@ -179,3 +195,17 @@ class GuardedProtocol(H11Protocol):
         self.stop_header_timer()
         self.transport.write(response)
         self.transport.close()
+
+
+class GuardedProtocol(Guards, H11Protocol):
+    """uvicorn's h11 protocol with the guards: the fallback where httptools is not installed."""
+
+    def awaiting_headers(self) -> bool:
+        return self.conn.their_state is h11.IDLE  # (h11 holds a request until its headers are complete)
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE:
+            self.start_header_timer()  # a new request begins: its headers have HEADER_TIMEOUT to arrive
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self.stop_header_timer()
