@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import parse_profile
-from guangxi_subsidy.engine.evaluation.evaluate import Engine, EngineDisagreement
+from guangxi_subsidy.engine.evaluation.evaluate import Engine, EngineDisagreement, Outcome, _outcome
 
 DAY = dt.date(2017, 3, 1)
 
@@ -177,3 +178,15 @@ def test_a_rule_ruled_out_by_whom_or_where_has_its_conditions_evaluated_only_whe
         for check in own:  # each with the values of the fields it reads, given or not
             assert set(check.values) == set(next(c for c in outcome.rule.conditions if c.id == check.id).fields)
         assert outcome.checks[-1].id == "in_force" and outcome.checks[-1].held == outcome.in_force
+
+
+def test_an_outcome_made_without_init_is_the_dataclass_outcome_with_every_field_set() -> None:
+    """The evaluator makes its outcomes by filling the object's fields itself (`_outcome`); a field added to
+    `Outcome` and forgotten there would be missing from every outcome, so the two ways are held to one result."""
+    values = [object() for _ in range(9)]  # rule, status, award, draft, placed, required, in_force, facts, known
+    fast, made = _outcome(*values), Outcome(*values)  # type: ignore[arg-type]
+    names = [f.name for f in dataclasses.fields(Outcome)]
+    assert set(vars(fast)) == set(names)
+    assert [getattr(fast, name) for name in names] == [getattr(made, name) for name in names]
+    assert fast.instead is None
+
