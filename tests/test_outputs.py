@@ -220,15 +220,17 @@ def test_a_run_stopped_at_its_commit_leaves_all_its_outputs_or_none(
 
 ENTRY = ("<string>", str(Path(guangxi_subsidy.__file__)), str(Path(guangxi_subsidy.cli.__file__)),
          str(Path(guangxi_subsidy.cli.launch.__file__)))
+IMPORTLIB = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
 
 
 def _before_the_entry_point(err: str) -> bool:
     """Python's report of a KeyboardInterrupt raised before `launch.main` began: every frame at the top level of
     the command line or of the three modules on the way to it (which import nothing, so this lasts a
-    millisecond); one in `main` or in any other module means the program let it through."""
+    millisecond), or in Python's own import machinery looking for them on the path (a checkout's window, README
+    "Start-up"); one in `main` or in any other module means the program let it through."""
     frames = re.findall(r'File "([^"]+)", line \d+, in (\S+)', err)
     return (bool(frames) and err.rstrip().endswith("KeyboardInterrupt")
-            and all(where in ENTRY and name == "<module>" for where, name in frames))
+            and all((where in ENTRY and name == "<module>") or where in IMPORTLIB for where, name in frames))
 
 
 def test_the_way_to_the_entry_point_imports_nothing() -> None:
