@@ -150,7 +150,11 @@ def notes(result: BatchResult, assumed: pl.DataFrame | None, at_stake: pl.DataFr
           header_of: Callable[[str], str]) -> pl.DataFrame:
     """Lines for the errors and notes file: each blank read as none, and each blank that holds money back, with
     the field, the benefit and the amount (in the errors file's shape: row, id, column, field, value, reason)."""
-    ids = dict(zip(result.applicants[ROW].to_list(), result.applicants["id"].to_list(), strict=True))
+    named = [frame[ROW].cast(pl.Int64) for frame in (assumed, at_stake) if frame is not None and frame.height]
+    if not named:  # the usual batch: no note, and no id looked up (a dict of every id costs a batch more than its
+        return _NO_PROBLEMS  # compiled writing does)
+    wanted = result.applicants.filter(pl.col(ROW).is_in(pl.concat(named).implode()))
+    ids = dict(zip(wanted[ROW].to_list(), wanted["id"].to_list(), strict=True))
     names = {info.id: info.name for info in result.rules}
     lines: list[tuple[object, ...]] = []
     for row, fields in (assumed.iter_rows() if assumed is not None else []):
