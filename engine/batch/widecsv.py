@@ -53,19 +53,50 @@ def _text_buffers(series: pl.Series) -> tuple[Any, Any, Any]:
     offsets_np = np.frombuffer(offsets, dtype=np.int64)[start:start + len(array) + 1] if offsets is not None \
         else np.zeros(len(array) + 1, dtype=np.int64)
     data_np = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
-    valid = array.is_valid().to_numpy(zero_copy_only=False)
-    return data_np, offsets_np, valid
+    return data_np, offsets_np, _given(array)
 
 
 def _figures(frame: pl.DataFrame) -> tuple[Any, ...] | None:
-    """value, min and max in fen as 64-bit integers, each with where it is given; None if one is beyond LIMIT."""
-    names = ("value", "min", "max")
-    largest = frame.select(pl.max_horizontal(pl.col(names).abs().max())).item() if frame.height else None
-    if largest is not None and int(largest) > LIMIT:
-        return None
-    columns = frame.select(*[c for n in names for c in (pl.col(n).fill_null(0).cast(pl.Int64).alias(n),
-                                                        pl.col(n).is_not_null().alias(f"{n}_given"))])
-    return tuple(column.to_numpy() for column in columns.get_columns())
+    """value, min and max in fen as 64-bit integers, each with where it is given; None if one is beyond LIMIT.
+    Within LIMIT, a wrapping cast of the 128-bit column is exact, and its buffers are read as they are: a value
+    where none is given is never read (the compiled pass looks at its flag first)."""
+    out: list[Any] = []
+    for name in ("value", "min", "max"):
+        column = frame.get_column(name)
+        low, high = column.min(), column.max()
+        if (low is not None and -int(low) > LIMIT) or (high is not None and int(high) > LIMIT):
+            return None
+        out.extend(_integers(column.cast(pl.Int64, wrap_numerical=True)))
+    return tuple(out)
+
+
+def _integers(series: pl.Series) -> tuple[Any, Any]:
+    """The values of a 64-bit integer column (anything where it is null) and a flag per row, given or not,
+    straight from its Arrow buffers."""
+    array = series.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    rows, start = len(array), array.offset
+    data = array.buffers()[1]
+    values = np.frombuffer(data, dtype=np.int64)[start:start + rows] if data is not None and rows \
+        else np.zeros(rows, dtype=np.int64)
+    return values, _given(array)
+
+
+def _given(array: pa.Array) -> Any:
+    """A flag per row of an Arrow array, given or not, unpacked from its bitmap (no Python object per row)."""
+    rows, start, validity = len(array), array.offset, array.buffers()[0]
+    if validity is None:
+        return np.full(rows, array.null_count == 0, dtype=np.bool_)
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), count=start + rows, bitorder="little")
+    return bits[start:].view(np.bool_)
+
+
+def _codes(series: pl.Series) -> Any:
+    """An Enum's (or an integer column's) codes as the 64-bit integers the compiled pass reads; never null."""
+    if series.null_count():
+        raise ValueError(f"{series.name}: a value missing where the compiled writer needs one")
+    return series.to_physical().to_numpy().astype(np.int64)
 
 
 class WideWriter:
@@ -105,8 +136,8 @@ class WideWriter:
         positions = self._positions[:n]  # per applicant, its outcome under each rule (-1: the rule does not hold)
         positions.fill(-1)
         every = result.every
-        positions[every.get_column(INDEX).to_numpy(), every.get_column(RULE).to_numpy()] = np.arange(
-            every.height, dtype=np.int32)
+        at = every.get_column(INDEX).to_numpy().astype(np.int64) * len(frames) + every.get_column(RULE).to_numpy()
+        positions.reshape(-1)[at] = np.arange(every.height, dtype=np.int32)  # (one index: a fraction of two's cost)
         figures = _figures(every)
         days = applicants.get_column(DAY).to_physical().to_numpy()
         if figures is None or (n and not (FIRST_DAY <= days.min() and days.max() <= LAST_DAY)):
@@ -115,11 +146,9 @@ class WideWriter:
         missing = _text_buffers(every.get_column("missing"))
         ids = _text_buffers(applicants.get_column("id"))
         names = _text_buffers(applicants.get_column("name"))
-        status = every.get_column("status").to_physical().cast(pl.Int64).to_numpy()
-        kind = every.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
-        rows = applicants.get_column(ROW).cast(pl.Int64).to_numpy()
-        kinds = applicants.get_column("kind").to_physical().cast(pl.Int64).to_numpy()
-        cities = applicants.get_column("city").to_physical().cast(pl.Int64).to_numpy()
+        status, kind = _codes(every.get_column("status")), _codes(every.get_column("kind"))
+        rows = _codes(applicants.get_column(ROW))
+        kinds, cities = _codes(applicants.get_column("kind")), _codes(applicants.get_column("city"))
         columns = (rows, days.astype(np.int64), *ids, *names, kinds, cities, self.city_base, self.word_data,
                    self.word_offsets, positions, positions.shape[1], status, kind, value, value_valid, low, low_valid,
                    high, high_valid, *missing, self.rule_shape, self.rule_grant, self.rule_relief, self.rule_loan,
