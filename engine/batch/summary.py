@@ -19,7 +19,7 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
-from guangxi_subsidy.engine.batch.columnar import RULE
+from guangxi_subsidy.engine.batch.columnar import AMOUNT_KINDS, RULE, STATUSES
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
 from guangxi_subsidy.engine.evaluation.outcome import (
     DRAFT,
@@ -40,6 +40,8 @@ _PER_RULE = (*(s.value for s in SHOWN), "quantified", "amount", "amount_min", "a
              "unquantified", "non_monetary", "incomplete")
 _MONEY = ("amount", "amount_min", "amount_max")
 TOTALS = MONEY_TOTALS
+_KIND_OF = dict(enumerate(AMOUNT_KINDS))  # an amount's kind by its number in the outcomes' Enum
+_NO_KIND = 15  # (the number of no kind: a status is counted whatever the amount)
 
 
 def _yuan(fen: int) -> str:
@@ -65,24 +67,32 @@ class Summary:
         self.rejected += result.rejected + structural_rejections
         if not result.every.height:
             return
-        eligible = pl.col("status") == pl.lit(Status.ELIGIBLE.value)
-        quantified = eligible & pl.col("kind").is_in([k.value for k in QUANTIFIED]) & pl.col("value").is_not_null()
-        ranged = eligible & (pl.col("kind") == pl.lit(AmountKind.RANGE.value))
-        counts = result.every.lazy().group_by(RULE).agg(
-            *[(pl.col("status") == pl.lit(s.value)).sum().alias(s.value) for s in SHOWN],
-            quantified.sum().alias("quantified"),
-            pl.when(quantified).then(pl.col("value")).sum().alias("amount"),
-            pl.when(quantified).then(pl.col("value")).when(ranged).then(pl.col("min")).sum().alias("amount_min"),
-            pl.when(quantified).then(pl.col("value")).when(ranged).then(pl.col("max")).sum().alias("amount_max"),
-            (eligible & pl.col("kind").is_in([AmountKind.UNQUANTIFIED.value, AmountKind.UP_TO.value]))
-            .sum().alias("unquantified"),
-            (eligible & (pl.col("kind") == pl.lit(AmountKind.NON_MONETARY.value))).sum().alias("non_monetary"),
-            (eligible & (pl.col("kind") == pl.lit(AmountKind.INCOMPLETE.value))).sum().alias("incomplete"),
-        ).collect()
-        for row in counts.iter_rows(named=True):
-            target = self.per_rule[row[RULE]]
-            for name in _PER_RULE:
-                target[name] += int(row[name] or 0)
+        # One small frame of counts and sums per rule, status and kind of amount, keyed by one integer (a key of
+        # three columns would be hashed row by row); the figures of each rule are added up from its groups.
+        kind = pl.col("kind").to_physical().cast(pl.UInt32).fill_null(_NO_KIND)
+        key = (pl.col(RULE).cast(pl.UInt32) * 256 + pl.col("status").to_physical().cast(pl.UInt32) * 16 + kind)
+        groups = result.every.lazy().group_by(key.alias("__key")).agg(
+            pl.len().alias("rows"), pl.col("value").count().alias("given"),
+            *[pl.col(n).sum().alias(n) for n in ("value", "min", "max")]).collect()
+        for code, rows, given, value, low, high in groups.iter_rows():
+            target = self.per_rule[code // 256]
+            status, amount = STATUSES[code // 16 % 16], _KIND_OF.get(code % 16)
+            target[status] += rows
+            if status != Status.ELIGIBLE.value:
+                continue
+            if amount in QUANTIFIED:
+                target["quantified"] += given
+                for name in _MONEY:
+                    target[name] += int(value or 0)
+            elif amount == AmountKind.RANGE.value:
+                target["amount_min"] += int(low or 0)
+                target["amount_max"] += int(high or 0)
+            elif amount in (AmountKind.UNQUANTIFIED.value, AmountKind.UP_TO.value):
+                target["unquantified"] += rows
+            elif amount == AmountKind.NON_MONETARY.value:
+                target["non_monetary"] += rows
+            elif amount == AmountKind.INCOMPLETE.value:
+                target["incomplete"] += rows
 
     def merge(self, other: Summary) -> None:
         """Add another part's counts (of the same rules): partitions of a dataset add up exactly, in integers."""
