@@ -39,6 +39,7 @@ SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
                         INT, I64, I32, U8, U32, I64, I64, U8, U8, I64)),
     "text_clean": (_I, (U8, INT, INT)),
     "quotes_regular": (_I, (U8, INT)),
+    "line_feeds": (_I, (U8, INT)),
     "gather_offsets": (_I, (I64, I64, U8, INT, I64)),
     "gather_data": (None, (U8, I64, I64, U8, INT, U8)),
     "write_lines": (_I, (INT, INT, I64, I64, U8, I64, BOOL, U8, I64, BOOL, I64, I64, INT, U8, I64, I32, INT, I64,

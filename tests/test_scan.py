@@ -22,6 +22,7 @@ from guangxi_subsidy.engine.intake import csvsource
 from guangxi_subsidy.engine.intake.cells import WHITESPACE
 from guangxi_subsidy.engine.intake.csvsource import CsvSource
 from guangxi_subsidy.engine.intake.frames import field_specs
+from guangxi_subsidy.engine.intake.lines import line_count
 from guangxi_subsidy.engine.intake.scan import Scanner, quotes_regular, text_clean
 from guangxi_subsidy.engine.language import ValueType
 
@@ -168,6 +169,15 @@ def test_white_space_at_either_end_of_text_is_what_the_profile_model_strips() ->
             assert text_clean(text.encode("utf-8")) == (point not in spaces), hex(point)
     assert text_clean("号a".encode()) and not text_clean(b"\xff") and not text_clean(b"\xed\xa0\x80")  # surrogate
     assert text_clean(("号" * 200).encode(), 200) and not text_clean(("号" * 201).encode(), 200)
+
+
+def test_line_ends_are_counted_as_python_counts_them_at_any_length() -> None:
+    # lengths around the sixteen-byte steps of the compiled count, and past the 255 steps a byte per lane holds
+    draw = random.Random(5)
+    for size in [*range(40), 16 * 255 - 1, 16 * 255, 16 * 255 + 17, 70_000]:
+        block = bytes(draw.choices(b"\n\nab,\r\xe4", k=size))
+        assert line_count(block) == block.count(b"\n"), size
+    assert line_count(b"\n" * 9_000) == 9_000 and line_count(b"x" * 9_000) == 0
 
 
 def test_ids_longer_than_the_profile_allows_are_left_to_the_model(tmp_path: Path) -> None:
