@@ -63,7 +63,8 @@ def _figures(frame: pl.DataFrame) -> tuple[Any, ...] | None:
     out: list[Any] = []
     for name in ("value", "min", "max"):
         column = frame.get_column(name)
-        low, high = column.min(), column.max()
+        low: Any = column.min()
+        high: Any = column.max()
         if (low is not None and -int(low) > LIMIT) or (high is not None and int(high) > LIMIT):
             return None
         out.extend(_integers(column.cast(pl.Int64, wrap_numerical=True)))
