@@ -14,29 +14,36 @@ STAMP313 := $(VENV313)/.installed
 HYPOTHESIS_313 ?= quick
 
 .PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages \
-	fuzz fonts perf-check valgrind nginx services unit-suite smoke-first smoke-rest
+	fuzz fonts perf-check valgrind nginx services unit-suite unit-web smoke-first smoke-rest
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
 
 # The checks after the services in parts, two at a time (each one's output printed whole when it ends): make starts
-# them in the order of TEST_PARTS, each as soon as a core is free, so that both cores end together. The speed guard
-# last, alone: its count includes the threads' waiting, which a build or a suite beside it makes larger (33,940 a
-# row beside the 3.13 environment's build, 31,526 alone, on one commit).
-test: $(STAMP) lint typecheck
+# them in the order of TEST_PARTS, each as soon as a core is free, so that both cores end together. mypy is one of
+# the parts (alone before them, it left a core idle for its half-minute). The speed guard last, alone: its count
+# includes the threads' waiting, which a build or a suite beside it makes larger (33,940 a row beside the 3.13
+# environment's build, 31,526 alone, on one commit).
+test: $(STAMP) lint
 	$(MAKE) --no-print-directory services
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
 	$(MAKE) --no-print-directory perf-check
 
-# The longest first: the 3.11 suite but the benchmarks' smoke runs, the 3.13 suite, the wheels (one after the other:
-# each builds from the checkout), the smoke runs (on 3.11) in two halves; each taken by whichever
-# core is free first. Every test runs once, on the Python it ran on in `make unit` and `make unit313`.
-TEST_PARTS := unit-suite unit313 installed smoke-first smoke-rest
+# The longest first: the 3.11 suite in two parts (the tests of the web server, the office and the browser; the rest but
+# the benchmarks' smoke runs), the 3.13 suite, the wheels (one after the other: each builds from the checkout),
+# mypy, the smoke runs (on 3.11) in two halves; each taken by whichever core is free first. Every test runs once,
+# on the Python it ran on in `make unit` and `make unit313`.
+TEST_PARTS := unit-suite unit313 unit-web installed typecheck smoke-first smoke-rest
 # The smoke runs of the first half (by the script's name); the second half is every other test of the file.
 SMOKE_FIRST := batch_throughput or office_load or scenarios or startup or xlsx_readers
+# The second part of the 3.11 suite: the tests that start `subsidy serve`, Chromium or the office's register.
+UNIT_WEB := tests/test_web_*.py tests/office
 
-unit-suite: $(STAMP) browser postgres nginx
-	$(BIN)/python -m pytest --ignore=tests/test_benchmarks.py
+unit-suite: $(STAMP) postgres
+	$(BIN)/python -m pytest --ignore=tests/test_benchmarks.py $(addprefix --ignore=,$(wildcard $(UNIT_WEB)))
+
+unit-web: $(STAMP) browser postgres nginx
+	$(BIN)/python -m pytest $(wildcard $(UNIT_WEB))
 
 smoke-first: $(STAMP)
 	$(BIN)/python -m pytest tests/test_benchmarks.py -k '$(SMOKE_FIRST)'
