@@ -6,7 +6,9 @@ import atexit
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,13 @@ def pack() -> RulePack:
 @pytest.fixture(scope="session")
 def engine(pack: RulePack) -> Engine:
     return Engine(pack)
+
+
+@pytest.fixture(scope="session")
+def default_server() -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
+    """A `subsidy serve` with the default settings (tests/webserver.py), started once for the modules that only send
+    it requests (a start is a new interpreter loading the whole program)."""
+    from webserver import served
+
+    with served() as running:
+        yield running
