@@ -14,29 +14,36 @@ STAMP313 := $(VENV313)/.installed
 HYPOTHESIS_313 ?= quick
 
 .PHONY: demo test lint typecheck unit unit313 installed bench startup bench-web browser postgres clean catalog messages \
-	fuzz fonts perf-check valgrind nginx services unit-suite smoke-first smoke-rest
+	fuzz fonts perf-check valgrind nginx services unit-suite unit-web smoke-first smoke-rest
 
 demo: $(STAMP)
 	$(BIN)/subsidy evaluate cases/profiles/nanning_incubation_base.yaml --explain
 
 # The checks after the services in parts, two at a time (each one's output printed whole when it ends): make starts
-# them in the order of TEST_PARTS, each as soon as a core is free, so that both cores end together. The speed guard
-# last, alone: its count includes the threads' waiting, which a build or a suite beside it makes larger (33,940 a
-# row beside the 3.13 environment's build, 31,526 alone, on one commit).
-test: $(STAMP) lint typecheck
+# them in the order of TEST_PARTS, each as soon as a core is free, so that both cores end together. mypy is one of
+# the parts (alone before them, it left a core idle for its half-minute). The speed guard last, alone: its count
+# includes the threads' waiting, which a build or a suite beside it makes larger (33,940 a row beside the 3.13
+# environment's build, 31,526 alone, on one commit).
+test: $(STAMP) lint
 	$(MAKE) --no-print-directory services
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
 	$(MAKE) --no-print-directory perf-check
 
-# The longest first: the 3.11 suite but the benchmarks' smoke runs, the 3.13 suite, the wheels (one after the other:
-# each builds from the checkout), the smoke runs (on 3.11) in two halves; each taken by whichever
-# core is free first. Every test runs once, on the Python it ran on in `make unit` and `make unit313`.
-TEST_PARTS := unit-suite unit313 installed smoke-first smoke-rest
+# The longest first: the 3.11 suite in two parts (the tests of the web server, the office and the browser; the rest but
+# the benchmarks' smoke runs), the 3.13 suite, the wheels (one after the other: each builds from the checkout),
+# mypy, the smoke runs (on 3.11) in two halves; each taken by whichever core is free first. Every test runs once,
+# on the Python it ran on in `make unit` and `make unit313`.
+TEST_PARTS := unit-suite unit313 unit-web installed typecheck smoke-first smoke-rest
 # The smoke runs of the first half (by the script's name); the second half is every other test of the file.
 SMOKE_FIRST := batch_throughput or office_load or scenarios or startup or xlsx_readers
+# The second part of the 3.11 suite: the tests that start `subsidy serve`, Chromium or the office's register.
+UNIT_WEB := tests/test_web_*.py tests/office
 
-unit-suite: $(STAMP) browser postgres nginx
-	$(BIN)/python -m pytest --ignore=tests/test_benchmarks.py
+unit-suite: $(STAMP) postgres
+	$(BIN)/python -m pytest --ignore=tests/test_benchmarks.py $(addprefix --ignore=,$(wildcard $(UNIT_WEB)))
+
+unit-web: $(STAMP) browser postgres nginx
+	$(BIN)/python -m pytest $(wildcard $(UNIT_WEB))
 
 smoke-first: $(STAMP)
 	$(BIN)/python -m pytest tests/test_benchmarks.py -k '$(SMOKE_FIRST)'
@@ -87,10 +94,15 @@ $(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_sheetxml.c engine
 	cp cli/start.pth "$$($(VENV313)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/00-guangxi-subsidy-start.pth"
 	touch $(STAMP313)
 
-# The benchmarks' smoke runs (tests/test_benchmarks.py) are left to the first suite: they check that each
-# benchmark runs and prints its table, which the interpreter under them does not change.
+# On 3.13 every test whose subject the interpreter can change: the rules evaluated (durable_rules through its
+# shim), the compiled passes, the parsers and readers, the commands, the API and the server, the register, the
+# workbooks. Left to the first suite, as whole groups: the benchmarks' smoke runs (tests/test_benchmarks.py: each
+# benchmark runs and prints its table) and the tests marked `one_python` (pyproject.toml): the pages and their
+# scripts as Chromium runs them (tests/test_web_browser.py, tests/office/test_office_browser.py), whose pages and
+# answers the suite also checks on 3.13 without a browser.
 unit313: $(STAMP313) postgres
-	HYPOTHESIS_PROFILE=$(HYPOTHESIS_313) $(VENV313)/bin/python -m pytest --ignore=tests/test_benchmarks.py
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_313) $(VENV313)/bin/python -m pytest --ignore=tests/test_benchmarks.py \
+	  -m 'not one_python'
 endif
 
 # The wheel, built from the sdist and installed into a fresh environment outside the checkout, run from an empty

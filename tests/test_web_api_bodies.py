@@ -51,10 +51,9 @@ def test_evaluate_many_answers_a_hostile_line_as_a_problem_and_goes_on_to_the_ne
         assert 400 <= answer["status"] < 500 and answer["line"] == number
 
 
-def test_a_negative_content_length_is_refused_with_the_security_headers():
-    from webserver import served
-
-    with served() as (host, port, _), socket.create_connection((host, port), timeout=5) as sock:
+def test_a_negative_content_length_is_refused_with_the_security_headers(default_server):
+    host, port, _ = default_server
+    with socket.create_connection((host, port), timeout=5) as sock:
         sock.sendall(b"POST /api/v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n")
         answer = b""
         while chunk := sock.recv(65536):

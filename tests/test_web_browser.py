@@ -15,6 +15,11 @@ from pathlib import Path
 import pytest
 from webserver import served
 
+# What is checked here is the pages and their scripts as Chromium runs them, which the Python under the server
+# does not change (the same pages and answers are checked on every Python without a browser): the first
+# Python only (pyproject.toml, "one_python").
+pytestmark = pytest.mark.one_python
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]

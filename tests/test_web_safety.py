@@ -17,7 +17,7 @@ import threading
 import time
 
 import pytest
-from webserver import rss_kb, served, server_log
+from webserver import rss_kb, server_log
 
 from guangxi_subsidy.engine.web.safety import Guard
 
@@ -28,9 +28,8 @@ JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def server():
-    with served() as running:
-        yield running
+def server(default_server):
+    return default_server
 
 
 def post(conn: http.client.HTTPConnection, body: bytes, path: str = "/api/v1/evaluate") -> tuple[int, bytes]:

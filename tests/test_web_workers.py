@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,40 +61,60 @@ def workers(count: int) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
             process.wait(timeout=30)
 
 
-def test_connections_opened_at_once_are_spread_over_the_workers() -> None:
+class Pool:
+    """A server of two workers shared by this module's tests (each start spawns three interpreters): the test
+    that stops it runs last, and a test that finds it stopped starts another."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self.stack = stack
+        self.running: tuple[int, subprocess.Popen[bytes]] | None = None
+
+    def get(self) -> tuple[int, subprocess.Popen[bytes]]:
+        if self.running is None or self.running[1].poll() is not None:
+            self.running = self.stack.enter_context(workers(2))
+        return self.running
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[Pool]:
+    with ExitStack() as stack:
+        yield Pool(stack)
+
+
+def test_connections_opened_at_once_are_spread_over_the_workers(pool: Pool) -> None:
     """Forty clients connecting together: each worker takes a share (the kernel picks a worker's socket by
     the connection's addresses; a shared socket lets whichever worker wakes first take the whole burst)."""
-    with workers(2) as (port, process):
-        pids = children(process.pid)
-        before = {pid: connections(pid) for pid in pids}
-        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
-        for client in clients:
-            client.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-        for client in clients:
-            assert client.recv(4096).startswith(b"HTTP/1.1 200")
-        taken = {pid: connections(pid) - before[pid] for pid in pids}
-        assert sum(taken.values()) == 40
-        assert min(taken.values()) >= 8, taken  # (fewer than 8 of 40 by chance: about one run in 100,000)
-        for client in clients:
-            client.close()
+    port, process = pool.get()
+    pids = children(process.pid)
+    before = {pid: connections(pid) for pid in pids}
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+    for client in clients:
+        client.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    for client in clients:
+        assert client.recv(4096).startswith(b"HTTP/1.1 200")
+    taken = {pid: connections(pid) - before[pid] for pid in pids}
+    assert sum(taken.values()) == 40
+    assert min(taken.values()) >= 8, taken  # (fewer than 8 of 40 by chance: about one run in 100,000)
+    for client in clients:
+        client.close()
 
 
-def test_a_worker_that_dies_is_started_again_and_stopping_the_server_stops_every_worker() -> None:
-    with workers(2) as (port, process):
-        first = children(process.pid)
-        os.kill(first[0], signal.SIGKILL)
-        deadline = time.monotonic() + 90
-        while not (len(now := children(process.pid)) == 2 and first[0] not in now and healthy(port)):
-            assert time.monotonic() < deadline, "the worker was not started again"
-            time.sleep(0.2)
-        kept = children(process.pid)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
-        err = process.stderr.read().decode() if process.stderr else ""
-        assert "Traceback" not in err and f"worker {first[0]} ended" in err
-        for pid in kept:  # none left behind
-            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
-        assert not healthy(port)
+def test_a_worker_that_dies_is_started_again_and_stopping_the_server_stops_every_worker(pool: Pool) -> None:
+    port, process = pool.get()
+    first = children(process.pid)
+    os.kill(first[0], signal.SIGKILL)
+    deadline = time.monotonic() + 90
+    while not (len(now := children(process.pid)) == 2 and first[0] not in now and healthy(port)):
+        assert time.monotonic() < deadline, "the worker was not started again"
+        time.sleep(0.2)
+    kept = children(process.pid)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    err = process.stderr.read().decode() if process.stderr else ""
+    assert "Traceback" not in err and f"worker {first[0]} ended" in err
+    for pid in kept:  # none left behind
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    assert not healthy(port)
 
 
 @pytest.mark.parametrize("count", [1, 2])
