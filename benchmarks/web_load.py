@@ -3,7 +3,9 @@
 Starts `subsidy serve` on 127.0.0.1 and a free port, sends the README's worked example to POST /api/v1/evaluate
 from 50 concurrent keep-alive clients (one asyncio loop, raw HTTP/1.1, so the client costs little of the CPU it
 shares with the server), checks every answer is 200 with 550000.00, and prints requests per second, latency
-percentiles and the server's memory along the run. The baseline, measured in the same run on the same machine:
+percentiles, the server's memory along the run, the CPU the server (user and system) and this client each used
+per 1,000 requests (the client is Python on the same cores: what it takes, the server cannot have), and how the
+connections were spread over the workers. The baseline, measured in the same run on the same machine:
 the time per profile of what `subsidy evaluate --format json` does once started (read the profile, evaluate,
 write the JSON), and the whole command's wall time. Targets: p99 under 50 ms, at least 300 evaluations a second,
 memory flat over 100,000 requests (`--requests 100000`).
@@ -17,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -71,21 +74,48 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by the server and its worker processes: steadier than latency on a
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user, system) used so far by the server and its worker processes: steadier than latency on a
     shared machine, where other work takes turns on the cores."""
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    total = 0
-    for one in pids:
+    user = system = 0
+    for one in [pid, *workers(pid)]:
         try:
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (the 14th and 15th fields)
+            user, system = user + int(fields[11]), system + int(fields[12])  # utime, stime (14th and 15th)
         except OSError:
             pass
-    return total / os.sysconf("SC_CLK_TCK")
+    return user / os.sysconf("SC_CLK_TCK"), system / os.sysconf("SC_CLK_TCK")
+
+
+def workers(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+def connections(pid: int, port: int, workers_started: int) -> list[int]:
+    """The established connections to `port` each worker holds (from /proc/net/tcp and each worker's open
+    files), the most first: how evenly the clients' connections were spread over the workers. (The server's
+    other child, multiprocessing's resource tracker, holds none: it is left out.)"""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+                inodes.add(f"socket:[{fields[9]}]")
+    held = []
+    for one in workers(pid):
+        count = 0
+        for fd in Path(f"/proc/{one}/fd").iterdir():
+            try:
+                count += os.readlink(fd) in inodes
+            except OSError:
+                pass
+        held.append(count)
+    return sorted(held, reverse=True)[:workers_started]
 
 
 def baseline(repeats: int) -> tuple[float, float]:
@@ -139,7 +169,8 @@ async def one_client(port: int, todo: list[int], latencies: list[float], errors:
         writer.close()
 
 
-async def load(port: int, requests: int, clients: int, pid: int, memory: list[tuple[int, float]]) -> tuple[
+async def load(port: int, requests: int, clients: int, pid: int, memory: list[tuple[int, float]],
+               spread: list[list[int]] | None = None, workers_started: int = 1) -> tuple[
         list[float], list[str], float]:
     todo = list(range(requests))
     latencies: list[float] = []
@@ -149,6 +180,8 @@ async def load(port: int, requests: int, clients: int, pid: int, memory: list[tu
         while todo:
             memory.append((requests - len(todo), rss_mb(pid)))
             await asyncio.sleep(1.0)
+            if spread is not None and todo:
+                spread.append(connections(pid, port, workers_started))
 
     started = time.perf_counter()
     sampler = asyncio.create_task(sample())
@@ -179,9 +212,13 @@ def main() -> None:
         wait_for_health(port, server)
         asyncio.run(load(port, 2_000, args.clients, server.pid, []))  # warm-up: every worker, every cache
         memory: list[tuple[int, float]] = []
-        cpu_before = cpu_seconds(server.pid)
-        latencies, errors, elapsed = asyncio.run(load(port, args.requests, args.clients, server.pid, memory))
-        cpu = cpu_seconds(server.pid) - cpu_before
+        spread: list[list[int]] = []
+        user_before, system_before = cpu_seconds(server.pid)
+        client_before = resource.getrusage(resource.RUSAGE_SELF)
+        latencies, errors, elapsed = asyncio.run(load(port, args.requests, args.clients, server.pid, memory,
+                                                      spread, args.workers))
+        client_after = resource.getrusage(resource.RUSAGE_SELF)
+        user_after, system_after = cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -194,7 +231,16 @@ def main() -> None:
     print(f"baseline  subsidy evaluate, per profile once started: {per_profile:.2f} ms "
           f"({1000 / per_profile:.0f} profiles/s on one core); whole command: {wall:.0f} ms")
     print(f"served    {rate:,.0f} evaluations/s  ({rate * per_profile / 1000:.2f}× one core's CLI rate)")
-    print(f"server    {cpu / len(latencies) * 1000:.2f} CPU s (user + system) per 1,000 requests, all processes")
+    user, system = user_after - user_before, system_after - system_before
+    client = (client_after.ru_utime - client_before.ru_utime) + (client_after.ru_stime - client_before.ru_stime)
+    print(f"server    {(user + system) / len(latencies) * 1000:.2f} CPU s (user + system) per 1,000 requests, "
+          f"all processes ({user / len(latencies) * 1000:.2f} user, {system / len(latencies) * 1000:.2f} system); "
+          f"{(user + system) / elapsed:.2f} cores busy")
+    print(f"client    {client / len(latencies) * 1000:.2f} CPU s per 1,000 requests, this one asyncio process "
+          f"(Python, on the same cores): {client / elapsed:.2f} cores busy")
+    if any(spread):
+        print("spread    established connections per worker, sampled each second: "
+              + ", ".join("/".join(map(str, one)) for one in spread[:: max(1, len(spread) // 6)]))
     print(f"latency   p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms  max {max(latencies) * 1000:.1f} ms")
     samples = ", ".join(f"{n:,}:{mb:.0f}" for n, mb in memory[::max(1, len(memory) // 8)])
     print(f"memory    {first:.0f} MB after warm-up → {last:.0f} MB after {args.requests:,} requests "

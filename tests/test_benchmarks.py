@@ -25,6 +25,7 @@ SMOKE = {
     "scenarios.py": (["--rows", "1000", "--repeat", "1", "--profiles", "3"], "reform/plain"),
     "xlsx_readers.py": (["--rows", "100"], "rows/CPU s"),
     "web_load.py": (["--requests", "100", "--clients", "4", "--workers", "1"], "latency"),
+    "web_instructions.py": (["--uncounted", "--requests", "5", "--warm", "2"], "not counted"),
     "dask_parquet.py": (["--rows", "2000"], "same rows, decisions and totals: yes"),
     "workbook_write.py": (["--rows", "200"], "rows/CPU s"),
     "register_import.py": (["--rows", "200", "--no-pg"], "bulk insert"),

@@ -190,3 +190,20 @@ def test_an_outcome_made_without_init_is_the_dataclass_outcome_with_every_field_
     assert [getattr(fast, name) for name in names] == [getattr(made, name) for name in names]
     assert fast.instead is None
 
+
+
+def test_one_engine_gives_each_day_its_own_status_whatever_day_it_met_first(engine: Engine) -> None:
+    # The rent subsidy is in force from 2016-06-13 (its rules file), with no end: before that day a profile that
+    # meets its conditions is not_yet_in_force, on DAY (2017-03-01) eligible, and the earlier day again after it.
+    before = dt.date(2016, 6, 12)
+    statuses = [outcome(engine, base(900000), RENT, day).status for day in (before, DAY, before, DAY)]
+    assert statuses == ["not_yet_in_force", "eligible", "not_yet_in_force", "eligible"]
+
+
+def test_a_fresh_network_whose_first_profile_matches_no_rule_evaluates_it(engine: Engine) -> None:
+    # durable_rules aborts the process when a session's state is deleted on a ruleset none of whose rules has
+    # fired; a network fires one rule as it is built, so a first profile outside Guangxi is simply not eligible.
+    fresh = Engine(engine.pack)
+    nobody = parse_profile({"id": "n", "kind": "individual", "city": "outside_guangxi"})
+    assert fresh.network.fired({"kind": "individual", "city": "outside_guangxi"}) == set()
+    assert not fresh.evaluate(nobody, as_of=DAY).by_status("eligible")

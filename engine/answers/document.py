@@ -109,9 +109,9 @@ def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, 
         "include_drafts": evaluation.include_drafts,
         "benefits": [outcome_json(o, explain, evaluation.as_of) for o in shown],
         "might_apply": [
-            {"rule_id": o.rule.id, "name": o.rule.name, "facts_needed": list(o.facts_needed())}
+            {"rule_id": o.rule.id, "name": o.rule.name, "facts_needed": list(needed)}
             for o in evaluation.outcomes
-            if o.facts_needed()
+            if (needed := o.facts_needed())  # (asked once: every outcome of the pack is asked)
         ],
         "totals": totals(evaluation),
         **({"draft_totals": totals(evaluation, drafts=True)} if evaluation.include_drafts else {}),

@@ -166,7 +166,7 @@ def profile_values(profile: Profile) -> dict[str, Any]:
     """The profile as plain Python values (enums as their text)."""
     values = dict(profile.__dict__)  # (a model keeps its fields' values there, in the model's order)
     for name, value in values.items():
-        if isinstance(value, Enum):
+        if value is not None and isinstance(value, Enum):  # (most fields are absent: None, tested first)
             values[name] = value.value
     return values
 
@@ -179,6 +179,10 @@ class Engine:
         self.network = ReteNetwork(self.pack)
         self.groups = combining.groups(self.pack.rules)
 
+    @functools.cached_property
+    def table(self) -> RuleTable:
+        return RuleTable(self.pack)
+
     def evaluate(
         self, profile: Profile, as_of: dt.date | None = None, include_drafts: bool = False
     ) -> Evaluation:
@@ -188,14 +192,15 @@ class Engine:
             day, source = profile.as_of, "profile"
         else:
             day, source = dt.date.today(), "today"
+        table = self.table
         values = profile_values(profile)
         fired = self.network.fired(values)
         env = dict(values)
-        env.update(self.pack.parameters_on(day))
+        env.update(table.parameters_on(day))
 
         kind, city = env.get("kind"), env.get("city")
         derived: dict[str, bool] = {}
-        for rule in self.pack.derived_order():
+        for rule in table.derived:
             derived[rule.id] = (kind in rule.kinds and city in rule.cities
                                 and all(derived.get(need, False) for need in rule.requires)
                                 and all(_condition_check(c, env).held for c in rule.conditions))
@@ -203,29 +208,24 @@ class Engine:
 
         facts = Facts(env, derived, day, self.pack)
         outcomes = []
-        for rule in self.pack.rules.values():
-            draft = rule.status is RuleStatus.DRAFT
+        not_eligible = Status.NOT_ELIGIBLE
+        for rule, draft, placed, (in_force, when_held) in zip(table.rules, table.drafts, table.placed(kind, city),
+                                                            table.on(day), strict=True):
             if draft and not include_drafts:
                 continue
-            placed = kind in rule.kinds and city in rule.cities
             required = not rule.requires or all(derived.get(need, False) for need in rule.requires)
-            known = tuple(_condition_check(c, env) for c in rule.conditions) if placed and required else None
-            holds = known is not None and all(c.held for c in known)
+            if placed and required:
+                known: tuple[Check, ...] | None = tuple(_condition_check(c, env) for c in rule.conditions)
+                holds = all(c.held for c in known)  # type: ignore[union-attr]
+            else:
+                known, holds = None, False
             if holds != (rule.id in fired):
                 self._agree(rule, holds, fired)
-            in_force = rule.effective.contains(day)
-            if not holds:
-                status = Status.NOT_ELIGIBLE
-            elif day < rule.effective.from_:
-                status = Status.NOT_YET_IN_FORCE
-            elif not in_force:
-                status = Status.EXPIRED
-            else:
-                status = Status.ELIGIBLE
             award = None
             if holds and rule.amount is not None:
                 award = compute(rule.amount, env, self.pack, day, rule.id)
-            outcomes.append(_outcome(rule, status, award, draft, placed, required, in_force, facts, known))
+            outcomes.append(_outcome(rule, when_held if holds else not_eligible, award, draft, placed, required,
+                                     in_force, facts, known))
         if self.groups:
             outcomes = settle(outcomes, self.groups)
         return Evaluation(profile, day, source, include_drafts, tuple(outcomes), derived, self.pack.digest,
@@ -238,6 +238,59 @@ class Engine:
                 f"rule {rule.id}: durable_rules {'fired' if rule.id in fired else 'did not fire'} but the "
                 f"explanation says its conditions {'hold' if holds else 'fail'}"
             )
+
+
+class RuleTable:
+    """What an evaluation reads of the pack's rules, worked out once rather than for every profile: the rules in
+    order, which are drafts, which are for a kind of applicant in a place, and on a day which are in force and
+    what a rule whose conditions hold is then (eligible, expired, not yet in force), with the parameters' values
+    on that day. A profile meets every rule, and these were most of an evaluation's own time. The kinds and places
+    are the profile model's few values, the days a handful at a time; each memo is bounded all the same."""
+
+    KEPT = 512  # (kind, place) pairs and days remembered; past that the memo starts again
+
+    def __init__(self, pack: RulePack):
+        self.pack = pack
+        self.rules = tuple(pack.rules.values())
+        self.derived = tuple(pack.derived_order())
+        self.drafts = tuple(rule.status is RuleStatus.DRAFT for rule in self.rules)
+        self._placed: dict[tuple[Any, Any], tuple[bool, ...]] = {}
+        self._days: dict[dt.date, tuple[tuple[tuple[bool, Status], ...], dict[str, Any]]] = {}
+
+    def placed(self, kind: Any, city: Any) -> tuple[bool, ...]:
+        """For each rule: is it for this kind of applicant, in this place."""
+        found = self._placed.get((kind, city))
+        if found is None:
+            if len(self._placed) >= self.KEPT:
+                self._placed.clear()
+            found = self._placed[(kind, city)] = tuple(kind in r.kinds and city in r.cities for r in self.rules)
+        return found
+
+    def on(self, day: dt.date) -> tuple[tuple[bool, Status], ...]:
+        """For each rule: in force on the day, and its status on the day when its conditions hold."""
+        return self._day(day)[0]
+
+    def parameters_on(self, day: dt.date) -> dict[str, Any]:
+        """The parameters' values on the day (the pack's `parameters_on`; read only, never changed)."""
+        return self._day(day)[1]
+
+    def _day(self, day: dt.date) -> tuple[tuple[tuple[bool, Status], ...], dict[str, Any]]:
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) >= self.KEPT:
+                self._days.clear()
+            found = self._days[day] = (tuple((r.effective.contains(day), _held_status(r, day)) for r in self.rules),
+                                       self.pack.parameters_on(day))
+        return found
+
+
+def _held_status(rule: CompiledRule, day: dt.date) -> Status:
+    """What a rule whose conditions hold is on the day."""
+    if day < rule.effective.from_:
+        return Status.NOT_YET_IN_FORCE
+    if not rule.effective.contains(day):
+        return Status.EXPIRED
+    return Status.ELIGIBLE
 
 
 def _outcome(rule: CompiledRule, status: Status, award: Award | None, draft: bool, placed: bool, required: bool,

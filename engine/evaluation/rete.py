@@ -47,8 +47,10 @@ def profile_fact(values: dict[str, Any], symbols: dict[str, ex.Symbol]) -> dict[
     """Encode a profile's values for durable_rules; missing values are left out, as durable_rules expects."""
     fact: dict[str, Any] = {}
     for name, value in values.items():
+        if value is None:  # (most fields are absent: tested first)
+            continue
         symbol = symbols.get(name)
-        if symbol is None or value is None:
+        if symbol is None:
             continue
         fact[name] = encode_value(symbol.type, value)
     return fact
@@ -89,10 +91,14 @@ class ReteNetwork:
             for i, need in enumerate(rule.requires):
                 patterns.append({f"d{i}": {"$and": [{"t": "derived"}, {"name": need}]}})
             definition[f"r{number}"] = {"all": patterns, "run": self._action(rule)}
-        # Every profile matches this rule, so every session has state to delete: durable_rules 2.0.28 aborts the
-        # process when delete_state is called for a session in which nothing ever matched.
-        definition["profile_seen"] = {"all": [{"p": {"t": "profile"}}], "run": _nothing}
+        # durable_rules 2.0.28 aborts the process ("free(): invalid pointer") when delete_state is called on a
+        # ruleset none of whose rules has ever fired. One rule fired once here, on a fact no profile is, is enough
+        # for every session after it, those in which nothing matched included; a rule every profile matched did
+        # the same at the cost of one more action, with its round trip through JSON, on every evaluation.
+        definition["warm"] = {"all": [{"w": {"t": "warm"}}], "run": _nothing}
         self._host.register_rulesets({self.name: definition})
+        self._host.assert_fact(self.name, {"sid": "warm", "id": "warm", "t": "warm"})
+        self._host.delete_state(self.name, "warm")
 
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
         def run(c: Any) -> None:
