@@ -1,6 +1,8 @@
-"""A YAML document's parsed form kept between runs of the `subsidy` program, beside the built rule pack
-(`engine/rules/packcache.py`), so a profile file evaluated again (a bundled example, a file checked twice) is not
-parsed again and PyYAML is not imported: about 90 million instructions, a twelfth of `subsidy evaluate`.
+"""A bundled YAML document's parsed form kept between runs of the `subsidy` program, beside the built rule pack
+(`engine/rules/packcache.py`), so evaluating an example again (`subsidy evaluate --example …`) does not parse it
+again and PyYAML is not imported: about 90 million instructions, a twelfth of the command. Only the package's
+own documents are kept (the bundled cases): a user's profile may be about a person, and the program keeps no
+copy of it.
 
 The key is everything the parsed form depends on: the file's bytes, the package's version, the Python, and the
 name, size and time of the reader's modules (`yamlio.py`, `textfiles.py`, this one) and of PyYAML's package
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 FORMAT = b"doc-cache/1"
 KEEP = 8  # the newest packs kept, and the newest documents (engine/rules/packcache.py says the same)
 MISSING = object()  # what `read` returns when nothing is kept
+OWN: Path | None = None  # the folder of the documents kept (None: the package's bundled cases; tests set it)
 
 _enabled = False
 
@@ -46,10 +49,11 @@ def cache_folder() -> Path | None:
     return Path(base) / "guangxi-subsidy"
 
 
-def yaml_document(raw: bytes, parse: Callable[[], Any]) -> Any:
-    """The parsed form of the YAML file whose bytes are `raw`: kept from an earlier run when this process has
-    the cache on, else `parse()` (which raises for a bad document), kept for the next run."""
-    folder = cache_folder() if _enabled else None
+def yaml_document(raw: bytes, parse: Callable[[], Any], path: Path) -> Any:
+    """The parsed form of the YAML file `path`, whose bytes are `raw`: kept from an earlier run when this process
+    has the cache on and the file is one of the package's own (`OWN`), else `parse()` (which raises for a bad
+    document), kept for the next run."""
+    folder = cache_folder() if _enabled and _own(path) else None
     key = _key(raw) if folder is not None else None
     if folder is None or key is None:
         return parse()
@@ -60,6 +64,18 @@ def yaml_document(raw: bytes, parse: Callable[[], Any]) -> Any:
     data = parse()
     keep(folder, path, data, "doc-*.pickle")
     return data
+
+
+def _own(path: Path) -> bool:
+    """Whether `path` is one of the package's own documents (a bundled example): a user's profile may be about a
+    person, and the program keeps no copy of it."""
+    from guangxi_subsidy import data
+
+    own = OWN if OWN is not None else data.CASES
+    try:
+        return path.resolve().is_relative_to(own.resolve())
+    except OSError:
+        return False
 
 
 def _key(raw: bytes) -> str | None:

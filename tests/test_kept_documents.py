@@ -1,7 +1,7 @@
-"""A profile's parsed YAML kept between runs of the `subsidy` program (engine/keptdocs.py): read back, it is
-the same profile, not parsed again (the program's second evaluation imports no PyYAML: tests/test_startup.py); a
-changed file is a new key; a bad file is never kept and is refused the same way every time; a damaged or
-foreign kept file is never used."""
+"""A bundled profile's parsed YAML kept between runs of the `subsidy` program (engine/keptdocs.py), and a user's
+never (it may be about a person): read back, it is the same profile, not parsed again (the program's second
+evaluation of an example imports no PyYAML: tests/test_startup.py); a changed file is a new key; a bad file is
+never kept and is refused the same way every time; a damaged or foreign kept file is never used."""
 
 from __future__ import annotations
 
@@ -21,12 +21,21 @@ def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("SUBSIDY_CACHE_DIR", str(folder))
     monkeypatch.setattr(keptdocs, "_enabled", True)
+    monkeypatch.setattr(keptdocs, "OWN", tmp_path / "own")  # (the files of this folder are kept, as if bundled)
+    (tmp_path / "own").mkdir()
     return folder
+
+
+def test_a_users_own_profile_is_never_kept(cache: Path, tmp_path: Path) -> None:
+    path = tmp_path / "someone.yaml"  # (outside the package's own documents: may be about a person)
+    path.write_text(PROFILE, encoding="utf-8")
+    assert load_profile(path).id == "a1"
+    assert not cache.exists() or list(cache.glob("doc-*.pickle")) == []
 
 
 def test_a_kept_profile_reads_back_as_the_same_profile_without_parsing(cache: Path, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "firm.yaml"
+    path = tmp_path / "own" / "firm.yaml"
     path.write_text(PROFILE, encoding="utf-8")
     first = load_profile(path)
     (kept,) = cache.glob("doc-*.pickle")
@@ -39,7 +48,7 @@ def test_a_kept_profile_reads_back_as_the_same_profile_without_parsing(cache: Pa
 
 
 def test_a_changed_file_is_a_new_key_and_a_bad_one_is_never_kept(cache: Path, tmp_path: Path) -> None:
-    path = tmp_path / "firm.yaml"
+    path = tmp_path / "own" / "firm.yaml"
     path.write_text(PROFILE, encoding="utf-8")
     load_profile(path)
     path.write_text(PROFILE.replace("1234.56", "99"), encoding="utf-8")
@@ -56,7 +65,7 @@ def test_a_changed_file_is_a_new_key_and_a_bad_one_is_never_kept(cache: Path, tm
 
 
 def test_a_damaged_or_foreign_kept_document_is_never_used(cache: Path, tmp_path: Path) -> None:
-    path = tmp_path / "firm.yaml"
+    path = tmp_path / "own" / "firm.yaml"
     path.write_text(PROFILE, encoding="utf-8")
     load_profile(path)
     (kept,) = cache.glob("doc-*.pickle")

@@ -131,8 +131,8 @@ def profile_from_bytes(raw: bytes, path: Path) -> Profile:
             data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal,
                               object_pairs_hook=unique_keys)
             measure(data, path.name)
-        else:  # (read back as parsed by an earlier run when the program keeps it: PyYAML is then not imported)
-            data = keptdocs.yaml_document(raw, lambda: _yaml_data(text, path.name))
+        else:  # (a bundled example read back as parsed by an earlier run of the program: PyYAML not imported)
+            data = keptdocs.yaml_document(raw, lambda: _yaml_data(text, path.name), path)
     except TextDecodeError as error:
         raise refuse(str(error)) from None
     except RecursionError:
