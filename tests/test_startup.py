@@ -52,6 +52,9 @@ def test_one_evaluation_imports_neither_batch_nor_web_nor_register_and_keeps_the
         assert [name for name in modules.split() if name.startswith(tuple(f"guangxi_subsidy.{part}"
                                                                            for part in OURS_NOT_FOR_ONE))] == []
     assert len(kept) == 1 and list(tmp_path.glob("pack-*.pickle")) == kept
+    # the second run read the profile's parsed form back too (engine/keptdocs.py): PyYAML was not imported
+    assert "yaml" in first.stdout.rpartition("\nMODULES ")[2].split()
+    assert "yaml" not in second.stdout.rpartition("\nMODULES ")[2].split()
     # the same answer (the modules differ: only the first run writes the pack, with tempfile and shutil)
     assert first.stdout.rpartition("\nMODULES ")[0] == second.stdout.rpartition("\nMODULES ")[0]
 

@@ -12,13 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from guangxi_subsidy.engine import keptdocs
 from guangxi_subsidy.engine.applicant import values
 from guangxi_subsidy.engine.applicant.profile import Profile, key_names
 from guangxi_subsidy.engine.i18n import N_, _
-from guangxi_subsidy.engine.yamlio import TextDecodeError, YamlLimitError, decode_text, load_yaml, measure
+from guangxi_subsidy.engine.textfiles import TextDecodeError, decode_text
 
 SHOWN_PROBLEMS = 20  # a message lists this many problems, then says how many more there are
 
@@ -126,17 +126,20 @@ def profile_from_bytes(raw: bytes, path: Path) -> Profile:
         text = decode_text(raw)
         if path.suffix.lower() == ".json":
             from guangxi_subsidy.engine.jsontext import unique_keys
+            from guangxi_subsidy.engine.yamlio import measure
 
             data = json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=Decimal,
                               object_pairs_hook=unique_keys)
-        else:
-            data = load_yaml(text)
-        measure(data, path.name)
+            measure(data, path.name)
+        else:  # (a bundled example read back as parsed by an earlier run of the program: PyYAML not imported)
+            data = keptdocs.yaml_document(raw, lambda: _yaml_data(text, path.name), path)
     except TextDecodeError as error:
         raise refuse(str(error)) from None
     except RecursionError:
         raise refuse("valid JSON (values nest too deep)") from None
-    except (yaml.YAMLError, json.JSONDecodeError, ValueError) as error:
+    except (_yaml_error(), json.JSONDecodeError, ValueError) as error:
+        from guangxi_subsidy.engine.yamlio import YamlLimitError
+
         shown = str(error) if not isinstance(error, YamlLimitError) else f"refused: {error}"
         raise refuse(f"valid YAML or JSON ({values.shown(shown)[1:-1] if len(shown) > 300 else shown})") from None
     if isinstance(data, dict) and "profile" in data and isinstance(data["profile"], dict):
@@ -145,6 +148,22 @@ def profile_from_bytes(raw: bytes, path: Path) -> Profile:
 
 
 MAX_PROFILE_BYTES = 16 << 20
+
+
+def _yaml_data(text: str, name: str) -> Any:
+    """A YAML profile's text read with exact numbers and measured (`yamlio`)."""
+    from guangxi_subsidy.engine.yamlio import load_yaml, measure
+
+    data = load_yaml(text)
+    measure(data, name)
+    return data
+
+
+def _yaml_error() -> type[Exception]:
+    """What a YAML document that cannot be read raises (PyYAML imported only when an error is being handled)."""
+    import yaml
+
+    return yaml.YAMLError
 
 
 def _json_int(text: str) -> int | str:

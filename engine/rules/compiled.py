@@ -8,7 +8,6 @@ where, by the consistency check it breaks.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -304,6 +303,8 @@ def _compile_property(
     def field_of(name: str, at: str, numeric: bool) -> str | None:
         symbol = symbols.get(name)
         if symbol is None or symbol.is_parameter:
+            import difflib  # (only for a misspelt name: not imported at start-up)
+
             close = difflib.get_close_matches(name, [n for n, s in symbols.items() if not s.is_parameter], n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else " (see `subsidy rules fields`)"
             report(at, f"unknown field '{name}'{hint}")

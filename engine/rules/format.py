@@ -7,7 +7,6 @@ are refused (a typo in a field name must never drop a condition silently).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -229,6 +228,8 @@ def _known_kind(value: Any) -> Any:
             raise ValueError(f"one property per item, found {' and '.join(found)}")
         if not found:
             keys = [str(k) for k in value]
+            import difflib  # (only for a misspelt property: not imported at start-up)
+
             close = [m for k in keys for m in difflib.get_close_matches(k, PROPERTY_KINDS, n=1, cutoff=0.6)]
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ValueError(

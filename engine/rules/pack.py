@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from guangxi_subsidy import data
@@ -36,7 +35,7 @@ from guangxi_subsidy.engine.rules.format import (
     Untranslatable,
 )
 from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, build_parameters
-from guangxi_subsidy.engine.yamlio import TextDecodeError, decode_text, load_yaml
+from guangxi_subsidy.engine.textfiles import TextDecodeError, decode_text
 
 DEFAULT_RULES = data.RULES  # the bundled pack, from a wheel or a checkout alike
 NOT_RULES = ("departments.yaml", "ledger.yaml")
@@ -127,6 +126,10 @@ def pack_files(paths: Sequence[Path] | None = None, parameters: Path | None = No
 
 def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = None) -> RulePack:
     """Load rule files (directories are searched for *.yaml) and the dated parameters they read."""
+    import yaml  # (here: a pack read back from the program's cache is never parsed, and PyYAML not imported)
+
+    from guangxi_subsidy.engine.yamlio import load_yaml
+
     files = pack_files(paths, parameters)
     problems: list[Problem] = []
     parsed_files: list[tuple[Path, RuleFile]] = []
@@ -222,6 +225,10 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
 def _sibling_document(path: Path, seed: str) -> Document | None:
     """The header of another document's rule file beside `path`, when only some files of a pack are loaded
     (`subsidy rules verify rules/002….yaml`): a rule's further source names that document."""
+    import yaml
+
+    from guangxi_subsidy.engine.yamlio import load_yaml
+
     for other in sorted(path.parent.glob("*.yaml")):
         try:
             data = load_yaml(decode_text(other.read_bytes()))

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.rules.pack import RulePack
 
 FORMAT = b"pack-cache/1"
-KEEP = 8
+KEEP = 8  # (the files kept: `engine/keptdocs.py` writes them, for packs and parsed documents alike)
 CODE = ("rules", "language", "applicant")  # the engine's sub-packages a built pack's objects come from
 
 _enabled = False
@@ -44,6 +44,9 @@ def enable() -> None:
     """Use the cache in this process (the `subsidy` program's entry point calls this)."""
     global _enabled
     _enabled = True
+    from guangxi_subsidy.engine import keptdocs
+
+    keptdocs.enable()  # (and a profile's parsed YAML, kept in the same folder under the same rules)
 
 
 def load(paths: Sequence[Path] | None = None) -> RulePack:
@@ -68,13 +71,9 @@ def load(paths: Sequence[Path] | None = None) -> RulePack:
 
 def cache_folder() -> Path | None:
     """Where packs are kept, or None when the cache is turned off."""
-    from pathlib import Path
+    from guangxi_subsidy.engine import keptdocs
 
-    given = os.environ.get("SUBSIDY_CACHE_DIR")
-    if given is not None:
-        return Path(given) if given else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "guangxi-subsidy"
+    return keptdocs.cache_folder()
 
 
 def pack_key(files: Sequence[Path]) -> str | None:
@@ -105,37 +104,13 @@ def pack_key(files: Sequence[Path]) -> str | None:
 
 
 def _read(path: Path, kind: type[RulePack]) -> RulePack | None:
-    import pickle
+    from guangxi_subsidy.engine import keptdocs
 
-    try:
-        with open(path, "rb") as file:
-            status = os.fstat(file.fileno())
-            if status.st_uid != os.getuid() or status.st_mode & 0o022:
-                return None  # not this user's own file: never unpickled
-            found = pickle.load(file)
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss: the pack is loaded from its files
-        return None
-    return found if isinstance(found, kind) else None
+    found = keptdocs.read_kept(path, kind)
+    return None if found is keptdocs.MISSING else found
 
 
 def _write(folder: Path, path: Path, pack: RulePack) -> None:
-    import pickle
-    import tempfile
+    from guangxi_subsidy.engine import keptdocs
 
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=folder, prefix=".pack-", suffix=".partial")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                pickle.dump(pack, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(name, path)
-        except BaseException:
-            os.unlink(name)
-            raise
-        kept = sorted(folder.glob("pack-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in kept[KEEP:]:
-            old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError, RecursionError):
-        return  # no cache this time; the pack in hand is used
+    keptdocs.keep(folder, path, pack, "pack-*.pickle")
