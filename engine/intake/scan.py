@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from guangxi_subsidy.engine import native
+from guangxi_subsidy.engine.intake import arrowc
 from guangxi_subsidy.engine.intake.cells import REQUIRED, is_extra
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS, ROW, field_specs, typed_schema
 from guangxi_subsidy.engine.intake.lines import line_count
@@ -173,20 +173,16 @@ class Scanner:
                valid: Any) -> pl.DataFrame:
         """Arrow arrays over the pass's outputs (no copy), then polars' dtypes."""
         schema = typed_schema()
-        types = {INTS: pa.int64(), DAYS: pa.date32(), BITS: pa.bool_(), CODES: pa.uint32()}
-        arrays: dict[str, pa.Array] = {}
+        formats = {INTS: b"l", DAYS: b"tdD", BITS: b"b", CODES: b"I"}
+        arrays: dict[str, arrowc.Column] = {}
         for column, name in enumerate(self.fields):
             store, slot = int(self.stores[column]), int(self.slots[column])
-            bitmap = pa.py_buffer(valid[column])
             if store == TEXTS:
                 offsets, data = _gather(buf, starts[slot], ends[slot], valid[column])
-                arrays[name] = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(data),
-                                                                bitmap)
+                arrays[name] = arrowc.Column(name, b"U", valid[column], (offsets, data))
             else:
-                values = pa.py_buffer(stores[store][slot])
-                arrays[name] = pa.Array.from_buffers(types[store], rows, [bitmap, values])
-        frame = pl.from_arrow(pa.table(arrays))
-        assert isinstance(frame, pl.DataFrame)
+                arrays[name] = arrowc.Column(name, formats[store], valid[column], (stores[store][slot],))
+        frame = arrowc.frame(list(arrays.values()), rows)
         have = frame.schema
         made = []  # only the columns that are not already as typed_schema has them: fewer steps to plan
         for name, dtype in schema.items():
