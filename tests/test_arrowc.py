@@ -19,18 +19,25 @@ def _bits(valid: list[bool]) -> np.ndarray:
     return np.packbits(np.array(valid, dtype=np.bool_), bitorder="little")
 
 
+def _column(name: str, fmt: bytes, valid: list[bool], *buffers: np.ndarray, owners: list[np.ndarray]) -> arrowc.Column:
+    bits = _bits(valid)
+    owners += [bits, *buffers]
+    return arrowc.Column(name, fmt, valid.count(False), tuple(arrowc.address(b) for b in (bits, *buffers)))
+
+
 def test_each_format_reads_back_its_values_with_blanks_where_the_bit_is_clear() -> None:
     texts = ["甲", "", "a longer text than twelve bytes", "x"]
-    data = np.frombuffer("".join(texts).encode("utf-8") or b"\0", dtype=np.uint8)
+    data = np.frombuffer("".join(texts).encode("utf-8"), dtype=np.uint8)
     offsets = np.cumsum([0, *(len(t.encode("utf-8")) for t in texts)]).astype(np.int64)
+    owners: list[np.ndarray] = []
     columns = [
-        arrowc.Column("n", b"l", _bits([True, False, True, True]), (np.array([1, 2, -3, 2**40], np.int64),)),
-        arrowc.Column("day", b"tdD", _bits([True, True, False, True]), (np.array([0, 1, 2, -1], np.int32),)),
-        arrowc.Column("yes", b"b", _bits([True, True, True, False]), (_bits([True, False, True, True]),)),
-        arrowc.Column("code", b"I", _bits([False, True, True, True]), (np.array([7, 8, 9, 10], np.uint32),)),
-        arrowc.Column("名称", b"U", _bits([True, True, False, True]), (offsets, data)),
+        _column("n", b"l", [True, False, True, True], np.array([1, 2, -3, 2**40], np.int64), owners=owners),
+        _column("day", b"tdD", [True, True, False, True], np.array([0, 1, 2, -1], np.int32), owners=owners),
+        _column("yes", b"b", [True, True, True, False], _bits([True, False, True, True]), owners=owners),
+        _column("code", b"I", [False, True, True, True], np.array([7, 8, 9, 10], np.uint32), owners=owners),
+        _column("名称", b"U", [True, True, False, True], offsets, data, owners=owners),
     ]
-    frame = arrowc.frame(columns, 4)
+    frame = arrowc.frame(columns, 4, owners)
     assert frame.schema == pl.Schema({"n": pl.Int64, "day": pl.Date, "yes": pl.Boolean, "code": pl.UInt32,
                                       "名称": pl.String})
     # day 0 is 1970-01-01, -1 the day before; the third text is blank by its bit, whatever its bytes
@@ -44,9 +51,17 @@ def test_each_format_reads_back_its_values_with_blanks_where_the_bit_is_clear() 
     assert frame.null_count().row(0) == (1, 1, 1, 1, 1)
 
 
+def test_blanks_are_counted_from_the_bits_of_the_rows_only() -> None:
+    # 11 rows: the first octet's bits for rows 1-8, the second's low three for rows 9-11; the high bits of the
+    # second octet are past the last row and are not counted, set or not
+    bits = np.array([[0b1111_0111, 0b1111_1010], [0, 0b0000_0111]], dtype=np.uint8)
+    assert arrowc.null_counts(bits, 11) == [11 - (7 + 1), 11 - 3]
+
+
 def test_the_buffers_are_shared_and_let_go_when_polars_drops_them() -> None:
     values = np.arange(1000, dtype=np.int64)
-    frame = arrowc.frame([arrowc.Column("n", b"l", _bits([True] * 1000), (values,))], 1000)
+    owners: list[np.ndarray] = []
+    frame = arrowc.frame([_column("n", b"l", [True] * 1000, values, owners=owners)], 1000, owners)
     values[0] = 99  # (shared: polars sees the change)
     assert frame["n"][0] == 99
     held = len(arrowc._held)

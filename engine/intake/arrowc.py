@@ -72,44 +72,64 @@ def _release_array(array: Any) -> None:
 
 @dataclass
 class Column:
-    """A column's Arrow format, length and buffers (None: absent; `bits` the validity bitmap, a bit a row)."""
+    """A column's name and Arrow format, its blanks, and its buffers' addresses (the validity bitmap, a bit a row,
+    first), which `owners` keep alive."""
 
     name: str
     format: bytes
-    bits: np.ndarray
-    buffers: tuple[np.ndarray, ...]
+    nulls: int
+    addresses: tuple[int, ...]
 
 
-def frame(columns: list[Column], rows: int) -> pl.DataFrame:
+def address(array: np.ndarray) -> int:
+    """Where a numpy array's data starts."""
+    return int(array.__array_interface__["data"][0])
+
+
+def null_counts(bits: np.ndarray, rows: int) -> list[int]:
+    """The blanks of each column of `bits` (a row of validity bits per column, a bit a row): one numpy pass."""
+    whole, rest = divmod(rows, 8)
+    valid = np.bitwise_count(bits[:, :whole]).sum(axis=1, dtype=np.int64)
+    if rest:
+        valid += np.bitwise_count(bits[:, whole] & np.uint8((1 << rest) - 1))
+    return [rows - int(v) for v in valid]
+
+
+def frame(columns: list[Column], rows: int, owners: list[Any]) -> pl.DataFrame:
     """A polars frame over the columns' buffers (no copy), each column's rows valid where its bit is set."""
-    keep: list[Any] = []  # (a column's structs are released with the table's: their callbacks hold nothing)
-    schemas = (ctypes.POINTER(ArrowSchema) * len(columns))()
-    arrays = (ctypes.POINTER(ArrowArray) * len(columns))()
+    count = len(columns)
+    schemas, arrays = (ArrowSchema * count)(), (ArrowArray * count)()
+    names = [c.name.encode("utf-8") for c in columns]
+    addresses = [(ctypes.c_void_p * len(c.addresses))(*c.addresses) for c in columns]
     for n, column in enumerate(columns):
-        name = column.name.encode("utf-8")
-        schema = ArrowSchema(column.format, name, None, NULLABLE, 0, None, None, _release_schema, None)
-        valid = int(np.bitwise_count(column.bits[:rows // 8]).sum())
-        if rows % 8:
-            valid += int(column.bits[rows // 8] & ((1 << (rows % 8)) - 1)).bit_count()
-        addresses = (ctypes.c_void_p * (1 + len(column.buffers)))(
-            column.bits.ctypes.data, *(b.ctypes.data for b in column.buffers))
-        array = ArrowArray(rows, rows - valid, 0, len(addresses), 0, addresses, None, None, _release_array, None)
-        schemas[n], arrays[n] = ctypes.pointer(schema), ctypes.pointer(array)
-        keep += [name, schema, array, addresses, column.bits, *column.buffers]
+        schema, array = schemas[n], arrays[n]
+        schema.format, schema.name, schema.flags, schema.release = column.format, names[n], NULLABLE, _release_schema
+        array.length, array.null_count, array.n_buffers = rows, column.nulls, len(column.addresses)
+        array.buffers, array.release = addresses[n], _release_array
+    # (a column's structs are released with the table's: their callbacks hold nothing)
+    size_schema, size_array = ctypes.sizeof(ArrowSchema), ctypes.sizeof(ArrowArray)
+    schema_at, array_at = ctypes.addressof(schemas), ctypes.addressof(arrays)
+    children_schemas = (ctypes.c_void_p * count)(*range(schema_at, schema_at + count * size_schema, size_schema))
+    children_arrays = (ctypes.c_void_p * count)(*range(array_at, array_at + count * size_array, size_array))
     number = next(_numbers)
     with _lock:
-        _held[number] = keep  # (one entry for the table: polars releases the top array, which owns the rest)
-        _held[-number] = None  # (and the schema, released as soon as it has been read)
-    root_schema = ArrowSchema(b"+s", b"", None, 0, len(columns), schemas, None, _release_schema, -number)
-    root_array = ArrowArray(rows, 0, 0, 1, len(columns), (ctypes.c_void_p * 1)(None), arrays, None,
-                            _release_array, number)
-    keep += [schemas, arrays, root_array.buffers]
-    out = pl.DataFrame(_Table(root_schema, root_array))
-    if root_schema.release:  # (not taken: nothing will release it)
-        _let_go(-number)
-    if root_array.release:
-        _let_go(number)
-    return out
+        _held[number] = (owners, names, addresses, schemas, arrays, children_schemas, children_arrays)
+        _held[-number] = None  # (the schema, released as soon as it has been read)
+    root_schema = ArrowSchema(b"+s", b"", None, 0, count, ctypes.cast(children_schemas, _SchemaChildren), None,
+                              _release_schema, -number)
+    root_array = ArrowArray(rows, 0, 0, 1, count, (ctypes.c_void_p * 1)(None),
+                            ctypes.cast(children_arrays, _ArrayChildren), None, _release_array, number)
+    try:
+        return pl.DataFrame(_Table(root_schema, root_array))
+    finally:
+        if root_schema.release:  # (not taken: nothing else will release it)
+            _let_go(-number)
+        if root_array.release:
+            _let_go(number)
+
+
+_SchemaChildren = ctypes.POINTER(ctypes.POINTER(ArrowSchema))
+_ArrayChildren = ctypes.POINTER(ctypes.POINTER(ArrowArray))
 
 
 class _Table:

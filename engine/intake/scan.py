@@ -174,15 +174,23 @@ class Scanner:
         """Arrow arrays over the pass's outputs (no copy), then polars' dtypes."""
         schema = typed_schema()
         formats = {INTS: b"l", DAYS: b"tdD", BITS: b"b", CODES: b"I"}
-        arrays: dict[str, arrowc.Column] = {}
+        nulls = arrowc.null_counts(valid, rows)
+        columns, owners = [], [valid, *stores]
+        rows_at = {store: (arrowc.address(array), array.strides[0]) for store, array in enumerate(stores)}
+        valid_at, valid_stride = arrowc.address(valid), valid.strides[0]
         for column, name in enumerate(self.fields):
             store, slot = int(self.stores[column]), int(self.slots[column])
+            bits = valid_at + column * valid_stride
             if store == TEXTS:
                 offsets, data = _gather(buf, starts[slot], ends[slot], valid[column])
-                arrays[name] = arrowc.Column(name, b"U", valid[column], (offsets, data))
+                owners += (offsets, data)
+                columns.append(arrowc.Column(name, b"U", nulls[column], (bits, arrowc.address(offsets),
+                                                                          arrowc.address(data))))
             else:
-                arrays[name] = arrowc.Column(name, formats[store], valid[column], (stores[store][slot],))
-        frame = arrowc.frame(list(arrays.values()), rows)
+                at, stride = rows_at[store]
+                columns.append(arrowc.Column(name, formats[store], nulls[column], (bits, at + slot * stride)))
+        frame = arrowc.frame(columns, rows, owners)
+        arrays = set(self.fields)
         have = frame.schema
         made = []  # only the columns that are not already as typed_schema has them: fewer steps to plan
         for name, dtype in schema.items():
