@@ -72,13 +72,14 @@ def _release_array(array: Any) -> None:
 
 @dataclass
 class Column:
-    """A column's name and Arrow format, its blanks, and its buffers' addresses (the validity bitmap, a bit a row,
-    first), which `owners` keep alive."""
+    """A column's name and Arrow format, its blanks, its buffers' addresses (the validity bitmap, a bit a row,
+    first), and what keeps those buffers alive (held until polars lets go of this column alone)."""
 
     name: str
     format: bytes
     nulls: int
     addresses: tuple[int, ...]
+    owner: Any
 
 
 def address(array: np.ndarray) -> int:
@@ -95,8 +96,20 @@ def null_counts(bits: np.ndarray, rows: int) -> list[int]:
     return [rows - int(v) for v in valid]
 
 
-def frame(columns: list[Column], rows: int, owners: list[Any]) -> pl.DataFrame:
-    """A polars frame over the columns' buffers (no copy), each column's rows valid where its bit is set."""
+def frame(columns: list[Column], rows: int) -> pl.DataFrame:
+    """A polars frame over the columns' buffers (no copy), each column's rows valid where its bit is set. The
+    columns that share an owner are handed over together (a table of them), and each such table's buffers are
+    let go once polars drops the last of its columns: a column replaced by a cast, or not kept, frees its arrays
+    while those of other owners live on."""
+    groups: dict[int, list[Column]] = {}
+    for column in columns:
+        groups.setdefault(id(column.owner), []).append(column)
+    parts = [_table(group, rows) for group in groups.values()]
+    joined = parts[0] if len(parts) == 1 else pl.concat(parts, how="horizontal")
+    return joined.select(c.name for c in columns) if len(parts) > 1 else joined
+
+
+def _table(columns: list[Column], rows: int) -> pl.DataFrame:
     count = len(columns)
     schemas, arrays = (ArrowSchema * count)(), (ArrowArray * count)()
     names = [c.name.encode("utf-8") for c in columns]
@@ -113,7 +126,8 @@ def frame(columns: list[Column], rows: int, owners: list[Any]) -> pl.DataFrame:
     children_arrays = (ctypes.c_void_p * count)(*range(array_at, array_at + count * size_array, size_array))
     number = next(_numbers)
     with _lock:
-        _held[number] = (owners, names, addresses, schemas, arrays, children_schemas, children_arrays)
+        _held[number] = ([c.owner for c in columns[:1]], names, addresses, schemas, arrays, children_schemas,
+                         children_arrays)
         _held[-number] = None  # (the schema, released as soon as it has been read)
     root_schema = ArrowSchema(b"+s", b"", None, 0, count, ctypes.cast(children_schemas, _SchemaChildren), None,
                               _release_schema, -number)

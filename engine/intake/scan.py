@@ -175,21 +175,23 @@ class Scanner:
         schema = typed_schema()
         formats = {INTS: b"l", DAYS: b"tdD", BITS: b"b", CODES: b"I"}
         nulls = arrowc.null_counts(valid, rows)
-        columns, owners = [], [valid, *stores]
+        columns = []
         rows_at = {store: (arrowc.address(array), array.strides[0]) for store, array in enumerate(stores)}
+        owners = {store: (valid, array) for store, array in enumerate(stores)}  # (a store's columns go together)
         valid_at, valid_stride = arrowc.address(valid), valid.strides[0]
         for column, name in enumerate(self.fields):
             store, slot = int(self.stores[column]), int(self.slots[column])
             bits = valid_at + column * valid_stride
             if store == TEXTS:
                 offsets, data = _gather(buf, starts[slot], ends[slot], valid[column])
-                owners += (offsets, data)
                 columns.append(arrowc.Column(name, b"U", nulls[column], (bits, arrowc.address(offsets),
-                                                                          arrowc.address(data))))
+                                                                          arrowc.address(data)),
+                                             (valid, offsets, data)))
             else:
                 at, stride = rows_at[store]
-                columns.append(arrowc.Column(name, formats[store], nulls[column], (bits, at + slot * stride)))
-        frame = arrowc.frame(columns, rows, owners)
+                columns.append(arrowc.Column(name, formats[store], nulls[column], (bits, at + slot * stride),
+                                             owners[store]))
+        frame = arrowc.frame(columns, rows)
         arrays = set(self.fields)
         have = frame.schema
         made = []  # only the columns that are not already as typed_schema has them: fewer steps to plan
