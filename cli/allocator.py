@@ -17,8 +17,9 @@ multiplies matrices, and its threads would only compete with the run's own for t
 The C library's allocator, which serves Python and numpy (the compiled reader's arrays), raises the size from
 which a block gets pages of its own to the largest block freed so far; after the first few reader blocks, every
 array of a few megabytes then comes from heaps that keep the memory once freed, one heap per thread that used
-them. `large_blocks_returned` fixes that size, so such arrays go back to the system when freed (a batch: about
-15 MB less at the peak of 100,000 rows written to a workbook, no CPU time more that shows).
+them. `large_blocks_returned` fixes that size, so such arrays go back to the system when freed: about 17 MB less
+at the peak of 100,000 rows written to a workbook, for some more system time in page faults (a few hundredths of
+a second a run), which a run writing CSV, whose peak it leaves as it is, does not pay.
 """
 
 import os
@@ -43,7 +44,8 @@ OWN_PAGES_FROM = 256 * 1024  # bytes: a block this large or larger is mapped on 
 
 def large_blocks_returned() -> bool:
     """Blocks of OWN_PAGES_FROM bytes and more mapped on their own, whatever was freed before (glibc's mallopt;
-    called by a batch run, whose reader frees arrays of megabytes per block); whether the setting was taken."""
+    called by a batch run that writes a workbook, whose reader frees arrays of megabytes per block); whether the
+    setting was taken."""
     import ctypes
 
     try:

@@ -116,7 +116,8 @@ def batch(state: State, applicants: Path | None, output: Path, layout: str | Non
         raise click.UsageError("give an APPLICANTS file or --register (one of them)")
     if known_on is not None and not from_register:
         raise click.UsageError("--known-on goes with --register")
-    allocator.large_blocks_returned()  # (the reader's arrays given back when freed: a lower peak)
+    if (fmt or output.suffix.lstrip(".").lower()) == "xlsx":  # (a workbook's run, which holds more at once: the
+        allocator.large_blocks_returned()  # reader's arrays given back when freed, for a lower peak)
     try:
         with _registered(from_register, applicants, db, day, where,
                          known_on.date() if known_on else None) as (read, receipt), _terminated_cleanly():
