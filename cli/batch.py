@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # isort: off
-from guangxi_subsidy.cli import allocator  # noqa: F401 - before polars is imported
+from guangxi_subsidy.cli import allocator  # before polars is imported
 # isort: on
 
 import datetime as dt
@@ -116,6 +116,8 @@ def batch(state: State, applicants: Path | None, output: Path, layout: str | Non
         raise click.UsageError("give an APPLICANTS file or --register (one of them)")
     if known_on is not None and not from_register:
         raise click.UsageError("--known-on goes with --register")
+    if (fmt or output.suffix.lstrip(".").lower()) == "xlsx":  # (a workbook's run, which holds more at once: the
+        allocator.large_blocks_returned()  # reader's arrays given back when freed, for a lower peak)
     try:
         with _registered(from_register, applicants, db, day, where,
                          known_on.date() if known_on else None) as (read, receipt), _terminated_cleanly():

@@ -28,3 +28,9 @@ def test_a_child_of_a_program_that_imported_polars_gets_our_options() -> None:
                            check=True).stdout.strip()
     assert shown.split(",")[: len(OURS)] == list(OURS)
     assert "dirty_decay_ms:500" not in shown
+
+
+def test_a_batch_run_has_large_blocks_mapped_on_their_own_on_the_c_library_here() -> None:
+    from guangxi_subsidy.cli.allocator import large_blocks_returned
+
+    assert large_blocks_returned()  # (glibc, as on the machines this is built and tested on: mallopt took it)

@@ -93,8 +93,13 @@ def decide(evaluator: Evaluator, admitted: list[Admitted], columns: Collection[s
         return decided, None, None, admitted
     # decided again a slice at a time, each slice's blank rows filled only then, so that the second reading adds
     # little to the batch's memory (their refusals are the first decision's: not counted again)
-    again = [evaluator.decide([piece]).benefits for piece in _slices(admitted, blanks, columns)]
-    found = stakes(decided.benefits, pl.concat(again) if again else decided.benefits.clear(), blanks)
+    # (each slice's lines kept only where they pay: all the comparison reads; the batch's every line twice would
+    # otherwise be held at once)
+    paying = pl.col("status") == "eligible"
+    again = [evaluator.decide([piece]).benefits.filter(paying).select(ROW, "rule_id", "status", "value")
+             for piece in _slices(admitted, blanks, columns)]
+    found = stakes(decided.benefits, pl.concat(again) if again else decided.benefits.clear().select(
+        ROW, "rule_id", "status", "value"), blanks)
     reads = _reads(evaluator)
     read = [",".join(f for f in fields.split(",") if f in reads[rule]) or fields
             for rule, fields in zip(found["rule_id"], found[ASSUMED], strict=True)]

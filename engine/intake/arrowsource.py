@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import pyarrow as pa
 
 from guangxi_subsidy.engine.intake.cells import Columns, is_extra, resolve_header
 from guangxi_subsidy.engine.intake.csvsource import Chunk, FileError
 from guangxi_subsidy.engine.intake.frames import ROW, split_extras
+
+if TYPE_CHECKING:  # (imported where a file is read: a batch of CSV or a workbook runs without pyarrow)
+    import pyarrow as pa
 
 CHUNK_ROWS = 65_536  # rows handed on at a time (a Parquet row group is read in batches of at most this)
 PARQUET = (".parquet", ".pq")
@@ -58,6 +60,8 @@ class ArrowSource:
              rows_per_chunk: int = CHUNK_ROWS, strict: bool = False) -> ArrowSource:
         """A Parquet file (all its row groups, or those given) or an Arrow IPC file (file or stream format).
         `strict`: a column that names no field refuses the file (else it is not read, and listed)."""
+        import pyarrow as pa
+
         try:
             if path.suffix.lower() in PARQUET:
                 source = cls._parquet(path, first_row, row_groups, rows_per_chunk)
@@ -89,6 +93,7 @@ class ArrowSource:
 
     @classmethod
     def _ipc(cls, path: Path, first_row: int, rows_per_chunk: int) -> ArrowSource:
+        import pyarrow as pa
         import pyarrow.ipc as ipc
 
         source = pa.memory_map(str(path))
@@ -117,6 +122,8 @@ class ArrowSource:
             self._close()
 
     def chunks(self) -> Iterator[Chunk]:
+        import pyarrow as pa
+
         row = self.first_row
         batches = self._batches()
         while True:
@@ -149,6 +156,8 @@ def _panic(error: BaseException) -> bool:
 def _widened(schema: pa.Schema) -> pa.Schema | None:
     """The schema the batches are cast to before polars takes them, or None: decimals of 256 bits (which polars
     does not read) as 128-bit decimals when their precision fits, else as their exact text."""
+    import pyarrow as pa
+
     types = []
     for field in schema:
         kind = field.type
@@ -182,6 +191,8 @@ def _sliced(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordB
 
 
 def _readable(dtype: pa.DataType) -> bool:
+    import pyarrow as pa
+
     return bool(pa.types.is_integer(dtype) or pa.types.is_decimal(dtype) or pa.types.is_floating(dtype)
                 or pa.types.is_boolean(dtype) or pa.types.is_date(dtype) or pa.types.is_timestamp(dtype)
                 or pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_null(dtype)

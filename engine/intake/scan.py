@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from guangxi_subsidy.engine import native
+from guangxi_subsidy.engine.intake import arrowc
 from guangxi_subsidy.engine.intake.cells import REQUIRED, is_extra
 from guangxi_subsidy.engine.intake.frames import BOOL_SPELLINGS, ROW, field_specs, typed_schema
 from guangxi_subsidy.engine.intake.lines import line_count
@@ -173,20 +173,26 @@ class Scanner:
                valid: Any) -> pl.DataFrame:
         """Arrow arrays over the pass's outputs (no copy), then polars' dtypes."""
         schema = typed_schema()
-        types = {INTS: pa.int64(), DAYS: pa.date32(), BITS: pa.bool_(), CODES: pa.uint32()}
-        arrays: dict[str, pa.Array] = {}
+        formats = {INTS: b"l", DAYS: b"tdD", BITS: b"b", CODES: b"I"}
+        nulls = arrowc.null_counts(valid, rows)
+        columns = []
+        rows_at = {store: (arrowc.address(array), array.strides[0]) for store, array in enumerate(stores)}
+        owners = {store: (valid, array) for store, array in enumerate(stores)}  # (a store's columns go together)
+        valid_at, valid_stride = arrowc.address(valid), valid.strides[0]
         for column, name in enumerate(self.fields):
             store, slot = int(self.stores[column]), int(self.slots[column])
-            bitmap = pa.py_buffer(valid[column])
+            bits = valid_at + column * valid_stride
             if store == TEXTS:
                 offsets, data = _gather(buf, starts[slot], ends[slot], valid[column])
-                arrays[name] = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(data),
-                                                                bitmap)
+                columns.append(arrowc.Column(name, b"U", nulls[column], (bits, arrowc.address(offsets),
+                                                                          arrowc.address(data)),
+                                             (valid, offsets, data)))
             else:
-                values = pa.py_buffer(stores[store][slot])
-                arrays[name] = pa.Array.from_buffers(types[store], rows, [bitmap, values])
-        frame = pl.from_arrow(pa.table(arrays))
-        assert isinstance(frame, pl.DataFrame)
+                at, stride = rows_at[store]
+                columns.append(arrowc.Column(name, formats[store], nulls[column], (bits, at + slot * stride),
+                                             owners[store]))
+        frame = arrowc.frame(columns, rows)
+        arrays = set(self.fields)
         have = frame.schema
         made = []  # only the columns that are not already as typed_schema has them: fewer steps to plan
         for name, dtype in schema.items():
