@@ -2,15 +2,15 @@
 against the ceiling committed beside this script (`benchmarks/instructions_ceiling.txt`).
 
 Seconds on a shared machine vary by a tenth or more from run to run; an instruction count varies by one or two
-percent (up to 4% when the load swings), so a change that costs the batch a tenth fails here whoever else uses the
-machine. A child process runs
-`subsidy batch` twice in its own interpreter (the CLI's code, the compiled reader on from the first byte, as it is
-on any file of 8 MB or more; the built rule pack kept between runs, `engine/rules/packcache.py`, in a folder of
-its own, as the `subsidy` program keeps it): once on the file's first 2,000 rows to warm up (imports, the rule
-pack built and kept, the first calls' plans), then on the whole 20,000-row file, and callgrind instruments only
-the second run (started with instrumentation off, switched on and off around it by `callgrind_control`), all
-threads counted, one polars thread (fewer idle threads spinning). The file is generated once by
-benchmarks/applicants.py (seed 7).
+percent (runs at load 6 to 8 came within 1.6% of each other), so a change that costs the batch a tenth fails here
+whoever else uses the machine. A child process runs `subsidy batch` twice in its own interpreter (the CLI's code,
+the compiled reader on from the first byte, as it is on any file of 8 MB or more; the built rule pack kept between
+runs, `engine/rules/packcache.py`, in a folder of its own, as the `subsidy` program keeps it): once on the file's
+first 2,000 rows to warm up (imports, the rule pack built and kept, the first calls' plans), then on the whole
+20,000-row file, and callgrind instruments only the second run (started with instrumentation off, switched on by
+`callgrind_control` while the child waits for the word to start it, and off once it says it is done), all threads
+counted, one polars thread (fewer idle threads spinning). The file is generated once by benchmarks/applicants.py
+(seed 7).
 
     make perf-check                                   # check against the ceiling (about a minute)
     .venv/bin/python benchmarks/perf_check.py --write  # after a speed-up: set the ceiling to the figure + 5%
@@ -27,13 +27,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CEILING = HERE / "instructions_ceiling.txt"
 ROWS, WARM, SEED = 20_000, 2_000, 7
-MARGIN = 1.05  # the ceiling written by --write: the figure measured plus 5% (runs 3.8% apart seen at a swinging load)
+MARGIN = 1.05  # the ceiling written by --write: the figure measured plus 5% (runs 1.6% apart seen)
 
 DRIVER = """
 import os
@@ -103,13 +102,9 @@ def count(keep: Path | None = None, rows: int = ROWS) -> int:
                 line = child.stdout.readline().strip()
                 if line != expected:
                     raise SystemExit(f"the batch under callgrind failed:\n{child.stderr.read()[-3000:]}")
-                if switch == "off":
-                    _control(child.pid, switch)
+                _control(child.pid, switch)  # (the child waits on its input meanwhile: vgdb reaches it there)
                 child.stdin.write("\n")
                 child.stdin.flush()
-                if switch == "on":
-                    time.sleep(0.1)
-                    _control(child.pid, switch)
             errors = child.communicate(timeout=600)[1]
         finally:
             if child.poll() is None:
