@@ -38,9 +38,9 @@ TEST_PARTS := unit-suite unit313 unit-web installed typecheck smoke-first smoke-
 SMOKE_FIRST := batch_throughput or office_load or scenarios or startup or xlsx_readers
 # The second part of the 3.11 suite: the tests that start `subsidy serve`, Chromium or the office's register.
 UNIT_WEB := tests/test_web_*.py tests/office
-# One polars thread in the suites run side by side: two suites' polars pools on two cores spent their time fighting
-# over them (test_columnar, test_widecsv, test_totals, test_frames, test_batch_files, test_batch_empty: 101.1 CPU
-# seconds and 297 s with polars' own pool, 92.2 and 197 s with one thread; no test depends on the pool's size).
+# One polars thread in the suites run side by side: two suites' polars pools on two cores fight over them. The batch
+# path's test files, CPU s (user+sys): 101.1 with polars' own pool, 92.2 with one thread, one run after the other;
+# 82.4 and 79.0 run side by side (load 4 to 8). No test depends on the pool's size.
 PARTS_ENV := POLARS_MAX_THREADS=1
 
 unit-suite: $(STAMP) postgres
