@@ -312,17 +312,26 @@ def test_a_header_naming_no_field_is_refused_with_exit_2(tmp_path: Path) -> None
     assert not (tmp_path / "r.csv").exists()
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
-def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, how: signal.Signals) -> None:
+@pytest.fixture(scope="module")
+def big_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, str]]]:
+    """300,000 rows (many chunks), written once for the three ways of stopping a run (each run only reads it), and
+    the rows of a small batch run after one."""
     rows, _ = table(rows=2000, bad_every=10**6)
     buffer = io.StringIO()
     write_csv_to(buffer, rows)
     header, body = buffer.getvalue().split("\n", 1)
-    source = tmp_path / "big.csv"
+    source = tmp_path_factory.mktemp("big") / "big.csv"
     with source.open("w", encoding="utf-8") as handle:
         handle.write(header + "\n")
-        for _ in range(150):  # 300,000 rows: many chunks
+        for _ in range(150):
             handle.write(body)
+    return source, rows[:5]
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
+def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, big_source: tuple[Path, list[dict[str, str]]],
+                                                      how: signal.Signals) -> None:
+    source, first = big_source
     out = tmp_path / "results.csv"
     process = subprocess.Popen(
         [sys.executable, "-c", "from guangxi_subsidy.cli.main import main; main()", "batch", str(source),
@@ -345,7 +354,7 @@ def test_a_run_stopped_halfway_leaves_no_results_file(tmp_path: Path, how: signa
     else:  # killed: the next run writing there removes them
         assert list(tmp_path.glob(".*.partial"))
         small = tmp_path / "small.csv"
-        write_csv(small, rows[:5])
+        write_csv(small, first)
         code, _, err = run("batch", str(small), "-o", str(tmp_path / "next.csv"), "-q")
         assert code == 0 and "removed" in err
         assert not list(tmp_path.glob(".*.partial"))
