@@ -21,19 +21,17 @@ demo: $(STAMP)
 
 # The checks after the services in parts, two at a time (each one's output printed whole when it ends): make starts
 # them in the order of TEST_PARTS, each as soon as a core is free, so that both cores end together. mypy is one of
-# the parts (alone before them, it left a core idle for its half-minute). The speed guard last, alone: its count
-# includes the threads' waiting, which a build or a suite beside it makes larger (33,940 a row beside the 3.13
-# environment's build, 31,526 alone, on one commit).
+# the parts (alone before them, it left a core idle for its half-minute), and so is the speed guard: its count no
+# longer moves with the load beside it once counting starts before the counted run (benchmarks/perf_check.py).
 test: $(STAMP) lint
 	$(MAKE) --no-print-directory services
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_PARTS)
-	$(MAKE) --no-print-directory perf-check
 
 # The longest first: the 3.11 suite in two parts (the tests of the web server, the office and the browser; the rest but
 # the benchmarks' smoke runs), the 3.13 suite, the wheels (one after the other: each builds from the checkout),
-# mypy, the smoke runs (on 3.11) in two halves; each taken by whichever core is free first. Every test runs once,
-# on the Python it ran on in `make unit` and `make unit313`.
-TEST_PARTS := unit-suite unit313 unit-web installed typecheck smoke-first smoke-rest
+# mypy, the speed guard, the smoke runs (on 3.11) in two halves; each taken by whichever core is free first. Every
+# test runs once, on the Python it ran on in `make unit` and `make unit313`.
+TEST_PARTS := unit-suite unit313 unit-web installed typecheck perf-check smoke-first smoke-rest
 # The smoke runs of the first half (by the script's name); the second half is every other test of the file.
 SMOKE_FIRST := batch_throughput or office_load or scenarios or startup or xlsx_readers
 # The second part of the 3.11 suite: the tests that start `subsidy serve`, Chromium or the office's register.
@@ -116,7 +114,7 @@ installed: $(STAMP) $(if $(PYTHON313),$(STAMP313))
 	$(if $(PYTHON313),.ci/installed $(VENV313)/bin/python $(BIN)/subsidy,@echo "SKIP: the wheel on Python 3.13")
 
 # The services the tests use, installed one after the other (two apt-get at once would wait on dpkg's lock).
-services: browser postgres nginx
+services: browser postgres nginx valgrind
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright). Installed here when missing
 # and this is root on Debian; otherwise those tests are skipped, saying why.
