@@ -655,7 +655,21 @@ static inline int64_t text(uint8_t *out, int64_t at, const uint8_t *data, int64_
                  (data[start] == '=' || data[start] == '+' || data[start] == '-' || data[start] == '@' ||
                   data[start] == '\t' || data[start] == '\r');
     int special = 0; /* SPECIAL's bits of the text's bytes: a table look-up a byte, no branch */
-    for (int64_t k = start; k < end; k++) special |= SPECIAL[data[k]];
+    int64_t k = start;
+#ifdef SIXTEEN
+    /* sixteen bytes at a time while they lie within the text: any byte to quote for, the quote apart */
+    const __m128i comma = _mm_set1_epi8(','), feed = _mm_set1_epi8('\n'), carriage = _mm_set1_epi8('\r'),
+                  quote_mark = _mm_set1_epi8('"');
+    for (; k + 16 <= end; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(data + k));
+        __m128i quotes = _mm_cmpeq_epi8(v, quote_mark);
+        __m128i others = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, feed)),
+                                      _mm_cmpeq_epi8(v, carriage));
+        if (_mm_movemask_epi8(quotes)) special |= QUOTED | DOUBLED;
+        if (_mm_movemask_epi8(others)) special |= QUOTED;
+    }
+#endif
+    for (; k < end; k++) special |= SPECIAL[data[k]];
     int quote = special || (end == start && !prefix && lead_end == lead_start);
     if (quote) out[at++] = '"';
     if (prefix) out[at++] = '\'';
