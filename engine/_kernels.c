@@ -2,7 +2,7 @@
  * (engine/intake/scan.py), writing the wide CSV lines of a batch (engine/batch/widecsv.py), and the table of applicants seen
  * (engine/intake/seen.py). Each Python module says what its pass must do and holds the rest; these functions take
  * plain arrays (numpy's, by address, through ctypes, which lets other threads run meanwhile) and allocate
- * nothing. Built as an extension module by `pip install` (setup.py); engine/native.py loads it.
+ * nothing but the reader's few words a column. Built as an extension module by `pip install` (setup.py); engine/native.py loads it.
  *
  * Two-dimensional arrays are C-ordered: element (i, j) of an array with `stride` columns is at i * stride + j.
  * Every index below stays within the sizes the callers pass: the callers' tests (tests/test_scan.py,
@@ -11,6 +11,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h> /* baseline on x86_64: sixteen bytes compared at once; elsewhere the byte loops below */
@@ -55,6 +56,16 @@ static inline int is_space(int64_t point) {
  * either end. */
 static inline int text_ok(const uint8_t *buf, int64_t start, int64_t end, int64_t limit) {
     int64_t at = start, chars = 0, point = 0;
+    while (at + 8 <= end) { /* ASCII (an id, a code) eight bytes at a time: a character a byte, spaces known */
+        uint64_t word;
+        memcpy(&word, buf + at, 8);
+        if (word & UINT64_C(0x8080808080808080)) break;
+        at += 8;
+    }
+    while (at < end && buf[at] < 0x80) at += 1;
+    if (at == end)
+        return end == start || (!is_space(buf[start]) && !is_space(buf[end - 1]) && (limit == 0 || end - start <= limit));
+    at = start;
     while (at < end) {
         uint8_t b = buf[at];
         int64_t size, low = 0x80, high = 0xBF;
@@ -336,28 +347,31 @@ static inline int64_t cell_stop(const uint8_t *buf, int64_t at, int64_t size) {
     }
 }
 
-/* Every line of buf (`size` bytes, ending with a line end) into the output columns, flagging the lines that are
- * not clean; returns the number of lines, or -1 if a carriage return is out of place or a quote is not regular
- * (see quotes_regular). A quoted cell is read as its text; one holding a doubled quote, or empty, flags its line.
- * Column c is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per
- * cell given. The caller hands ints, days, codes (and bits) zeroed: an empty cell's value is left at 0. `rows`
- * (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the two-dimensional outputs. A cell of
- * a choice is looked up in its column's table (table_at, table_mask) by its hash (scan._hash_bytes); spellings
- * of 8 bytes or fewer are compared with it as one word (spell_word), longer ones byte by byte. */
-EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const int64_t *kinds,
-                          const int64_t *stores, const int64_t *slots, const int64_t *bounds, const uint8_t *required,
+/* What the pass below does with a non-empty cell of a column (its kind and store, decided once a block). */
+enum { DO_TEXT, DO_BITS, DO_CODES, DO_DATE, DO_MONEY, DO_RATIO, DO_INTEGER };
+
+/* A column's reading, worked out once a block from the caller's arrays: what to do with a cell, where its value
+ * and its valid bit go, and `stop`, the first required column from this one on (`width` if none), which ends a
+ * run of empty cells skipped at once. */
+typedef struct {
+    int64_t action, stop, bound, limit, mask;
+    const int64_t *table; /* the column's table of spellings */
+    uint8_t *valid;       /* the column's bits of cells given */
+    void *values;         /* its row 0 in its store (starts, for text) */
+    int64_t *ends;        /* for text */
+} column_plan;
+
+/* The lines of buf into the columns (see scan_block), each column read as plans[c] says. */
+static int64_t scan_lines(const uint8_t *buf, int64_t size, int64_t width, const column_plan *plans,
                           const uint8_t *spell_data, const int64_t *spell_lo, const int64_t *spell_hi,
-                          const int64_t *spell_value, const uint64_t *spell_word, const int64_t *table,
-                          const int64_t *table_at, const int64_t *table_mask, int64_t crlf, int64_t rows, int64_t octets, int64_t *ints,
-                          int32_t *days, uint8_t *bits, uint32_t *codes, int64_t *starts, int64_t *ends,
-                          uint8_t *valid, uint8_t *flags, int64_t *lines) {
-    if (size > 0 && buf[size - 1] != '\n') return -1; /* every cell below ends at a separator */
-    int64_t row = 0, at = 0, last_required = -1; /* a run of empty cells after it is skipped whole */
-    for (int64_t column = 0; column < width; column++)
-        if (required[column]) last_required = column;
+                          const int64_t *spell_value, const uint64_t *spell_word, int64_t crlf, int64_t rows,
+                          uint8_t *flags, int64_t *lines) {
+    int64_t row = 0, at = 0;
     while (at < size) {
         if (row >= rows) return -1; /* more lines than counted: not a block this function was given */
         lines[row] = at;
+        const int64_t octet = row >> 3;
+        const uint8_t bit = (uint8_t)(1u << (row & 7));
         int64_t column = 0;
         int clean = 1;
         uint8_t byte;
@@ -369,12 +383,8 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                 /* empty cells that may be empty (most cells of a wide file): null, their values left as the
                  * zeroed arrays hold them, and their line as clean as it was; a run of them at once, up to
                  * the last column or the first required one (which the cell path below flags) */
-                int64_t run = comma_run(buf, at, size);
-                if (run > width - column) run = width - column;
-                if (column <= last_required) {
-                    const uint8_t *hit = memchr(required + column, 1, (size_t)run);
-                    if (hit) run = hit - (required + column);
-                }
+                int64_t run = comma_run(buf, at, size), room = plans[column].stop - column;
+                if (run > room) run = room;
                 if (run > 0) {
                     column += run;
                     at += run;
@@ -400,21 +410,23 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
             } else if (clean && quoted && (escaped || end == cell)) {
                 clean = 0; /* a doubled quote in a cell, or "" (the usual readers decide these) */
             } else if (clean) {
-                int64_t kind = kinds[column], store = stores[column], slot = slots[column];
-                int64_t bit_at = slot * octets + (row >> 3), cell_at = slot * rows + row;
+                const column_plan *plan = plans + column;
                 if (end == cell) { /* empty: null, unless required (the arrays come zeroed) */
-                    clean = !required[column];
+                    clean = plan->stop != column;
                 } else {
-                    if (store == TEXTS) {
-                        clean = text_ok(buf, cell, end, kind == TEXT_ID ? ID_LIMIT : 0);
-                        starts[cell_at] = cell;
-                        ends[cell_at] = end;
-                    } else if (kind == SPELLED) { /* look the cell up in its column's table of spellings */
-                        int64_t value = -1, length = end - cell, mask = table_mask[column];
+                    switch (plan->action) {
+                    case DO_TEXT:
+                        clean = text_ok(buf, cell, end, plan->limit);
+                        ((int64_t *)plan->values)[row] = cell;
+                        plan->ends[row] = end;
+                        break;
+                    case DO_BITS:
+                    case DO_CODES: { /* look the cell up in its column's table of spellings */
+                        int64_t value = -1, length = end - cell, mask = plan->mask;
                         uint64_t first;
                         int64_t place = (int64_t)(word_hash(buf, cell, end, size, &first) & (uint64_t)mask);
                         for (;;) {
-                            int64_t number = table[table_at[column] + place];
+                            int64_t number = plan->table[place];
                             if (number < 0) break;
                             if (spell_hi[number] - spell_lo[number] == length &&
                                 (length <= 8 ? spell_word[number] == first
@@ -426,30 +438,35 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                             place = (place + 1) & mask;
                         }
                         clean = value >= 0;
-                        if (store == BITS) {
-                            if (value > 0) bits[bit_at] |= (uint8_t)(1u << (row & 7));
+                        if (plan->action == DO_BITS) {
+                            if (value > 0) ((uint8_t *)plan->values)[octet] |= bit;
                         } else {
-                            codes[cell_at] = (uint32_t)(value > 0 ? value : 0);
+                            ((uint32_t *)plan->values)[row] = (uint32_t)(value > 0 ? value : 0);
                         }
-                    } else if (kind == DATE) {
+                        break;
+                    }
+                    case DO_DATE: {
                         int64_t day = iso_days(buf, cell, end);
                         clean = day != NO_DATE;
-                        days[cell_at] = clean ? (int32_t)day : 0;
-                    } else {
+                        ((int32_t *)plan->values)[row] = clean ? (int32_t)day : 0;
+                        break;
+                    }
+                    default: {
                         int64_t value;
-                        if (kind == MONEY) { /* fen: canonical, else with separators or 万 (stage two) */
+                        if (plan->action == DO_MONEY) { /* fen: canonical, else with separators or 万 (stage two) */
                             value = decimal(buf, cell, end, 16, 2);
-                            if (value < 0) value = money_loose(buf, cell, end, bounds[column]);
-                        } else if (kind == RATIO) { /* millionths */
+                            if (value < 0) value = money_loose(buf, cell, end, plan->bound);
+                        } else if (plan->action == DO_RATIO) { /* millionths */
                             value = ratio(buf, cell, end);
                         } else { /* a count: the CSV reader's integers, within stage one's bounds */
                             value = decimal(buf, cell, end, 18, 0);
-                            if (value > bounds[column]) value = -1;
+                            if (value > plan->bound) value = -1;
                         }
                         clean = value >= 0;
-                        ints[cell_at] = value;
+                        ((int64_t *)plan->values)[row] = value;
                     }
-                    if (clean) valid[column * octets + (row >> 3)] |= (uint8_t)(1u << (row & 7));
+                    }
+                    if (clean) plan->valid[octet] |= bit;
                 }
             }
             column += 1;
@@ -467,6 +484,58 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
         row += 1;
     }
     return row;
+}
+
+/* Every line of buf (`size` bytes, ending with a line end) into the output columns, flagging the lines that are
+ * not clean; returns the number of lines, or -1 if a carriage return is out of place or a quote is not regular
+ * (see quotes_regular). A quoted cell is read as its text; one holding a doubled quote, or empty, flags its line.
+ * Column c is read as kinds[c] and stored in store stores[c], at row slots[c] of it; `valid` holds a bit per
+ * cell given. The caller hands ints, days, codes (and bits) zeroed: an empty cell's value is left at 0. `rows`
+ * (the number of lines) and `octets` ((rows + 7) / 8) are the strides of the two-dimensional outputs. A cell of
+ * a choice is looked up in its column's table (table_at, table_mask) by its hash (scan._hash_bytes); spellings
+ * of 8 bytes or fewer are compared with it as one word (spell_word), longer ones byte by byte. The columns'
+ * plans (a few words each) are the one allocation; -1 (read the usual way) if it fails. */
+EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const int64_t *kinds,
+                          const int64_t *stores, const int64_t *slots, const int64_t *bounds, const uint8_t *required,
+                          const uint8_t *spell_data, const int64_t *spell_lo, const int64_t *spell_hi,
+                          const int64_t *spell_value, const uint64_t *spell_word, const int64_t *table,
+                          const int64_t *table_at, const int64_t *table_mask, int64_t crlf, int64_t rows, int64_t octets, int64_t *ints,
+                          int32_t *days, uint8_t *bits, uint32_t *codes, int64_t *starts, int64_t *ends,
+                          uint8_t *valid, uint8_t *flags, int64_t *lines) {
+    if (size > 0 && buf[size - 1] != '\n') return -1; /* every cell below ends at a separator */
+    column_plan *plans = malloc(sizeof(column_plan) * (size_t)(width > 0 ? width : 1));
+    if (plans == NULL) return -1;
+    int64_t stop = width;
+    for (int64_t column = width - 1; column >= 0; column--) {
+        column_plan *plan = plans + column;
+        int64_t kind = kinds[column], store = stores[column], slot = slots[column];
+        if (required[column]) stop = column;
+        plan->stop = stop;
+        plan->bound = bounds[column];
+        plan->limit = kind == TEXT_ID ? ID_LIMIT : 0;
+        plan->mask = table_mask[column];
+        plan->table = table + table_at[column];
+        plan->valid = valid + column * octets;
+        plan->ends = NULL;
+        if (store == TEXTS) {
+            plan->action = DO_TEXT;
+            plan->values = starts + slot * rows;
+            plan->ends = ends + slot * rows;
+        } else if (kind == SPELLED) {
+            plan->action = store == BITS ? DO_BITS : DO_CODES;
+            plan->values = store == BITS ? (void *)(bits + slot * octets) : (void *)(codes + slot * rows);
+        } else if (kind == DATE) {
+            plan->action = DO_DATE;
+            plan->values = days + slot * rows;
+        } else {
+            plan->action = kind == MONEY ? DO_MONEY : kind == RATIO ? DO_RATIO : DO_INTEGER;
+            plan->values = ints + slot * rows;
+        }
+    }
+    int64_t found = scan_lines(buf, size, width, plans, spell_data, spell_lo, spell_hi, spell_value, spell_word,
+                               crlf, rows, flags, lines);
+    free(plans);
+    return found;
 }
 
 /* Arrow offsets of a text column (`valid`: a bit per row); returns the bytes it needs. */
@@ -586,7 +655,21 @@ static inline int64_t text(uint8_t *out, int64_t at, const uint8_t *data, int64_
                  (data[start] == '=' || data[start] == '+' || data[start] == '-' || data[start] == '@' ||
                   data[start] == '\t' || data[start] == '\r');
     int special = 0; /* SPECIAL's bits of the text's bytes: a table look-up a byte, no branch */
-    for (int64_t k = start; k < end; k++) special |= SPECIAL[data[k]];
+    int64_t k = start;
+#ifdef SIXTEEN
+    /* sixteen bytes at a time while they lie within the text: any byte to quote for, the quote apart */
+    const __m128i comma = _mm_set1_epi8(','), feed = _mm_set1_epi8('\n'), carriage = _mm_set1_epi8('\r'),
+                  quote_mark = _mm_set1_epi8('"');
+    for (; k + 16 <= end; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(data + k));
+        __m128i quotes = _mm_cmpeq_epi8(v, quote_mark);
+        __m128i others = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, feed)),
+                                      _mm_cmpeq_epi8(v, carriage));
+        if (_mm_movemask_epi8(quotes)) special |= QUOTED | DOUBLED;
+        if (_mm_movemask_epi8(others)) special |= QUOTED;
+    }
+#endif
+    for (; k < end; k++) special |= SPECIAL[data[k]];
     int quote = special || (end == start && !prefix && lead_end == lead_start);
     if (quote) out[at++] = '"';
     if (prefix) out[at++] = '\'';

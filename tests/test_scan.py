@@ -169,6 +169,11 @@ def test_white_space_at_either_end_of_text_is_what_the_profile_model_strips() ->
             assert text_clean(text.encode("utf-8")) == (point not in spaces), hex(point)
     assert text_clean("号a".encode()) and not text_clean(b"\xff") and not text_clean(b"\xed\xa0\x80")  # surrogate
     assert text_clean(("号" * 200).encode(), 200) and not text_clean(("号" * 201).encode(), 200)
+    for point in range(0x80):  # ASCII text, read eight bytes at a time: at either end of the steps and between
+        for k in (0, 6, 7, 8, 15, 16):
+            for text in (chr(point) + "a" * k, "a" * k + chr(point), "a" * k + chr(point) + "a"):
+                assert text_clean(text.encode()) == (point not in spaces or text[0] == text[-1] == "a"), repr(text)
+    assert text_clean(b"a" * 200, 200) and not text_clean(b"a" * 201, 200) and text_clean(b"a" * 201)
 
 
 def test_line_ends_are_counted_as_python_counts_them_at_any_length() -> None:

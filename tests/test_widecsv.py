@@ -38,7 +38,11 @@ def largest_figure(result: BatchResult) -> int:
 
 
 TEXTS = st.sampled_from(["=1+1", "+86 771", "-5", "@sum", "\tx", "\rx", 'say "hi"', "a,b", "a\nb", "南宁，启航",
-                         "'quoted", "plain", " spaced "])
+                         "'quoted", "plain", " spaced ",
+                         # longer than sixteen bytes: the bytes to quote for found in a whole sixteen or after it
+                         "南宁市青秀区创新创业服务中心", 'say "hi" to every applicant', "0123456789abcdef,tail",
+                         "0123456789abcdefghij\nk", '0123456789abcdef"', "0123456789abcdefgh\rx",
+                         "a,b and a long tail of words"])
 
 
 @settings(max_examples=examples(80), deadline=None)
