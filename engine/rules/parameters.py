@@ -5,7 +5,6 @@ latest one dated on or before it. A rule reads a parameter by name in its amount
 evaluation date, never "today".
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
