@@ -9,8 +9,9 @@ and default factories, `__post_init__` called; the same `repr` (fields with `rep
 same class on the fields with `compare=True`; `hash` of the same tuple when frozen, none when mutable; a frozen
 record refuses assignment and deletion with `dataclasses.FrozenInstanceError`. `dataclasses.fields`, `replace`,
 `asdict` and pickling work as on any dataclass. A method the class defines itself is kept, as `dataclass` keeps it.
-The price is a slower `__init__` (arguments matched by a loop, not by the interpreter), paid only where a record is
-made: the objects of a rule pack once, the outcomes of an evaluation a few dozen times.
+The price is a slower `__init__` (arguments matched by a loop, not by the interpreter: some 2.5 times a compiled
+one), paid where a record is made: the objects of a rule pack once. The classes made once a rule at each
+evaluation (a check, an award, an outcome) say `made_often` and keep the compiled `__init__`.
 """
 
 from __future__ import annotations
@@ -27,23 +28,25 @@ _MISSING = dataclasses.MISSING
 @overload
 def record(cls: type[T], /) -> type[T]: ...
 @overload
-def record(*, frozen: bool = ..., eq: bool = ...) -> Callable[[type[T]], type[T]]: ...
+def record(*, frozen: bool = ..., eq: bool = ..., made_often: bool = ...) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
-def record(cls: type[T] | None = None, /, *, frozen: bool = True, eq: bool = True) -> Any:
-    """`@record` is `@dataclass(frozen=True)`; `@record(frozen=False)` is `@dataclass`; `eq=False` as there."""
+def record(cls: type[T] | None = None, /, *, frozen: bool = True, eq: bool = True, made_often: bool = False) -> Any:
+    """`@record` is `@dataclass(frozen=True)`; `@record(frozen=False)` is `@dataclass`; `eq=False` as there.
+    `made_often`: a class made many times a run (an evaluation's outcomes) takes `dataclass`'s own `__init__`,
+    `__setattr__` and `__delattr__` (compiled: half the cost of a dataclass at import, none at each call)."""
 
     def wrap(cls: type[T]) -> type[T]:
-        return _make(cls, frozen=frozen, eq=eq)
+        return _make(cls, frozen=frozen, eq=eq, made_often=made_often)
 
     return wrap if cls is None else wrap(cls)
 
 
-def _make(cls: type[T], *, frozen: bool, eq: bool) -> type[T]:
+def _make(cls: type[T], *, frozen: bool, eq: bool, made_often: bool) -> type[T]:
     doc = cls.__dict__.get("__doc__")
     cls.__doc__ = doc or cls.__name__  # (else `dataclass` computes an `inspect.signature` for it)
-    cls = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
+    cls = dataclasses.dataclass(init=made_often, repr=False, eq=False, frozen=frozen and made_often)(cls)
     cls.__doc__ = doc
     every = dataclasses.fields(cls)  # type: ignore[arg-type]
     own = cls.__dict__
@@ -57,7 +60,7 @@ def _make(cls: type[T], *, frozen: bool, eq: bool) -> type[T]:
         methods["__eq__"] = _eq(compared)
         if "__hash__" not in own or own["__hash__"] is None:
             methods["__hash__"] = _hash(compared) if frozen else None
-    if frozen:
+    if frozen and not made_often:
         names = frozenset(f.name for f in every)
         methods["__setattr__"] = _setattr(cls, names)
         methods["__delattr__"] = _delattr(cls, names)

@@ -14,20 +14,21 @@ from guangxi_subsidy.engine.language import syntax
 from guangxi_subsidy.engine.records import record
 
 
-def _both(frozen: bool = True, eq: bool = True) -> tuple[type, type]:
+def _both(frozen: bool = True, eq: bool = True, made_often: bool = False) -> tuple[type, type]:
     def body() -> dict[str, Any]:
         return {"__annotations__": {"op": "str", "items": "tuple[int, ...]", "position": "int", "hidden": "int"},
                 "items": field(default_factory=tuple), "position": field(default=0, compare=False),
                 "hidden": field(default=7, repr=False)}
 
     made = dataclass(frozen=frozen, eq=eq)(type("Node", (), body()))
-    ours = record(frozen=frozen, eq=eq)(type("Node", (), body()))
+    ours = record(frozen=frozen, eq=eq, made_often=made_often)(type("Node", (), body()))
     return made, ours
 
 
+@pytest.mark.parametrize("made_often", [False, True])
 @pytest.mark.parametrize(("frozen", "eq"), [(True, True), (False, True), (True, False)])
-def test_a_record_has_the_dataclass_repr_equality_hash_and_fields(frozen: bool, eq: bool) -> None:
-    made, ours = _both(frozen, eq)
+def test_a_record_has_the_dataclass_repr_equality_hash_and_fields(frozen: bool, eq: bool, made_often: bool) -> None:
+    made, ours = _both(frozen, eq, made_often)
     for args, kwargs in [(("+",), {}), (("+", (1, 2)), {"position": 3}), ((), {"op": "-", "hidden": 9})]:
         a, b = made(*args, **kwargs), ours(*args, **kwargs)
         assert repr(a) == repr(b)
@@ -41,8 +42,9 @@ def test_a_record_has_the_dataclass_repr_equality_hash_and_fields(frozen: bool, 
     assert (ours.__hash__ is None) == (made.__hash__ is None)
 
 
-def test_a_frozen_record_refuses_assignment_and_deletion_as_a_frozen_dataclass_does() -> None:
-    made, ours = _both()
+@pytest.mark.parametrize("made_often", [False, True])
+def test_a_frozen_record_refuses_assignment_and_deletion_as_a_frozen_dataclass_does(made_often: bool) -> None:
+    made, ours = _both(made_often=made_often)
     for kind in (made, ours):
         node = kind("+")
         with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'op'"):

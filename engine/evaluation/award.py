@@ -18,7 +18,7 @@ from guangxi_subsidy.engine.rules.compiled import CompiledAmount, CompiledCap
 from guangxi_subsidy.engine.rules.pack import RulePack
 
 
-@record
+@record(made_often=True)
 class CapOutcome:
     text: str
     per: str
@@ -27,7 +27,7 @@ class CapOutcome:
     bit: bool
 
 
-@record
+@record(made_often=True)
 class Award:
     """An amount as reported.
 

@@ -37,7 +37,7 @@ class EngineDisagreement(RuntimeError):
     """durable_rules and the explanation reached different decisions: a bug, reported loudly."""
 
 
-@record
+@record(made_often=True)
 class Check:
     id: str
     text: str
@@ -57,7 +57,7 @@ class Facts:
     pack: RulePack = field(repr=False)
 
 
-@record(eq=False)
+@record(eq=False, made_often=True)
 class Outcome:
     """One rule's result for one profile.
 
