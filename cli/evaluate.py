@@ -92,7 +92,9 @@ def evaluate(
         data = evaluation_document(evaluation, state.pack, explain)
         click.echo(json_text(data))
     else:
-        console = Console()
+        # (no `:name:` emoji codes: no text of the program or of the rules holds one, an applicant's values are
+        # shown as rich Text, never read for them; reading them would import rich's table of 3,600 emoji)
+        console = Console(emoji=False)
         print_evaluation(evaluation, console, explain)
         print_near_misses(evaluation, state.pack, console)
     if report is not None:

@@ -49,6 +49,7 @@ def test_one_evaluation_imports_neither_batch_nor_web_nor_register_and_keeps_the
         loaded = {name.partition(".")[0] for name in modules.split()}
         assert [name for name in NOT_FOR_ONE if name in loaded] == []
         assert "importlib.metadata" not in modules.split()  # (pydantic's plugin search is off: cli/plugins.py)
+        assert "rich._emoji_codes" not in modules.split()  # (the table prints without reading emoji codes)
         assert [name for name in modules.split() if name.startswith(tuple(f"guangxi_subsidy.{part}"
                                                                            for part in OURS_NOT_FOR_ONE))] == []
     assert len(kept) == 1 and list(tmp_path.glob("pack-*.pickle")) == kept

@@ -12,13 +12,13 @@ import datetime as dt
 import functools
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated, Any
 
 from guangxi_subsidy.engine.applicant.profile import ApplicantKind, Profile
 from guangxi_subsidy.engine.language import Symbol, ValueType
+from guangxi_subsidy.engine.records import record
 
 NOT_READ_BY_RULES = ("id", "name", "as_of", "district")  # who, where exactly and when: not facts a rule tests
 
@@ -31,7 +31,7 @@ _PY_TYPES: dict[Any, ValueType] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class FieldInfo:
     """One profile field as the model declares it."""
 

@@ -6,18 +6,19 @@ What the documents do not quantify stays unquantified: it is never turned into 0
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.evaluation.outcome import QUANTIFIED, AmountKind
 from guangxi_subsidy.engine.money import floor_fen, round_fen
+from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules.compiled import CompiledAmount, CompiledCap
 from guangxi_subsidy.engine.rules.pack import RulePack
 
 
-@dataclass(frozen=True)
+@record(made_often=True)
 class CapOutcome:
     text: str
     per: str
@@ -26,7 +27,7 @@ class CapOutcome:
     bit: bool
 
 
-@dataclass(frozen=True)
+@record(made_often=True)
 class Award:
     """An amount as reported.
 

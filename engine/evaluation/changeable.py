@@ -10,12 +10,11 @@ is treated as fixed (tests/test_scenarios.py holds that every such field is judg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from guangxi_subsidy.engine.i18n import N_
+from guangxi_subsidy.engine.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Changeable:
     direction: str  # up | down | both
     why: str

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import Enum
 from typing import Any
 
@@ -24,6 +24,7 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.outcome import Status, worth
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
+from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules import combining
 from guangxi_subsidy.engine.rules.compiled import CompiledCondition, CompiledRule
 from guangxi_subsidy.engine.rules.format import Status as RuleStatus
@@ -36,7 +37,7 @@ class EngineDisagreement(RuntimeError):
     """durable_rules and the explanation reached different decisions: a bug, reported loudly."""
 
 
-@dataclass(frozen=True)
+@record(made_often=True)
 class Check:
     id: str
     text: str
@@ -45,7 +46,7 @@ class Check:
     says: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Facts:
     """What an evaluation's checks read, shared by its outcomes: the values (the profile's and the parameters' on
     the day), the derived facts, the day."""
@@ -56,7 +57,7 @@ class Facts:
     pack: RulePack = field(repr=False)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, made_often=True)
 class Outcome:
     """One rule's result for one profile.
 
@@ -145,7 +146,7 @@ class Outcome:
         return tuple(sorted(needed))
 
 
-@dataclass(frozen=True)
+@record
 class Evaluation:
     profile: Profile
     as_of: dt.date

@@ -15,7 +15,6 @@ import datetime as dt
 import functools
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.changeable import changeable
 from guangxi_subsidy.engine.evaluation.evaluate import Evaluation, Outcome, profile_values
+from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
 from guangxi_subsidy.engine.rules.pack import RulePack
 
@@ -33,7 +33,7 @@ UNITS = {ex.ValueType.MONEY: Decimal("0.01"), ex.ValueType.INTEGER: Decimal(1),
 _FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     field: str
     before: Any
@@ -46,7 +46,7 @@ class Change:
         return self.after - self.before
 
 
-@dataclass(frozen=True)
+@record
 class NearMiss:
     rule: CompiledRule
     changes: tuple[Change, ...]

@@ -11,12 +11,13 @@ as 0 yuan; and a draft document's benefit adds to the drafts' totals only, never
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
 from guangxi_subsidy.engine.i18n import N_
+from guangxi_subsidy.engine.records import record
 
 
 class Status(StrEnum):
@@ -118,7 +119,7 @@ def contributions(benefit: str, kind: str) -> dict[str, Figure | None]:
     return {}
 
 
-@dataclass
+@record(frozen=False)
 class Totals:
     """Money (exact yuan) and counts, added up from eligible benefits by `contributions`."""
 

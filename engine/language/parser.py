@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 
@@ -33,11 +32,12 @@ from guangxi_subsidy.engine.language.syntax import (
     children,
 )
 from guangxi_subsidy.engine.money import ARITHMETIC
+from guangxi_subsidy.engine.records import record
 
 # ---------------------------------------------------------------- tokenizer
 
 
-@dataclass(frozen=True)
+@record
 class _Token:
     kind: str  # num, str, date, name, kw, op, end
     text: str

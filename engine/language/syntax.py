@@ -6,11 +6,13 @@ Positions do not take part in equality, so a tree equals its re-parsed rendering
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import TypeAlias
+
+from guangxi_subsidy.engine.records import record
 
 MAX_DEPTH = 50
 # A number in a rule has at most this many digits before its point: amounts stay far inside Decimal's 50 digits
@@ -36,7 +38,7 @@ NUMERIC = frozenset({ValueType.MONEY, ValueType.INTEGER, ValueType.DECIMAL})
 FACT_SCALE = {ValueType.MONEY: 100, ValueType.DECIMAL: 1_000_000}
 
 
-@dataclass(frozen=True)
+@record
 class Symbol:
     name: str
     type: ValueType
@@ -65,26 +67,26 @@ class ExpressionError(ValueError):
 LiteralValue: TypeAlias = "int | Decimal | bool | str | date"
 
 
-@dataclass(frozen=True)
+@record
 class Literal:
     value: LiteralValue
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Name:
     name: str
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Unary:
     op: str
     operand: Node
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Binary:
     op: str
     left: Node
@@ -92,7 +94,7 @@ class Binary:
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Compare:
     op: str
     left: Node
@@ -100,7 +102,7 @@ class Compare:
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class InList:
     operand: Node
     items: tuple[Literal, ...]
@@ -108,27 +110,27 @@ class InList:
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class IsSet:
     operand: Name
     negated: bool = False
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class BoolOp:
     op: str
     operands: tuple[Node, ...]
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Not:
     operand: Node
     position: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class Call:
     function: str
     args: tuple[Node, ...]

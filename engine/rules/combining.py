@@ -17,10 +17,10 @@ combination names that the pack does not hold (a pack loaded from some of the fi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules.decisions import Combination
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ MONEY_CLASS = {"cash_subsidy": "grant", "award": "grant", "interest_subsidy": "g
                "fee_relief": "relief", "loan_quota": "loan", "non_monetary": "none"}
 
 
-@dataclass(frozen=True)
+@record
 class Group:
     """Rules of which one only is paid: `order` decides (the first eligible), or for `higher` the amount, ties
     going to the first in `order`. `owner` is the rule that states the combination."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
+from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules.format import (
     Amount,
     Bounded,
@@ -42,7 +42,7 @@ UNIQUE_IDS, FIELDS_IN_SCHEMA, PARAMETERS_IN_FORCE, RULE_FORMAT = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     file: str
     rule: str | None
@@ -57,7 +57,7 @@ class Problem:
         return f"{self.file}:{rule}{where}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@record
 class CompiledCondition:
     id: str
     text: str
@@ -69,7 +69,7 @@ class CompiledCondition:
         return frozenset(ex.names_read(self.node))
 
 
-@dataclass(frozen=True)
+@record
 class CompiledCap:
     text: str
     node: ex.Node
@@ -77,7 +77,7 @@ class CompiledCap:
     says: str | None
 
 
-@dataclass(frozen=True)
+@record
 class CompiledTier:
     when: CompiledCondition
     formula: ex.Node
@@ -85,7 +85,7 @@ class CompiledTier:
     says: str | None
 
 
-@dataclass(frozen=True)
+@record
 class CompiledAmount:
     spec: Amount
     formula: ex.Node | None
@@ -109,7 +109,7 @@ class CompiledAmount:
             yield cap.node
 
 
-@dataclass(frozen=True)
+@record
 class CompiledProperty:
     """A declared property, its fields checked against the schema and its expressions compiled."""
 
@@ -121,7 +121,7 @@ class CompiledProperty:
     within: tuple[tuple[str, Decimal, Decimal], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class CompiledRule:
     id: str
     name: str

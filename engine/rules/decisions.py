@@ -6,7 +6,8 @@ about the text, recorded beside the rule with the words they rest on, so they li
 builds the rule file's models from them.
 """
 
-from __future__ import annotations
+# (no `from __future__ import annotations`: pydantic reads the fields' annotations as objects, instead of
+# evaluating each one's text when the module is imported; a class named before it is defined is quoted)
 
 from typing import Any, Literal
 
@@ -30,7 +31,7 @@ class Alternative(Strict):
     effect: str | None = Field(None, description="What this reading would grant, when it is not an amount")
 
     @model_validator(mode="after")
-    def _says_its_effect(self) -> Alternative:
+    def _says_its_effect(self) -> "Alternative":
         if self.formula is None and self.effect is None:
             raise ValueError("an alternative reading states its 'formula' (an amount) or its 'effect' (in words)")
         return self
@@ -90,7 +91,7 @@ class Combination(Strict):
         return value
 
     @model_validator(mode="after")
-    def _rests_on_words(self) -> Combination:
+    def _rests_on_words(self) -> "Combination":
         if (self.quote is None) == (self.reading is None):
             raise ValueError("a combination rests on the documents' 'quote' or, where they are silent, on a "
                              "'reading' (one of the two)")

@@ -4,7 +4,9 @@ Pydantic models are the source of the format; `subsidy rules schema` exports the
 are refused (a typo in a field name must never drop a condition silently).
 """
 
-from __future__ import annotations
+# (no `from __future__ import annotations`: pydantic reads the fields' annotations as objects, instead of
+# evaluating each one's text when the module is imported; a class named before it is defined is quoted)
+
 
 import datetime as dt
 from decimal import Decimal
@@ -46,7 +48,7 @@ class Source(Strict):
     figures: str | None = Field(None, description="The figures this source gives for the benefit, in its words")
 
     @model_validator(mode="after")
-    def _raw_needs_reading(self) -> Source:
+    def _raw_needs_reading(self) -> "Source":
         if (self.raw is None) != (self.reading is None):
             raise ValueError("'raw' and 'reading' go together: record the damaged text and how it is read")
         return self
@@ -59,7 +61,7 @@ class OtherSource(Source):
     """
 
     document: str = Field(..., description="Seed file of the other document")
-    effective: Effective | None = Field(None, description="The period this document states for the benefit")
+    effective: "Effective | None" = Field(None, description="The period this document states for the benefit")
 
 
 class Apply(Strict):
@@ -71,7 +73,7 @@ class Apply(Strict):
     quote: str = Field(..., min_length=4, description="The words that say it, verbatim (found in seeds/)")
 
     @model_validator(mode="after")
-    def _says_something(self) -> Apply:
+    def _says_something(self) -> "Apply":
         if self.where is None and self.when is None and not self.evidence:
             raise ValueError("'apply' states where, when or what evidence, with the quote that says it")
         return self
@@ -83,7 +85,7 @@ class Effective(Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> Effective:
+    def _ordered(self) -> "Effective":
         if self.to is not None and self.to < self.from_:
             raise ValueError(f"effective period ends ({self.to}) before it starts ({self.from_})")
         return self
@@ -132,7 +134,7 @@ class Amount(Strict):
     says: str | None = Field(None, description="What the benefit is, in words (required when nothing is counted)")
 
     @model_validator(mode="after")
-    def _shape(self) -> Amount:
+    def _shape(self) -> "Amount":
         need = {
             "formula": ["formula"],
             "estimate": ["formula"],
@@ -297,7 +299,7 @@ class Rule(Strict):
         return value
 
     @model_validator(mode="after")
-    def _unique_conditions(self) -> Rule:
+    def _unique_conditions(self) -> "Rule":
         ids = [c.id for c in self.conditions]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from guangxi_subsidy import data
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.applicant.fields import field_symbols
+from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules import combining, limits
 from guangxi_subsidy.engine.rules.compiled import (
     PARAMETERS_IN_FORCE,
@@ -47,7 +48,7 @@ class RulePackError(ValueError):
         super().__init__("rule pack refused:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
-@dataclass
+@record(frozen=False)
 class RulePack:
     rules: dict[str, CompiledRule]
     derived: dict[str, CompiledRule]

@@ -5,14 +5,14 @@ latest one dated on or before it. A rule reads a parameter by name in its amount
 evaluation date, never "today".
 """
 
-from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from guangxi_subsidy.engine.records import record
 
 
 def _exact(value: Any) -> Decimal:
@@ -61,7 +61,7 @@ class ParameterFile(BaseModel):
     parameters: dict[str, ParameterSpec]
 
 
-@dataclass(frozen=True)
+@record
 class Parameter:
     name: str
     description: str

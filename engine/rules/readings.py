@@ -9,22 +9,22 @@ reading would pay: the choice a legal office has to settle, with its price.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from guangxi_subsidy.engine import language as ex
+from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules.decisions import Alternative, Reading
 from guangxi_subsidy.engine.rules.format import Rule
 
 IDENTITY = ("kind", "city", "as_of", "id", "name")
 
 
-@dataclass(frozen=True)
+@record
 class CompiledAlternative:
     spec: Alternative
     formula: ex.Node | None
 
 
-@dataclass(frozen=True)
+@record
 class CompiledReading:
     spec: Reading
     alternatives: tuple[CompiledAlternative, ...]
