@@ -192,13 +192,12 @@ class Scanner:
                 columns.append(arrowc.Column(name, formats[store], nulls[column], (bits, at + slot * stride),
                                              owners[store]))
         frame = arrowc.frame(columns, rows)
-        arrays = set(self.fields)
-        have = frame.schema
+        have = frame.schema  # (the columns read: the pass's fields)
         made = []  # only the columns that are not already as typed_schema has them: fewer steps to plan
         for name, dtype in schema.items():
             if name == ROW:
                 made.append(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW))
-            elif name not in arrays:
+            elif name not in have:
                 made.append(pl.lit(None, dtype=dtype).alias(name))
             elif isinstance(dtype, pl.Enum):
                 categories = pl.Series(list(dtype.categories), dtype=dtype)
