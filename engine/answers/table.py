@@ -98,7 +98,7 @@ def render_table(evaluation: Evaluation) -> Table:
         name.append(f"\n{visible(rule.id)}", style="dim")
         if outcome.draft:
             name.append(_("  DRAFT"), style="bold yellow")
-        doc = Text(f"{visible(rule.document.short)}\n{visible(rule.rule.source.clause)}", style="dim")
+        doc = Text(f"{visible(rule.document.short)}\n{visible(rule.clause or '')}", style="dim")
         status = Text(status_text(outcome.status), style=STATUS_STYLE[outcome.status])
         if outcome.instead is not None:
             status.append("\n" + str(not_combined_line(outcome, outcome.facts.pack)), style="magenta")

@@ -78,7 +78,7 @@ def compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any
 
 
 def _compute(amount: CompiledAmount, env: dict[str, Any], pack: RulePack, on: Any) -> Award:
-    spec = amount.spec
+    spec = amount.terms  # (what the amount states, as written: read without the rule file's model)
     common: dict[str, Any] = {"period": spec.period, "says": spec.says}
     if spec.kind == "non_monetary":
         return Award(kind=AmountKind.NON_MONETARY, **common)

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.format import Effective
 from guangxi_subsidy.engine.rules.pack import RulePack
 
 
@@ -46,7 +47,7 @@ def _parameters(rule: CompiledRule, pack: RulePack) -> list[object]:
 
 def _text(rule: CompiledRule, pack: RulePack) -> str:
     required = [_text(pack.derived[n], pack) for n in rule.requires if n in pack.derived]
-    return json.dumps([rule.spec.model_dump_json(), rule.effective.model_dump_json(), list(rule.kinds),
+    return json.dumps([rule.spec.model_dump_json(), Effective.of(rule.effective).model_dump_json(), list(rule.kinds),
                        list(rule.cities), _parameters(rule, pack), required], ensure_ascii=False)
 
 

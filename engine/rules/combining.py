@@ -1,12 +1,12 @@
 """Combinations as data: which benefits one applicant is paid together, and which one when only one may be.
 
-A rule's `combinations` (rules/format.py, `decisions.Combination`) say what is paid when it and others are
-eligible together. A combination that pays one benefit only (`this`, `other`, `higher`) makes a `Group`: its
-rules in the order that decides between them. Both engines (evaluation/evaluate.py, rule by rule, and
-batch/combined.py, in columns) settle a group the same way, by `winner`: of the group's rules eligible on the
-date, one is paid and every other is reported `not_combined`, naming the one paid instead; nothing is dropped
-and no total counts the group twice. A combination that allows both (`both`) changes nothing: it records the
-decision, with its words, for the reader.
+A rule's `combinations` (rules/format.py, `decisions.Combination`; read here as `compiled.Pairing`) say what is
+paid when it and others are eligible together. A combination that pays one benefit only (`this`, `other`,
+`higher`) makes a `Group`: its rules in the order that decides between them. Both engines (evaluation/evaluate.py,
+rule by rule, and batch/combined.py, in columns) settle a group the same way, by `winner`: of the group's rules
+eligible on the date, one is paid and every other is reported `not_combined`, naming the one paid instead;
+nothing is dropped and no total counts the group twice. A combination that allows both (`both`) changes nothing:
+it records the decision, with its words, for the reader.
 
 A rule is in one paying group at most (a chain, A instead of B instead of C, would leave a benefit named as paid
 that is not), and a group does not mix a draft document's rules with rules in force, nor, for 就高, amounts of
@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from guangxi_subsidy.engine.records import record
-from guangxi_subsidy.engine.rules.decisions import Combination
 
 if TYPE_CHECKING:
     from guangxi_subsidy.engine.rules.compiled import CompiledRule
@@ -39,20 +38,19 @@ class Group:
     owner: str
     order: tuple[str, ...]
     choose: str
-    combination: Combination
 
 
 def groups(rules: Mapping[str, CompiledRule]) -> list[Group]:
     """The pack's paying groups, in pack order of the rules that state them; partners the pack lacks left out."""
     found = []
     for rule in rules.values():
-        for combination in rule.rule.combinations:
+        for combination in rule.pairings:  # (the rule's `combinations`, as the engines read them)
             if combination.choose not in PAYS_ONE:
                 continue
             others = tuple(r for r in combination.with_ if r in rules)
             order = (*others, rule.id) if combination.choose == "other" else (rule.id, *others)
             if others:
-                found.append(Group(rule.id, order, combination.choose, combination))
+                found.append(Group(rule.id, order, combination.choose))
     return found
 
 
@@ -61,7 +59,7 @@ def problems(rules: Mapping[str, CompiledRule]) -> list[tuple[str, str, str]]:
     out = []
     member: dict[str, str] = {}
     for rule in rules.values():
-        for number, combination in enumerate(rule.rule.combinations):
+        for number, combination in enumerate(rule.pairings):
             where = f"combinations.{number}"
             if rule.id in combination.with_:
                 out.append((rule.id, where, "a rule does not combine with itself"))
@@ -76,7 +74,7 @@ def problems(rules: Mapping[str, CompiledRule]) -> list[tuple[str, str, str]]:
                 member[other.id] = rule.id
             if len({str(r.status) for r in (rule, *present)}) > 1:
                 out.append((rule.id, where, "a draft's rule and a rule in force are not combined"))
-            if combination.choose == "higher" and len({MONEY_CLASS[r.rule.benefit.value]
+            if combination.choose == "higher" and len({MONEY_CLASS[str(r.benefit)]
                                                        for r in (rule, *present)}) > 1:
                 out.append((rule.id, where, "就高 compares amounts of one kind of money (grants, reliefs or loans)"))
     return out

@@ -10,32 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.fields import field_symbols
-from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
 from guangxi_subsidy.engine.records import record
-from guangxi_subsidy.engine.rules.format import (
-    Amount,
-    Bounded,
-    Derived,
-    Document,
-    Effective,
-    Equals,
-    IndependentOf,
-    Monotone,
-    Property,
-    Rule,
-    Status,
-    ZeroWhenZero,
-)
-from guangxi_subsidy.engine.rules.parameters import Parameter
+from guangxi_subsidy.engine.rules.kinds import Document, Effective, Parameter, Status
+from guangxi_subsidy.engine.rules.lazyspec import LazySpec
 from guangxi_subsidy.engine.rules.periods import validity_warning
 from guangxi_subsidy.engine.rules.provenance import normalise
 from guangxi_subsidy.engine.rules.readings import CompiledReading, compile_readings
+
+# (the rule file's models are pydantic: imported where a rule is compiled, never by a pack read back from the
+# program's cache, which holds them pickled apart until read: lazyspec.py)
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.rules.format import Amount, Derived, Property, Rule
 
 UNIQUE_IDS, FIELDS_IN_SCHEMA, PARAMETERS_IN_FORCE, RULE_FORMAT = (
     "unique rule ids", "fields in the schema", "parameters in force", "rule format"
@@ -86,16 +77,38 @@ class CompiledTier:
 
 
 @record
-class CompiledAmount:
-    spec: Amount
+class AmountTerms:
+    """What a rule's amount states beside its expressions, as written: the engines read these at each
+    evaluation (a plain copy of `format.Amount`'s, so that they need not read the model: lazyspec.py)."""
+
+    kind: str  # formula | tiers | range | estimate | up_to | unquantified | non_monetary
+    period: str | None
+    says: str | None
+    formula: str | None
+    min: str | None
+    max: str | None
+    assumes: tuple[str, ...]
+
+
+@record
+class CompiledAmount(LazySpec):
+    spec: Amount  # as the rule file writes it (kept pickled in a pack read back, until read)
     formula: ex.Node | None
     minimum: ex.Node | None
     maximum: ex.Node | None
     tiers: tuple[CompiledTier, ...]
     caps: tuple[CompiledCap, ...]
+    terms: AmountTerms = field(init=False, repr=False)  # (from `spec`, whenever one is made)
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.__dict__["terms"] = AmountTerms(spec.kind, spec.period, spec.says, spec.formula, spec.min, spec.max,
+                                             tuple(spec.assumes))
 
     @property
     def parameters(self) -> set[str]:
+        from guangxi_subsidy.engine.applicant.fields import field_symbols
+
         return {n for node in self.nodes() for n in ex.names_read(node) if n not in field_symbols()}
 
     def nodes(self) -> Iterable[ex.Node]:
@@ -122,12 +135,21 @@ class CompiledProperty:
 
 
 @record
-class CompiledRule:
+class Pairing:
+    """One of a rule's recorded combinations, as the engines settle it (combining.py): with which rules, and
+    what is paid (`choose`: both, this, other, higher). Its quote or reading stays in the rule's `spec`."""
+
+    with_: tuple[str, ...]
+    choose: str
+
+
+@record
+class CompiledRule(LazySpec):
     id: str
     name: str
     file: str
     document: Document
-    spec: Rule | Derived
+    spec: Rule | Derived  # as the rule file writes it (kept pickled in a pack read back, until read: lazyspec.py)
     is_derived: bool
     kinds: tuple[str, ...]
     jurisdiction: str
@@ -140,6 +162,23 @@ class CompiledRule:
     properties: tuple[CompiledProperty, ...] = ()
     readings: tuple[CompiledReading, ...] = ()
     documents: tuple[Document, ...] = ()  # every source's document, the rule's own first (set once all are loaded)
+    # What an evaluation and its table read of the rule as written, copied from `spec` whenever one is made, so
+    # that they never unpickle it: the benefit's kind (None for a derived fact), the clause of its own source,
+    # its combinations.
+    benefit: str | None = field(init=False, repr=False)
+    clause: str | None = field(init=False, repr=False)
+    pairings: tuple[Pairing, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        spec, plain = self.spec, self.__dict__
+        source = spec.source
+        plain["clause"] = None if source is None else source.clause
+        if self.is_derived:
+            plain["benefit"], plain["pairings"] = None, ()
+        else:
+            rule: Rule = spec  # type: ignore[assignment]
+            plain["benefit"] = rule.benefit.value
+            plain["pairings"] = tuple(Pairing(tuple(c.with_), c.choose) for c in rule.combinations)
 
     def validity_warning(self, day: dt.date) -> str | None:
         """A warning when no end date is stated and `day` lies beyond what the sources speak for."""
@@ -147,8 +186,9 @@ class CompiledRule:
 
     @property
     def rule(self) -> Rule:
-        assert isinstance(self.spec, Rule)
-        return self.spec
+        """The rule as written (not for a derived fact)."""
+        assert not self.is_derived, self.id
+        return self.spec  # type: ignore[return-value]
 
     def fields_read(self) -> set[str]:
         names = {n for c in self.conditions for n in c.fields}
@@ -175,6 +215,9 @@ def _condition(
 def compile_rule(
     path: Path, document: Document, spec: Rule | Derived, symbols: dict[str, ex.Symbol], problems: list[Problem]
 ) -> CompiledRule | None:
+    from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
+    from guangxi_subsidy.engine.rules.format import Derived, Rule
+
     before = len(problems)
 
     def report(where: str, reason: str) -> None:
@@ -200,7 +243,7 @@ def compile_rule(
 
     jurisdiction = spec.jurisdiction or document.jurisdiction
     cities = GUANGXI_CITIES if jurisdiction == "guangxi" else (jurisdiction,)
-    effective = (spec.effective if isinstance(spec, Rule) and spec.effective else None) or document.effective
+    effective = (spec.effective.plain() if isinstance(spec, Rule) and spec.effective else None) or document.effective
     status = (spec.status if isinstance(spec, Rule) and spec.status else None) or document.status
     if len(problems) > before:
         return None
@@ -320,6 +363,8 @@ def _compile_property(
         except ex.ExpressionError as error:
             report(at, str(error))
             return None
+
+    from guangxi_subsidy.engine.rules.format import Bounded, Equals, IndependentOf, Monotone, ZeroWhenZero
 
     if isinstance(item, Monotone):
         name = field_of(item.monotone, f"{where}.monotone", numeric=True)

@@ -10,30 +10,16 @@ are refused (a typo in a field name must never drop a condition silently).
 
 import datetime as dt
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
 from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind
+from guangxi_subsidy.engine.rules import kinds
 from guangxi_subsidy.engine.rules.decisions import RULE_ID, Combination, Reading, Strict
+from guangxi_subsidy.engine.rules.kinds import BenefitKind, Status  # (their home: format re-exports them)
 
 JURISDICTIONS = ("guangxi", *[c for c in CITY_LABELS if c != "outside_guangxi"])
-
-
-class Status(StrEnum):
-    IN_FORCE = "in_force"
-    DRAFT = "draft"
-
-
-class BenefitKind(StrEnum):
-    CASH_SUBSIDY = "cash_subsidy"
-    AWARD = "award"
-    TAX_RELIEF = "tax_relief"
-    FEE_RELIEF = "fee_relief"
-    LOAN_QUOTA = "loan_quota"
-    INTEREST_SUBSIDY = "interest_subsidy"
-    NON_MONETARY = "non_monetary"
 
 
 class Source(Strict):
@@ -92,6 +78,15 @@ class Effective(Strict):
 
     def contains(self, day: dt.date) -> bool:
         return self.from_ <= day and (self.to is None or day <= self.to)
+
+    def plain(self) -> kinds.Effective:
+        """The period as a built pack holds it (kinds.py: no pydantic to read it back)."""
+        return kinds.Effective(self.from_, self.to, self.note)
+
+    @classmethod
+    def of(cls, plain: kinds.Effective) -> "Effective":
+        """The model of a built pack's period (for its JSON forms, the same as the file's)."""
+        return cls.model_validate({"from": plain.from_, "to": plain.to, "note": plain.note})
 
 
 class Condition(Strict):
@@ -358,6 +353,17 @@ class Document(Strict):
     status: Status
     effective: Effective
     notes: str | None = None
+
+    def plain(self) -> kinds.Document:
+        """The header as a built pack holds it (kinds.py: no pydantic to read it back)."""
+        return kinds.Document(self.file, self.title, self.short, self.number, self.issuer, self.issued,
+                              self.issued_raw, self.jurisdiction, self.status, self.effective.plain(), self.notes)
+
+    @classmethod
+    def of(cls, plain: kinds.Document) -> "Document":
+        """The model of a built pack's header (for its JSON forms, the same as the file's)."""
+        fields = {name: getattr(plain, name) for name in cls.model_fields if name != "effective"}
+        return cls.model_validate({**fields, "effective": Effective.of(plain.effective)})
 
 
 class Untranslatable(Strict):

@@ -11,15 +11,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import field, replace
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from guangxi_subsidy import data
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.records import record
-from guangxi_subsidy.engine.rules import combining, limits
+from guangxi_subsidy.engine.rules import combining
 from guangxi_subsidy.engine.rules.compiled import (
     PARAMETERS_IN_FORCE,
     UNIQUE_IDS,
@@ -28,15 +25,17 @@ from guangxi_subsidy.engine.rules.compiled import (
     compile_rule,
     parameter_type,
 )
-from guangxi_subsidy.engine.rules.format import (
-    Derived,
-    Document,
-    Rule,
-    RuleFile,
-    Untranslatable,
-)
-from guangxi_subsidy.engine.rules.parameters import Parameter, ParameterFile, build_parameters
+from guangxi_subsidy.engine.rules.kinds import Document, Parameter
+from guangxi_subsidy.engine.rules.lazyspec import LazySpec
 from guangxi_subsidy.engine.textfiles import TextDecodeError, decode_text
+
+# The rule files' models are pydantic: imported where files are read and validated (`load_pack`), never by a pack
+# read back from the program's cache (packcache.py), whose classes this module and those it imports define.
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from guangxi_subsidy.engine.rules.format import Derived, Rule, RuleFile, Untranslatable
+    from guangxi_subsidy.engine.rules.parameters import ParameterFile
 
 DEFAULT_RULES = data.RULES  # the bundled pack, from a wheel or a checkout alike
 NOT_RULES = ("departments.yaml", "ledger.yaml")
@@ -49,7 +48,9 @@ class RulePackError(ValueError):
 
 
 @record(frozen=False)
-class RulePack:
+class RulePack(LazySpec):
+    lazy = ("not_encoded",)  # (the passages not encoded, as their files write them: lazyspec.py)
+
     rules: dict[str, CompiledRule]
     derived: dict[str, CompiledRule]
     parameters: dict[str, Parameter]
@@ -128,7 +129,12 @@ def pack_files(paths: Sequence[Path] | None = None, parameters: Path | None = No
 def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = None) -> RulePack:
     """Load rule files (directories are searched for *.yaml) and the dated parameters they read."""
     import yaml  # (here: a pack read back from the program's cache is never parsed, and PyYAML not imported)
+    from pydantic import ValidationError
 
+    from guangxi_subsidy.engine.applicant.fields import field_symbols
+    from guangxi_subsidy.engine.rules import limits
+    from guangxi_subsidy.engine.rules.format import RuleFile
+    from guangxi_subsidy.engine.rules.parameters import ParameterFile, build_parameters
     from guangxi_subsidy.engine.yamlio import load_yaml
 
     files = pack_files(paths, parameters)
@@ -190,14 +196,14 @@ def load_pack(paths: Sequence[Path] | None = None, parameters: Path | None = Non
 
     pack = RulePack({}, {}, parameters_by_name, {}, [], files, digest.hexdigest(), all_symbols)
     for path, rule_file in parsed_files:
-        pack.documents[rule_file.document.file] = rule_file.document
+        document = pack.documents[rule_file.document.file] = rule_file.document.plain()
         for item in rule_file.not_encoded:
             pack.not_encoded.append((rule_file.document.file, item))
         for group in rule_file.not_benefits:
             pack.not_benefits.extend((rule_file.document.file, clause, group.reason) for clause in group.clauses)
         specs: list[Rule | Derived] = [*rule_file.derived, *rule_file.rules]
         for item_spec in specs:
-            compiled = compile_rule(path, rule_file.document, item_spec, all_symbols, problems)
+            compiled = compile_rule(path, document, item_spec, all_symbols, problems)
             if compiled is None:
                 continue
             target = pack.derived if compiled.is_derived else pack.rules
@@ -227,7 +233,9 @@ def _sibling_document(path: Path, seed: str) -> Document | None:
     """The header of another document's rule file beside `path`, when only some files of a pack are loaded
     (`subsidy rules verify rules/002….yaml`): a rule's further source names that document."""
     import yaml
+    from pydantic import ValidationError
 
+    from guangxi_subsidy.engine.rules import format as rule_format
     from guangxi_subsidy.engine.yamlio import load_yaml
 
     for other in sorted(path.parent.glob("*.yaml")):
@@ -235,7 +243,7 @@ def _sibling_document(path: Path, seed: str) -> Document | None:
             data = load_yaml(decode_text(other.read_bytes()))
             header = data.get("document") if isinstance(data, dict) else None
             if isinstance(header, dict) and header.get("file") == seed:
-                return Document.model_validate(header)
+                return rule_format.Document.model_validate(header).plain()
         except (OSError, TextDecodeError, yaml.YAMLError, ValidationError):
             continue
     return None

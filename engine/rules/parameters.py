@@ -2,7 +2,8 @@
 
 Laid out like OpenFisca's parameter files: a parameter has dated values, and the value in force on a date is the
 latest one dated on or before it. A rule reads a parameter by name in its amount formula; the date is the
-evaluation date, never "today".
+evaluation date, never "today". The file's models validate here; what a built pack holds of them is
+`kinds.Parameter`, re-exported from here.
 """
 
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from guangxi_subsidy.engine.records import record
+from guangxi_subsidy.engine.rules.kinds import Parameter  # (its home: a built pack holds it, read without pydantic)
 
 
 def _exact(value: Any) -> Decimal:
@@ -59,26 +60,6 @@ class ParameterFile(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)  # (built when a parameters file is validated)
     schema_: str = Field(..., alias="schema", pattern="^subsidy-parameters/1$")
     parameters: dict[str, ParameterSpec]
-
-
-@record
-class Parameter:
-    name: str
-    description: str
-    unit: str
-    values: tuple[tuple[dt.date, Decimal, str], ...]  # sorted by date
-
-    def at(self, on: dt.date) -> tuple[Decimal, str] | None:
-        """The value in force on a date and its reference, or None before the first dated value."""
-        found: tuple[Decimal, str] | None = None
-        for start, value, reference in self.values:
-            if start <= on:
-                found = (value, reference)
-        return found
-
-    @property
-    def first_date(self) -> dt.date:
-        return self.values[0][0]
 
 
 def build_parameters(spec: ParameterFile) -> dict[str, Parameter]:

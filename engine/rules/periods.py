@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from guangxi_subsidy.engine.rules.format import Document, Effective
+from guangxi_subsidy.engine.rules.kinds import Document, Effective
 
 HORIZON_YEARS = 5
 

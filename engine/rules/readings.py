@@ -9,23 +9,27 @@ reading would pay: the choice a legal office has to settle, with its price.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from guangxi_subsidy.engine import language as ex
 from guangxi_subsidy.engine.records import record
-from guangxi_subsidy.engine.rules.decisions import Alternative, Reading
-from guangxi_subsidy.engine.rules.format import Rule
+from guangxi_subsidy.engine.rules.lazyspec import LazySpec
+
+if TYPE_CHECKING:  # (pydantic models: a pack read back holds them pickled apart until read, lazyspec.py)
+    from guangxi_subsidy.engine.rules.decisions import Alternative, Reading
+    from guangxi_subsidy.engine.rules.format import Rule
 
 IDENTITY = ("kind", "city", "as_of", "id", "name")
 
 
 @record
-class CompiledAlternative:
+class CompiledAlternative(LazySpec):
     spec: Alternative
     formula: ex.Node | None
 
 
 @record
-class CompiledReading:
+class CompiledReading(LazySpec):
     spec: Reading
     alternatives: tuple[CompiledAlternative, ...]
 

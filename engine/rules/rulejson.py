@@ -9,6 +9,7 @@ from typing import Any
 
 from guangxi_subsidy.engine.jsontext import plain
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
+from guangxi_subsidy.engine.rules.format import Document
 from guangxi_subsidy.engine.rules.pack import RulePack
 from guangxi_subsidy.engine.rules.periods import horizon
 
@@ -60,7 +61,7 @@ def rule_list(pack: RulePack) -> list[dict[str, Any]]:
 def rule_detail(rule: CompiledRule) -> dict[str, Any]:
     """One rule whole (a rule or a derived fact): its file's fields, its document, period, status and place."""
     data = rule.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    data["document"] = rule.document.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["document"] = Document.of(rule.document).model_dump(mode="json", by_alias=True, exclude_none=True)
     data["effective"] = {"from": rule.effective.from_.isoformat(), "to": plain(rule.effective.to)}
     data["status"] = rule.status.value
     data["jurisdiction"] = rule.jurisdiction

@@ -22,7 +22,8 @@ from guangxi_subsidy.engine.applicant.fields import field_symbols
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.rules import limits
 from guangxi_subsidy.engine.rules.compiled import CompiledRule, Problem, compile_rule, parameter_type
-from guangxi_subsidy.engine.rules.format import Derived, Document, Rule
+from guangxi_subsidy.engine.rules.format import Derived, Rule
+from guangxi_subsidy.engine.rules.kinds import Document
 from guangxi_subsidy.engine.rules.pack import RulePack, RulePackError, cross_checks
 from guangxi_subsidy.engine.rules.parameters import Parameter
 from guangxi_subsidy.engine.scenarios.reformfile import (
