@@ -32,7 +32,7 @@ def totals(evaluation: Evaluation, drafts: bool = False) -> dict[str, Any]:
     """What the applicant is eligible for on the date, added up by `outcome.contributions`: in-force documents'
     benefits, or with `drafts` the draft documents' benefits only (never the two together)."""
     return Totals.of(
-        (o.rule.rule.benefit.value, o.award.kind, o.award.figures())
+        (str(o.rule.benefit), o.award.kind, o.award.figures())
         for o in evaluation.by_status(Status.ELIGIBLE)
         if o.award is not None and o.draft == drafts
     ).as_json(money_text)
