@@ -7,13 +7,15 @@ answer: it is listed with status `not_combined`, the rule paid instead, and the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guangxi_subsidy.engine.evaluation.evaluate import Outcome
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
-from guangxi_subsidy.engine.rules.decisions import Reading
 from guangxi_subsidy.engine.rules.pack import RulePack
+
+if TYPE_CHECKING:  # (the rule file's model: read only when a rule's combinations are shown)
+    from guangxi_subsidy.engine.rules.decisions import Reading
 
 CHOICE_ZH = {"both": "可同时享受", "this": "只享受本项", "other": "只享受另一项", "higher": "就高享受，不重复"}
 

@@ -16,7 +16,7 @@ from rich.text import Text
 from guangxi_subsidy.engine.answers import chinese
 from guangxi_subsidy.engine.i18n import language
 from guangxi_subsidy.engine.rules.compiled import CompiledRule
-from guangxi_subsidy.engine.rules.format import Status as DocumentStatus
+from guangxi_subsidy.engine.rules.kinds import Status as DocumentStatus
 from guangxi_subsidy.engine.rules.periods import horizon
 
 

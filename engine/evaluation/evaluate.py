@@ -27,7 +27,7 @@ from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
 from guangxi_subsidy.engine.records import record
 from guangxi_subsidy.engine.rules import combining
 from guangxi_subsidy.engine.rules.compiled import CompiledCondition, CompiledRule
-from guangxi_subsidy.engine.rules.format import Status as RuleStatus
+from guangxi_subsidy.engine.rules.kinds import Status as RuleStatus
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
 
 ENGINE_VERSION = __version__  # the receipt's engine version: the package's own
