@@ -13,9 +13,7 @@ pickling again see it (and unpickle it first). Only reading it costs pydantic's 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-TYPE_CHECKING = False  # (spelt out: typing's own flag is the same; nothing else is imported at start-up)
+from typing import TYPE_CHECKING, Any, ClassVar
 
 PICKLED = "_pickled_"  # the key a field's bytes are kept under in an object read back, until the field is read
 
