@@ -8,6 +8,8 @@ every rule file, the package's version, the Python that runs it, and the name, s
 modules that build the pack and define what it holds (`engine/rules`, `engine/language`, `engine/applicant`), so
 an edited rule file or an edited engine module in a checkout is a new key, never a stale pack. Only a pack that
 loaded without a problem is kept; a refused pack is refused again by `load_pack` itself, with its problems.
+Reading it back imports no pydantic: the pack's values are plain records (`kinds.py`), and each rule as its file
+writes it is kept pickled apart until a command reads it (`lazyspec.py`).
 
 The files are written atomically (a whole file or none), in `$SUBSIDY_CACHE_DIR`, else `$XDG_CACHE_HOME/guangxi-
 subsidy`, else `~/.cache/guangxi-subsidy` (made readable by its owner only); `SUBSIDY_CACHE_DIR=` (empty) turns
