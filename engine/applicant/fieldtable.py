@@ -25,7 +25,6 @@ from guangxi_subsidy.engine.applicant.spellings import (
     LENDER_LABELS,
     split_city,
 )
-from guangxi_subsidy.engine.records import record
 
 
 class ApplicantKind(StrEnum):
@@ -65,20 +64,23 @@ COUNT_UNITS = ("个", "项", "人", "人次", "名", "个月", "月", "人月", 
 YEARS_UNITS = ("年", "学年")
 
 
-@record
 class Fact:
-    """One profile field."""
+    """One profile field. (A plain class: a dataclass would import `dataclasses` and `inspect`, some 40 million
+    instructions, for a program that reads a profile and nothing else.)"""
 
-    name: str
-    kind: str  # ID, TEXT, CHOICE, FLAG, YUAN, RATIO, COUNT, YEARS or DAY
-    label: str  # Chinese, for templates, headers and messages
-    description: str
-    unit: str | None = None  # yuan, ratio, persons, months … (money's is yuan)
-    required: bool = False
+    __slots__ = ("name", "kind", "label", "description", "unit", "required")
 
-    def __post_init__(self) -> None:
-        if self.kind == YUAN and self.unit is None:
-            object.__setattr__(self, "unit", "yuan")
+    def __init__(self, name: str, kind: str, label: str, description: str, unit: str | None = None,
+                 required: bool = False) -> None:
+        self.name = name
+        self.kind = kind  # ID, TEXT, CHOICE, FLAG, YUAN, RATIO, COUNT, YEARS or DAY
+        self.label = label  # Chinese, for templates, headers and messages
+        self.description = description
+        self.unit = "yuan" if kind == YUAN and unit is None else unit  # yuan, ratio, persons, months …
+        self.required = required
+
+    def __repr__(self) -> str:
+        return f"Fact({self.name!r}, {self.kind!r}, {self.label!r})"
 
 
 FACTS: tuple[Fact, ...] = (
