@@ -185,6 +185,9 @@ def test_a_bundled_example_file_read_the_quick_way_is_the_models_profile() -> No
     path = Path(bundled()["nanning_incubation_base"])
     quick, slow = load_applicant(path), load_profile(path)
     assert isinstance(quick, PlainProfile) and quick.__dict__ == slow.__dict__
+    assert quick == load_applicant(path) and hash(quick) == hash(load_applicant(path))  # (an evaluation compares)
+    with pytest.raises(AttributeError):
+        quick.city = "wuzhou"  # (frozen, as the model)
 
 
 # --- the field table is the model's -------------------------------------------------------------------------------

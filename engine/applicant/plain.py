@@ -83,6 +83,12 @@ class PlainProfile:
         given = ", ".join(f"{name}={value!r}" for name, value in self.__dict__.items() if value is not None)
         return f"PlainProfile({given})"
 
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__ and other.__dict__ == self.__dict__
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.__dict__.values()))
+
 
 class _Doubt(Exception):
     """The value may not be what the model makes of it: the model decides."""
