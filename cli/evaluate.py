@@ -12,8 +12,7 @@ from rich.console import Console
 from guangxi_subsidy.data import examples
 from guangxi_subsidy.engine.answers.document import evaluation_document
 from guangxi_subsidy.engine.answers.table import print_evaluation, print_near_misses
-from guangxi_subsidy.engine.applicant.profile import Profile
-from guangxi_subsidy.engine.applicant.reading import load_profile
+from guangxi_subsidy.engine.applicant.reading import load_applicant
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.jsontext import json_text
 
@@ -80,7 +79,7 @@ def evaluate(
         raise click.UsageError("give a PROFILE file, --example NAME or --register ID (one of them)")
     if report is not None and report.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise click.BadParameter(f"{report}: a report is .html or .pdf", param_hint="--report")
-    applicant = load_profile(profile or examples()[example or ""])
+    applicant = load_applicant(profile or examples()[example or ""])  # (a valid profile: without pydantic)
     evaluation = state.engine.evaluate(
         applicant, as_of=as_of.date() if as_of else None, include_drafts=include_drafts
     )
@@ -114,4 +113,6 @@ def evaluate(
 @click.command()
 def schema() -> None:
     """Print the applicant profile's JSON Schema, so other tools can produce valid profiles."""
+    from guangxi_subsidy.engine.applicant.profile import Profile
+
     click.echo(json_text(Profile.model_json_schema()))

@@ -13,8 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from guangxi_subsidy.engine.applicant.fields import field_labels
-from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.fields import field_labels, fields
 from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS, SYNONYMS
 from guangxi_subsidy.engine.evaluation.changeable import changeable
 from guangxi_subsidy.engine.evaluation.evaluate import Check
@@ -42,10 +41,8 @@ NEED = {">=": "需满", ">": "需超过", "<=": "需不超过", "<": "需少于"
 
 
 def _unit(field: str) -> str | None:
-    info = Profile.model_fields.get(field)
-    extra = info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
-    unit = extra.get("unit")
-    return str(unit) if unit else None
+    info = fields().get(field)
+    return info.unit if info is not None else None
 
 
 def _label(field: str, with_unit: bool) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, KIND_LABELS
+from guangxi_subsidy.engine.applicant.spellings import CITY_LABELS, KIND_LABELS
 from guangxi_subsidy.engine.i18n import LANGUAGES
 from guangxi_subsidy.engine.money import format_yuan
 

@@ -1,33 +1,36 @@
-"""What each profile field is, derived once from the Profile model: the one source of field metadata.
+"""What each profile field is, as the checker, the readers and the tables use it: made once from the field table.
 
 The expression checker's symbol table (`field_symbols`), the headers and templates (`field_labels`), the
 typed columns of a batch (`intake/frames.py`, `ColumnSpec`), the generated profiles of the property tests
 (`verify/strategies.py`, `FieldDomain`) and `subsidy rules fields` all read `fields()`: a field's type,
-label, unit, bounds, digits and choices are declared once, on the model, and read from there by everyone.
+label, unit, bounds, digits and choices are declared once, in `fieldtable.py` (which the profile model reads
+too), and read from there by everyone; this module imports no pydantic, so `subsidy evaluate` does not.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import typing
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Any
 
-from guangxi_subsidy.engine.applicant.profile import ApplicantKind, Profile
+from guangxi_subsidy.engine.applicant import fieldtable as table
 from guangxi_subsidy.engine.language import Symbol, ValueType
 from guangxi_subsidy.engine.records import record
 
 NOT_READ_BY_RULES = ("id", "name", "as_of", "district")  # who, where exactly and when: not facts a rule tests
 
-_PY_TYPES: dict[Any, ValueType] = {
-    Decimal: ValueType.MONEY,
-    int: ValueType.INTEGER,
-    bool: ValueType.BOOL,
-    str: ValueType.TEXT,
-    dt.date: ValueType.DATE,
+_TYPES: dict[str, ValueType] = {
+    table.ID: ValueType.TEXT,
+    table.TEXT: ValueType.TEXT,
+    table.CHOICE: ValueType.TEXT,
+    table.FLAG: ValueType.BOOL,
+    table.YUAN: ValueType.MONEY,
+    table.RATIO: ValueType.DECIMAL,
+    table.COUNT: ValueType.INTEGER,
+    table.YEARS: ValueType.INTEGER,
+    table.DAY: ValueType.DATE,
 }
 
 
@@ -65,74 +68,25 @@ def fields() -> Mapping[str, FieldInfo]:
 
 @functools.cache
 def _fields() -> Mapping[str, FieldInfo]:
-    # (choices are declared in each field's json_schema_extra, so the model's JSON Schema, 15 ms to build, is
-    # not needed here: `subsidy evaluate` starts without building it)
     out: dict[str, FieldInfo] = {}
-    for name, info in Profile.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        constraints = _constraints(info.annotation) | {k: getattr(m, k) for m in info.metadata for k in _KEYS
-                                                       if getattr(m, k, None) is not None}
-        choices: tuple[str, ...] | None = None
-        if name == "kind":
-            vtype, choices = ValueType.TEXT, tuple(k.value for k in ApplicantKind)
-        else:
-            base = _base_type(info.annotation)
-            vtype = _PY_TYPES[base]
-            if base is Decimal and extra.get("unit") == "ratio":
-                vtype = ValueType.DECIMAL
-            enum = extra.get("enum")
-            if isinstance(enum, list):
-                choices = tuple(str(v) for v in enum)
-        low, high = constraints.get("ge"), constraints.get("le")
-        unit = extra.get("unit")
-        out[name] = FieldInfo(
-            name=name,
-            type=vtype,
-            label=str(extra.get("label_zh", name)),
-            description=info.description or "",
-            unit=str(unit) if unit else None,
+    for fact in table.FACTS:
+        limits: dict[str, Any] = table.LIMITS.get(fact.kind, {})
+        low, high = limits.get("ge"), limits.get("le")
+        out[fact.name] = FieldInfo(
+            name=fact.name,
+            type=_TYPES[fact.kind],
+            label=fact.label,
+            description=fact.description,
+            unit=fact.unit,
             low=None if low is None else Decimal(str(low)),
             high=None if high is None else Decimal(str(high)),
-            digits=constraints.get("max_digits"),
-            places=constraints.get("decimal_places"),
-            choices=choices,
-            max_length=constraints.get("max_length"),
-            read_by_rules=name not in NOT_READ_BY_RULES,
+            digits=limits.get("max_digits"),
+            places=limits.get("decimal_places"),
+            choices=table.CHOICES.get(fact.name),
+            max_length=limits.get("max_length"),
+            read_by_rules=fact.name not in NOT_READ_BY_RULES,
         )
     return MappingProxyType(out)
-
-
-_KEYS = ("ge", "le", "max_digits", "decimal_places", "max_length")
-
-
-def _constraints(annotation: Any) -> dict[str, Any]:
-    """The constraints (ge, le, max_digits …) declared in a field's annotation, however nested."""
-    found: dict[str, Any] = {}
-    stack = [annotation]
-    while stack:
-        current = stack.pop()
-        for item in getattr(current, "__metadata__", ()):
-            for key in _KEYS:
-                if getattr(item, key, None) is not None:
-                    found.setdefault(key, getattr(item, key))
-            for inner in getattr(item, "metadata", None) or []:
-                for key in _KEYS:
-                    if getattr(inner, key, None) is not None:
-                        found.setdefault(key, getattr(inner, key))
-        stack.extend(typing.get_args(current))
-    return found
-
-
-def _base_type(annotation: Any) -> Any:
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if not args:
-        return annotation
-    inner = args[0]
-    if typing.get_origin(inner) is Annotated:
-        return typing.get_args(inner)[0]
-    if typing.get_origin(annotation) is Annotated:
-        return args[0] if not typing.get_args(args[0]) else _base_type(args[0])
-    return _base_type(inner) if typing.get_args(inner) else inner
 
 
 def field_symbols() -> Mapping[str, Symbol]:

@@ -3,6 +3,9 @@ every problem found named by field, value and what was expected, in the chosen l
 
 The model itself (`profile.py`) says what a field is and how its values are read; this module is about the
 document around them: its size, its encoding, its syntax, and the messages that tell a person what to fix.
+`load_applicant` and `parse_applicant` first try the reader without pydantic (`plain.py`) and leave to the model
+only what it is not sure of: a valid profile is read without importing pydantic, an invalid one gets the model's
+messages, as from `load_profile`.
 """
 
 from __future__ import annotations
@@ -10,15 +13,19 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from guangxi_subsidy.engine import keptdocs
 from guangxi_subsidy.engine.applicant import values
-from guangxi_subsidy.engine.applicant.profile import Profile, key_names
+from guangxi_subsidy.engine.applicant.fieldtable import key_names
+from guangxi_subsidy.engine.applicant.plain import Applicant, read_plain
 from guangxi_subsidy.engine.i18n import N_, _
 from guangxi_subsidy.engine.textfiles import TextDecodeError, decode_text
+
+if TYPE_CHECKING:  # (pydantic and the model are imported when a profile needs them: see parse_profile)
+    from pydantic import ValidationError
+
+    from guangxi_subsidy.engine.applicant.profile import Profile
 
 SHOWN_PROBLEMS = 20  # a message lists this many problems, then says how many more there are
 
@@ -91,6 +98,10 @@ def _suggest(field: str) -> str:
 
 
 def parse_profile(data: Any, source: str = "profile") -> Profile:
+    from pydantic import ValidationError
+
+    from guangxi_subsidy.engine.applicant.profile import Profile
+
     if not isinstance(data, dict):
         raise ProfileError(source, [("(profile)", values.shown(data), "a mapping of field names to values")])
     try:
@@ -99,24 +110,41 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
         raise ProfileError(source, problems_from(error)) from None
 
 
+def parse_applicant(data: Any, source: str = "profile") -> Applicant:
+    """`data` read as `parse_profile` reads it, without pydantic when the profile is valid (`plain.py`): the same
+    values, or the same messages."""
+    return read_plain(data) or parse_profile(data, source)
+
+
 def load_profile(path: Path) -> Profile:
     """Read a profile from YAML or JSON; decimals are read as Decimal, never float, so amounts stay exact. The
     file is decoded as batch files are (UTF-8, UTF-16 with its byte order mark, GBK), and refused, with the
     reason, when it is too large, too deep or not text."""
-    def refuse(reason: str) -> ProfileError:
-        return ProfileError(str(path), [("(file)", path.name, reason)])
+    return parse_profile(*_document(_file_bytes(path), path))
 
+
+def load_applicant(path: Path) -> Applicant:
+    """A profile file read as `load_profile` reads it, without pydantic when the profile is valid: what
+    `subsidy evaluate` evaluates."""
+    return parse_applicant(*_document(_file_bytes(path), path))
+
+
+def _file_bytes(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_PROFILE_BYTES + 1)
+            return handle.read(MAX_PROFILE_BYTES + 1)
     except OSError as error:
-        raise refuse(f"a readable file ({error.strerror})") from None
-    return profile_from_bytes(raw, path)
+        raise ProfileError(str(path), [("(file)", path.name, f"a readable file ({error.strerror})")]) from None
 
 
 def profile_from_bytes(raw: bytes, path: Path) -> Profile:
     """A profile file's contents read as `load_profile` reads them (`path` names it and, by its suffix, says
     whether it is JSON)."""
+    return parse_profile(*_document(raw, path))
+
+
+def _document(raw: bytes, path: Path) -> tuple[Any, str]:
+    """A profile file's document (its `profile:` mapping, when it has one) and the name its messages give it."""
     def refuse(reason: str) -> ProfileError:
         return ProfileError(str(path), [("(file)", path.name, reason)])
 
@@ -144,7 +172,7 @@ def profile_from_bytes(raw: bytes, path: Path) -> Profile:
         raise refuse(f"valid YAML or JSON ({values.shown(shown)[1:-1] if len(shown) > 300 else shown})") from None
     if isinstance(data, dict) and "profile" in data and isinstance(data["profile"], dict):
         data = data["profile"]
-    return parse_profile(data, str(path))
+    return data, str(path)
 
 
 MAX_PROFILE_BYTES = 16 << 20

@@ -20,7 +20,7 @@ from typing import Any
 
 from guangxi_subsidy import __version__
 from guangxi_subsidy.engine import language as ex
-from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.plain import Applicant
 from guangxi_subsidy.engine.evaluation.award import Award, compute
 from guangxi_subsidy.engine.evaluation.outcome import Status, worth
 from guangxi_subsidy.engine.evaluation.rete import ReteNetwork
@@ -148,7 +148,7 @@ class Outcome:
 
 @record
 class Evaluation:
-    profile: Profile
+    profile: Applicant  # a `Profile`, or the same values read without pydantic (`applicant/plain.py`)
     as_of: dt.date
     as_of_source: str  # argument | profile | today
     include_drafts: bool
@@ -163,9 +163,9 @@ class Evaluation:
         return [o for o in self.outcomes if o.status in statuses]
 
 
-def profile_values(profile: Profile) -> dict[str, Any]:
+def profile_values(profile: Applicant) -> dict[str, Any]:
     """The profile as plain Python values (enums as their text)."""
-    values = dict(profile.__dict__)  # (a model keeps its fields' values there, in the model's order)
+    values = dict(profile.__dict__)  # (a model keeps its fields' values there, in its order; a PlainProfile too)
     for name, value in values.items():
         if value is not None and isinstance(value, Enum):  # (most fields are absent: None, tested first)
             values[name] = value.value
@@ -185,7 +185,7 @@ class Engine:
         return RuleTable(self.pack)
 
     def evaluate(
-        self, profile: Profile, as_of: dt.date | None = None, include_drafts: bool = False
+        self, profile: Applicant, as_of: dt.date | None = None, include_drafts: bool = False
     ) -> Evaluation:
         if as_of is not None:
             day, source = as_of, "argument"
