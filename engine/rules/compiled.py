@@ -215,7 +215,7 @@ def _condition(
 def compile_rule(
     path: Path, document: Document, spec: Rule | Derived, symbols: dict[str, ex.Symbol], problems: list[Problem]
 ) -> CompiledRule | None:
-    from guangxi_subsidy.engine.applicant.profile import GUANGXI_CITIES
+    from guangxi_subsidy.engine.applicant.fieldtable import GUANGXI_CITIES
     from guangxi_subsidy.engine.rules.format import Derived, Rule
 
     before = len(problems)

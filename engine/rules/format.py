@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
 
-from guangxi_subsidy.engine.applicant.profile import CITY_LABELS, ApplicantKind
+from guangxi_subsidy.engine.applicant.fieldtable import CITY_LABELS, ApplicantKind
 from guangxi_subsidy.engine.rules import kinds
 from guangxi_subsidy.engine.rules.decisions import RULE_ID, Combination, Reading, Strict
 from guangxi_subsidy.engine.rules.kinds import BenefitKind, Status  # (their home: format re-exports them)
