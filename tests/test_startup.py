@@ -58,6 +58,27 @@ def test_one_evaluation_imports_neither_batch_nor_web_nor_register_and_keeps_the
     assert "yaml" not in second.stdout.rpartition("\nMODULES ")[2].split()
     # the same answer (the modules differ: only the first run writes the pack, with tempfile and shutil)
     assert first.stdout.rpartition("\nMODULES ")[0] == second.stdout.rpartition("\nMODULES ")[0]
+    # with the pack read back and a valid profile, nothing imports pydantic: the pack's rules as written stay
+    # pickled until read (engine/rules/lazyspec.py), the profile is read by the field table (applicant/plain.py)
+    # (the exact names: `pydantic.plugin._loader` stands in sys.modules as the program's own stub, cli/plugins.py)
+    assert "pydantic" in first.stdout.rpartition("\nMODULES ")[2].split()
+    assert {"pydantic", "pydantic_core"} & set(second.stdout.rpartition("\nMODULES ")[2].split()) == set()
+
+
+def test_a_users_own_profile_file_is_evaluated_without_pydantic_once_the_pack_is_kept(tmp_path: Path) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_bytes((ROOT / "cases" / "profiles" / "nanning_incubation_base.yaml").read_bytes())
+    probe = "print('\\nMODULES', ' '.join(sorted(sys.modules)))"
+    program(["evaluate", "--example", "nanning_incubation_base"], tmp_path)  # (keeps the pack)
+    ran = program(["evaluate", str(own)], tmp_path, probe)
+    assert ran.returncode == 0, ran.stderr
+    out, _, modules = ran.stdout.rpartition("\nMODULES ")
+    assert "550,000.00" in out  # 900,000 × 70% = 630,000, capped at 550,000 (document 002, 三(四)18)
+    assert {"pydantic", "pydantic_core"} & set(modules.split()) == set()
+    # a profile the quick reader leaves to the model gets the model's message, exit 2
+    own.write_text(own.read_text(encoding="utf-8") + "not_a_field: 1\n", encoding="utf-8")
+    refused = program(["evaluate", str(own)], tmp_path)
+    assert refused.returncode == 2 and "not_a_field" in refused.stderr
 
 
 @pytest.fixture
