@@ -2,7 +2,7 @@
 
 Building the wide frame (a text column per benefit, totals by group-by) and handing it to a CSV writer costs a
 large part of a batch's time, most of it on cells that are empty. `WideWriter` instead walks each applicant's
-outcomes once, in C (`write_lines` in engine/_kernels.c), and writes the line as `layouts.BatchResult.wide` and
+outcomes once, in C (`write_lines` in engine/kernels/write.c), and writes the line as `layouts.BatchResult.wide` and
 `sinks.AtomicOutput` would have written it: the same cells (`layouts.wide_cell`), the same totals
 (`layouts.BatchResult.totals`), the same quoting (a cell holding a comma, a quote or a line break, or an empty
 text, is quoted; quotes doubled) and the same guard against spreadsheet formulas in applicant text
