@@ -25,7 +25,7 @@ class BuildPy(build_py):
 
 
 # The batch path's passes: one module, its C split by job (engine/_kernels.c says which file does what).
-KERNELS = ["engine/_kernels.c"] + [f"engine/kernels/{name}.c" for name in ("lines", "scan", "write", "seen")]
+KERNELS = ["engine/_kernels.c"] + [f"engine/kernels/{name}.c" for name in ("lines", "scan", "write", "seen", "tally")]
 KERNEL_HEADERS = [f"engine/kernels/{name}.h" for name in ("kernels", "cells", "split")]
 
 extensions = [

@@ -1,11 +1,12 @@
 /* The batch path's passes over bytes, in C, as one extension module of several files by job (engine/kernels/):
- * reading the clean lines of a CSV block into typed columns (scan.c, each cell read by cells.h, cells split
- * by split.h; a block's line feeds and quotes checked first by lines.c; engine/intake/scan.py), writing the wide
- * CSV lines of a batch (write.c; engine/batch/widecsv.py), and the table of applicants seen (seen.c;
- * engine/intake/seen.py). Each Python module says what its pass must do and holds the rest; these functions take
- * plain arrays (numpy's, by address, through ctypes, which lets other threads run meanwhile) and allocate
- * nothing but the reader's few words a column. Built as an extension module by `pip install` (setup.py);
- * engine/native.py loads it. This file holds the module and the numbers the parts share (kernels/kernels.h).
+ * reading the clean lines of a CSV block into typed columns (scan.c, each cell read by cells.h, cells split by
+ * split.h; a block's line feeds and quotes checked first by lines.c; engine/intake/scan.py), writing the wide CSV
+ * lines of a batch (write.c; engine/batch/widecsv.py), the summary's counts and sums (tally.c;
+ * engine/batch/summary.py), and the table of applicants seen (seen.c; engine/intake/seen.py). Each Python module
+ * says what its pass must do and holds the rest; these functions take plain arrays (numpy's, by address, through
+ * ctypes, which lets other threads run meanwhile) and allocate nothing but a few words a column (the reader) or
+ * a group (the summary). Built as an extension module by `pip install` (setup.py); engine/native.py loads it.
+ * This file holds the module and the numbers the parts share (kernels/kernels.h).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -15,10 +15,21 @@ static inline int is_space(int64_t point) {
            point == 0x2028 || point == 0x2029 || point == 0x202F || point == 0x205F || point == 0x3000;
 }
 
+/* The character whose first byte is p[0], of valid UTF-8. */
+static inline int64_t point_at(const uint8_t *p) {
+    uint8_t b = p[0];
+    if (b < 0x80) return b;
+    if (b < 0xE0) return ((int64_t)(b & 0x1F) << 6) | (p[1] & 0x3F);
+    if (b < 0xF0) return ((int64_t)(b & 0x0F) << 12) | ((int64_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    return ((int64_t)(b & 0x07) << 18) | ((int64_t)(p[1] & 0x3F) << 12) | ((int64_t)(p[2] & 0x3F) << 6) |
+           (p[3] & 0x3F);
+}
+
 /* A text cell stage one keeps as it is: valid UTF-8, at most `limit` characters (if not 0), no white space at
- * either end. */
+ * either end. The bytes are checked first, character by character (only the ends decoded), from the first that is
+ * not ASCII. */
 static inline int text_ok(const uint8_t *buf, int64_t start, int64_t end, int64_t limit) {
-    int64_t at = start, chars = 0, point = 0;
+    int64_t at = start;
     while (at + 8 <= end) { /* ASCII (an id, a code) eight bytes at a time: a character a byte, spaces known */
         uint64_t word;
         memcpy(&word, buf + at, 8);
@@ -28,43 +39,42 @@ static inline int text_ok(const uint8_t *buf, int64_t start, int64_t end, int64_
     while (at < end && buf[at] < 0x80) at += 1;
     if (at == end)
         return end == start || (!is_space(buf[start]) && !is_space(buf[end - 1]) && (limit == 0 || end - start <= limit));
-    at = start;
+    int64_t chars = at - start;
     while (at < end) {
         uint8_t b = buf[at];
-        int64_t size, low = 0x80, high = 0xBF;
+        chars += 1;
         if (b < 0x80) {
-            point = b;
-            size = 1;
-        } else if (0xC2 <= b && b <= 0xDF) {
-            point = b & 0x1F;
+            at += 1;
+            continue;
+        }
+        if (0xE1 <= b && b <= 0xEF && b != 0xED) { /* most Chinese characters: any two continuation bytes */
+            if (at + 3 > end || (buf[at + 1] & 0xC0) != 0x80 || (buf[at + 2] & 0xC0) != 0x80) return 0;
+            at += 3;
+            continue;
+        }
+        int64_t size, low = 0x80, high = 0xBF;
+        if (0xC2 <= b && b <= 0xDF) {
             size = 2;
-        } else if (0xE0 <= b && b <= 0xEF) {
-            point = b & 0x0F;
+        } else if (b == 0xE0 || b == 0xED) {
             size = 3;
             low = b == 0xE0 ? 0xA0 : 0x80;
             high = b == 0xED ? 0x9F : 0xBF;
         } else if (0xF0 <= b && b <= 0xF4) {
-            point = b & 0x07;
             size = 4;
             low = b == 0xF0 ? 0x90 : 0x80;
             high = b == 0xF4 ? 0x8F : 0xBF;
         } else {
             return 0;
         }
-        if (size > 1) {
-            if (at + size > end || buf[at + 1] < low || buf[at + 1] > high) return 0;
-            for (int64_t k = 1; k < size; k++) {
-                if (k > 1 && (buf[at + k] < 0x80 || buf[at + k] > 0xBF)) return 0;
-                point = (point << 6) | (buf[at + k] & 0x3F);
-            }
-        }
-        if (at == start && is_space(point)) return 0;
-        chars += 1;
+        if (at + size > end || buf[at + 1] < low || buf[at + 1] > high) return 0;
+        for (int64_t k = 2; k < size; k++)
+            if (buf[at + k] < 0x80 || buf[at + k] > 0xBF) return 0;
         at += size;
     }
-    return !is_space(point) && (limit == 0 || chars <= limit);
+    int64_t last = end - 1; /* the last character's first byte (the bytes are valid UTF-8 by now) */
+    while ((buf[last] & 0xC0) == 0x80) last -= 1;
+    return !is_space(point_at(buf + start)) && !is_space(point_at(buf + last)) && (limit == 0 || chars <= limit);
 }
-
 
 /* ^[0-9]{1,whole_max}(\.[0-9]{1,places})?$ as an integer count of 10**-places; -1 if not so spelled. At most
  * 18 digits in all, so the value fits. */
@@ -96,9 +106,11 @@ static inline int64_t decimal(const uint8_t *buf, int64_t start, int64_t end, in
 static inline uint64_t word_at(const uint8_t *p, int64_t count, int whole) {
     uint64_t word = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    static const uint64_t low_bytes[9] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, UINT64_C(0xFFFFFFFFFF),
+                                          UINT64_C(0xFFFFFFFFFFFF), UINT64_C(0xFFFFFFFFFFFFFF), UINT64_MAX};
     if (whole) {
         memcpy(&word, p, 8);
-        return count >= 8 ? word : word & ((UINT64_C(1) << (8 * count)) - 1);
+        return word & low_bytes[count >= 8 ? 8 : count];
     }
 #else
     (void)whole;

@@ -12,12 +12,20 @@ EXPORT int64_t text_clean(const uint8_t *buf, int64_t size, int64_t limit) { ret
 /* What the pass below does with a non-empty cell of a column (its kind and store, decided once a block). */
 enum { DO_TEXT, DO_BITS, DO_CODES, DO_DATE, DO_MONEY, DO_RATIO, DO_INTEGER };
 
+/* A slot of a column's table of spellings as the pass compares a cell with it: the spelling's first eight bytes
+ * as one word (all of it, zero-padded, if it is 8 bytes or fewer), its length (-1: an empty slot), its value and
+ * where its bytes are. Copied once a block from the caller's arrays, so that a look-up reads one place. */
+typedef struct {
+    uint64_t word;
+    int64_t length, value, lo;
+} spelling;
+
 /* A column's reading, worked out once a block from the caller's arrays: what to do with a cell, where its value
  * and its valid bit go, and `stop`, the first required column from this one on (`width` if none), which ends a
  * run of empty cells skipped at once. */
 typedef struct {
     int64_t action, stop, bound, limit, mask;
-    const int64_t *table; /* the column's table of spellings */
+    const spelling *table; /* the column's table of spellings */
     uint8_t *valid;       /* the column's bits of cells given */
     void *values;         /* its row 0 in its store (starts, for text) */
     int64_t *ends;        /* for text */
@@ -25,9 +33,7 @@ typedef struct {
 
 /* The lines of buf into the columns (see scan_block), each column read as plans[c] says. */
 static int64_t scan_lines(const uint8_t *buf, int64_t size, int64_t width, const column_plan *plans,
-                          const uint8_t *spell_data, const int64_t *spell_lo, const int64_t *spell_hi,
-                          const int64_t *spell_value, const uint64_t *spell_word, int64_t crlf, int64_t rows,
-                          uint8_t *flags, int64_t *lines) {
+                          const uint8_t *spell_data, int64_t crlf, int64_t rows, uint8_t *flags, int64_t *lines) {
     int64_t row = 0, at = 0;
     while (at < size) {
         if (row >= rows) return -1; /* more lines than counted: not a block this function was given */
@@ -88,13 +94,12 @@ static int64_t scan_lines(const uint8_t *buf, int64_t size, int64_t width, const
                         uint64_t first;
                         int64_t place = (int64_t)(word_hash(buf, cell, end, size, &first) & (uint64_t)mask);
                         for (;;) {
-                            int64_t number = plan->table[place];
-                            if (number < 0) break;
-                            if (spell_hi[number] - spell_lo[number] == length &&
-                                (length <= 8 ? spell_word[number] == first
-                                             : memcmp(spell_data + spell_lo[number], buf + cell,
-                                                      (size_t)length) == 0)) {
-                                value = spell_value[number];
+                            const spelling *slot = plan->table + place;
+                            if (slot->length < 0) break;
+                            if (slot->length == length &&
+                                (length <= 8 ? slot->word == first
+                                             : memcmp(spell_data + slot->lo, buf + cell, (size_t)length) == 0)) {
+                                value = slot->value;
                                 break;
                             }
                             place = (place + 1) & mask;
@@ -165,8 +170,15 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
                           int32_t *days, uint8_t *bits, uint32_t *codes, int64_t *starts, int64_t *ends,
                           uint8_t *valid, uint8_t *flags, int64_t *lines) {
     if (size > 0 && buf[size - 1] != '\n') return -1; /* every cell below ends at a separator */
-    column_plan *plans = malloc(sizeof(column_plan) * (size_t)(width > 0 ? width : 1));
+    /* the plans, then each column's table of spellings as the pass reads it (a table shared by columns copied
+     * for each: a few dozen slots) */
+    int64_t slots_needed = 0;
+    for (int64_t column = 0; column < width; column++)
+        if (kinds[column] == SPELLED && stores[column] != TEXTS) slots_needed += table_mask[column] + 1;
+    column_plan *plans = malloc(sizeof(column_plan) * (size_t)(width > 0 ? width : 1) +
+                                sizeof(spelling) * (size_t)slots_needed);
     if (plans == NULL) return -1;
+    spelling *spellings = (spelling *)(plans + (width > 0 ? width : 1));
     int64_t stop = width;
     for (int64_t column = width - 1; column >= 0; column--) {
         column_plan *plan = plans + column;
@@ -176,7 +188,7 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
         plan->bound = bounds[column];
         plan->limit = kind == TEXT_ID ? ID_LIMIT : 0;
         plan->mask = table_mask[column];
-        plan->table = table + table_at[column];
+        plan->table = NULL;
         plan->valid = valid + column * octets;
         plan->ends = NULL;
         if (store == TEXTS) {
@@ -185,6 +197,14 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
             plan->ends = ends + slot * rows;
         } else if (kind == SPELLED) {
             plan->action = store == BITS ? DO_BITS : DO_CODES;
+            plan->table = spellings;
+            for (int64_t place = 0; place <= plan->mask; place++, spellings++) {
+                int64_t number = table[table_at[column] + place];
+                spellings->length = number < 0 ? -1 : spell_hi[number] - spell_lo[number];
+                spellings->word = number < 0 ? 0 : spell_word[number];
+                spellings->value = number < 0 ? -1 : spell_value[number];
+                spellings->lo = number < 0 ? 0 : spell_lo[number];
+            }
             plan->values = store == BITS ? (void *)(bits + slot * octets) : (void *)(codes + slot * rows);
         } else if (kind == DATE) {
             plan->action = DO_DATE;
@@ -194,8 +214,7 @@ EXPORT int64_t scan_block(const uint8_t *buf, int64_t size, int64_t width, const
             plan->values = ints + slot * rows;
         }
     }
-    int64_t found = scan_lines(buf, size, width, plans, spell_data, spell_lo, spell_hi, spell_value, spell_word,
-                               crlf, rows, flags, lines);
+    int64_t found = scan_lines(buf, size, width, plans, spell_data, crlf, rows, flags, lines);
     free(plans);
     return found;
 }

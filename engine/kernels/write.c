@@ -125,6 +125,19 @@ static inline int64_t text(uint8_t *out, int64_t at, const uint8_t *data, int64_
     return at;
 }
 
+/* A text of an Arrow string view array (`views`, 16 bytes a text; `buffers`, the addresses of its data buffers):
+ * where its bytes are, and their number in *length. A text of 12 bytes or fewer is held in its view. */
+static inline const uint8_t *view_text(const uint8_t *views, const uint64_t *buffers, int64_t i, int64_t *length) {
+    const uint8_t *view = views + 16 * i;
+    int32_t size, index, offset;
+    memcpy(&size, view, 4);
+    *length = size;
+    if (size <= 12) return view + 4;
+    memcpy(&index, view + 8, 4);
+    memcpy(&offset, view + 12, 4);
+    return (const uint8_t *)(uintptr_t)buffers[index] + offset;
+}
+
 /* The first rule from `r` on that holds for the applicant (its outcome's position is not -1), or `rules`. */
 static inline int64_t holding(const int32_t *mine, int64_t r, int64_t rules) {
 #ifdef SIXTEEN
@@ -159,14 +172,14 @@ static inline int64_t commas(uint8_t *out, int64_t at, int64_t count) {
  * the statuses' and amount kinds' numbers: eligible, expired, exact, estimate, range, up_to, unquantified,
  * non_monetary, incomplete, then not_combined's status number and the number of its word. */
 EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, const int64_t *days,
-                           const uint8_t *id_data, const int64_t *id_offsets, const uint8_t *id_valid,
-                           const uint8_t *name_data, const int64_t *name_offsets, const uint8_t *name_valid,
+                           const uint8_t *id_views, const uint64_t *id_buffers, const uint8_t *id_valid,
+                           const uint8_t *name_views, const uint64_t *name_buffers, const uint8_t *name_valid,
                            const int64_t *kinds, const int64_t *cities, int64_t city_base, const uint8_t *word_data,
                            const int64_t *word_offsets, const int32_t *positions, int64_t rules,
                            const int64_t *status, const int64_t *kind, const int64_t *value,
                            const uint8_t *value_valid, const int64_t *low, const uint8_t *low_valid,
-                           const int64_t *high, const uint8_t *high_valid, const uint8_t *missing_data,
-                           const int64_t *missing_offsets, const uint8_t *missing_valid, const int64_t *rule_shape,
+                           const int64_t *high, const uint8_t *high_valid, const uint8_t *missing_views,
+                           const uint64_t *missing_buffers, const uint8_t *missing_valid, const int64_t *rule_shape,
                            const uint8_t *rule_grant, const uint8_t *rule_relief, const uint8_t *rule_loan,
                            const uint8_t *rule_counted, const int64_t *codes, uint8_t *out, int64_t size,
                            int64_t *used) {
@@ -177,17 +190,19 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
     for (int64_t i = start; i < stop; i++) {
         const int32_t *mine = positions + i * rules;
         /* room for the line but the lists of missing facts, whose room is made sure of where one is written */
-        int64_t line = at, room = LINE_ROOM + CELL_ROOM * rules + 2 * (id_offsets[i + 1] - id_offsets[i]) +
-                                  2 * (name_offsets[i + 1] - name_offsets[i]);
+        int64_t id_length = 0, name_length = 0;
+        const uint8_t *id = id_valid[i] ? view_text(id_views, id_buffers, i, &id_length) : word_data;
+        const uint8_t *name = name_valid[i] ? view_text(name_views, name_buffers, i, &name_length) : word_data;
+        int64_t line = at, room = LINE_ROOM + CELL_ROOM * rules + 2 * id_length + 2 * name_length;
         if (at + room > size) {
             *used = at;
             return i;
         }
         at = integer(out, at, rows[i]);
         out[at++] = ',';
-        if (id_valid[i]) at = text(out, at, id_data, id_offsets[i], id_offsets[i + 1], 1, word_data, 0, 0);
+        if (id_valid[i]) at = text(out, at, id, 0, id_length, 1, word_data, 0, 0);
         out[at++] = ',';
-        if (name_valid[i]) at = text(out, at, name_data, name_offsets[i], name_offsets[i + 1], 1, word_data, 0, 0);
+        if (name_valid[i]) at = text(out, at, name, 0, name_length, 1, word_data, 0, 0);
         out[at++] = ',';
         at = put(out, at, word_data, word_offsets[7 + kinds[i]], word_offsets[8 + kinds[i]]);
         out[at++] = ',';
@@ -218,14 +233,15 @@ EXPORT int64_t write_lines(int64_t start, int64_t stop, const int64_t *rows, con
                     at = put(out, at, word_data, word_offsets[3], word_offsets[4]);
                 }
             } else if (k == INCOMPLETE) {
-                if (missing_valid[j] && at + 2 * (missing_offsets[j + 1] - missing_offsets[j]) +
-                                                 CELL_ROOM * (rules - r) + LINE_ROOM > size) {
+                int64_t missing_length = 0;
+                const uint8_t *missing =
+                    missing_valid[j] ? view_text(missing_views, missing_buffers, j, &missing_length) : word_data;
+                if (missing_valid[j] && at + 2 * missing_length + CELL_ROOM * (rules - r) + LINE_ROOM > size) {
                     *used = line; /* this line may not fit after all: left for the next call */
                     return i;
                 }
                 if (missing_valid[j]) /* "needs a, b": quoted, as the names are joined by ", " */
-                    at = text(out, at, missing_data, missing_offsets[j], missing_offsets[j + 1], 0, word_data,
-                              word_offsets[5], word_offsets[6]);
+                    at = text(out, at, missing, 0, missing_length, 0, word_data, word_offsets[5], word_offsets[6]);
             } else if (rule_shape[r] == RANGE) {
                 if (low_valid[j] && high_valid[j]) {
                     at = yuan(out, at, low[j]);
