@@ -7,10 +7,12 @@
 
 /* Adds the n outcomes into the groups' arrays (zeroed by the caller, `groups` long; `sums` holds three
  * 128-bit sums a group, value, min and max, each as its low and high 64-bit words); an amount not given adds
- * nothing to its sum (the caller passes it as 0). Returns 0, or -1 if a group number is `groups` or above. */
+ * nothing to its sum (the caller passes it as 0). Returns 0, or -1 if a group number is `groups` or above or
+ * the compiler has no 128-bit integers. */
 EXPORT int64_t tally(int64_t n, const uint32_t *keys, int64_t groups, const int64_t *value,
                      const uint8_t *value_given, const int64_t *low, const int64_t *high, int64_t *rows,
                      int64_t *given, uint64_t *sums) {
+#if defined(__SIZEOF_INT128__)
     for (int64_t i = 0; i < n; i++)
         if ((int64_t)keys[i] >= groups) return -1;
     __int128 *totals = calloc((size_t)(groups > 0 ? groups : 1) * 3, sizeof(__int128));
@@ -30,4 +32,9 @@ EXPORT int64_t tally(int64_t n, const uint32_t *keys, int64_t groups, const int6
     }
     free(totals);
     return 0;
+#else /* no 128-bit integers (a 32-bit machine): the caller sums with polars */
+    (void)n, (void)keys, (void)groups, (void)value, (void)value_given, (void)low, (void)high, (void)rows,
+        (void)given, (void)sums;
+    return -1;
+#endif
 }
