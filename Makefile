@@ -53,7 +53,7 @@ smoke-first: $(STAMP)
 smoke-rest: $(STAMP)
 	$(BIN)/python -m pytest tests/test_benchmarks.py -k 'not ($(SMOKE_FIRST))'
 
-$(STAMP): pyproject.toml setup.py engine/_kernels.c engine/_sheetxml.c
+$(STAMP): pyproject.toml setup.py engine/_kernels.c $(wildcard engine/kernels/*) engine/_sheetxml.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -89,7 +89,7 @@ ifeq ($(PYTHON313),)
 unit313:
 	@echo "SKIP: the test suite on Python 3.13 (no python3.13 on PATH nor under $(PYENV_ROOT)/versions; set PYTHON313)"
 else
-$(STAMP313): pyproject.toml setup.py engine/_kernels.c engine/_sheetxml.c engine/_durable_compat.c
+$(STAMP313): pyproject.toml setup.py engine/_kernels.c $(wildcard engine/kernels/*) engine/_sheetxml.c engine/_durable_compat.c
 	test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
 	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'

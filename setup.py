@@ -24,9 +24,13 @@ class BuildPy(build_py):
             self.copy_file(os.path.join("cli", "start.pth"), os.path.join(self.build_lib, START_PTH))
 
 
+# The batch path's passes: one module, its C split by job (engine/_kernels.c says which file does what).
+KERNELS = ["engine/_kernels.c"] + [f"engine/kernels/{name}.c" for name in ("lines", "scan", "write", "seen", "tally")]
+KERNEL_HEADERS = [f"engine/kernels/{name}.h" for name in ("kernels", "cells", "split")]
+
 extensions = [
-    Extension("guangxi_subsidy.engine._kernels", ["engine/_kernels.c"], extra_compile_args=["-O3", "-std=c11"],
-              optional=True),
+    Extension("guangxi_subsidy.engine._kernels", KERNELS, depends=KERNEL_HEADERS,
+              extra_compile_args=["-O3", "-std=c11"], optional=True),
     Extension("guangxi_subsidy.engine._sheetxml", ["engine/_sheetxml.c"], extra_compile_args=["-O3", "-std=c11"],
               optional=True),
 ]

@@ -1,4 +1,4 @@
-"""The batch path's compiled passes (engine/_kernels.c), loaded with ctypes.
+"""The batch path's compiled passes (engine/_kernels.c and the files by job in engine/kernels/), loaded with ctypes.
 
 The C functions take numpy arrays by address. `call` checks each array's type and layout before its address
 is handed over, so that a mistake here is an error, not a write to the wrong memory. ctypes lets other
@@ -42,10 +42,11 @@ SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "line_feeds": (_I, (U8, INT)),
     "gather_offsets": (_I, (I64, I64, U8, INT, I64)),
     "gather_data": (None, (U8, I64, I64, U8, INT, U8)),
-    "write_lines": (_I, (INT, INT, I64, I64, U8, I64, BOOL, U8, I64, BOOL, I64, I64, INT, U8, I64, I32, INT, I64,
-                         I64, I64, BOOL, I64, BOOL, I64, BOOL, U8, I64, BOOL, I64, BOOL, BOOL, BOOL, BOOL, I64, U8,
+    "write_lines": (_I, (INT, INT, I64, I64, U8, U64, BOOL, U8, U64, BOOL, I64, I64, INT, U8, I64, I32, INT, I64,
+                         I64, I64, BOOL, I64, BOOL, I64, BOOL, U8, U64, BOOL, I64, BOOL, BOOL, BOOL, BOOL, I64, U8,
                          INT, I64)),
     "seen_first": (_I, (U64, U32, INT, U64, U32, INT, U32)),
+    "tally": (_I, (INT, U32, INT, I64, BOOL, I64, I64, I64, I64, U64)),
 }
 
 
@@ -71,7 +72,7 @@ AVAILABLE = _LIBRARY is not None
 def call(name: str, *arguments: Any) -> Any:
     """The C function `name` on these arguments, each checked against its signature."""
     if _LIBRARY is None:
-        raise RuntimeError("the compiled passes (engine/_kernels.c) are not built: reinstall the package")
+        raise RuntimeError("the compiled passes (engine/kernels/) are not built: reinstall the package")
     _, kinds = SIGNATURES[name]
     if len(arguments) != len(kinds):
         raise TypeError(f"{name}: {len(arguments)} arguments for {len(kinds)}")
@@ -99,4 +100,4 @@ def require(numbers: dict[str, int]) -> None:
     found = layout()
     differ = {name: (value, found[name]) for name, value in numbers.items() if found[name] != value}
     if differ:
-        raise RuntimeError(f"engine/_kernels.c numbers these otherwise (ours, its): {differ}")
+        raise RuntimeError(f"engine/kernels/kernels.h numbers these otherwise (ours, its): {differ}")

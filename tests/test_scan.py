@@ -176,6 +176,28 @@ def test_white_space_at_either_end_of_text_is_what_the_profile_model_strips() ->
     assert text_clean(b"a" * 200, 200) and not text_clean(b"a" * 201, 200) and text_clean(b"a" * 201)
 
 
+# Pieces of UTF-8 and of broken UTF-8: lead bytes of every length alone, continuations alone, the lowest and
+# highest of each length, overlong and surrogate forms, white space of one, two and three bytes.
+_PIECES = [b"a", b" ", "号".encode(), "\u3000".encode(), "\u2028".encode(), "\xa0".encode(), b"\xe4", b"\xe4\xb8",
+           b"\xbf", b"\x80", b"\xed\xa0\x80", b"\xed\x9f\xbf", b"\xe1\x80\x80", b"\xe1\xc0\x80", b"\xe1\x80\x7f",
+           b"\xef\xbf\xbf", b"\xe0\xa0\x80", b"\xe0\x80\x80", b"\xc0\x80", b"\xc2\x80", b"\xf0\x90\x80\x80",
+           b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", "😀".encode()]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=10), st.sampled_from([0, 1, 3, 200]))
+@settings(max_examples=examples(150))
+def test_text_is_kept_exactly_when_it_is_utf8_within_its_limit_with_no_white_space_at_either_end(
+        pieces: list[bytes], limit: int) -> None:
+    data = b"".join(pieces)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        expected = False
+    else:
+        expected = text == text.strip(WHITESPACE) and (limit == 0 or len(text) <= limit)
+    assert text_clean(data, limit) == expected
+
+
 def test_line_ends_are_counted_as_python_counts_them_at_any_length() -> None:
     # lengths around the sixteen-byte steps of the compiled count, and past the 255 steps a byte per lane holds
     draw = random.Random(5)

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from guangxi_subsidy.engine import native
 from guangxi_subsidy.engine.batch.columnar import AMOUNT_KINDS, RULE, STATUSES
 from guangxi_subsidy.engine.batch.layouts import BatchResult, RuleInfo
 from guangxi_subsidy.engine.evaluation.outcome import (
@@ -67,14 +69,16 @@ class Summary:
         self.rejected += result.rejected + structural_rejections
         if not result.every.height:
             return
-        # One small frame of counts and sums per rule, status and kind of amount, keyed by one integer (a key of
-        # three columns would be hashed row by row); the figures of each rule are added up from its groups.
+        # Counts and sums per rule, status and kind of amount, keyed by one integer (a key of three columns would
+        # be hashed row by row); the figures of each rule are added up from its groups.
         kind = pl.col("kind").to_physical().cast(pl.UInt32).fill_null(_NO_KIND)
         key = (pl.col(RULE).cast(pl.UInt32) * 256 + pl.col("status").to_physical().cast(pl.UInt32) * 16 + kind)
-        groups = result.every.lazy().group_by(key.alias("__key")).agg(
-            pl.len().alias("rows"), pl.col("value").count().alias("given"),
-            *[pl.col(n).sum().alias(n) for n in ("value", "min", "max")]).collect()
-        for code, rows, given, value, low, high in groups.iter_rows():
+        groups = _tallied(result.every, key, 256 * len(self.rules))
+        if groups is None:  # (no compiled pass, or an amount beyond 64 bits: polars' group-by)
+            groups = list(result.every.lazy().group_by(key.alias("__key")).agg(
+                pl.len().alias("rows"), pl.col("value").count().alias("given"),
+                *[pl.col(n).sum().alias(n) for n in ("value", "min", "max")]).collect().iter_rows())
+        for code, rows, given, value, low, high in groups:
             target = self.per_rule[code // 256]
             status, amount = STATUSES[code // 16 % 16], _KIND_OF.get(code % 16)
             target[status] += rows
@@ -195,6 +199,33 @@ _ASIDE = {"unquantified": N_("unquantified"), "non_monetary": N_("non monetary")
           Status.EXPIRED: STATUS_WORDS[Status.EXPIRED], Status.NOT_YET_IN_FORCE: STATUS_WORDS[Status.NOT_YET_IN_FORCE]}
 _KINDS = {"grants": N_("grants"), "relief_estimate": N_("relief estimate"), "loan_quota": N_("loan quota")}
 _TOTAL_WORDS = {"relief_estimate": N_("Relief estimate"), "loan_quota": N_("Loan quota")}
+
+
+def _tallied(every: pl.DataFrame, key: pl.Expr, groups: int) -> list[tuple[int, ...]] | None:
+    """(group, outcomes, values given, sum of value, of min, of max) for each group of outcomes, added up in one
+    compiled step over them (`tally` in engine/kernels/tally.c: the group numbers index the sums, no hash table
+    is built); None where it cannot (no compiled passes, an amount beyond 64 bits, a group number too large)."""
+    if not native.AVAILABLE:
+        return None
+    figures = ("value", "min", "max")
+    bounds = every.select(*[pl.col(n).min().alias(f"{n}_low") for n in figures],
+                          *[pl.col(n).max().alias(f"{n}_high") for n in figures]).row(0)
+    if any(bound is not None and not -(1 << 63) <= bound < (1 << 63) for bound in bounds):
+        return None
+    columns = every.select(key.alias("key"), pl.col("value").is_not_null().alias("given"),
+                           *[pl.col(n).cast(pl.Int64, wrap_numerical=True).fill_null(0) for n in figures])
+    keys, given, value, low, high = (columns.to_series(i).to_numpy() for i in range(5))
+    rows, given_counts = np.zeros(groups, dtype=np.int64), np.zeros(groups, dtype=np.int64)
+    sums = np.zeros(6 * groups, dtype=np.uint64)
+    if native.call("tally", columns.height, keys, groups, value, given, low, high, rows, given_counts, sums) < 0:
+        return None
+    held = np.flatnonzero(rows)
+    out = []
+    for group, count, values, words in zip(held.tolist(), rows[held].tolist(), given_counts[held].tolist(),
+                                           sums.reshape(groups, 6)[held].tolist(), strict=True):
+        sums_of = [words[2 * k] | (words[2 * k + 1] << 64) for k in range(3)]  # (two's complement, 128 bits)
+        out.append((group, count, values, *(s - (1 << 128) if s >> 127 else s for s in sums_of)))
+    return out
 
 
 def _shares(info: RuleInfo, counts: dict[str, int], drafts: bool = False) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 Building the wide frame (a text column per benefit, totals by group-by) and handing it to a CSV writer costs a
 large part of a batch's time, most of it on cells that are empty. `WideWriter` instead walks each applicant's
-outcomes once, in C (`write_lines` in engine/_kernels.c), and writes the line as `layouts.BatchResult.wide` and
+outcomes once, in C (`write_lines` in engine/kernels/write.c), and writes the line as `layouts.BatchResult.wide` and
 `sinks.AtomicOutput` would have written it: the same cells (`layouts.wide_cell`), the same totals
 (`layouts.BatchResult.totals`), the same quoting (a cell holding a comma, a quote or a line break, or an empty
 text, is quoted; quotes doubled) and the same guard against spreadsheet formulas in applicant text
@@ -42,18 +42,21 @@ FIRST_DAY, LAST_DAY = -719162, 2932896  # 0001-01-01 and 9999-12-31, as days sin
 # ------------------------------------------------------------ the batch's columns, as the compiled pass takes them
 
 
-def _text_buffers(series: pl.Series) -> tuple[Any, Any, Any]:
-    """UTF-8 bytes, offsets and validity of a text column."""
-    array = series.to_arrow()
+def _text_buffers(series: pl.Series) -> tuple[Any, Any, Any, Any]:
+    """A text column as polars holds it, Arrow string views (16 bytes a text: its length, and the text itself if
+    12 bytes or fewer, else where it is in the data buffers), the data buffers' addresses, and validity: no copy,
+    where a large_string array would copy every text; then the array, which holds the buffers while it lives."""
+    array = series.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    array = array.cast(pa.large_string())
-    _, offsets, data = array.buffers()
-    start = array.offset
-    offsets_np = np.frombuffer(offsets, dtype=np.int64)[start:start + len(array) + 1] if offsets is not None \
-        else np.zeros(len(array) + 1, dtype=np.int64)
-    data_np = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
-    return data_np, offsets_np, _given(array)
+    if not pa.types.is_string_view(array.type):
+        array = array.cast(pa.string_view())
+    buffers = array.buffers()
+    start, rows = array.offset, len(array)
+    views = np.frombuffer(buffers[1], dtype=np.uint8)[16 * start:16 * (start + rows)] \
+        if buffers[1] is not None and rows else np.zeros(16, dtype=np.uint8)
+    data = np.array([b.address if b is not None else 0 for b in buffers[2:]] or [0], dtype=np.uint64)
+    return views, data, _given(array), array
 
 
 def _figures(frame: pl.DataFrame) -> tuple[Any, ...] | None:
@@ -144,9 +147,9 @@ class WideWriter:
         if figures is None or (n and not (FIRST_DAY <= days.min() and days.max() <= LAST_DAY)):
             return None
         value, value_valid, low, low_valid, high, high_valid = figures
-        missing = _text_buffers(every.get_column("missing"))
-        ids = _text_buffers(applicants.get_column("id"))
-        names = _text_buffers(applicants.get_column("name"))
+        *missing, missing_array = _text_buffers(every.get_column("missing"))
+        *ids, ids_array = _text_buffers(applicants.get_column("id"))
+        *names, names_array = _text_buffers(applicants.get_column("name"))
         status, kind = _codes(every.get_column("status")), _codes(every.get_column("kind"))
         rows = _codes(applicants.get_column(ROW))
         kinds, cities = _codes(applicants.get_column("kind")), _codes(applicants.get_column("city"))
@@ -154,9 +157,11 @@ class WideWriter:
                    self.word_offsets, positions, positions.shape[1], status, kind, value, value_valid, low, low_valid,
                    high, high_valid, *missing, self.rule_shape, self.rule_grant, self.rule_relief, self.rule_loan,
                    self.rule_counted, self.codes)
-        return self._pieces(n, columns)
+        return self._pieces(n, columns, (missing_array, ids_array, names_array))
 
-    def _pieces(self, n: int, columns: tuple[Any, ...]) -> Iterator[memoryview]:
+    def _pieces(self, n: int, columns: tuple[Any, ...], held: tuple[Any, ...]) -> Iterator[memoryview]:
+        """The lines `columns` give, a buffer at a time; `held`: the arrays whose buffers the texts are read from,
+        kept alive until the last line is written."""
         start = 0
         while start < n:
             used = np.zeros(1, dtype=np.int64)

@@ -1,7 +1,7 @@
 """Counting the line ends of a block of bytes, once per block; telling a file's encoding from its first bytes.
 
 `bytes.count(b"\\n")` walks a block at about five instructions a byte; comparing the block as an array of bytes
-and counting the matches takes about two; the compiled pass (`line_feeds` in engine/_kernels.c, sixteen bytes
+and counting the matches takes about two; the compiled pass (`line_feeds` in engine/kernels/lines.c, sixteen bytes
 at a time) a fraction of one, and numpy's way is kept for where the compiled passes are not built. The CSV
 reader counts each block's lines once, here, and hands the count on to the compiled reader, which sizes its
 columns by it; the reader's set-up counts the lines of the file's first megabyte here too, to size its tables.

@@ -4,7 +4,7 @@ Most lines of a large applicant file are clean: the header's number of cells, an
 `frames.read_cells` reads without help (`1234.56`, `85%`, `是`, `南宁`, `2017-06-30`), or money as its second stage
 reads it (`"1,234.56"`, `12.5万`), quoted or not. Parsing such lines into string columns and then reading each
 column with string expressions costs most of a batch's time; `Scanner` walks the bytes once instead, in C
-(`scan_block` in engine/_kernels.c), and writes integers straight into the columns of `frames.typed_schema`. This
+(`scan_block` in engine/kernels/scan.c), and writes integers straight into the columns of `frames.typed_schema`. This
 module sets the pass up: how each column is read and stored, and the tables of the spellings of choices and
 booleans.
 

@@ -2,7 +2,7 @@
 
 `repeats.Repeats` keys each row by a 64-bit hash of its id and evaluation date. Probing every row seen for each new
 block (a frame filter) costs time in proportion to the rows seen, so a file of n rows costs n² / block; this
-open-addressing table, in C (`seen_first` in engine/_kernels.c), costs the same for every row, however long the
+open-addressing table, in C (`seen_first` in engine/kernels/seen.c), costs the same for every row, however long the
 file. It keeps the key and the first row number (12 bytes a slot). It is sized for the rows the file is expected to
 hold (from its size) at most four fifths full, and grows by a quarter if it must, so it takes about 15 bytes a row.
 Used for the files the compiled CSV reader reads (`csvsource.COMPILED_FROM`); tests/test_repeats.py checks it finds
@@ -23,7 +23,7 @@ _GROWTH = 1.25
 
 def _first(keys: Any, rows: Any, table_keys: Any, table_rows: Any) -> tuple[Any, int]:
     """For each row, in order, the first row with its key (itself if new, then remembered); rows added.
-    (`seen_first` in engine/_kernels.c: the key's top bits scaled to the table give its slot, then the next
+    (`seen_first` in engine/kernels/seen.c: the key's top bits scaled to the table give its slot, then the next
     free one.)"""
     first = np.empty(keys.shape[0], dtype=np.uint32)
     added = native.call("seen_first", keys, rows, keys.shape[0], table_keys, table_rows, table_keys.shape[0], first)
