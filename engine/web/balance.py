@@ -1,0 +1,171 @@
+"""The connections of `subsidy serve --workers N` spread evenly over the workers: one listening socket they all
+share, and a worker accepts a waiting connection only while it holds no more connections than any other worker.
+
+Why not the kernel's own spreading: with a socket for each worker (SO_REUSEPORT) the kernel picks one by a hash of
+the connection's addresses, even on average but not for the few dozen keep-alive clients of an office or of
+`benchmarks/web_load.py`: 50 clients came out 33/17 and 27/23, and the busier worker sets the slowest answers
+(its clients wait behind twice the queue). And with one shared socket and the event loop's own accepting,
+whichever worker wakes first takes a whole burst of connections.
+
+So each worker counts the connections it holds in a small array the workers share (one integer each, in shared
+memory, written only by its own worker), and accepts one connection at a time, watching the socket only while
+its count is no more than every other worker's. A worker that is ahead stops watching; while a connection still
+waits it looks again every RECHECK seconds, and after PATIENCE seconds takes it anyway (a worker that is busy,
+stuck or still starting never keeps a client waiting longer). A worker that ends loses no queued connection: the
+socket stays open in the supervisor and the other workers, and its slot reads GONE until the worker started in
+its place counts again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import select
+import socket
+from collections.abc import Callable, MutableSequence
+from typing import Any
+
+import uvicorn
+
+GONE = 1 << 30  # a slot's count while its worker is not accepting (starting, stopping, or ended)
+RECHECK = 0.002  # seconds between looks at the counts while a connection waits on a worker that is ahead
+PATIENCE = 0.05  # seconds a waiting connection is left to the other workers before this one takes it anyway
+RETRY = 1.0  # seconds without accepting after the process ran out of descriptors (as asyncio's own server)
+
+logger = logging.getLogger("uvicorn.error")
+
+
+class Tally:
+    """The connections each worker holds (`counts`, shared by the workers), and this worker's slot in it."""
+
+    def __init__(self, counts: MutableSequence[int], slot: int) -> None:
+        self.counts = counts
+        self.slot = slot
+
+    def ahead(self) -> bool:
+        """Whether this worker holds more connections than some other worker that is accepting."""
+        counts = self.counts[:]
+        mine = counts[self.slot]
+        return any(mine > other for number, other in enumerate(counts) if number != self.slot)
+
+    def opened(self) -> None:
+        self.counts[self.slot] += 1
+
+    def closed(self) -> None:
+        self.counts[self.slot] -= 1
+
+
+def waiting(sock: socket.socket) -> bool:
+    """Whether a connection waits on the listening socket now (without taking it)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class Acceptor:
+    """Accepts this worker's share of the shared socket's connections and hands each to uvicorn's protocol.
+
+    It stands in uvicorn's list of servers, so that uvicorn's shutdown stops it (`close`) as it would its own."""
+
+    def __init__(self, sock: socket.socket, tally: Tally, protocol: Callable[[], asyncio.Protocol],
+                 loop: asyncio.AbstractEventLoop) -> None:
+        self.sock = sock
+        self.tally = tally
+        self.protocol = protocol
+        self.loop = loop
+        self.since: float | None = None  # when this worker, being ahead, left a waiting connection to the others
+        self.closing = False
+        self.handing: set[asyncio.Task[Any]] = set()
+        sock.setblocking(False)
+        tally.counts[tally.slot] = 0
+        self.watch()
+
+    def watch(self) -> None:
+        if not self.closing:
+            self.since = None
+            self.loop.add_reader(self.sock.fileno(), self.readable)
+
+    def readable(self) -> None:
+        if self.tally.ahead():
+            self.loop.remove_reader(self.sock.fileno())
+            self.since = self.loop.time()
+            self.loop.call_later(RECHECK, self.recheck)
+            return
+        self.accept()
+
+    def recheck(self) -> None:
+        if self.closing:
+            return
+        if not waiting(self.sock):  # another worker took it
+            self.watch()
+            return
+        assert self.since is not None
+        if self.tally.ahead() and self.loop.time() - self.since < PATIENCE:
+            self.loop.call_later(RECHECK, self.recheck)
+            return
+        if self.accept():
+            self.watch()
+
+    def accept(self) -> bool:
+        """Take one waiting connection, if any; False when out of descriptors (watching again in RETRY s)."""
+        try:
+            conn, _ = self.sock.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return True  # (another worker took it, or the client gave up while it waited)
+        except OSError as error:
+            if error.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                raise
+            logger.error("cannot accept a connection (%s): trying again in %g s", error.strerror, RETRY)
+            self.loop.remove_reader(self.sock.fileno())
+            self.loop.call_later(RETRY, self.watch)
+            return False
+        self.tally.opened()
+        protocol = self.protocol()
+        # (`connections.Guards.connection_lost` calls it: the count falls when the connection ends)
+        protocol.on_close = self.tally.closed  # type: ignore[attr-defined]
+        task = self.loop.create_task(self.loop.connect_accepted_socket(lambda: protocol, conn))
+        self.handing.add(task)
+        task.add_done_callback(lambda done: self.handed(done, protocol, conn))
+        return True
+
+    def handed(self, task: asyncio.Task[Any], protocol: asyncio.Protocol, conn: socket.socket) -> None:
+        self.handing.discard(task)
+        if not task.cancelled() and task.exception() is None:
+            return
+        if getattr(protocol, "on_close", None) is not None:  # never made, so never lost: uncounted here
+            protocol.on_close = None  # type: ignore[attr-defined]
+            self.tally.closed()
+        conn.close()
+
+    def close(self) -> None:
+        """Stop accepting (uvicorn's shutdown): the other workers take the waiting connections."""
+        if not self.closing:
+            self.closing = True
+            self.tally.counts[self.tally.slot] = GONE
+            self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+
+    async def wait_closed(self) -> None:
+        if self.handing:
+            await asyncio.gather(*self.handing, return_exceptions=True)
+
+
+class SharedSocketServer(uvicorn.Server):
+    """uvicorn's server, accepting from the workers' shared socket through an `Acceptor`."""
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket, tally: Tally) -> None:
+        super().__init__(config)
+        self.sock = sock
+        self.tally = tally
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # the lifespan, and no socket of uvicorn's own
+        config = self.config
+
+        def protocol() -> asyncio.Protocol:  # (as uvicorn's own `create_protocol`)
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state)
+
+        acceptor = Acceptor(self.sock, self.tally, protocol, asyncio.get_running_loop())
+        self.servers.append(acceptor)  # type: ignore[arg-type]
