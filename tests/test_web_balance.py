@@ -131,3 +131,23 @@ def test_a_worker_that_stops_accepting_is_not_waited_for(listening):
         return taken
 
     assert asyncio.run(run()) == [6, GONE]
+
+
+def test_a_worker_not_ahead_takes_every_waiting_connection_in_one_turn_of_its_loop(listening):
+    """A busy worker's turn of the event loop can be long (a crowd of requests answered in it): one connection a
+    turn would leave a crowd of new clients waiting on accepting, not on answering."""
+    port = listening.getsockname()[1]
+
+    async def run() -> list[int]:
+        loop = asyncio.get_running_loop()
+        counts = [GONE, 30]  # the other worker holds 30
+        acceptor = Acceptor(listening.dup(), Tally(counts, 0), Held, loop)
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]  # queued, none taken yet
+        acceptor.readable()  # one turn
+        taken = counts[:]
+        acceptor.close()
+        for client in clients:
+            client.close()
+        return taken
+
+    assert asyncio.run(run()) == [20, 30]

@@ -8,12 +8,12 @@ the connection's addresses, even on average but not for the few dozen keep-alive
 whichever worker wakes first takes a whole burst of connections.
 
 So each worker counts the connections it holds in a small array the workers share (one integer each, in shared
-memory, written only by its own worker), and accepts one connection at a time, watching the socket only while
-its count is no more than every other worker's. A worker that is ahead stops watching; while a connection still
-waits it looks again every RECHECK seconds, and after PATIENCE seconds takes it anyway (a worker that is busy,
-stuck or still starting never keeps a client waiting longer). A worker that ends loses no queued connection: the
-socket stays open in the supervisor and the other workers, and its slot reads GONE until the worker started in
-its place counts again.
+memory, written only by its own worker), and takes waiting connections, counting each as it takes it, only while
+its count is no more than every other worker's. A worker that is ahead stops watching; while a connection still waits
+it looks again every RECHECK seconds, and after PATIENCE seconds takes every connection still waiting (a worker
+that is busy, stuck or still starting never keeps clients waiting longer). A worker that ends loses no queued
+connection: the socket stays open in the supervisor and the other workers, and its slot reads GONE until the worker
+started in its place counts again.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import uvicorn
 GONE = 1 << 30  # a slot's count while its worker is not accepting (starting, stopping, or ended)
 RECHECK = 0.002  # seconds between looks at the counts while a connection waits on a worker that is ahead
 PATIENCE = 0.05  # seconds a waiting connection is left to the other workers before this one takes it anyway
+MOST = 128  # connections taken in one go at most (then the event loop's other work has its turn)
 RETRY = 1.0  # seconds without accepting after the process ran out of descriptors (as asyncio's own server)
 
 logger = logging.getLogger("uvicorn.error")
@@ -75,6 +76,7 @@ class Acceptor:
         self.protocol = protocol
         self.loop = loop
         self.since: float | None = None  # when this worker, being ahead, left a waiting connection to the others
+        self.resting = False  # out of descriptors: not accepting for RETRY seconds
         self.closing = False
         self.handing: set[asyncio.Task[Any]] = set()
         sock.setblocking(False)
@@ -82,41 +84,53 @@ class Acceptor:
         self.watch()
 
     def watch(self) -> None:
+        self.resting = False
         if not self.closing:
             self.since = None
             self.loop.add_reader(self.sock.fileno(), self.readable)
 
     def readable(self) -> None:
-        if self.tally.ahead():
-            self.loop.remove_reader(self.sock.fileno())
-            self.since = self.loop.time()
-            self.loop.call_later(RECHECK, self.recheck)
-            return
-        self.accept()
+        """Take the waiting connections while this worker is not ahead (a busy worker's turn of its event loop
+        can be long: one connection a turn would keep a crowd of new clients waiting on it)."""
+        for _ in range(MOST):
+            if self.tally.ahead():
+                self.loop.remove_reader(self.sock.fileno())
+                self.since = self.loop.time()
+                self.loop.call_later(RECHECK, self.recheck)
+                return
+            if not self.accept():
+                return
 
     def recheck(self) -> None:
         if self.closing:
             return
-        if not waiting(self.sock):  # another worker took it
+        if not waiting(self.sock):  # another worker took them
             self.watch()
             return
         assert self.since is not None
-        if self.tally.ahead() and self.loop.time() - self.since < PATIENCE:
-            self.loop.call_later(RECHECK, self.recheck)
-            return
-        if self.accept():
+        if self.tally.ahead():
+            if self.loop.time() - self.since < PATIENCE:
+                self.loop.call_later(RECHECK, self.recheck)
+                return
+            for _ in range(MOST):  # the others left them waiting PATIENCE: this worker takes them all
+                if not self.accept():
+                    break
+        if not self.resting:
             self.watch()
 
     def accept(self) -> bool:
-        """Take one waiting connection, if any; False when out of descriptors (watching again in RETRY s)."""
+        """Take one waiting connection: False when none waits, or when out of descriptors (resting RETRY s)."""
         try:
             conn, _ = self.sock.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-            return True  # (another worker took it, or the client gave up while it waited)
+        except (BlockingIOError, InterruptedError):
+            return False  # (another worker took it)
+        except ConnectionAbortedError:
+            return True  # (the client gave up while it waited: the next one, if any)
         except OSError as error:
             if error.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
                 raise
             logger.error("cannot accept a connection (%s): trying again in %g s", error.strerror, RETRY)
+            self.resting = True
             self.loop.remove_reader(self.sock.fileno())
             self.loop.call_later(RETRY, self.watch)
             return False
