@@ -151,3 +151,25 @@ def test_a_worker_not_ahead_takes_every_waiting_connection_in_one_turn_of_its_lo
         return taken
 
     assert asyncio.run(run()) == [20, 30]
+
+
+def test_a_crowd_arriving_at_once_is_shared_at_once_by_the_queue_length(listening):
+    """Ten open on each worker, six waiting: the first worker to look takes three (half of the 26, less its ten)
+    and leaves three to the other, without waiting for it to take turns."""
+    port = listening.getsockname()[1]
+
+    async def run() -> tuple[int, list[int]]:
+        loop = asyncio.get_running_loop()
+        counts = [GONE, 10]
+        acceptor = Acceptor(listening.dup(), Tally(counts, 0), Held, loop)
+        counts[0] = 10
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(6)]
+        queued = balance.waiting(listening)
+        acceptor.readable()  # one turn
+        taken = counts[:]
+        acceptor.close()
+        for client in clients:
+            client.close()
+        return queued, taken
+
+    assert asyncio.run(run()) == (6, [13, 10])

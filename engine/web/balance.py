@@ -8,10 +8,12 @@ the connection's addresses, even on average but not for the few dozen keep-alive
 whichever worker wakes first takes a whole burst of connections.
 
 So each worker counts the connections it holds in a small array the workers share (one integer each, in shared
-memory, written only by its own worker), and takes waiting connections, counting each as it takes it, only while
-its count is no more than every other worker's. A worker that is ahead stops watching; while a connection still waits
-it looks again every RECHECK seconds, and after PATIENCE seconds takes every connection still waiting (a worker
-that is busy, stuck or still starting never keeps clients waiting longer). A worker that ends loses no queued
+memory, written only by its own worker), and takes waiting connections, counting each as it takes it, only while it
+holds fewer than its share of those open and those waiting (the accept queue's length, from the socket's TCP_INFO),
+so a crowd arriving at once is shared at once. A worker at its share stops watching; while a connection still waits
+it looks again every RECHECK seconds, and after PATIENCE seconds takes some all the same, an eighth more than it
+holds at most, and so on every PATIENCE seconds (a worker that is busy, stuck or still starting does not keep
+clients waiting long, and its share is not taken in one gulp either). A worker that ends loses no queued
 connection: the socket stays open in the supervisor and the other workers, and its slot reads GONE until the worker
 started in its place counts again.
 """
@@ -23,6 +25,7 @@ import errno
 import logging
 import select
 import socket
+import struct
 from collections.abc import Callable, MutableSequence
 from typing import Any
 
@@ -31,6 +34,7 @@ import uvicorn
 GONE = 1 << 30  # a slot's count while its worker is not accepting (starting, stopping, or ended)
 RECHECK = 0.002  # seconds between looks at the counts while a connection waits on a worker that is ahead
 PATIENCE = 0.05  # seconds a waiting connection is left to the other workers before this one takes it anyway
+LATE_SHARE = 8  # past PATIENCE, a worker ahead takes up to 1/LATE_SHARE more than it holds (at least one)
 MOST = 128  # connections taken in one go at most (then the event loop's other work has its turn)
 RETRY = 1.0  # seconds without accepting after the process ran out of descriptors (as asyncio's own server)
 
@@ -44,11 +48,12 @@ class Tally:
         self.counts = counts
         self.slot = slot
 
-    def ahead(self) -> bool:
-        """Whether this worker holds more connections than some other worker that is accepting."""
+    def under_share(self, waiting: int) -> bool:
+        """Whether this worker holds fewer than its share (rounded up) of the connections the accepting workers
+        hold and those `waiting`: whether it should take one more."""
         counts = self.counts[:]
-        mine = counts[self.slot]
-        return any(mine > other for number, other in enumerate(counts) if number != self.slot)
+        live = [count for count in counts if count < GONE]
+        return counts[self.slot] * len(live) < sum(live) + waiting
 
     def opened(self) -> None:
         self.counts[self.slot] += 1
@@ -57,11 +62,19 @@ class Tally:
         self.counts[self.slot] -= 1
 
 
-def waiting(sock: socket.socket) -> bool:
-    """Whether a connection waits on the listening socket now (without taking it)."""
+def waiting(sock: socket.socket) -> int:
+    """The connections waiting on the listening socket, not yet accepted: on Linux the accept queue's length,
+    which TCP_INFO gives a listening socket as `tcpi_unacked` (the fifth 32-bit field, at byte 24); elsewhere 1
+    or 0, whether one waits."""
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        if len(info) >= 28:
+            return int(struct.unpack_from("I", info, 24)[0])
+    except (AttributeError, OSError):
+        pass
     poller = select.poll()
     poller.register(sock, select.POLLIN)
-    return bool(poller.poll(0))
+    return int(bool(poller.poll(0)))
 
 
 class Acceptor:
@@ -90,10 +103,10 @@ class Acceptor:
             self.loop.add_reader(self.sock.fileno(), self.readable)
 
     def readable(self) -> None:
-        """Take the waiting connections while this worker is not ahead (a busy worker's turn of its event loop
-        can be long: one connection a turn would keep a crowd of new clients waiting on it)."""
+        """Take waiting connections up to this worker's share of those open and waiting, all in one turn of the
+        loop (a busy worker's turn can be long: one connection a turn would keep a crowd of new clients waiting)."""
         for _ in range(MOST):
-            if self.tally.ahead():
+            if not self.tally.under_share(waiting(self.sock)):
                 self.loop.remove_reader(self.sock.fileno())
                 self.since = self.loop.time()
                 self.loop.call_later(RECHECK, self.recheck)
@@ -104,15 +117,18 @@ class Acceptor:
     def recheck(self) -> None:
         if self.closing:
             return
-        if not waiting(self.sock):  # another worker took them
+        left = waiting(self.sock)
+        if not left:  # the others took them
             self.watch()
             return
         assert self.since is not None
-        if self.tally.ahead():
+        if not self.tally.under_share(left):
             if self.loop.time() - self.since < PATIENCE:
                 self.loop.call_later(RECHECK, self.recheck)
                 return
-            for _ in range(MOST):  # the others left them waiting PATIENCE: this worker takes them all
+            # The others left them waiting PATIENCE (busy, or off the cores): this worker takes some, an eighth
+            # more than it holds at most, so a stalled worker's share is taken in steps, not in one gulp
+            for _ in range(max(1, self.tally.counts[self.tally.slot] // LATE_SHARE)):
                 if not self.accept():
                     break
         if not self.resting:
