@@ -173,3 +173,10 @@ def test_a_crowd_arriving_at_once_is_shared_at_once_by_the_queue_length(listenin
         return queued, taken
 
     assert asyncio.run(run()) == (6, [13, 10])
+
+
+def test_a_stopping_worker_still_closing_its_connections_is_left_out_of_the_shares():
+    # Its slot was set to GONE when it stopped accepting, and fell by the three connections it has closed since.
+    counts = [GONE - 3, 5, 4]
+    assert Tally(counts, 1).under_share(waiting=1) is False  # 5 of (5 + 4 + 1) is its half already
+    assert Tally(counts, 2).under_share(waiting=1) is True  # 4 is under its half of 10

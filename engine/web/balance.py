@@ -32,9 +32,9 @@ from typing import Any
 import uvicorn
 
 GONE = 1 << 30  # a slot's count while its worker is not accepting (starting, stopping, or ended)
-RECHECK = 0.002  # seconds between looks at the counts while a connection waits on a worker that is ahead
-PATIENCE = 0.05  # seconds a waiting connection is left to the other workers before this one takes it anyway
-LATE_SHARE = 8  # past PATIENCE, a worker ahead takes up to 1/LATE_SHARE more than it holds (at least one)
+RECHECK = 0.002  # seconds between looks at the counts while a connection waits on a worker at its share
+PATIENCE = 0.05  # seconds waiting connections are left to the other workers before this one takes some anyway
+LATE_SHARE = 8  # past PATIENCE, a worker at its share takes up to 1/LATE_SHARE more than it holds (at least one)
 MOST = 128  # connections taken in one go at most (then the event loop's other work has its turn)
 RETRY = 1.0  # seconds without accepting after the process ran out of descriptors (as asyncio's own server)
 
@@ -52,7 +52,7 @@ class Tally:
         """Whether this worker holds fewer than its share (rounded up) of the connections the accepting workers
         hold and those `waiting`: whether it should take one more."""
         counts = self.counts[:]
-        live = [count for count in counts if count < GONE]
+        live = [count for count in counts if count < GONE // 2]  # (a stopping worker's GONE falls by its closings)
         return counts[self.slot] * len(live) < sum(live) + waiting
 
     def opened(self) -> None:
@@ -88,7 +88,7 @@ class Acceptor:
         self.tally = tally
         self.protocol = protocol
         self.loop = loop
-        self.since: float | None = None  # when this worker, being ahead, left a waiting connection to the others
+        self.since: float | None = None  # when this worker, at its share, left waiting connections to the others
         self.resting = False  # out of descriptors: not accepting for RETRY seconds
         self.closing = False
         self.handing: set[asyncio.Task[Any]] = set()
