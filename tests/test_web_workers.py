@@ -81,9 +81,9 @@ def pool() -> Iterator[Pool]:
         yield Pool(stack)
 
 
-def test_connections_opened_at_once_are_spread_over_the_workers(pool: Pool) -> None:
-    """Forty clients connecting together: each worker takes a share (the kernel picks a worker's socket by
-    the connection's addresses; a shared socket lets whichever worker wakes first take the whole burst)."""
+def test_connections_opened_at_once_are_spread_evenly_over_the_workers(pool: Pool) -> None:
+    """Forty clients connecting together: each worker takes half (a worker takes a connection only while it holds
+    no more than the other; a hash of the addresses, one socket for each worker, gave 33/17 for fifty)."""
     port, process = pool.get()
     pids = children(process.pid)
     before = {pid: connections(pid) for pid in pids}
@@ -94,15 +94,32 @@ def test_connections_opened_at_once_are_spread_over_the_workers(pool: Pool) -> N
         assert client.recv(4096).startswith(b"HTTP/1.1 200")
     taken = {pid: connections(pid) - before[pid] for pid in pids}
     assert sum(taken.values()) == 40
-    assert min(taken.values()) >= 8, taken  # (fewer than 8 of 40 by chance: about one run in 100,000)
+    # 20 each; one or two more on one side only when the other was kept off the cores past balance.PATIENCE
+    assert max(taken.values()) - min(taken.values()) <= 2, taken
     for client in clients:
         client.close()
 
 
-def test_a_worker_that_dies_is_started_again_and_stopping_the_server_stops_every_worker(pool: Pool) -> None:
+def test_a_worker_that_dies_loses_no_waiting_client_is_started_again_and_stopping_stops_every_worker(
+        pool: Pool) -> None:
+    """Ten clients connect while both workers are held still; one worker dies: the other answers all ten (the
+    socket they wait on is shared, not the dead worker's own)."""
     port, process = pool.get()
     first = children(process.pid)
-    os.kill(first[0], signal.SIGKILL)
+    for pid in first:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(10)]
+        for client in clients:
+            client.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        os.kill(first[0], signal.SIGKILL)
+    finally:
+        for pid in first[1:]:
+            os.kill(pid, signal.SIGCONT)
+    answers = [client.recv(4096) for client in clients]
+    assert [a[:15] for a in answers] == [b"HTTP/1.1 200 OK"] * 10
+    for client in clients:
+        client.close()
     deadline = time.monotonic() + 90
     while not (len(now := children(process.pid)) == 2 and first[0] not in now and healthy(port)):
         assert time.monotonic() < deadline, "the worker was not started again"

@@ -111,7 +111,8 @@ def evaluation_json(evaluation: Evaluation, explain: bool = False) -> dict[str, 
         "might_apply": [
             {"rule_id": o.rule.id, "name": o.rule.name, "facts_needed": list(needed)}
             for o in evaluation.outcomes
-            if (needed := o.facts_needed())  # (asked once: every outcome of the pack is asked)
+            # (asked once; a rule not for this kind of applicant, here, needs nothing: most of the pack, not asked)
+            if o.placed and (needed := o.facts_needed())
         ],
         "totals": totals(evaluation),
         **({"draft_totals": totals(evaluation, drafts=True)} if evaluation.include_drafts else {}),

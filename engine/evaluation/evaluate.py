@@ -209,23 +209,29 @@ class Engine:
 
         facts = Facts(env, derived, day, self.pack)
         outcomes = []
-        not_eligible = Status.NOT_ELIGIBLE
-        for rule, draft, placed, (in_force, when_held) in zip(table.rules, table.drafts, table.placed(kind, city),
-                                                            table.on(day), strict=True):
+        for rule, draft, placed, in_force, when_held, blank in table.plan(kind, city, day):
             if draft and not include_drafts:
                 continue
             required = not rule.requires or all(derived.get(need, False) for need in rule.requires)
-            if placed and required:
-                known: tuple[Check, ...] | None = tuple(_condition_check(c, env) for c in rule.conditions)
-                holds = all(c.held for c in known)  # type: ignore[union-attr]
-            else:
-                known, holds = None, False
+            if not (placed and required):  # ruled out by its gates (most rules): the outcome made from its blank
+                if rule.id in fired:
+                    self._agree(rule, False, fired)
+                made = blank.copy()
+                made["facts"] = facts
+                if not required:
+                    made["required"] = False
+                outcome = _new(Outcome)
+                _set_attribute(outcome, "__dict__", made)  # (its fields at once; the object stays frozen)
+                outcomes.append(outcome)
+                continue
+            known = tuple(_condition_check(c, env) for c in rule.conditions)
+            holds = all(c.held for c in known)
             if holds != (rule.id in fired):
                 self._agree(rule, holds, fired)
             award = None
             if holds and rule.amount is not None:
                 award = compute(rule.amount, env, self.pack, day, rule.id)
-            outcomes.append(_outcome(rule, when_held if holds else not_eligible, award, draft, placed, required,
+            outcomes.append(_outcome(rule, when_held if holds else Status.NOT_ELIGIBLE, award, draft, placed, required,
                                      in_force, facts, known))
         if self.groups:
             outcomes = settle(outcomes, self.groups)
@@ -239,6 +245,9 @@ class Engine:
                 f"rule {rule.id}: durable_rules {'fired' if rule.id in fired else 'did not fire'} but the "
                 f"explanation says its conditions {'hold' if holds else 'fail'}"
             )
+
+
+Planned = tuple[CompiledRule, bool, bool, bool, Status, dict[str, Any]]  # (RuleTable.plan)
 
 
 class RuleTable:
@@ -257,6 +266,23 @@ class RuleTable:
         self.drafts = tuple(rule.status is RuleStatus.DRAFT for rule in self.rules)
         self._placed: dict[tuple[Any, Any], tuple[bool, ...]] = {}
         self._days: dict[dt.date, tuple[tuple[tuple[bool, Status], ...], dict[str, Any]]] = {}
+        self._plans: dict[tuple[Any, Any, dt.date], tuple[Planned, ...]] = {}
+
+    def plan(self, kind: Any, city: Any, day: dt.date) -> tuple[Planned, ...]:
+        """For each rule: the rule, whether a draft, whether for this kind in this place, in force on the day,
+        its status on the day when its conditions hold, and the fields of its outcome when its gates rule it
+        out (all but the evaluation's facts, and `required` when a derived fact it requires does not hold)."""
+        found = self._plans.get((kind, city, day))
+        if found is None:
+            if len(self._plans) >= self.KEPT:
+                self._plans.clear()
+            found = self._plans[(kind, city, day)] = tuple(
+                (rule, draft, placed, in_force, when_held,
+                 {"rule": rule, "status": Status.NOT_ELIGIBLE, "award": None, "draft": draft, "placed": placed,
+                  "required": True, "in_force": in_force, "facts": None, "known": None, "instead": None})
+                for rule, draft, placed, (in_force, when_held)
+                in zip(self.rules, self.drafts, self.placed(kind, city), self.on(day), strict=True))
+        return found
 
     def placed(self, kind: Any, city: Any) -> tuple[bool, ...]:
         """For each rule: is it for this kind of applicant, in this place."""
@@ -306,6 +332,7 @@ def _outcome(rule: CompiledRule, status: Status, award: Award | None, draft: boo
 
 
 _new = object.__new__
+_set_attribute = object.__setattr__
 
 
 def settle(outcomes: list[Outcome], groups: list[combining.Group]) -> list[Outcome]:

@@ -75,6 +75,8 @@ def near_misses(evaluation: Evaluation, pack: RulePack) -> list[NearMiss]:
         env = {**profile_values(evaluation.profile), **pack.parameters_on(evaluation.as_of)}
     found = []
     for outcome in evaluation.outcomes:
+        if not outcome.placed:  # (most of the pack: a rule for another kind of applicant or place is no near miss)
+            continue
         miss = _near_miss(outcome, env, pack, evaluation.as_of)
         if miss is not None:
             found.append(miss)

@@ -13,19 +13,25 @@ and timers and run them on their own thread. This pack has neither, and an actio
 the lock, between the steps of another profile's evaluation, so the rules that fired are lost or misattributed
 (seen under load as a rare disagreement with the explanation, and durable_rules' "error code: 307").
 `SynchronousHost` runs every action inside `assert_fact`, on the caller's thread.
+
+Per profile, the matching is durable_rules' own C network, driven through its extension's functions (assert, start
+an action, complete it and start the next, delete the session) as its Python `Ruleset` drives them, without that
+layer's closure objects and JSON round trips for each rule that fires: a rule's action here is only "note it,
+and assert its derived fact", and that layer took half of the matching's time (`benchmarks/web_instructions.py`).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import threading
-from collections.abc import Callable
 from typing import Any
 
 # isort: off
 from guangxi_subsidy.engine.evaluation import callshim  # noqa: F401 - on Python 3.13+, before durable_rules loads
-from durable.engine import Host, MessageNotHandledException
+import durable_rules_engine as matcher
+from durable.engine import Host, MessageObservedException
 # isort: on
 
 from guangxi_subsidy.engine import language as ex
@@ -83,14 +89,15 @@ class ReteNetwork:
         self.name = f"subsidy_{os.getpid()}_{next(_ruleset_numbers)}_{pack.digest[:12]}"
         self._host = SynchronousHost()
         self._sessions = itertools.count(1)
-        self._fired: set[str] | None = None
         self._lock = threading.Lock()  # durable_rules' bindings are not thread-safe
         definition: dict[str, Any] = {}
+        self._rules: dict[str, CompiledRule] = {}  # by the name durable_rules knows it by
         for number, rule in enumerate([*pack.derived_order(), *pack.rules.values()]):
             patterns: list[dict[str, Any]] = [{"p": rule_condition(rule, pack.symbols)}]
             for i, need in enumerate(rule.requires):
                 patterns.append({f"d{i}": {"$and": [{"t": "derived"}, {"name": need}]}})
-            definition[f"r{number}"] = {"all": patterns, "run": self._action(rule)}
+            definition[f"r{number}"] = {"all": patterns, "run": _nothing}  # (`fired` acts for them)
+            self._rules[f"r{number}"] = rule
         # durable_rules 2.0.28 aborts the process ("free(): invalid pointer") when delete_state is called on a
         # ruleset none of whose rules has ever fired. One rule fired once here, on a fact no profile is, is enough
         # for every session after it, those in which nothing matched included; a rule every profile matched did
@@ -99,16 +106,7 @@ class ReteNetwork:
         self._host.register_rulesets({self.name: definition})
         self._host.assert_fact(self.name, {"sid": "warm", "id": "warm", "t": "warm"})
         self._host.delete_state(self.name, "warm")
-
-    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
-        def run(c: Any) -> None:
-            assert self._fired is not None
-            self._fired.add(rule.id)
-            if rule.is_derived:
-                # Forward chaining: the derived fact joins the session and may complete other rules' patterns.
-                c.assert_fact({"t": "derived", "name": rule.id, "id": f"derived:{rule.id}"})
-
-        return run
+        self._handle = self._host.get_ruleset(self.name)._handle
 
     def fired(self, values: dict[str, Any]) -> set[str]:
         """Ids of the rules and derived facts whose patterns durable_rules matched for one profile."""
@@ -116,12 +114,36 @@ class ReteNetwork:
         with self._lock:
             sid = str(next(self._sessions))
             fact.update({"sid": sid, "id": "profile", "t": "profile"})
-            self._fired = set()
+            fired: set[str] = set()
             try:
-                self._host.assert_fact(self.name, fact)
-            except MessageNotHandledException:
-                pass  # no rule matched: no benefit, not an error
+                self._match(fact, sid, fired)
             finally:
-                self._host.delete_state(self.name, sid)
-            fired, self._fired = self._fired, None
+                matcher.delete_state(self._handle, sid)
         return fired
+
+    def _match(self, fact: dict[str, Any], sid: str, fired: set[str]) -> None:
+        """What durable_rules' `Ruleset.assert_fact` and `do_actions` do, with this pack's one action inlined: each
+        rule matched is noted, and a derived fact's rule asserts the fact (forward chaining: it may complete other
+        rules' patterns, whose actions come next in the same loop)."""
+        handle = self._handle
+        code, state = matcher.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+        if code == 1:
+            return  # no rule matched: no benefit, not an error
+        if code == 2:
+            raise MessageObservedException(fact)
+        if code == 3:
+            state = 0
+        started = matcher.start_action_for_state(handle, state)
+        if not started:
+            return
+        session, message = started[0], started[1]
+        while message:
+            rule = self._rules.get(message[2:message.find('"', 2)]) if message.startswith('{"') else None
+            if rule is None:  # (durable_rules names the action first: '{"r12": {...}}')
+                rule = self._rules[next(iter(json.loads(message)))]
+            fired.add(rule.id)
+            if rule.is_derived:
+                derived = {"t": "derived", "name": rule.id, "id": f"derived:{rule.id}", "sid": sid}
+                matcher.assert_fact(handle, json.dumps(derived, ensure_ascii=False))
+            matcher.update_state(handle, session)
+            message = matcher.complete_and_start_action(handle, state)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -138,6 +139,7 @@ class Guards(asyncio.Protocol):
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
     client: tuple[str, int] | None
+    on_close: Callable[[], None] | None = None  # set by the worker's acceptor that counted the connection
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,6 +165,9 @@ class Guards(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.stop_header_timer()
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None
         if self.address is not None:
             OPEN[self.address] -= 1
             if OPEN[self.address] <= 0:
