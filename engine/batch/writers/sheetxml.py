@@ -35,10 +35,14 @@ SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/s
 
 
 def column_name(index: int) -> str:
-    """A column's letters, 0 -> A, 26 -> AA (openpyxl's, as the reader's are)."""
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index + 1))
+    """A column's letters, 0 -> A, 26 -> AA, 702 -> AAA (as openpyxl's `get_column_letter(index + 1)` gives them:
+    worked out here, since importing openpyxl for it costs a run writing a workbook some 16 MB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, left = divmod(index - 1, 26)
+        letters = chr(65 + left) + letters
+    return letters
 
 
 def escaped(text: pl.Expr) -> pl.Expr:
