@@ -95,11 +95,12 @@ def decide(evaluator: Evaluator, admitted: list[Admitted], columns: Collection[s
     # little to the batch's memory (their refusals are the first decision's: not counted again)
     # (each slice's lines kept only where they pay: all the comparison reads; the batch's every line twice would
     # otherwise be held at once)
+    # (only the columns compared are made, not the whole long layout: fewer texts held while the batch is decided)
     paying = pl.col("status") == "eligible"
-    again = [evaluator.decide([piece]).benefits.filter(paying).select(ROW, "rule_id", "status", "value")
-             for piece in _slices(admitted, blanks, columns)]
-    found = stakes(decided.benefits, pl.concat(again) if again else decided.benefits.clear().select(
-        ROW, "rule_id", "status", "value"), blanks)
+    compared = (ROW, "rule_id", "status", "value")
+    again = [evaluator.decide([piece]).lines(compared).filter(paying) for piece in _slices(admitted, blanks, columns)]
+    plain = decided.lines(compared)
+    found = stakes(plain, pl.concat(again) if again else plain.clear(), blanks)
     reads = _reads(evaluator)
     read = [",".join(f for f in fields.split(",") if f in reads[rule]) or fields
             for rule, fields in zip(found["rule_id"], found[ASSUMED], strict=True)]
