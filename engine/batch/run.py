@@ -24,6 +24,7 @@ import polars as pl
 from guangxi_subsidy.engine.batch import assume, destinations
 from guangxi_subsidy.engine.batch.commit import Outputs, recover
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
+from guangxi_subsidy.engine.batch.gathered import Batch, Block, exactly
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
@@ -45,12 +46,10 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.widecsv import WideWriter
 
 BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
-GATHERED_ROWS = 10_000  # applicants per call when the workbook is gathered: a block of the reader at a time (100,000
-# rows: peak 345 MB, not 422 at 20,000, for about 5% more CPU: 8.2-8.5 CPU s against 8.0)
+GATHERED_ROWS = 10_000  # applicants per call when the workbook is gathered, a reader's block cut where needed
+# (100,000 rows: peak 345 MB, not 422 at 20,000, for about 5% more CPU: 8.2-8.5 CPU s against 8.0; cut at 10,000
+# rather than a whole block of the reader's, about 15,000: gathered.exactly)
 WIDE_ROWS = 15_000  # wide rows built and written at a time
-# admitted rows, rows rejected unread, rows read, position, the columns not read (frames.split_extras) or None
-Block = tuple[Admitted, pl.DataFrame, int, int, pl.DataFrame | None]
-Batch = tuple[list[Admitted], pl.DataFrame, int, int, pl.DataFrame | None]
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 
 
@@ -253,7 +252,8 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
     shown = progress(source.size) if progress is not None else nullcontext(_unseen)
     with shown as advance:
         try:
-            with Prefetch(_batches(_admitted(source, evaluator, repeats), size)) as batches:
+            blocks = _admitted(source, evaluator, repeats)
+            with Prefetch(exactly(blocks, size) if gatherers and size > 1 else _batches(blocks, size)) as batches:
                 # the file is being read while the compiled writer loads
                 writer = _wide_writer(evaluator) if wide_lines else None
                 header = evaluator.empty().results if wide_lines else None
