@@ -1,7 +1,8 @@
 """What a run writing a workbook holds less of gives the same as before: the long layout's columns made alone
 (`BatchResult.lines`) are those of the whole layout, the sheet's rows written a few hundred at a time are the bytes
 polars' CSV writer gave, the column letters worked out in place are openpyxl's, and batches cut from the reader's
-blocks keep every row whole and count every row read once."""
+blocks keep every row whole and count every row read once, and the money the blanks hold back is the same when
+only the rules that read them are decided again."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import polars as pl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from guangxi_subsidy.engine.batch import gathered
+from guangxi_subsidy.engine.batch import assume, gathered
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import LINE_COLUMNS
 from guangxi_subsidy.engine.batch.writers import sheetxml
@@ -85,3 +86,17 @@ def test_a_gathered_run_decides_a_fixed_number_of_applicants_each_row_whole_in_o
 def test_a_list_shorter_than_a_batch_is_one_batch_as_it_came() -> None:
     batches = list(gathered.exactly(iter([block(2, 4, refused=[3], unread=[])]), 10))
     assert len(batches) == 1 and batches[0][0][0].applicants[ROW].to_list() == [2, 4, 5] and batches[0][2] == 4
+
+
+def test_the_blanks_money_at_stake_is_the_same_when_only_the_rules_reading_them_are_decided_again(
+        pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluator = Evaluator(pack, wide=False)
+    narrow = assume._narrowed(evaluator)
+    assert narrow is not None and 0 < len(narrow.plan.rules) < len(evaluator.plan.rules)
+    admitted = evaluator.admit(applicants(3000, seed=3, pack=pack))
+    columns = admitted.applicants.columns
+    found = assume.decide(evaluator, [admitted], columns, False, True)[2]
+    monkeypatch.setattr(assume, "_narrowed", lambda evaluator: None)  # every rule decided again, as before
+    whole = assume.decide(evaluator, [admitted], columns, False, True)[2]
+    assert found is not None and whole is not None and found.height > 100
+    assert found.equals(whole)
