@@ -46,9 +46,9 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.widecsv import WideWriter
 
 BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
-GATHERED_ROWS = 10_000  # applicants per call when the workbook is gathered, a reader's block cut where needed
-# (100,000 rows: peak 345 MB, not 422 at 20,000, for about 5% more CPU: 8.2-8.5 CPU s against 8.0; cut at 10,000
-# rather than a whole block of the reader's, about 15,000: gathered.exactly)
+GATHERED_ROWS = 5_000  # applicants per call when the workbook is gathered, a reader's block cut where needed
+# (gathered.exactly; 100,000 rows: 222 MB at 5,000, 229 at 7,500, 238 at 10,000, for 7.1-7.3, 6.5-6.9 and 5.9-6.3
+# CPU s, since the blanks' second reading decides only the rules that read them: narrowed.py)
 WIDE_ROWS = 15_000  # wide rows built and written at a time
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 
