@@ -46,9 +46,10 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.widecsv import WideWriter
 
 BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
-GATHERED_ROWS = 5_000  # applicants per call when the workbook is gathered, a reader's block cut where needed
-# (gathered.exactly; 100,000 rows: 222 MB at 5,000, 229 at 7,500, 238 at 10,000, for 7.1-7.3, 6.5-6.9 and 5.9-6.3
-# CPU s, since the blanks' second reading decides only the rules that read them: narrowed.py)
+GATHERED_ROWS = 7_500  # applicants per call when the workbook is gathered, a reader's block cut where needed
+# (gathered.exactly; 100,000 rows, in turn with the code before, whose CPU s were 6.1-6.7: 219-222 MB at 5,000 for
+# 6.7-7.3 CPU s, 228-230 MB at 7,500 for 6.2-6.6, 236-239 MB at 10,000 for 5.9-6.3; the blanks' second reading
+# decides only the rules that read them: narrowed.py)
 WIDE_ROWS = 15_000  # wide rows built and written at a time
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 
