@@ -3,10 +3,10 @@ two batches where needed.
 
 Why: such a run holds every line of the batch it decides, twice over with the blanks read as none (the money at
 stake, `assume.py`); a batch made of whole blocks of the reader (4 MB, some 15,000 applicants of a wide file) held
-about 15 MB more at the run's peak than one of 10,000, for as many calls in all (the money at stake decides 10,000
-at a call: `assume.SLICE`). Cutting a block by its rows keeps every line of a row (its problems, a refusal before
-it was read, its columns not read) with the row, and each batch's lines sorted by row as before, so the outputs
-are the same whatever the cut.
+about 15 MB more at the run's peak than one of 10,000, and the size that pays (`run.GATHERED_ROWS`) need not be a
+whole number of blocks. Cutting a block by its rows keeps every line of a row (its problems, a refusal before it
+was read, its columns not read) with the row, and each batch's lines sorted by row as before, so the outputs are
+the same whatever the cut. A batch is no larger than `assume.SLICE`, so the money at stake decides it in one call.
 """
 
 from __future__ import annotations
