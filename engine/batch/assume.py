@@ -17,6 +17,7 @@ import polars as pl
 from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import BatchResult
+from guangxi_subsidy.engine.batch.narrowed import narrowed
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.money import format_yuan
@@ -95,11 +96,24 @@ def decide(evaluator: Evaluator, admitted: list[Admitted], columns: Collection[s
     # little to the batch's memory (their refusals are the first decision's: not counted again)
     # (each slice's lines kept only where they pay: all the comparison reads; the batch's every line twice would
     # otherwise be held at once)
+    # (only the columns compared are made, not the whole long layout: fewer texts held while the batch is decided)
+    # (only the rules that read a received field are decided again, narrowed.py, for the rows the first decision
+    # admitted: a row it refused for another rule's amount is decided again whole, as that rule refuses it again)
     paying = pl.col("status") == "eligible"
-    again = [evaluator.decide([piece]).benefits.filter(paying).select(ROW, "rule_id", "status", "value")
-             for piece in _slices(admitted, blanks, columns)]
-    found = stakes(decided.benefits, pl.concat(again) if again else decided.benefits.clear().select(
-        ROW, "rule_id", "status", "value"), blanks)
+    compared = (ROW, "rule_id", "status", "value")
+    narrow = _narrowed(evaluator)
+    refused = pl.concat([a.applicants.select(ROW) for a in admitted]).filter(
+        ~pl.col(ROW).is_in(decided.applicants.get_column(ROW).implode())).get_column(ROW)
+    whole = blanks.filter(pl.col(ROW).is_in(refused.implode())) if narrow is not None else blanks
+    again = [evaluator.decide([piece]).lines(compared).filter(paying) for piece in _slices(admitted, whole, columns)]
+    if narrow is not None:
+        again += [narrow.decide([piece]).lines(compared).filter(paying)
+                  for piece in _slices(admitted, blanks.filter(~pl.col(ROW).is_in(refused.implode())), columns)]
+        if whole.height:  # (both kinds of row: back in the order of one decision, by row, then by rule)
+            again = [pl.concat(again).sort(ROW, pl.col("rule_id").replace_strict(evaluator.plan.numbers,
+                                                                                 return_dtype=pl.UInt32))]
+    plain = decided.lines(compared)
+    found = stakes(plain, pl.concat(again) if again else plain.clear(), blanks)
     reads = _reads(evaluator)
     read = [",".join(f for f in fields.split(",") if f in reads[rule]) or fields
             for rule, fields in zip(found["rule_id"], found[ASSUMED], strict=True)]
@@ -122,6 +136,11 @@ def _slices(admitted: list[Admitted], blanks: pl.DataFrame, columns: Collection[
             profiles = None if block.profiles is None else \
                 [p for p, k in zip(block.profiles[start:start + SLICE], keep, strict=True) if k]
             yield _filled(Admitted(part.filter(keep), _NO_PROBLEMS, profiles), columns)
+
+
+@functools.cache
+def _narrowed(evaluator: Evaluator) -> Evaluator | None:
+    return narrowed(evaluator, received_fields())
 
 
 @functools.cache

@@ -24,6 +24,7 @@ import polars as pl
 from guangxi_subsidy.engine.batch import assume, destinations
 from guangxi_subsidy.engine.batch.commit import Outputs, recover
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
+from guangxi_subsidy.engine.batch.gathered import Batch, Block, exactly
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.sinks import AtomicOutput, format_of
 from guangxi_subsidy.engine.batch.summary import Summary
@@ -45,12 +46,11 @@ if TYPE_CHECKING:
     from guangxi_subsidy.engine.batch.widecsv import WideWriter
 
 BATCH_ROWS = 60_000  # applicants decided per call (a call costs ~20 ms of planning, whatever its rows)
-GATHERED_ROWS = 10_000  # applicants per call when the workbook is gathered: a block of the reader at a time (100,000
-# rows: peak 345 MB, not 422 at 20,000, for about 5% more CPU: 8.2-8.5 CPU s against 8.0)
+GATHERED_ROWS = 7_500  # applicants per call when the workbook is gathered, a reader's block cut where needed
+# (gathered.exactly; 100,000 rows, in turn with the code before, whose CPU s were 6.1-6.7: 219-222 MB at 5,000 for
+# 6.7-7.3 CPU s, 228-230 MB at 7,500 for 6.2-6.6, 236-239 MB at 10,000 for 5.9-6.3; the blanks' second reading
+# decides only the rules that read them: narrowed.py)
 WIDE_ROWS = 15_000  # wide rows built and written at a time
-# admitted rows, rows rejected unread, rows read, position, the columns not read (frames.split_extras) or None
-Block = tuple[Admitted, pl.DataFrame, int, int, pl.DataFrame | None]
-Batch = tuple[list[Admitted], pl.DataFrame, int, int, pl.DataFrame | None]
 Progress = Callable[[int, int], None]  # (bytes read, rows read)
 
 
@@ -253,7 +253,8 @@ def _run(pack: RulePack, applicants: Path, source: CsvSource | XlsxSource | Arro
     shown = progress(source.size) if progress is not None else nullcontext(_unseen)
     with shown as advance:
         try:
-            with Prefetch(_batches(_admitted(source, evaluator, repeats), size)) as batches:
+            blocks = _admitted(source, evaluator, repeats)
+            with Prefetch(exactly(blocks, size) if gatherers and size > 1 else _batches(blocks, size)) as batches:
                 # the file is being read while the compiled writer loads
                 writer = _wide_writer(evaluator) if wide_lines else None
                 header = evaluator.empty().results if wide_lines else None

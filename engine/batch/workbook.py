@@ -90,7 +90,7 @@ class Workbook:
                 applicants = applicants.join(extras.rename({c: CARRIED + c for c in carried}), on=ROW, how="left",
                                              maintain_order="left")
         self.spill.add("applicants", applicants)
-        benefits = result.benefits.select(ROW, "rule_id", "status", "amount_kind", "value", "min", "max", "missing")
+        benefits = result.lines((ROW, "rule_id", "status", "amount_kind", "value", "min", "max", "missing"))
         self._shown.update(benefits.get_column("rule_id").unique().to_list())
         self.spill.add("benefits", benefits)
         self.spill.add("errors", pl.concat([rejected, result.errors]))

@@ -35,10 +35,14 @@ SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/s
 
 
 def column_name(index: int) -> str:
-    """A column's letters, 0 -> A, 26 -> AA (openpyxl's, as the reader's are)."""
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index + 1))
+    """A column's letters, 0 -> A, 26 -> AA, 702 -> AAA (as openpyxl's `get_column_letter(index + 1)` gives them:
+    worked out here, since importing openpyxl for it costs a run writing a workbook some 16 MB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, left = divmod(index - 1, 26)
+        letters = chr(65 + left) + letters
+    return letters
 
 
 def escaped(text: pl.Expr) -> pl.Expr:
@@ -153,10 +157,21 @@ def splice(book: IO[bytes], out: IO[bytes], sheets: list[LongSheet], shared: Sha
             with zf.open(info.filename, "w", force_zip64=big) as stream:  # (the zip's own level: fast)
                 stream.write(head)
                 with Prefetch(iter(sheet.blocks)) as pieces:  # the next block built while this one is packed
-                    for piece in pieces:  # (polars writes the lines as they are: no quoting)
-                        piece.write_csv(stream, include_header=False, quote_style="never")
+                    for piece in pieces:
+                        write_lines(piece.to_series(), stream)
                 stream.write(tail)
         zf.writestr("xl/sharedStrings.xml", shared.xml())
+
+
+LINES = 512  # rows' XML handed to the zip at a time
+
+
+def write_lines(lines: pl.Series, stream: IO[bytes]) -> None:
+    """Each text of `lines` onto `stream`, a line each, a few hundred at a time: a block's rows written at once
+    (polars' `write_csv` of the block) held three times its size again while it was written."""
+    for start in range(0, len(lines), LINES):
+        stream.write(lines.slice(start, LINES).str.join("\n").cast(pl.Binary).item())  # (bytes, as polars holds
+        stream.write(b"\n")  # them: no trip through a Python str)
 
 
 def _naming_the_table(name: str, data: bytes) -> bytes:
