@@ -69,19 +69,22 @@ def show_reform(state: State, reform_path: Path, baseline: Evaluation, fmt: str,
 
 def alternative(pack: RulePack, reform_path: Path | None, compare_day: dt.date | None, day: dt.date | None,
                 include_drafts: bool, engine: str, wide: bool) -> Any:
-    """The batch's alternative side, or None: a reform (its pack) or another evaluation date."""
-    from guangxi_subsidy.engine.batch.evaluator import Evaluator
-    from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
-    from guangxi_subsidy.engine.scenarios.reform import load_reform
-
+    """The batch's alternative side, or None: a reform (its pack) or another evaluation date. (Its modules are
+    imported only when there is one: a reform file's models are pydantic, which a plain batch does not import.)"""
     if reform_path is not None and compare_day is not None:
         raise BadInput("give --reform or --compare-as-of, not both")
+    if reform_path is None and compare_day is None:
+        return None
+    from guangxi_subsidy.engine.batch.evaluator import Evaluator
+    from guangxi_subsidy.engine.scenarios.batchdiff import Alternative, unchanged_rules
+
     if reform_path is not None:
+        from guangxi_subsidy.engine.scenarios.reform import load_reform
+
         reform = load_reform(reform_path, pack)
         evaluator = Evaluator(reform.pack, as_of=day, include_drafts=include_drafts, engine=engine, wide=wide)
         return Alternative("reform", reform.name, evaluator, {"reform": reform_json(reform)},
                            unchanged_rules(pack, reform.pack))
-    if compare_day is not None:
-        evaluator = Evaluator(pack, as_of=compare_day, include_drafts=include_drafts, engine=engine, wide=wide)
-        return Alternative("as_of", compare_day.isoformat(), evaluator, {"as_of": compare_day.isoformat()})
-    return None
+    assert compare_day is not None
+    evaluator = Evaluator(pack, as_of=compare_day, include_drafts=include_drafts, engine=engine, wide=wide)
+    return Alternative("as_of", compare_day.isoformat(), evaluator, {"as_of": compare_day.isoformat()})

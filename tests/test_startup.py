@@ -204,3 +204,19 @@ def test_the_cache_costs_a_command_that_loads_no_pack_nothing() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == str(["guangxi_subsidy", "guangxi_subsidy.engine", "guangxi_subsidy.engine.rules",
                                   "guangxi_subsidy.engine.rules.packcache"])
+
+
+def test_a_batch_writing_a_workbook_imports_no_pydantic_once_the_pack_is_kept(tmp_path: Path) -> None:
+    # (a workbook run's memory: pydantic and the profile model cost it about 9 MB; the columns are read by the
+    # field table, and the rules as written stay pickled: engine/applicant/fieldtable.py, engine/rules/lazyspec.py)
+    source = tmp_path / "applicants.csv"  # (every row valid: a row the compiled reader refuses is read by the model)
+    source.write_text("id,kind,city,recognised_incubation_base,rent_and_broadband_paid\n"
+                      "B1,incubation_base,nanning,是,900000\nB2,incubation_base,梧州市,否,\n", encoding="utf-8")
+    probe = "print('\\nMODULES', ' '.join(sorted(sys.modules)))"
+    program(["batch", str(source), "-o", str(tmp_path / "first.xlsx"), "-q"], tmp_path)  # (keeps the pack)
+    ran = program(["batch", str(source), "-o", str(tmp_path / "results.xlsx"), "-q"], tmp_path, probe)
+    assert ran.returncode == 0, ran.stderr
+    modules = set(ran.stdout.rpartition("\nMODULES ")[2].split())
+    assert "polars" in modules and (tmp_path / "results.xlsx").stat().st_size > 0
+    assert {"pydantic", "pydantic_core", "guangxi_subsidy.engine.applicant.profile",
+            "guangxi_subsidy.engine.rules.format"} & modules == set()

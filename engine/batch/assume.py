@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Iterator
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.fieldtable import BY_NAME, FACTS, FLAG
 from guangxi_subsidy.engine.batch.evaluator import ERRORS, Admitted, Evaluator
 from guangxi_subsidy.engine.batch.layouts import BatchResult
 from guangxi_subsidy.engine.batch.narrowed import narrowed
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.frames import ROW
 from guangxi_subsidy.engine.money import format_yuan
+
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.applicant.profile import Profile
 
 ASSUMED = "assumed"  # the fields read as none, per row (joined by ",")
 STAKES: dict[str, pl.DataType] = {ROW: pl.Int64(), "rule_id": pl.String(), ASSUMED: pl.String(),
@@ -31,7 +35,7 @@ STAKES: dict[str, pl.DataType] = {ROW: pl.Int64(), "rule_id": pl.String(), ASSUM
 def received_fields() -> tuple[str, ...]:
     """The fields that say what an applicant has already received or used (an award, years of a subsidy, a loan
     quota): the facts a person most often leaves blank because the answer is "none"."""
-    return tuple(n for n in Profile.model_fields if "_received" in n or n.endswith("_quota_used"))
+    return tuple(f.name for f in FACTS if "_received" in f.name or f.name.endswith("_quota_used"))
 
 
 def assumed_rows(applicants: pl.DataFrame, columns: Collection[str]) -> pl.DataFrame:
@@ -60,7 +64,7 @@ def profile_none_received(profile: Profile, columns: Collection[str]) -> Profile
 
 
 def _none(name: str) -> bool | int:
-    return False if "bool" in str(Profile.model_fields[name].annotation) else 0
+    return False if BY_NAME[name].kind == FLAG else 0
 
 
 def stakes(plain: pl.DataFrame, assumed: pl.DataFrame, blanks: pl.DataFrame) -> pl.DataFrame:

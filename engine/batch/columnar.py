@@ -234,7 +234,7 @@ class Plan:
     # ------------------------------------------------------------ amounts: award.compute in columns
 
     def _amount(self, amount: CompiledAmount) -> _Amount:
-        spec = amount.spec
+        spec = amount.terms  # (the amount's kind, as written: its plain copy, the rule as written left pickled)
         if spec.kind == "non_monetary":
             return _Amount(_kind(AmountKind.NON_MONETARY))
         lets = _Lets()

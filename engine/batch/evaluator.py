@@ -17,11 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.applicant.reading import ProfileError
 from guangxi_subsidy.engine.batch import rowwise
 from guangxi_subsidy.engine.batch.columnar import DAY, INDEX, Plan
@@ -33,6 +32,9 @@ from guangxi_subsidy.engine.intake.cells import Columns, read_profile, resolve_h
 from guangxi_subsidy.engine.intake.frames import ROW, read_cells, typed_rows, typed_schema
 from guangxi_subsidy.engine.rules.departments import canonical
 from guangxi_subsidy.engine.rules.pack import RulePack, load_pack
+
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.applicant.profile import Profile
 
 ERRORS = {ROW: pl.Int64, "id": pl.String, "column": pl.String, "field": pl.String, "value": pl.String,
           "reason": pl.String}
@@ -51,9 +53,12 @@ class Evaluator:
         self.wide = wide
         self._reference = Engine(self.pack) if engine == "reference" else None
         self.rules = [
-            RuleInfo(r.id, r.name, r.rule.benefit.value, r.status.value == "draft",
+            # (what the rule as written says, from the compiled rule's plain copies: a pack read back from the
+            # cache keeps the rules as written pickled, and a batch never reads them)
+            RuleInfo(r.id, r.name, r.benefit or "", r.status.value == "draft",
                      # (a region rule a city's document relays names that city's departments: 市人社局 of Nanning)
-                     tuple(canonical(d, r.document.jurisdiction) for d in r.rule.departments), r.rule.amount.kind)
+                     tuple(canonical(d, r.document.jurisdiction) for d in r.departments),
+                     r.amount.terms.kind if r.amount is not None else r.rule.amount.kind)
             for r in self.plan.rules
         ]
         self._extra = [extra_columns(info, wide) for info in self.rules]

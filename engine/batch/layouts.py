@@ -28,7 +28,7 @@ from guangxi_subsidy.engine.evaluation.outcome import (
     conditions,
 )
 from guangxi_subsidy.engine.intake.frames import ROW
-from guangxi_subsidy.engine.rules.format import BenefitKind
+from guangxi_subsidy.engine.rules.kinds import BenefitKind
 
 MONEY = pl.Decimal(38, 2)
 TOTALS, COUNTS = MONEY_TOTALS, COUNT_TOTALS

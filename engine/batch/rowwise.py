@@ -6,15 +6,17 @@ runs a batch through it, and the tests and the benchmark hold the columnar plan 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from guangxi_subsidy.engine.applicant.profile import Profile
 from guangxi_subsidy.engine.batch.columnar import INDEX, OUTCOME, RULE, Plan
 from guangxi_subsidy.engine.evaluation.award import AmountError
 from guangxi_subsidy.engine.evaluation.evaluate import Engine
 from guangxi_subsidy.engine.evaluation.outcome import AmountKind
+
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.applicant.profile import Profile
 
 
 def outcomes(engine: Engine, plan: Plan, profiles: list[Profile],

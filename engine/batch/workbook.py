@@ -156,7 +156,7 @@ class Workbook:
         for rule_id, name in zip(shown, names, strict=True):
             if names.count(name) > 1 and self.pack is not None and rule_id in self.pack.rules:
                 rule = self.pack.rules[rule_id]
-                name += f"（{rule.document.number or rule.document.title} {rule.rule.source.clause}）"
+                name += f"（{rule.document.number or rule.document.title} {rule.clause}）"
             heads.append(name + ("（征求意见稿）" if infos[rule_id].draft else ""))
         return heads
 

@@ -75,7 +75,7 @@ def document_of(rule_id: str, pack: RulePack | None) -> str:
         return ""
     rule = pack.rules[rule_id]
     number = f"（{rule.document.number}）" if rule.document.number else ""
-    return f"{rule.document.title}{number} {rule.rule.source.clause}"
+    return f"{rule.document.title}{number} {rule.clause}"
 
 
 def rejected_sheet(sheet: Any, errors: Iterable[Any], sheets: Mapping[int, str], formats: dict[str, Any]) -> None:

@@ -82,7 +82,7 @@ DRAFT = "draft"  # (see benefit_class)
 def conditions() -> dict[tuple[str, Figure | None], list[tuple[frozenset[str], frozenset[str]]]]:
     """`contributions` turned round, for columnar code: per total and figure, the (benefit kinds, amount kinds)
     that add to it, amount kinds with the same benefit kinds together."""
-    from guangxi_subsidy.engine.rules.format import BenefitKind
+    from guangxi_subsidy.engine.rules.kinds import BenefitKind
 
     grouped: dict[tuple[str, Figure | None], dict[frozenset[str], set[str]]] = {}
     for kind in AmountKind:

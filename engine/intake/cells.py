@@ -18,11 +18,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
-from guangxi_subsidy.engine.applicant.profile import Profile, key_names
+from guangxi_subsidy.engine.applicant.fieldtable import key_names
 from guangxi_subsidy.engine.applicant.reading import parse_profile
 from guangxi_subsidy.engine.i18n import _
+
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.applicant.profile import Profile
 
 # Unicode White_Space, the characters Rust's `char::is_whitespace` (and so polars) treats as whitespace.
 WHITESPACE = (

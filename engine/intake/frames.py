@@ -16,17 +16,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from guangxi_subsidy.engine.applicant import values
 from guangxi_subsidy.engine.applicant.fields import fields
-from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.fieldtable import FACTS
 from guangxi_subsidy.engine.applicant.spellings import SYNONYMS
 from guangxi_subsidy.engine.intake.cells import LOOSE_DATE, REQUIRED, WHITESPACE, Columns
 from guangxi_subsidy.engine.language import ValueType
 from guangxi_subsidy.engine.money import to_fen
+
+if TYPE_CHECKING:
+    from guangxi_subsidy.engine.applicant.profile import Profile
 
 ROW = "row"  # the row number as a spreadsheet counts it (the header is row 1)
 SCALE = {ValueType.MONEY: 2, ValueType.DECIMAL: 6}
@@ -90,7 +93,7 @@ def field_specs() -> dict[str, ColumnSpec]:
             spellings = {c: c for c in choices}  # and every synonym, exactly as the one table spells it
             spellings |= {text: code for code, texts in SYNONYMS.get(name, {}).items() for text in texts}
             specs[name] = ColumnSpec(name, vtype, pl.Enum(list(choices)), spellings=spellings)
-    return {name: specs[name] for name in Profile.model_fields}
+    return {fact.name: specs[fact.name] for fact in FACTS}
 
 
 def typed_schema() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from guangxi_subsidy.engine.applicant.fields import field_labels, field_symbols
-from guangxi_subsidy.engine.applicant.profile import UNIT_ZH, Profile
+from guangxi_subsidy.engine.applicant.fieldtable import BY_NAME, FACTS, UNIT_ZH
 from guangxi_subsidy.engine.applicant.spellings import KIND_LABELS, SYNONYMS
 from guangxi_subsidy.engine.applicant.values import NO, YES
 from guangxi_subsidy.engine.language import ValueType
@@ -47,15 +47,14 @@ def fields_by_kind(pack: RulePack) -> dict[str, list[str]]:
     for rule in [*pack.rules.values(), *pack.derived.values()]:
         for kind in rule.kinds:
             read.setdefault(kind, set()).update(n for n in rule.fields_read() if n in symbols)
-    order = list(Profile.model_fields)
+    order = [fact.name for fact in FACTS]
     return {kind: [*IDENTITY, *sorted(names - {"kind", "city"}, key=order.index)] for kind, names in read.items()}
 
 
 def header(name: str) -> str:
     """A column's heading: the field's label, with its unit."""
     label = field_labels()[name]
-    extra = Profile.model_fields[name].json_schema_extra
-    unit = UNIT_ZH.get(str(extra.get("unit", ""))) if isinstance(extra, dict) else None
+    unit = UNIT_ZH.get(BY_NAME[name].unit or "")
     return f"{label}（{unit}）" if unit else label
 
 
@@ -110,7 +109,7 @@ def _workbook(path: Path, kinds: dict[str, list[str]]) -> None:
                     "validate": "list", "source": offered, "error_type": "warning",
                     "input_title": field_labels()[name][:32], "input_message": "从下拉列表选择"[:255],
                 })
-            described = Profile.model_fields[name].description or ""
+            described = BY_NAME[name].description or ""
             sheet.write_comment(0, column, described[:500], {"x_scale": 2})
         sheet.set_row(0, 36)
         sheet.freeze_panes(2, 1)

@@ -33,7 +33,7 @@ from xml.etree.ElementTree import ParseError
 import numpy as np
 
 from guangxi_subsidy.engine.applicant.fields import field_labels
-from guangxi_subsidy.engine.applicant.profile import Profile
+from guangxi_subsidy.engine.applicant.fieldtable import FACTS
 from guangxi_subsidy.engine.i18n import _
 from guangxi_subsidy.engine.intake.cells import (
     Columns,
@@ -243,7 +243,7 @@ def _cut(parts: list[Part], size: int) -> tuple[list[Part], list[Part]]:
 def _union(sheets: list[Columns], with_kind: bool) -> Columns:
     """The book's columns: every field any sheet reads (the kind too, when sheets give it), in the profile's
     order, headed as the first sheet to have it heads it; the columns not read, by sheet."""
-    order = list(Profile.model_fields)
+    order = [fact.name for fact in FACTS]
     heads: dict[str, str] = {}
     for columns in sheets:
         for header, field in zip(columns.headers, columns.fields, strict=True):

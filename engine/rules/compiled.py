@@ -164,21 +164,23 @@ class CompiledRule(LazySpec):
     documents: tuple[Document, ...] = ()  # every source's document, the rule's own first (set once all are loaded)
     # What an evaluation and its table read of the rule as written, copied from `spec` whenever one is made, so
     # that they never unpickle it: the benefit's kind (None for a derived fact), the clause of its own source,
-    # its combinations.
+    # its combinations, the departments it names (which a batch's long layout lists).
     benefit: str | None = field(init=False, repr=False)
     clause: str | None = field(init=False, repr=False)
     pairings: tuple[Pairing, ...] = field(init=False, repr=False)
+    departments: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         spec, plain = self.spec, self.__dict__
         source = spec.source
         plain["clause"] = None if source is None else source.clause
         if self.is_derived:
-            plain["benefit"], plain["pairings"] = None, ()
+            plain["benefit"], plain["pairings"], plain["departments"] = None, (), ()
         else:
             rule: Rule = spec  # type: ignore[assignment]
             plain["benefit"] = rule.benefit.value
             plain["pairings"] = tuple(Pairing(tuple(c.with_), c.choose) for c in rule.combinations)
+            plain["departments"] = tuple(rule.departments)
 
     def validity_warning(self, day: dt.date) -> str | None:
         """A warning when no end date is stated and `day` lies beyond what the sources speak for."""
