@@ -32,6 +32,8 @@ from typing import Any
 from guangxi_subsidy.engine.evaluation import callshim  # noqa: F401 - on Python 3.13+, before durable_rules loads
 import durable_rules_engine as matcher
 from durable.engine import Host, MessageObservedException
+# (durable_rules' own layer signals an unmatched fact so; re-exported for the tests that drive that layer)
+from durable.engine import MessageNotHandledException as MessageNotHandledException
 # isort: on
 
 from guangxi_subsidy.engine import language as ex
