@@ -17,6 +17,7 @@ integer fen; `engine/batch/layouts.py` turns it into the published shapes.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -326,6 +327,24 @@ class Plan:
                 if extra:
                     found[number] = found[number].with_columns(extra[number])
         return settle(found, self.groups, self.numbers, extra) if self.groups else found
+
+    def decided_by(self, number: int) -> list[pl.Expr]:
+        """The expressions rule `number` is decided by: its filter (the derived facts it requires inlined), its
+        query's columns, and its amount's intermediate columns."""
+        amount = self.amounts[self.rules[number].id]
+        stages = amount.lets.stages if amount is not None and amount.lets is not None else []
+        return [self._filters[number], *self._columns[number], *(e for stage in stages for e in stage)]
+
+    def only(self, kept: list[int]) -> Plan:
+        """This plan deciding only the rules numbered `kept` (in order); each line still names its rule by its
+        number in the whole plan, and the groups settled together keep those that hold a kept rule."""
+        narrow = copy.copy(self)
+        narrow.rules = [self.rules[n] for n in kept]
+        narrow._filters = [self._filters[n] for n in kept]
+        narrow._columns = [self._columns[n] for n in kept]
+        narrow.numbers = {rule.id: place for place, rule in enumerate(narrow.rules)}
+        narrow.groups = [g for g in self.groups if any(r in narrow.numbers for r in g.order)]
+        return narrow
 
     def _query_columns(self, number: int, rule: CompiledRule) -> list[pl.Expr]:
         status = (

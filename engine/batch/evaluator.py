@@ -14,6 +14,7 @@ Rows the fast readers of `engine/intake/frames.py` cannot read completely are re
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,13 @@ class Evaluator:
         ]
         self._extra = [extra_columns(info, wide) for info in self.rules]
         self._empty: BatchResult | None = None
+
+    def only(self, kept: list[int]) -> Evaluator:
+        """This evaluator deciding only its plan's rules numbered `kept` (`Plan.only`), with their extra columns."""
+        chosen = copy.copy(self)
+        chosen.plan = self.plan.only(kept)
+        chosen._extra = [self._extra[n] for n in kept]
+        return chosen
 
     def evaluate(self, cells: pl.DataFrame | Callable[[], pl.DataFrame], columns: Columns | None = None,
                  as_text: Callable[[], pl.DataFrame] | None = None) -> BatchResult:

@@ -13,7 +13,6 @@ the evaluation date or the place reads such a field, or for the reference engine
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Collection
 
 import polars as pl
@@ -32,14 +31,8 @@ def narrowed(evaluator: Evaluator, fields: Collection[str]) -> Evaluator | None:
 
     if evaluator.engine != "columnar" or reads([plan.day(), *plan.place()]):
         return None
-    keep = set()
-    for number, rule in enumerate(plan.rules):
-        amount = plan.amounts[rule.id]
-        exprs = [plan._filters[number], *plan._columns[number]]
-        if amount is not None and amount.lets is not None:
-            exprs += [e for stage in amount.lets.stages for e in stage]
-        if amount is None or reads(exprs):
-            keep.add(number)
+    keep = {number for number, rule in enumerate(plan.rules)
+            if plan.amounts[rule.id] is None or reads(plan.decided_by(number))}
     grown = True
     while grown:  # (groups may share a rule)
         grown = False
@@ -50,14 +43,4 @@ def narrowed(evaluator: Evaluator, fields: Collection[str]) -> Evaluator | None:
                 grown = True
     if len(keep) == len(plan.rules):
         return None
-    kept = sorted(keep)
-    narrow = copy.copy(plan)
-    narrow.rules = [plan.rules[n] for n in kept]
-    narrow._filters = [plan._filters[n] for n in kept]
-    narrow._columns = [plan._columns[n] for n in kept]  # (each names its rule by its number in the whole plan)
-    narrow.numbers = {rule.id: place for place, rule in enumerate(narrow.rules)}
-    narrow.groups = [g for g in plan.groups if any(r in narrow.numbers for r in g.order)]
-    chosen = copy.copy(evaluator)
-    chosen.plan = narrow
-    chosen._extra = [evaluator._extra[n] for n in kept]
-    return chosen
+    return evaluator.only(sorted(keep))
